@@ -1,0 +1,19 @@
+/* The minos command's subcommands. Each returns the process exit status. */
+#ifndef MINOS_CLI_COMMANDS_H
+#define MINOS_CLI_COMMANDS_H
+
+/* Exit statuses of minos itself (a guest's own exit code passes through). */
+enum {
+  EXIT_USAGE = 2,          /* bad command line */
+  EXIT_INVALID_MODULE = 2, /* malformed, invalid or refused module */
+  EXIT_RUNTIME_ERROR = 125, /* minos could not do its job (toolchain, i/o, grants) */
+  EXIT_TRAP = 134,          /* the cell trapped or hit a limit (128 + SIGABRT, as wasmtime) */
+};
+
+int command_run(int argc, char **argv);
+int command_compile(int argc, char **argv);
+
+/* "64M", "1G", "4096": bytes, or -1 if malformed. */
+long long parse_size(const char *text);
+
+#endif

@@ -1,0 +1,48 @@
+/* minos: run programs as sealed cells. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/log.h"
+
+static void usage(FILE *out) {
+  fputs("usage: minos <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  run [options] module.wasm [args...]   run a WASI program as a sealed cell\n"
+        "  compile module.wasm...                compile modules into the cache ahead of time\n"
+        "  version                               print the version\n"
+        "\n"
+        "run options:\n"
+        "  --dir HOST[::GUEST]      grant a directory (read-write), seen by the guest as GUEST\n"
+        "  --ro-dir HOST[::GUEST]   grant a directory read-only\n"
+        "  --env KEY=VALUE          set a guest environment variable (--env KEY copies minos's)\n"
+        "  --max-memory SIZE        limit the cell's linear memory (e.g. 64M; default 4G)\n"
+        "  --max-stack SIZE         native stack for the cell's code (default 1M)\n"
+        "  -v, --verbose            say what minos does (cache hits, compiles)\n"
+        "\n"
+        "exit status: the guest's own exit code; 134 if it trapped or hit a limit;\n"
+        "2 for a bad command line or an invalid module; 125 if minos itself failed.\n"
+        "environment: MINOS_CACHE_DIR (compile cache), MINOS_CC, MINOS_WASM2C, MINOS_WASM_VALIDATE.\n",
+        out);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  const char *command = argv[1];
+  if (strcmp(command, "run") == 0) return command_run(argc - 2, argv + 2);
+  if (strcmp(command, "compile") == 0) return command_compile(argc - 2, argv + 2);
+  if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
+    printf("minos %s\n", MINOS_VERSION);
+    return 0;
+  }
+  if (strcmp(command, "help") == 0 || strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  log_error("unknown command '%s' (try 'minos help')", command);
+  return EXIT_USAGE;
+}

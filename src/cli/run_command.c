@@ -1,0 +1,213 @@
+/* minos run: one module as one sealed cell, with wasmtime's conventions
+ * where they overlap (--dir HOST::GUEST, --env, args after the module). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "core/log.h"
+#include "core/scheduler.h"
+#include "wasm/wasm_arch.h"
+
+typedef struct run_options {
+  wasi_grant *grants;
+  size_t grant_count;
+  const char **env;
+  size_t env_count;
+  long long memory_limit, stack_size;
+  const char *module_path;
+  char **guest_args;
+  int guest_arg_count;
+} run_options;
+
+long long parse_size(const char *text) {
+  char *end;
+  errno = 0;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (end == text || errno || text[0] == '-') return -1;
+  unsigned shift = 0;
+  switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+  }
+  if (*end == 'i' && shift) end++;
+  if (*end == 'B' || *end == 'b') end++;
+  if (*end || value > (1ULL << 40) >> shift) return -1;
+  return (long long)(value << shift);
+}
+
+/* "HOST::GUEST" or "HOST" (seen by the guest under the same name). */
+static int add_grant(run_options *options, const char *text, int read_only) {
+  wasi_grant *grown = realloc(options->grants, sizeof *grown * (options->grant_count + 1));
+  if (!grown) return -1;
+  options->grants = grown;
+  const char *separator = strstr(text, "::");
+  char *host = separator ? strndup(text, (size_t)(separator - text)) : strdup(text);
+  const char *guest = separator ? separator + 2 : text;
+  if (!host || !*host || !*guest) {
+    log_error("--dir needs HOST or HOST::GUEST, got '%s'", text);
+    free(host);
+    return -1;
+  }
+  grown[options->grant_count++] = (wasi_grant){host, guest, read_only};
+  return 0;
+}
+
+static int add_env(run_options *options, const char *text) {
+  const char **grown = realloc(options->env, sizeof *grown * (options->env_count + 1));
+  if (!grown) return -1;
+  options->env = grown;
+  if (!strchr(text, '=')) { /* --env KEY: pass minos's own value through */
+    const char *value = getenv(text);
+    if (!value) {
+      log_error("--env %s: no such variable in minos's environment", text);
+      return -1;
+    }
+    char *pair = malloc(strlen(text) + strlen(value) + 2);
+    if (!pair) return -1;
+    sprintf(pair, "%s=%s", text, value);
+    text = pair; /* lives until exit */
+  } else if (text[0] == '=') {
+    log_error("--env needs KEY=VALUE, got '%s'", text);
+    return -1;
+  }
+  grown[options->env_count++] = text;
+  return 0;
+}
+
+/* Accepts "--flag value" and "--flag=value". */
+static const char *option_value(int argc, char **argv, int *index, const char *flag) {
+  size_t length = strlen(flag);
+  const char *argument = argv[*index];
+  if (strncmp(argument, flag, length) != 0) return NULL;
+  if (argument[length] == '=') return argument + length + 1;
+  if (argument[length] != '\0') return NULL;
+  if (*index + 1 >= argc) {
+    log_error("%s needs a value", flag);
+    exit(EXIT_USAGE);
+  }
+  return argv[++*index];
+}
+
+static int parse_size_option(const char *flag, const char *value, long long *out) {
+  *out = parse_size(value);
+  if (*out <= 0) log_error("%s: '%s' is not a size (e.g. 65536, 64K, 16M, 1G)", flag, value);
+  return *out > 0 ? 0 : -1;
+}
+
+static int parse_options(int argc, char **argv, run_options *options) {
+  int i = 0;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    const char *value;
+    int failed = 0;
+    if (strcmp(argv[i], "--") == 0) {
+      i++;
+      break;
+    } else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+      log_set_level(LOG_INFO);
+    } else if ((value = option_value(argc, argv, &i, "--dir"))) {
+      failed = add_grant(options, value, 0);
+    } else if ((value = option_value(argc, argv, &i, "--ro-dir"))) {
+      failed = add_grant(options, value, 1);
+    } else if ((value = option_value(argc, argv, &i, "--env"))) {
+      failed = add_env(options, value);
+    } else if ((value = option_value(argc, argv, &i, "--max-memory"))) {
+      failed = parse_size_option("--max-memory", value, &options->memory_limit);
+    } else if ((value = option_value(argc, argv, &i, "--max-stack"))) {
+      failed = parse_size_option("--max-stack", value, &options->stack_size);
+    } else {
+      log_error("unknown option '%s' for run (try 'minos help')", argv[i]);
+      failed = 1;
+    }
+    if (failed) return -1;
+  }
+  if (i >= argc) {
+    log_error("run needs a module: minos run [options] module.wasm [args...]");
+    return -1;
+  }
+  options->module_path = argv[i];
+  options->guest_args = argv + i;
+  options->guest_arg_count = argc - i;
+  return 0;
+}
+
+static int exit_status_for_load_failure(minos_status status, const char *path, const char *error) {
+  if (status == MINOS_EMODULE) {
+    log_error("invalid module %s: %s", path, error);
+    return EXIT_INVALID_MODULE;
+  }
+  log_error("%s", error);
+  return EXIT_RUNTIME_ERROR;
+}
+
+static int report_outcome(const cell_outcome *outcome) {
+  if (!outcome->faulted) return outcome->exit_code > 255 ? 255 : (int)outcome->exit_code;
+  const char *kind = outcome->fault <= FAULT_STACK_EXHAUSTION ? "trap" : "fault";
+  if (outcome->where[0])
+    log_error("%s: %s in %s", kind, cell_fault_name(outcome->fault), outcome->where);
+  else
+    log_error("%s: %s", kind, cell_fault_name(outcome->fault));
+  return EXIT_TRAP;
+}
+
+static void keep_outcome(cell *ended, void *user) { *(cell_outcome *)user = ended->outcome; }
+
+static int run_cell(run_options *options, loaded_module *module) {
+  wasm_cell_config config = {
+      .name = options->module_path,
+      .module = module,
+      .wasi = {.args = (const char *const *)options->guest_args,
+               .arg_count = (size_t)options->guest_arg_count,
+               .env = options->env,
+               .env_count = options->env_count,
+               .grants = options->grants,
+               .grant_count = options->grant_count,
+               .stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}},
+      .memory_limit_bytes = (uint64_t)options->memory_limit,
+      .stack_bytes = (size_t)options->stack_size,
+  };
+  scheduler runner;
+  char error[512] = "";
+  cell *created;
+  if (scheduler_init(&runner) != MINOS_OK) {
+    log_error("cannot set up fault handling");
+    return EXIT_RUNTIME_ERROR;
+  }
+  minos_status status = wasm_cell_create(&config, &created, error, sizeof error);
+  if (status != MINOS_OK) {
+    log_error("%s", error);
+    return EXIT_RUNTIME_ERROR;
+  }
+  cell_outcome outcome = {0};
+  runner.on_end = keep_outcome;
+  runner.user = &outcome;
+  scheduler_start(&runner, created);
+  scheduler_run(&runner);
+  cell_reap(created);
+  return report_outcome(&outcome);
+}
+
+int command_run(int argc, char **argv) {
+  run_options options = {0};
+  if (parse_options(argc, argv, &options) != 0) return EXIT_USAGE;
+  load_report report;
+  loaded_module *module;
+  minos_status status = module_load_file(options.module_path, &module, &report);
+  if (status != MINOS_OK) return exit_status_for_load_failure(status, options.module_path, report.error);
+  log_info("%s: %s", options.module_path, report.cache_hit ? "cache hit" : "compiled");
+  if (!module->entry->start) {
+    log_error("invalid module %s: it exports no _start function (not a WASI command)",
+              options.module_path);
+    return EXIT_INVALID_MODULE;
+  }
+  int exit_status = run_cell(&options, module);
+  module_release(module);
+  for (size_t i = 0; i < options.grant_count; i++) free((char *)options.grants[i].host_path);
+  free(options.grants);
+  free(options.env);
+  return exit_status;
+}

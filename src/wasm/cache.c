@@ -1,0 +1,140 @@
+#include "wasm/cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/embedded.h"
+#include "wasm/toolchain.h"
+
+/* Bumped whenever the layout of the cache or the compile flags change. */
+#define CACHE_FORMAT "minos-cache-1"
+
+static minos_status make_directories(char *path, char *error, size_t error_size) {
+  for (char *slash = path + 1; *slash; slash++) {
+    if (*slash != '/') continue;
+    *slash = '\0';
+    int failed = mkdir(path, 0700) != 0 && errno != EEXIST;
+    *slash = '/';
+    if (failed) break;
+  }
+  if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+    snprintf(error, error_size, "cannot create cache directory %s: %s", path, strerror(errno));
+    return MINOS_EIO;
+  }
+  struct stat info;
+  if (stat(path, &info) != 0 || !S_ISDIR(info.st_mode)) {
+    snprintf(error, error_size, "cache path %s is not a directory", path);
+    return MINOS_EIO;
+  }
+  /* Compiled modules are loaded as code: a cache others can write to would
+   * let them run code as us. */
+  if (info.st_uid != geteuid() || (info.st_mode & (S_IWGRP | S_IWOTH))) {
+    snprintf(error, error_size,
+             "refusing cache directory %s: it must be owned by this user and writable by no one else",
+             path);
+    return MINOS_EPERM;
+  }
+  return MINOS_OK;
+}
+
+static minos_status cache_root(char *out, size_t out_size, char *error, size_t error_size) {
+  const char *explicit_dir = getenv("MINOS_CACHE_DIR");
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  const char *home = getenv("HOME");
+  int written;
+  if (explicit_dir && *explicit_dir)
+    written = snprintf(out, out_size, "%s/" CACHE_FORMAT, explicit_dir);
+  else if (xdg && *xdg == '/')
+    written = snprintf(out, out_size, "%s/minos/" CACHE_FORMAT, xdg);
+  else if (home && *home)
+    written = snprintf(out, out_size, "%s/.cache/minos/" CACHE_FORMAT, home);
+  else {
+    snprintf(error, error_size, "no cache directory: set MINOS_CACHE_DIR or HOME");
+    return MINOS_EUSAGE;
+  }
+  if (written < 0 || (size_t)written >= out_size) {
+    snprintf(error, error_size, "cache directory path is too long");
+    return MINOS_EUSAGE;
+  }
+  return make_directories(out, error, error_size);
+}
+
+minos_status cache_prepare(const uint8_t *module, size_t length, cache_entry *entry, char *error,
+                           size_t error_size) {
+  char identity[4 * PATH_MAX];
+  minos_status status = toolchain_identity(identity, sizeof identity, error, error_size);
+  if (status != MINOS_OK) return status;
+  status = cache_root(entry->directory, sizeof entry->directory, error, error_size);
+  if (status != MINOS_OK) return status;
+
+  struct sha256_ctx hash;
+  sha256_init(&hash);
+  sha256_update(&hash, sizeof CACHE_FORMAT, (const uint8_t *)CACHE_FORMAT);
+  sha256_update(&hash, strlen(embedded_glue_digest) + 1, (const uint8_t *)embedded_glue_digest);
+  sha256_update(&hash, strlen(identity) + 1, (const uint8_t *)identity);
+  sha256_update(&hash, length, module);
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&hash, sizeof digest, digest);
+  for (size_t i = 0; i < sizeof digest; i++) sprintf(entry->key + 2 * i, "%02x", digest[i]);
+  snprintf(entry->artefact, sizeof entry->artefact, "%s/%s.so", entry->directory, entry->key);
+  entry->lock_fd = -1;
+  return MINOS_OK;
+}
+
+int cache_exists(const cache_entry *entry) { return access(entry->artefact, R_OK) == 0; }
+
+minos_status cache_lock(cache_entry *entry, char *error, size_t error_size) {
+  char path[PATH_MAX + CACHE_KEY_LENGTH + 8];
+  snprintf(path, sizeof path, "%s/%s.lock", entry->directory, entry->key);
+  entry->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (entry->lock_fd < 0 || flock(entry->lock_fd, LOCK_EX) != 0) {
+    snprintf(error, error_size, "cannot lock %s: %s", path, strerror(errno));
+    if (entry->lock_fd >= 0) close(entry->lock_fd);
+    entry->lock_fd = -1;
+    return MINOS_EIO;
+  }
+  return MINOS_OK;
+}
+
+void cache_unlock(cache_entry *entry) {
+  /* The lock file stays: unlinking it would let a third run lock a new
+   * file while a second still waits on the old one. */
+  if (entry->lock_fd < 0) return;
+  close(entry->lock_fd);
+  entry->lock_fd = -1;
+}
+
+minos_status cache_scratch_directory(const cache_entry *entry, char *out, size_t out_size) {
+  if ((size_t)snprintf(out, out_size, "%s/build-%.16s-XXXXXX", entry->directory, entry->key) >= out_size)
+    return MINOS_EINVAL;
+  return mkdtemp(out) ? MINOS_OK : MINOS_EIO;
+}
+
+minos_status cache_publish(const cache_entry *entry, const char *built_path, char *error,
+                           size_t error_size) {
+  if (rename(built_path, entry->artefact) != 0) {
+    snprintf(error, error_size, "cannot publish %s: %s", entry->artefact, strerror(errno));
+    return MINOS_EIO;
+  }
+  return MINOS_OK;
+}
+
+void cache_remove_tree(const char *directory) {
+  DIR *listing = opendir(directory);
+  if (!listing) return;
+  struct dirent *item;
+  while ((item = readdir(listing)) != NULL) {
+    if (strcmp(item->d_name, ".") == 0 || strcmp(item->d_name, "..") == 0) continue;
+    unlinkat(dirfd(listing), item->d_name, 0);
+  }
+  closedir(listing);
+  rmdir(directory);
+}

@@ -1,0 +1,303 @@
+#include "wasm/compile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/embedded.h"
+#include "wasm/host_functions.h"
+#include "wasm/toolchain.h"
+
+/* The module name given to wasm2c: every artefact exports the same C
+ * names, and only minos_module_bind is visible outside the object. */
+#define MODULE_PREFIX "Z_m"
+
+typedef struct text {
+  char *data;
+  size_t length, capacity;
+  int failed;
+} text;
+
+static void text_append(text *out, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void text_append(text *out, const char *format, ...) {
+  for (;;) {
+    va_list args;
+    va_start(args, format);
+    size_t room = out->capacity - out->length;
+    int wanted = vsnprintf(out->data ? out->data + out->length : NULL, room, format, args);
+    va_end(args);
+    if (wanted < 0) {
+      out->failed = 1;
+      return;
+    }
+    if ((size_t)wanted < room) {
+      out->length += (size_t)wanted;
+      return;
+    }
+    size_t capacity = (out->capacity + (size_t)wanted + 1) * 2;
+    char *grown = realloc(out->data, capacity);
+    if (!grown) {
+      out->failed = 1;
+      return;
+    }
+    out->data = grown;
+    out->capacity = capacity;
+  }
+}
+
+static minos_status read_whole(const char *path, text *out) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MINOS_EIO;
+  off_t size = lseek(fd, 0, SEEK_END);
+  out->data = size >= 0 ? malloc((size_t)size + 1) : NULL;
+  ssize_t got = out->data ? pread(fd, out->data, (size_t)size, 0) : -1;
+  close(fd);
+  if (got != size) {
+    free(out->data);
+    out->data = NULL;
+    return MINOS_EIO;
+  }
+  out->data[size] = '\0';
+  out->length = (size_t)size;
+  out->capacity = (size_t)size + 1;
+  return MINOS_OK;
+}
+
+static minos_status write_whole(const char *directory, const char *name, const char *data,
+                                size_t length) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", directory, name);
+  FILE *file = fopen(path, "wb");
+  if (!file) return MINOS_EIO;
+  size_t written = fwrite(data, 1, length, file);
+  return (fclose(file) == 0 && written == length) ? MINOS_OK : MINOS_EIO;
+}
+
+/* "module.wasm:000001d: error: type mismatch ..." -> "at byte offset 0x1d: type mismatch ..." */
+static void reword_validator_error(const char *output, char *error, size_t error_size) {
+  const char *line = strstr(output, "error: ");
+  if (!line) {
+    snprintf(error, error_size, "%.*s", (int)strcspn(output, "\n"), output);
+    return;
+  }
+  const char *offset = line;
+  while (offset > output && offset[-1] != '\n' && offset[-1] != ':') offset--;
+  if (offset > output && offset[-1] == ':') offset--;
+  const char *start = offset;
+  while (start > output && start[-1] != ':' && start[-1] != '\n') start--;
+  unsigned long position = strtoul(start, NULL, 16);
+  const char *message = line + strlen("error: ");
+  snprintf(error, error_size, "at byte offset 0x%lx: %.*s", position,
+           (int)strcspn(message, "\n"), message);
+}
+
+minos_status compile_validate(const char *wasm_path, const char *directory, char *error,
+                              size_t error_size) {
+  const char *validator = toolchain_path(TOOL_VALIDATE, error, error_size);
+  if (!validator) return MINOS_ETOOLCHAIN;
+  const char *argv[] = {validator, wasm_path, NULL};
+  char output[4096];
+  int exit_status;
+  minos_status status = toolchain_run(argv, directory, &exit_status, output, sizeof output);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "%s", output);
+    return status;
+  }
+  if (exit_status == 0) return MINOS_OK;
+  if (exit_status < 0) {
+    snprintf(error, error_size, "wasm-validate crashed");
+    return MINOS_ETOOLCHAIN;
+  }
+  reword_validator_error(output, error, error_size);
+  return MINOS_EMODULE;
+}
+
+/* wasm2c's output is used as is except for three edits, each checked, so
+ * a wasm2c whose output differs fails loudly instead of miscompiling:
+ * our glue header goes first, call_indirect uses minos's precise traps,
+ * and the table helpers trap as table (not memory) accesses. */
+static minos_status patch_generated(text *source, text *patched, char *error, size_t error_size) {
+  static const char marker[] = "static bool s_module_initialized";
+  static const char table_helpers[] = "static inline void funcref_table_init(";
+  char *end = strstr(source->data, marker);
+  char *tables = strstr(source->data, table_helpers);
+  if (!end || strstr(end + 1, marker) || !tables || tables > end) {
+    snprintf(error, error_size, "unrecognised wasm2c output (minos expects wabt 1.0.32's layout)");
+    return MINOS_ETOOLCHAIN;
+  }
+  text_append(patched, "#include \"module_glue.h\"\n%.*s", (int)(tables - source->data), source->data);
+  for (char *at = tables; at < end;) {
+    char *trap = strstr(at, "TRAP(OOB)");
+    if (!trap || trap > end) {
+      text_append(patched, "%.*s", (int)(end - at), at);
+      break;
+    }
+    text_append(patched, "%.*sTRAP(TABLE_OOB)", (int)(trap - at), at);
+    at = trap + strlen("TRAP(OOB)");
+  }
+  text_append(patched, "#undef CALL_INDIRECT\n#define CALL_INDIRECT MINOS_CALL_INDIRECT\n%s", end);
+  return patched->failed ? MINOS_ENOMEM : MINOS_OK;
+}
+
+/* The forward declarations wasm2c writes for defined functions, in index
+ * order: "static u32 w2c_name(Z_m_instance_t*, u32);" */
+static void append_function_identifiers(text *glue, const text *source) {
+  text_append(glue, "static const char *const minos_function_identifiers[] = {\n");
+  unsigned count = 0;
+  const char *at = strstr(source->data, "static void init_func_types(void)");
+  const char *first_body = at ? strstr(at, "static void init_memories") : NULL;
+  const char *limit = first_body ? first_body : source->data + source->length;
+  while (at && (at = strstr(at, "\nstatic ")) != NULL && at < limit) {
+    at += 1;
+    const char *line_end = strchr(at, '\n');
+    const char *name = strstr(at, " w2c_");
+    const char *paren = name ? strchr(name, '(') : NULL;
+    if (line_end && paren && paren < line_end && line_end[-1] == ';' && line_end[-2] == ')') {
+      text_append(glue, "  \"%.*s\",\n", (int)(paren - name - 1), name + 1);
+      count++;
+    }
+  }
+  text_append(glue, "  0};\nenum { minos_function_identifier_count = %u };\n", count);
+}
+
+static const char *c_type(char letter) { return letter == 'I' ? "u64" : "u32"; }
+
+static void append_trampoline(text *glue, const wasm_import *import, int host_index) {
+  const char *signature = host_functions[host_index].signature;
+  const char *colon = strchr(signature, ':');
+  int params = (int)(colon - signature);
+  const char *result = colon[1] ? c_type(colon[1]) : "void";
+  text_append(glue, "%s Z_%sZ_%s(struct Z_%s_instance_t *context", result, import->module,
+              import->name, import->module);
+  for (int i = 0; i < params; i++) text_append(glue, ", %s a%d", c_type(signature[i]), i);
+  text_append(glue, ") {\n  MINOS_HOST_ENTER(context);\n  %s((%s (*)(void *", colon[1] ? "return " : "",
+              result);
+  for (int i = 0; i < params; i++) text_append(glue, ", %s", c_type(signature[i]));
+  text_append(glue, "))minos_host->imports[%d])(context", host_index);
+  for (int i = 0; i < params; i++) text_append(glue, ", a%d", i);
+  text_append(glue, ");\n}\n\n");
+}
+
+static int count_import_modules(const wasm_module *module) {
+  int count = 0;
+  for (uint32_t i = 0; i < module->import_count; i++) {
+    int seen = 0;
+    for (uint32_t j = 0; j < i; j++)
+      seen |= strcmp(module->imports[j].module, module->imports[i].module) == 0;
+    count += !seen;
+  }
+  return count;
+}
+
+static void append_entry(text *glue, const wasm_module *module) {
+  int has_start = wasm_module_find_export(module, "_start", WASM_EXTERNAL_FUNCTION) != NULL;
+  int has_memory = wasm_module_find_export(module, "memory", WASM_EXTERNAL_MEMORY) != NULL;
+  text_append(glue, "static void minos_instantiate(void *instance, void *context) {\n"
+                    "  (void)context;\n  " MODULE_PREFIX "_instantiate(instance");
+  for (int i = count_import_modules(module); i > 0; i--) text_append(glue, ", context");
+  text_append(glue, ");\n}\n\n");
+  if (has_start)
+    text_append(glue, "static void minos_start(void *instance) { " MODULE_PREFIX "Z__start(instance); }\n");
+  if (has_memory)
+    text_append(glue, "static void *minos_memory(void *instance) { return " MODULE_PREFIX
+                      "Z_memory(instance); }\n");
+  text_append(glue,
+              "static const minos_module_entry minos_entry = {\n"
+              "  MINOS_MODULE_ABI_VERSION, sizeof(" MODULE_PREFIX "_instance_t), minos_instantiate,\n"
+              "  " MODULE_PREFIX "_free, %s, %s,\n"
+              "  minos_function_identifiers, minos_function_identifier_count};\n\n"
+              "__attribute__((visibility(\"default\")))\n"
+              "const minos_module_entry *minos_module_bind(const minos_host_table *host) {\n"
+              "  if (host->abi_version != MINOS_MODULE_ABI_VERSION) return 0;\n"
+              "  minos_host = host;\n  " MODULE_PREFIX "_init_module();\n  return &minos_entry;\n}\n",
+              has_start ? "minos_start" : "0", has_memory ? "minos_memory" : "0");
+}
+
+static minos_status write_glue(const char *directory, const wasm_module *module,
+                               const text *generated) {
+  text glue = {0};
+  text_append(&glue, "/* Generated by minos for one module. */\n"
+                     "#define MINOS_GLUE_DEFINE_RUNTIME 1\n#include \"module_glue.h\"\n"
+                     "#include \"generated.h\"\n\n");
+  for (uint32_t i = 0; i < module->import_count; i++) {
+    const wasm_import *import = &module->imports[i];
+    append_trampoline(&glue, import, host_function_find(import->module, import->name));
+  }
+  append_function_identifiers(&glue, generated);
+  append_entry(&glue, module);
+  minos_status status = glue.failed ? MINOS_ENOMEM : write_whole(directory, "glue.c", glue.data, glue.length);
+  free(glue.data);
+  return status;
+}
+
+static minos_status run_step(const char *const argv[], const char *directory, const char *what,
+                             char *error, size_t error_size) {
+  static char output[16384];
+  int exit_status;
+  minos_status status = toolchain_run(argv, directory, &exit_status, output, sizeof output);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "%s", output);
+    return status;
+  }
+  if (exit_status != 0) {
+    snprintf(error, error_size, "%s failed (exit %d): %.600s", what, exit_status, output);
+    return MINOS_ETOOLCHAIN;
+  }
+  return MINOS_OK;
+}
+
+static minos_status translate(const char *wasm_path, const char *directory, text *patched,
+                              text *generated, char *error, size_t error_size) {
+  const char *wasm2c = toolchain_path(TOOL_WASM2C, error, error_size);
+  if (!wasm2c) return MINOS_ETOOLCHAIN;
+  const char *argv[] = {wasm2c, wasm_path, "-n", "m", "-o", "generated.c", NULL};
+  minos_status status = run_step(argv, directory, "wasm2c", error, error_size);
+  if (status != MINOS_OK) return status;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/generated.c", directory);
+  if (read_whole(path, generated) != MINOS_OK) {
+    snprintf(error, error_size, "cannot read wasm2c's output %s", path);
+    return MINOS_EIO;
+  }
+  status = patch_generated(generated, patched, error, error_size);
+  if (status != MINOS_OK) return status;
+  return write_whole(directory, "module.c", patched->data, patched->length);
+}
+
+static minos_status write_embedded(const char *directory) {
+  for (size_t i = 0; i < embedded_glue_file_count; i++) {
+    const struct embedded_file *file = &embedded_glue_files[i];
+    minos_status status = write_whole(directory, file->name, file->content, file->size);
+    if (status != MINOS_OK) return status;
+  }
+  return MINOS_OK;
+}
+
+minos_status compile_module(const char *wasm_path, const wasm_module *module,
+                            const char *directory, const char *output_path, char *error,
+                            size_t error_size) {
+  text generated = {0}, patched = {0};
+  minos_status status = translate(wasm_path, directory, &patched, &generated, error, error_size);
+  if (status == MINOS_OK) status = write_embedded(directory);
+  if (status == MINOS_OK) status = write_glue(directory, module, &generated);
+  free(generated.data);
+  free(patched.data);
+  if (status != MINOS_OK) {
+    if (!error[0]) snprintf(error, error_size, "cannot write generated sources in %s", directory);
+    return status;
+  }
+  const char *cc = toolchain_path(TOOL_CC, error, error_size);
+  if (!cc) return MINOS_ETOOLCHAIN;
+  /* No bounds checks: linear memory has guard regions (see memory.c).
+   * Stack-clash protection makes big frames probe page by page, so no
+   * frame can jump over a cell's stack guard. */
+  const char *argv[] = {cc, "-O2", "-fPIC", "-shared", "-fvisibility=hidden",
+                        "-fno-strict-aliasing", "-fstack-clash-protection", "-w", "-I.",
+                        "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "module.c", "glue.c",
+                        "-o", output_path, "-Wl,--no-undefined", "-Wl,-z,now", "-lm", NULL};
+  return run_step(argv, directory, "the C compiler", error, error_size);
+}

@@ -1,0 +1,125 @@
+/* Compiled into every module's shared object, ahead of wasm2c's output
+ * (-include) and by the per-module glue file. It connects the generated
+ * code to the minos runtime through the host table only.
+ *
+ * minos runs wasm2c's output with its own runtime, not wabt's sample one:
+ * memory is reserved with guard regions by the host, traps end only the
+ * running cell, and call_indirect failures are told apart (wasm2c reports
+ * all three as one kind). */
+#ifndef MINOS_MODULE_GLUE_H
+#define MINOS_MODULE_GLUE_H
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <wasm-rt.h>
+
+#include "module_abi.h"
+
+extern const minos_host_table *minos_host __attribute__((visibility("hidden")));
+
+__attribute__((noreturn, cold, noinline, visibility("hidden"))) void minos_trap_indirect(
+    const wasm_rt_funcref_table_t *table, uint32_t index);
+
+/* Replaces wasm2c's CALL_INDIRECT (the translator redirects it here). */
+#define MINOS_CALL_INDIRECT(table, t, ft, x, ...)                                     \
+  ((LIKELY((x) < table.size && table.data[x].func &&                                 \
+           table.data[x].func_type == func_types[ft])) ||                            \
+       (minos_trap_indirect(&table, (x)), 0),                                        \
+   ((t)table.data[x].func)(__VA_ARGS__))
+
+/* Table accessors trap with this kind instead of the memory one. */
+#define WASM_RT_TRAP_TABLE_OOB ((wasm_rt_trap_t)MINOS_TRAP_TABLE_OUT_OF_BOUNDS)
+
+/* Every host call first checks that the cell's stack has room for host
+ * code: the first word of the host context is the lowest frame address
+ * the host may start from (see struct wasm_cell). */
+#define MINOS_HOST_ENTER(context)                                                      \
+  do {                                                                               \
+    if (UNLIKELY((const char *)__builtin_frame_address(0) <                          \
+                 *(const char *const *)(const void *)(context)))                     \
+      minos_host->trap(WASM_RT_TRAP_EXHAUSTION, __builtin_return_address(0));        \
+  } while (0)
+
+#ifdef MINOS_GLUE_DEFINE_RUNTIME
+
+const minos_host_table *minos_host;
+
+/* Binding to the host is the runtime's initialisation. */
+bool wasm_rt_is_initialized(void) { return minos_host != 0; }
+
+void wasm_rt_trap(wasm_rt_trap_t kind) { minos_host->trap((int)kind, __builtin_return_address(0)); }
+
+void minos_trap_indirect(const wasm_rt_funcref_table_t *table, uint32_t index) {
+  int kind = MINOS_TRAP_INDIRECT_TYPE_MISMATCH;
+  if (index >= table->size)
+    kind = MINOS_TRAP_TABLE_OUT_OF_BOUNDS;
+  else if (!table->data[index].func)
+    kind = MINOS_TRAP_NULL_FUNCTION;
+  minos_host->trap(kind, __builtin_return_address(0));
+}
+
+/* Function types are compared only within one module (minos does not link
+ * modules together), so each shared object keeps its own registry; it is
+ * filled once, by init_module, under the host's load lock. */
+typedef struct {
+  uint32_t params, results;
+  wasm_rt_type_t *types;
+} minos_function_type;
+
+static minos_function_type *minos_function_types;
+static uint32_t minos_function_type_count;
+
+uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
+  wasm_rt_type_t *types = malloc(sizeof *types * (params + results + 1));
+  if (!types) abort();
+  va_list arguments;
+  va_start(arguments, results);
+  for (uint32_t i = 0; i < params + results; i++) types[i] = va_arg(arguments, wasm_rt_type_t);
+  va_end(arguments);
+  for (uint32_t i = 0; i < minos_function_type_count; i++) {
+    minos_function_type *known = &minos_function_types[i];
+    if (known->params == params && known->results == results &&
+        memcmp(known->types, types, sizeof *types * (params + results)) == 0) {
+      free(types);
+      return i;
+    }
+  }
+  minos_function_type *grown = realloc(minos_function_types,
+                                       sizeof *grown * (minos_function_type_count + 1));
+  if (!grown) abort();
+  minos_function_types = grown;
+  grown[minos_function_type_count] = (minos_function_type){params, results, types};
+  return minos_function_type_count++;
+}
+
+void wasm_rt_allocate_memory(wasm_rt_memory_t *memory, uint32_t initial, uint32_t maximum) {
+  minos_host->allocate_memory(memory, initial, maximum);
+}
+uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
+  return minos_host->grow_memory(memory, delta);
+}
+void wasm_rt_free_memory(wasm_rt_memory_t *memory) { minos_host->free_memory(memory); }
+
+void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t elements,
+                                    uint32_t maximum) {
+  minos_host->allocate_table(table, sizeof(wasm_rt_funcref_t), elements, maximum);
+}
+void wasm_rt_allocate_externref_table(wasm_rt_externref_table_t *table, uint32_t elements,
+                                      uint32_t maximum) {
+  minos_host->allocate_table(table, sizeof(wasm_rt_externref_t), elements, maximum);
+}
+uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t *table, uint32_t delta,
+                                    wasm_rt_funcref_t initial) {
+  return minos_host->grow_table(table, sizeof initial, delta, &initial);
+}
+uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t *table, uint32_t delta,
+                                      wasm_rt_externref_t initial) {
+  return minos_host->grow_table(table, sizeof initial, delta, &initial);
+}
+void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *table) { minos_host->free_table(table); }
+void wasm_rt_free_externref_table(wasm_rt_externref_table_t *table) {
+  minos_host->free_table(table);
+}
+
+#endif /* MINOS_GLUE_DEFINE_RUNTIME */
+#endif

@@ -1,0 +1,84 @@
+#include "wasm/host_functions.h"
+
+#include <string.h>
+
+#include "wasm/wasi/wasi.h"
+
+#define WASI "wasi_snapshot_preview1"
+#define HOST(module, name, signature, function) \
+  {module, name, signature, (void (*)(void))(function)}
+
+/* Order matters: it is the index the generated trampolines use, and part
+ * of the cache key through the glue's digest. Append, never reorder. */
+const host_function host_functions[] = {
+    HOST(WASI, "args_get", "ii:i", wasi_args_get),
+    HOST(WASI, "args_sizes_get", "ii:i", wasi_args_sizes_get),
+    HOST(WASI, "environ_get", "ii:i", wasi_environ_get),
+    HOST(WASI, "environ_sizes_get", "ii:i", wasi_environ_sizes_get),
+    HOST(WASI, "clock_res_get", "ii:i", wasi_clock_res_get),
+    HOST(WASI, "clock_time_get", "iIi:i", wasi_clock_time_get),
+    HOST(WASI, "fd_advise", "iIIi:i", wasi_fd_advise),
+    HOST(WASI, "fd_allocate", "iII:i", wasi_fd_allocate),
+    HOST(WASI, "fd_close", "i:i", wasi_fd_close),
+    HOST(WASI, "fd_datasync", "i:i", wasi_fd_datasync),
+    HOST(WASI, "fd_fdstat_get", "ii:i", wasi_fd_fdstat_get),
+    HOST(WASI, "fd_fdstat_set_flags", "ii:i", wasi_fd_fdstat_set_flags),
+    HOST(WASI, "fd_fdstat_set_rights", "iII:i", wasi_fd_fdstat_set_rights),
+    HOST(WASI, "fd_filestat_get", "ii:i", wasi_fd_filestat_get),
+    HOST(WASI, "fd_filestat_set_size", "iI:i", wasi_fd_filestat_set_size),
+    HOST(WASI, "fd_filestat_set_times", "iIIi:i", wasi_fd_filestat_set_times),
+    HOST(WASI, "fd_pread", "iiiIi:i", wasi_fd_pread),
+    HOST(WASI, "fd_prestat_get", "ii:i", wasi_fd_prestat_get),
+    HOST(WASI, "fd_prestat_dir_name", "iii:i", wasi_fd_prestat_dir_name),
+    HOST(WASI, "fd_pwrite", "iiiIi:i", wasi_fd_pwrite),
+    HOST(WASI, "fd_read", "iiii:i", wasi_fd_read),
+    HOST(WASI, "fd_readdir", "iiiIi:i", wasi_fd_readdir),
+    HOST(WASI, "fd_renumber", "ii:i", wasi_fd_renumber),
+    HOST(WASI, "fd_seek", "iIii:i", wasi_fd_seek),
+    HOST(WASI, "fd_sync", "i:i", wasi_fd_sync),
+    HOST(WASI, "fd_tell", "ii:i", wasi_fd_tell),
+    HOST(WASI, "fd_write", "iiii:i", wasi_fd_write),
+    HOST(WASI, "path_create_directory", "iii:i", wasi_path_create_directory),
+    HOST(WASI, "path_filestat_get", "iiiii:i", wasi_path_filestat_get),
+    HOST(WASI, "path_filestat_set_times", "iiiiIIi:i", wasi_path_filestat_set_times),
+    HOST(WASI, "path_link", "iiiiiii:i", wasi_path_link),
+    HOST(WASI, "path_open", "iiiiiIIii:i", wasi_path_open),
+    HOST(WASI, "path_readlink", "iiiiii:i", wasi_path_readlink),
+    HOST(WASI, "path_remove_directory", "iii:i", wasi_path_remove_directory),
+    HOST(WASI, "path_rename", "iiiiii:i", wasi_path_rename),
+    HOST(WASI, "path_symlink", "iiiii:i", wasi_path_symlink),
+    HOST(WASI, "path_unlink_file", "iii:i", wasi_path_unlink_file),
+    HOST(WASI, "poll_oneoff", "iiii:i", wasi_poll_oneoff),
+    HOST(WASI, "proc_exit", "i:", wasi_proc_exit),
+    HOST(WASI, "proc_raise", "i:i", wasi_proc_raise),
+    HOST(WASI, "sched_yield", ":i", wasi_sched_yield),
+    HOST(WASI, "random_get", "ii:i", wasi_random_get),
+    HOST(WASI, "sock_accept", "iii:i", wasi_sock_accept),
+    HOST(WASI, "sock_recv", "iiiiii:i", wasi_sock_recv),
+    HOST(WASI, "sock_send", "iiiii:i", wasi_sock_send),
+    HOST(WASI, "sock_shutdown", "ii:i", wasi_sock_shutdown),
+};
+const size_t host_function_count = sizeof host_functions / sizeof host_functions[0];
+
+int host_function_find(const char *module, const char *name) {
+  for (size_t i = 0; i < host_function_count; i++)
+    if (strcmp(host_functions[i].module, module) == 0 && strcmp(host_functions[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+static int type_letter(uint8_t type) {
+  if (type == WASM_I32) return 'i';
+  if (type == WASM_I64) return 'I';
+  return '?';
+}
+
+int host_function_matches(const host_function *function, const wasm_function_type *type) {
+  const char *letter = function->signature;
+  for (uint32_t i = 0; i < type->param_count; i++, letter++)
+    if (*letter != type_letter(type->params[i])) return 0;
+  if (*letter++ != ':') return 0;
+  for (uint32_t i = 0; i < type->result_count; i++, letter++)
+    if (*letter != type_letter(type->results[i])) return 0;
+  return *letter == '\0';
+}

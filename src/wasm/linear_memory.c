@@ -1,0 +1,124 @@
+#include "wasm/linear_memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/log.h"
+#include "wasm/wasm_cell.h"
+
+typedef struct owned_memory {
+  resource owned;
+  void *reservation;
+} owned_memory;
+
+typedef struct owned_table {
+  resource owned;
+  wasm_rt_funcref_table_t *table; /* externref tables share the layout */
+} owned_table;
+
+static wasm_cell *running_wasm_cell(void) { return cell_current()->arch_data; }
+
+static void release_memory(resource *item) {
+  owned_memory *memory = (owned_memory *)item;
+  munmap(memory->reservation, LINEAR_MEMORY_RESERVATION);
+  free(memory);
+}
+
+static uint64_t cell_page_limit(const wasm_cell *self) {
+  uint64_t limit = self->memory_limit_bytes / WASM_PAGE_BYTES;
+  return (limit == 0 || limit > WASM_MAXIMUM_PAGES) ? WASM_MAXIMUM_PAGES : limit;
+}
+
+void linear_memory_allocate(void *opaque, uint32_t initial_pages, uint32_t maximum_pages) {
+  wasm_rt_memory_t *memory = opaque;
+  wasm_cell *self = running_wasm_cell();
+  uint64_t limit = cell_page_limit(self);
+  if (initial_pages > limit) cell_fault_now(self->cell, FAULT_MEMORY_LIMIT, 0);
+  owned_memory *owned = malloc(sizeof *owned);
+  void *reservation = owned ? mmap(NULL, LINEAR_MEMORY_RESERVATION, PROT_NONE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                            : MAP_FAILED;
+  uint64_t initial_bytes = (uint64_t)initial_pages * WASM_PAGE_BYTES;
+  if (reservation == MAP_FAILED ||
+      (initial_bytes && mprotect(reservation, initial_bytes, PROT_READ | PROT_WRITE) != 0)) {
+    log_message(LOG_ERROR, self->cell->name, "cannot reserve linear memory");
+    if (reservation != MAP_FAILED) munmap(reservation, LINEAR_MEMORY_RESERVATION);
+    free(owned);
+    cell_fault_now(self->cell, FAULT_MEMORY_LIMIT, 0);
+  }
+  owned->reservation = reservation;
+  cell_own(self->cell, &owned->owned, release_memory);
+  memory->data = reservation;
+  memory->pages = initial_pages;
+  memory->max_pages = (uint32_t)(maximum_pages < limit ? maximum_pages : limit);
+  memory->size = (uint32_t)initial_bytes;
+  self->memory = memory;
+}
+
+uint32_t linear_memory_grow(void *opaque, uint32_t delta_pages) {
+  wasm_rt_memory_t *memory = opaque;
+  uint32_t old_pages = memory->pages;
+  uint64_t new_pages = (uint64_t)old_pages + delta_pages;
+  if (delta_pages == 0) return old_pages;
+  if (new_pages > memory->max_pages) return UINT32_MAX;
+  /* 65536 pages are 4 GiB, one more than size (a u32) can say; the
+   * reservation is there, but minos caps memories one page short. */
+  if (new_pages * WASM_PAGE_BYTES > UINT32_MAX) return UINT32_MAX;
+  if (mprotect(memory->data + (uint64_t)old_pages * WASM_PAGE_BYTES,
+               (uint64_t)delta_pages * WASM_PAGE_BYTES, PROT_READ | PROT_WRITE) != 0)
+    return UINT32_MAX;
+  memory->pages = (uint32_t)new_pages;
+  memory->size = (uint32_t)(new_pages * WASM_PAGE_BYTES);
+  return old_pages;
+}
+
+/* Memories are released with their cell, never by the generated code. */
+void linear_memory_free(void *memory) { (void)memory; }
+
+bool linear_memory_reservation_contains(const wasm_cell *self, uintptr_t address) {
+  if (!self->memory) return false;
+  uintptr_t base = (uintptr_t)self->memory->data;
+  return address >= base && address < base + LINEAR_MEMORY_RESERVATION;
+}
+
+static void release_table(resource *item) {
+  owned_table *owned = (owned_table *)item;
+  free(owned->table->data);
+  owned->table->data = NULL;
+  free(owned);
+}
+
+void table_allocate(void *opaque, size_t element_size, uint32_t elements, uint32_t maximum) {
+  wasm_rt_funcref_table_t *table = opaque;
+  wasm_cell *self = running_wasm_cell();
+  if (elements > TABLE_ELEMENT_LIMIT) cell_fault_now(self->cell, FAULT_TABLE_LIMIT, 0);
+  owned_table *owned = malloc(sizeof *owned);
+  void *data = calloc(elements ? elements : 1, element_size);
+  if (!owned || !data) {
+    free(owned);
+    free(data);
+    cell_fault_now(self->cell, FAULT_TABLE_LIMIT, 0);
+  }
+  table->data = data;
+  table->size = elements;
+  table->max_size = maximum < TABLE_ELEMENT_LIMIT ? maximum : TABLE_ELEMENT_LIMIT;
+  owned->table = table;
+  cell_own(self->cell, &owned->owned, release_table);
+}
+
+uint32_t table_grow(void *opaque, size_t element_size, uint32_t delta, const void *initial) {
+  wasm_rt_funcref_table_t *table = opaque;
+  uint32_t old_size = table->size;
+  uint64_t new_size = (uint64_t)old_size + delta;
+  if (delta == 0) return old_size;
+  if (new_size > table->max_size) return UINT32_MAX;
+  char *grown = realloc(table->data, new_size * element_size);
+  if (!grown) return UINT32_MAX;
+  for (uint64_t i = old_size; i < new_size; i++) memcpy(grown + i * element_size, initial, element_size);
+  table->data = (wasm_rt_funcref_t *)grown;
+  table->size = (uint32_t)new_size;
+  return old_size;
+}
+
+void table_free(void *table) { (void)table; }

@@ -1,0 +1,357 @@
+#include "wasm/loader.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wasm/cache.h"
+#include "wasm/compile.h"
+#include "wasm/host_functions.h"
+#include "wasm/host_table.h"
+
+#define MODULE_SIZE_LIMIT ((size_t)256 << 20)
+#define CODE_RANGE_LIMIT 4096
+
+/* Loaded modules stay mapped for the life of the process: cells of the
+ * same module share one mapping, and code ranges never vanish under the
+ * fault handler, which reads them without a lock. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static loaded_module **registry;
+static size_t registry_count;
+static struct {
+  _Atomic uintptr_t low, high;
+} code_ranges[CODE_RANGE_LIMIT];
+static _Atomic size_t code_range_count;
+
+bool module_code_contains(uintptr_t address) {
+  size_t count = atomic_load_explicit(&code_range_count, memory_order_acquire);
+  for (size_t i = 0; i < count; i++)
+    if (address >= atomic_load_explicit(&code_ranges[i].low, memory_order_relaxed) &&
+        address < atomic_load_explicit(&code_ranges[i].high, memory_order_relaxed))
+      return true;
+  return false;
+}
+
+static int find_code_range(struct dl_phdr_info *info, size_t size, void *data) {
+  (void)size;
+  loaded_module *module = data;
+  if (!info->dlpi_name || strcmp(info->dlpi_name, module->artefact_path) != 0) return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+    if (segment->p_type != PT_LOAD || !(segment->p_flags & PF_X)) continue;
+    module->code_low = info->dlpi_addr + segment->p_vaddr;
+    module->code_high = module->code_low + segment->p_memsz;
+  }
+  return 1;
+}
+
+static void publish_code_range(const loaded_module *module) {
+  size_t index = atomic_load(&code_range_count);
+  if (index >= CODE_RANGE_LIMIT) return;
+  atomic_store(&code_ranges[index].low, module->code_low);
+  atomic_store(&code_ranges[index].high, module->code_high);
+  atomic_store_explicit(&code_range_count, index + 1, memory_order_release);
+}
+
+static minos_status read_file(const char *path, uint8_t **bytes, size_t *length, char *error,
+                              size_t error_size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat info;
+  if (fd < 0 || fstat(fd, &info) != 0) {
+    snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    return MINOS_EIO;
+  }
+  if (!S_ISREG(info.st_mode) || (size_t)info.st_size > MODULE_SIZE_LIMIT) {
+    snprintf(error, error_size, "cannot read %s: %s", path,
+             S_ISREG(info.st_mode) ? "larger than the 256 MiB module limit" : "not a regular file");
+    close(fd);
+    return MINOS_EIO;
+  }
+  *length = (size_t)info.st_size;
+  *bytes = malloc(*length ? *length : 1);
+  size_t done = 0;
+  while (*bytes && done < *length) {
+    ssize_t got = read(fd, *bytes + done, *length - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    done += (size_t)got;
+  }
+  close(fd);
+  if (!*bytes || done != *length) {
+    snprintf(error, error_size, "cannot read %s: %s", path, *bytes ? "short read" : "out of memory");
+    free(*bytes);
+    return MINOS_EIO;
+  }
+  return MINOS_OK;
+}
+
+/* Sealing: the module may import only minos's host functions, with their
+ * exact types, and nothing else (no memories, tables or globals). */
+static minos_status check_imports(const wasm_module *module, char *error, size_t error_size) {
+  for (uint32_t i = 0; i < module->import_count; i++) {
+    const wasm_import *import = &module->imports[i];
+    if (import->kind != WASM_EXTERNAL_FUNCTION) {
+      static const char *const kinds[] = {"function", "table", "memory", "global", "tag"};
+      snprintf(error, error_size, "module imports %s %s.%s, but minos provides only functions",
+               import->kind < 5 ? kinds[import->kind] : "item", import->module, import->name);
+      return MINOS_EMODULE;
+    }
+    int index = host_function_find(import->module, import->name);
+    if (index < 0) {
+      snprintf(error, error_size, "module imports %s.%s, which minos does not provide",
+               import->module, import->name);
+      return MINOS_EMODULE;
+    }
+    if (import->type_index >= module->type_count ||
+        !host_function_matches(&host_functions[index], &module->types[import->type_index])) {
+      char found[300] = "?";
+      if (import->type_index < module->type_count)
+        wasm_function_type_format(&module->types[import->type_index], found, sizeof found);
+      snprintf(error, error_size, "module imports %s.%s with type %s, which is not minos's (%s)",
+               import->module, import->name, found, host_functions[index].signature);
+      return MINOS_EMODULE;
+    }
+  }
+  if (module->defined_memory_count && !wasm_module_find_export(module, "memory", WASM_EXTERNAL_MEMORY)) {
+    snprintf(error, error_size, "module defines a memory but does not export it as \"memory\"");
+    return MINOS_EMODULE;
+  }
+  return MINOS_OK;
+}
+
+static minos_status write_module_bytes(const char *directory, const uint8_t *bytes, size_t length,
+                                       char *path, size_t path_size) {
+  snprintf(path, path_size, "%s/module.wasm", directory);
+  FILE *file = fopen(path, "wb");
+  if (!file) return MINOS_EIO;
+  size_t written = fwrite(bytes, 1, length, file);
+  return fclose(file) == 0 && written == length ? MINOS_OK : MINOS_EIO;
+}
+
+/* Called with the cache entry locked and the artefact missing. */
+static minos_status build_artefact(const uint8_t *bytes, size_t length, cache_entry *entry,
+                                   wasm_module *info, char *error, size_t error_size) {
+  char directory[PATH_MAX], wasm_path[PATH_MAX + 16], output[PATH_MAX + 16];
+  minos_status status = cache_scratch_directory(entry, directory, sizeof directory);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "cannot create a build directory in %s: %s", entry->directory,
+             strerror(errno));
+    return status;
+  }
+  status = write_module_bytes(directory, bytes, length, wasm_path, sizeof wasm_path);
+  if (status == MINOS_OK) status = compile_validate(wasm_path, directory, error, error_size);
+  if (status == MINOS_OK) status = wasm_module_read(bytes, length, info, error, error_size);
+  if (status == MINOS_OK) status = check_imports(info, error, error_size);
+  snprintf(output, sizeof output, "%s/module.so", directory);
+  if (status == MINOS_OK) status = compile_module(wasm_path, info, directory, output, error, error_size);
+  if (status == MINOS_OK) status = cache_publish(entry, output, error, error_size);
+  if (status != MINOS_OK && status != MINOS_EMODULE && !error[0])
+    snprintf(error, error_size, "cannot build in %s: %s", directory, strerror(errno));
+  if (!getenv("MINOS_KEEP_BUILD")) cache_remove_tree(directory);
+  return status;
+}
+
+static minos_status ensure_artefact(const uint8_t *bytes, size_t length, cache_entry *entry,
+                                    wasm_module *info, load_report *report) {
+  char *error = report->error;
+  size_t error_size = sizeof report->error;
+  /* Beyond the header, a module is checked by the validator (which says
+   * more about what is wrong) before minos reads the rest. */
+  minos_status status = wasm_module_check_header(bytes, length, error, error_size);
+  if (status != MINOS_OK) return status;
+  status = cache_prepare(bytes, length, entry, error, error_size);
+  if (status != MINOS_OK) return status;
+  report->cache_hit = cache_exists(entry);
+  if (report->cache_hit) {
+    status = wasm_module_read(bytes, length, info, error, error_size);
+    return status == MINOS_OK ? check_imports(info, error, error_size) : status;
+  }
+  status = cache_lock(entry, error, error_size);
+  if (status != MINOS_OK) return status;
+  if (cache_exists(entry)) { /* another run built it while we waited */
+    status = wasm_module_read(bytes, length, info, error, error_size);
+    if (status == MINOS_OK) status = check_imports(info, error, error_size);
+  } else {
+    status = build_artefact(bytes, length, entry, info, error, error_size);
+  }
+  cache_unlock(entry);
+  return status;
+}
+
+static loaded_module *registry_find(const char *artefact) {
+  for (size_t i = 0; i < registry_count; i++)
+    if (strcmp(registry[i]->artefact_path, artefact) == 0) return registry[i];
+  return NULL;
+}
+
+static minos_status open_artefact(loaded_module *module, load_report *report) {
+  module->handle = dlopen(module->artefact_path, RTLD_NOW | RTLD_LOCAL);
+  minos_module_bind_fn bind = module->handle
+                                  ? (minos_module_bind_fn)dlsym(module->handle, "minos_module_bind")
+                                  : NULL;
+  module->entry = bind ? bind(host_table()) : NULL;
+  if (!module->entry) {
+    snprintf(report->error, sizeof report->error, "cannot load compiled module %s: %s",
+             module->artefact_path, module->handle ? "incompatible minos glue" : dlerror());
+    return MINOS_ETOOLCHAIN;
+  }
+  dl_iterate_phdr(find_code_range, module);
+  publish_code_range(module);
+  return MINOS_OK;
+}
+
+static minos_status register_module(wasm_module *info, const cache_entry *entry,
+                                    const char *display_name, loaded_module **out,
+                                    load_report *report) {
+  pthread_mutex_lock(&registry_lock);
+  loaded_module *module = registry_find(entry->artefact);
+  minos_status status = MINOS_OK;
+  if (module) {
+    wasm_module_release(info);
+  } else {
+    module = calloc(1, sizeof *module);
+    loaded_module **grown = realloc(registry, sizeof *grown * (registry_count + 1));
+    if (!module || !grown) {
+      free(module);
+      pthread_mutex_unlock(&registry_lock);
+      wasm_module_release(info);
+      return MINOS_ENOMEM;
+    }
+    registry = grown;
+    module->artefact_path = strdup(entry->artefact);
+    module->display_name = strdup(display_name);
+    module->info = *info;
+    status = open_artefact(module, report);
+    if (status == MINOS_OK) {
+      registry[registry_count++] = module;
+    } else {
+      wasm_module_release(&module->info);
+      free(module->artefact_path);
+      free(module->display_name);
+      free(module);
+    }
+  }
+  if (status == MINOS_OK) {
+    module->references++;
+    *out = module;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return status;
+}
+
+minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
+                               loaded_module **out, load_report *report) {
+  report->error[0] = '\0';
+  report->cache_hit = false;
+  cache_entry entry;
+  wasm_module info;
+  minos_status status = ensure_artefact(bytes, length, &entry, &info, report);
+  if (status != MINOS_OK) return status;
+  if (!out) {
+    wasm_module_release(&info);
+    return MINOS_OK;
+  }
+  return register_module(&info, &entry, display_name, out, report);
+}
+
+static minos_status load_path(const char *path, loaded_module **out, load_report *report) {
+  uint8_t *bytes;
+  size_t length;
+  report->error[0] = '\0';
+  minos_status status = read_file(path, &bytes, &length, report->error, sizeof report->error);
+  if (status != MINOS_OK) return status;
+  status = module_load_bytes(bytes, length, path, out, report);
+  free(bytes);
+  return status;
+}
+
+minos_status module_load_file(const char *path, loaded_module **out, load_report *report) {
+  return load_path(path, out, report);
+}
+
+minos_status module_compile_file(const char *path, load_report *report) {
+  return load_path(path, NULL, report);
+}
+
+void module_retain(loaded_module *module) {
+  pthread_mutex_lock(&registry_lock);
+  module->references++;
+  pthread_mutex_unlock(&registry_lock);
+}
+
+void module_release(loaded_module *module) {
+  if (!module) return;
+  pthread_mutex_lock(&registry_lock);
+  module->references--;
+  pthread_mutex_unlock(&registry_lock);
+}
+
+/* The function symbol (from the object's full symbol table, which keeps
+ * wasm2c's static functions) that contains offset. */
+static bool symbol_at(const char *path, uintptr_t offset, char *out, size_t out_size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat info;
+  if (fd < 0) return false;
+  bool found = false;
+  void *image = fstat(fd, &info) == 0 ? mmap(NULL, (size_t)info.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  close(fd);
+  if (image == MAP_FAILED) return false;
+  const unsigned char *base = image;
+  size_t size = (size_t)info.st_size;
+  const Elf64_Ehdr *header = image;
+  if (size < sizeof *header || memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 ||
+      header->e_shoff + (size_t)header->e_shnum * sizeof(Elf64_Shdr) > size)
+    goto done;
+  const Elf64_Shdr *sections = (const Elf64_Shdr *)(base + header->e_shoff);
+  for (unsigned s = 0; s < header->e_shnum && !found; s++) {
+    if (sections[s].sh_type != SHT_SYMTAB || sections[s].sh_link >= header->e_shnum) continue;
+    const Elf64_Shdr *strings = &sections[sections[s].sh_link];
+    if (sections[s].sh_offset + sections[s].sh_size > size || strings->sh_offset + strings->sh_size > size)
+      continue;
+    const Elf64_Sym *symbols = (const Elf64_Sym *)(base + sections[s].sh_offset);
+    size_t count = sections[s].sh_size / sizeof *symbols;
+    for (size_t i = 0; i < count; i++) {
+      if (ELF64_ST_TYPE(symbols[i].st_info) != STT_FUNC || symbols[i].st_name >= strings->sh_size) continue;
+      if (offset < symbols[i].st_value || offset >= symbols[i].st_value + symbols[i].st_size) continue;
+      const char *name = (const char *)base + strings->sh_offset + symbols[i].st_name;
+      snprintf(out, out_size, "%.*s", (int)strnlen(name, strings->sh_size - symbols[i].st_name), name);
+      found = true;
+      break;
+    }
+  }
+done:
+  munmap(image, size);
+  return found;
+}
+
+bool module_describe_address(const loaded_module *module, uintptr_t address, char *out,
+                             size_t out_size) {
+  struct link_map *map = NULL;
+  char symbol[512];
+  if (!module || dlinfo(module->handle, RTLD_DI_LINKMAP, &map) != 0 || !map) return false;
+  if (!symbol_at(module->artefact_path, address - map->l_addr, symbol, sizeof symbol)) return false;
+  symbol[strcspn(symbol, ".")] = '\0'; /* compiler clones: foo.cold, foo.part.0 */
+  const minos_module_entry *entry = module->entry;
+  for (uint32_t i = 0; i < entry->function_identifier_count; i++) {
+    if (strcmp(entry->function_identifiers[i], symbol) != 0) continue;
+    uint32_t index = module->info.imported_function_count + i;
+    const char *name = wasm_module_function_name(&module->info, index);
+    if (name)
+      snprintf(out, out_size, "%s", name);
+    else
+      snprintf(out, out_size, "function[%u]", index);
+    return true;
+  }
+  return false;
+}

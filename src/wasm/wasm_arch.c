@@ -1,0 +1,97 @@
+#include "wasm/wasm_arch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wasm/linear_memory.h"
+#include "wasm/wasm_cell.h"
+
+typedef struct owned_instance {
+  resource owned;
+  void *instance;
+} owned_instance;
+
+static void release_instance(resource *item) {
+  owned_instance *owned = (owned_instance *)item;
+  free(owned->instance);
+  free(owned);
+}
+
+static void run(cell *self) {
+  wasm_cell *wasm = self->arch_data;
+  const minos_module_entry *entry = wasm->module->entry;
+  owned_instance *owned = malloc(sizeof *owned);
+  void *instance = calloc(1, entry->instance_size);
+  if (!owned || !instance) {
+    free(owned);
+    free(instance);
+    cell_fault_now(self, FAULT_MEMORY_LIMIT, 0);
+  }
+  owned->instance = instance;
+  cell_own(self, &owned->owned, release_instance);
+  wasm->instance = instance;
+  entry->instantiate(instance, wasm);
+  if (entry->memory) wasm->memory = entry->memory(instance);
+  if (entry->start) entry->start(instance);
+}
+
+static cell_fault classify_fault(cell *self, uintptr_t address, uintptr_t pc) {
+  wasm_cell *wasm = self->arch_data;
+  if (module_code_contains(pc) && linear_memory_reservation_contains(wasm, address))
+    return FAULT_MEMORY_OUT_OF_BOUNDS;
+  return FAULT_NONE;
+}
+
+static void describe_end(cell *self) {
+  wasm_cell *wasm = self->arch_data;
+  if (!self->outcome.faulted || !self->outcome.fault_address) return;
+  if (!module_describe_address(wasm->module, self->outcome.fault_address, self->outcome.where,
+                               sizeof self->outcome.where))
+    self->outcome.where[0] = '\0';
+}
+
+const cell_arch wasm_arch = {
+    .name = "wasm",
+    .run = run,
+    .classify_fault = classify_fault,
+    .describe_end = describe_end,
+};
+
+/* Registered first, so released last: everything else of the cell is gone
+ * by the time its wasm state and module reference go. */
+static void release_wasm_cell(resource *item) {
+  wasm_cell *wasm = (wasm_cell *)((char *)item - offsetof(wasm_cell, owned));
+  wasi_context_release(&wasm->wasi);
+  module_release(wasm->module);
+  free(wasm);
+}
+
+minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
+                              size_t error_size) {
+  wasm_cell *wasm = calloc(1, sizeof *wasm);
+  if (!wasm) return MINOS_ENOMEM;
+  minos_status status = wasi_context_init(&wasm->wasi, &config->wasi, error, error_size);
+  if (status != MINOS_OK) {
+    free(wasm);
+    return status;
+  }
+  size_t guest_stack = config->stack_bytes ? config->stack_bytes : WASM_DEFAULT_STACK_BYTES;
+  cell_limits limits = {.memory_bytes = config->memory_limit_bytes,
+                        .stack_bytes = guest_stack + HOST_STACK_RESERVE};
+  cell *created;
+  status = cell_create(config->name, &wasm_arch, wasm, &limits, &created);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "cannot create cell: %s", minos_status_name(status));
+    wasi_context_release(&wasm->wasi);
+    free(wasm);
+    return status;
+  }
+  wasm->cell = created;
+  wasm->module = config->module;
+  module_retain(config->module);
+  wasm->memory_limit_bytes = config->memory_limit_bytes;
+  wasm->host_stack_floor = (const char *)created->stack.usable_low + HOST_STACK_RESERVE;
+  cell_own(created, &wasm->owned, release_wasm_cell);
+  *out = created;
+  return MINOS_OK;
+}

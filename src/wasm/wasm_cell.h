@@ -1,0 +1,25 @@
+/* The wasm arch's part of a cell: the compiled module's instance, its
+ * linear memory and its WASI state. */
+#ifndef MINOS_WASM_CELL_H
+#define MINOS_WASM_CELL_H
+
+#include <wasm-rt.h>
+
+#include "core/cell.h"
+#include "wasm/loader.h"
+#include "wasm/wasi/wasi.h"
+
+struct wasm_cell {
+  /* First member on purpose: the generated import trampolines read it to
+   * refuse a host call that would run the cell's stack into its guard. */
+  const char *host_stack_floor;
+  cell *cell;
+  loaded_module *module;
+  void *instance;           /* the generated module's instance struct */
+  wasm_rt_memory_t *memory; /* the module's memory, NULL if it has none */
+  uint64_t memory_limit_bytes;
+  wasi_context wasi;
+  resource owned;
+};
+
+#endif

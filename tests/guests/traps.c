@@ -1,0 +1,57 @@
+/* Ends in the trap named by argv[1]; each trap must end only this cell,
+ * with minos naming the kind and the function. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int (*binary_function)(int, int);
+typedef int (*unary_function)(int);
+
+static volatile int zero = 0;
+static volatile int minus_one = -1;
+static volatile double not_a_number = __builtin_nan("");
+
+__attribute__((noinline)) int divide(int a, int b) { return a / b; }
+__attribute__((noinline)) int load_far_away(void) { return *(volatile int *)(uintptr_t)0xfffffff0u; }
+__attribute__((noinline)) void store_past_memory(void) {
+  volatile char *end = (volatile char *)(__builtin_wasm_memory_size(0) * 65536);
+  end[16] = 1;
+}
+__attribute__((noinline)) int recurse_forever(int depth) {
+  volatile char frame[256];
+  frame[depth % 256] = (char)depth;
+  return recurse_forever(depth + 1) + frame[0];
+}
+__attribute__((noinline)) int add(int a, int b) { return a + b; }
+__attribute__((noinline)) int call_through(void *pointer, int argument) {
+  return ((unary_function)pointer)(argument);
+}
+__attribute__((noinline)) int to_integer(double value) {
+  return __builtin_wasm_trunc_s_i32_f64(value);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: traps KIND\n");
+    return 64;
+  }
+  const char *kind = argv[1];
+  int result = 0;
+  if (strcmp(kind, "divide-by-zero") == 0) result = divide(1, zero);
+  else if (strcmp(kind, "integer-overflow") == 0) result = divide(INT_MIN, minus_one);
+  else if (strcmp(kind, "unreachable") == 0) __builtin_trap();
+  else if (strcmp(kind, "memory-load") == 0) result = load_far_away();
+  else if (strcmp(kind, "memory-store") == 0) store_past_memory();
+  else if (strcmp(kind, "stack") == 0) result = recurse_forever(0);
+  else if (strcmp(kind, "null-function") == 0) result = call_through(NULL, 1);
+  else if (strcmp(kind, "type-mismatch") == 0) result = call_through((void *)add, 1);
+  else if (strcmp(kind, "table-bounds") == 0) result = call_through((void *)(uintptr_t)0x7fffff, 1);
+  else if (strcmp(kind, "conversion") == 0) result = to_integer(not_a_number);
+  else {
+    fprintf(stderr, "unknown trap kind %s\n", kind);
+    return 64;
+  }
+  printf("survived %s with %d\n", kind, result);
+  return 0;
+}
