@@ -2,6 +2,8 @@
 #ifndef MINOS_CLI_COMMANDS_H
 #define MINOS_CLI_COMMANDS_H
 
+#include "wasm/wasm_arch.h"
+
 /* Exit statuses of minos itself (a guest's own exit code passes through). */
 enum {
   EXIT_USAGE = 2,          /* bad command line */
@@ -12,8 +14,15 @@ enum {
 
 int command_run(int argc, char **argv);
 int command_compile(int argc, char **argv);
+int command_demo(int argc, char **argv);
 
 /* "64M", "1G", "4096": bytes, or -1 if malformed. */
 long long parse_size(const char *text);
+
+/* Runs one cell to its end on a scheduler of its own. */
+minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,
+                           size_t error_size);
+/* Logs how a cell ended; returns the exit status minos reports for it. */
+int report_outcome(const cell_outcome *outcome);
 
 #endif

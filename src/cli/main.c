@@ -11,6 +11,7 @@ static void usage(FILE *out) {
         "commands:\n"
         "  run [options] module.wasm [args...]   run a WASI program as a sealed cell\n"
         "  compile module.wasm...                compile modules into the cache ahead of time\n"
+        "  demo                                  run a small demonstration of sealed cells\n"
         "  version                               print the version\n"
         "\n"
         "run options:\n"
@@ -35,6 +36,7 @@ int main(int argc, char **argv) {
   const char *command = argv[1];
   if (strcmp(command, "run") == 0) return command_run(argc - 2, argv + 2);
   if (strcmp(command, "compile") == 0) return command_compile(argc - 2, argv + 2);
+  if (strcmp(command, "demo") == 0) return command_demo(argc - 2, argv + 2);
   if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
     printf("minos %s\n", MINOS_VERSION);
     return 0;

@@ -144,7 +144,7 @@ static int exit_status_for_load_failure(minos_status status, const char *path, c
   return EXIT_RUNTIME_ERROR;
 }
 
-static int report_outcome(const cell_outcome *outcome) {
+int report_outcome(const cell_outcome *outcome) {
   if (!outcome->faulted) return outcome->exit_code > 255 ? 255 : (int)outcome->exit_code;
   const char *kind = outcome->fault <= FAULT_STACK_EXHAUSTION ? "trap" : "fault";
   if (outcome->where[0])
@@ -155,6 +155,24 @@ static int report_outcome(const cell_outcome *outcome) {
 }
 
 static void keep_outcome(cell *ended, void *user) { *(cell_outcome *)user = ended->outcome; }
+
+minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,
+                           size_t error_size) {
+  scheduler runner;
+  cell *created;
+  if (scheduler_init(&runner) != MINOS_OK) {
+    snprintf(error, error_size, "cannot set up fault handling");
+    return MINOS_EIO;
+  }
+  minos_status status = wasm_cell_create(config, &created, error, error_size);
+  if (status != MINOS_OK) return status;
+  runner.on_end = keep_outcome;
+  runner.user = outcome;
+  scheduler_start(&runner, created);
+  scheduler_run(&runner);
+  cell_reap(created);
+  return MINOS_OK;
+}
 
 static int run_cell(run_options *options, loaded_module *module) {
   wasm_cell_config config = {
@@ -170,24 +188,12 @@ static int run_cell(run_options *options, loaded_module *module) {
       .memory_limit_bytes = (uint64_t)options->memory_limit,
       .stack_bytes = (size_t)options->stack_size,
   };
-  scheduler runner;
   char error[512] = "";
-  cell *created;
-  if (scheduler_init(&runner) != MINOS_OK) {
-    log_error("cannot set up fault handling");
-    return EXIT_RUNTIME_ERROR;
-  }
-  minos_status status = wasm_cell_create(&config, &created, error, sizeof error);
-  if (status != MINOS_OK) {
+  cell_outcome outcome = {0};
+  if (run_wasm_cell(&config, &outcome, error, sizeof error) != MINOS_OK) {
     log_error("%s", error);
     return EXIT_RUNTIME_ERROR;
   }
-  cell_outcome outcome = {0};
-  runner.on_end = keep_outcome;
-  runner.user = &outcome;
-  scheduler_start(&runner, created);
-  scheduler_run(&runner);
-  cell_reap(created);
   return report_outcome(&outcome);
 }
 

@@ -14,4 +14,9 @@ extern const struct embedded_file embedded_glue_files[];
 extern const size_t embedded_glue_file_count;
 extern const char embedded_glue_digest[];
 
+/* The demo's guest programs (minos demo), in the minos binary only. */
+extern const struct embedded_file embedded_demo_files[];
+extern const size_t embedded_demo_file_count;
+extern const char embedded_demo_digest[];
+
 #endif

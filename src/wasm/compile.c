@@ -19,6 +19,7 @@
 typedef struct text {
   char *data;
   size_t length, capacity;
+  unsigned count; /* items appended, where the text is a list */
   int failed;
 } text;
 
@@ -116,52 +117,65 @@ minos_status compile_validate(const char *wasm_path, const char *directory, char
   return MINOS_EMODULE;
 }
 
-/* wasm2c's output is used as is except for three edits, each checked, so
+/* wasm2c's output is used as is except for these edits, each checked, so
  * a wasm2c whose output differs fails loudly instead of miscompiling:
- * our glue header goes first, call_indirect uses minos's precise traps,
- * and the table helpers trap as table (not memory) accesses. */
-static minos_status patch_generated(text *source, text *patched, char *error, size_t error_size) {
+ * minos's glue header goes first, call_indirect uses minos's precise
+ * traps, and the table helpers trap as table (not memory) accesses. */
+static void append_table_helpers(text *patched, const char *at, const char *end) {
+  while (at < end) {
+    const char *trap = strstr(at, "TRAP(OOB)");
+    if (!trap || trap > end) {
+      text_append(patched, "%.*s", (int)(end - at), at);
+      return;
+    }
+    text_append(patched, "%.*sTRAP(TABLE_OOB)", (int)(trap - at), at);
+    at = trap + strlen("TRAP(OOB)");
+  }
+}
+
+/* Collects wasm2c's C names of defined functions from their forward
+ * declarations, one a line, in index order, between init_func_types and
+ * the first function body:
+ * "static u32 w2c_name(Z_m_instance_t*, u32);" */
+static const char *append_declarations(text *patched, text *identifiers, const char *at) {
+  const char *types = strstr(at, "static void init_func_types(void) {");
+  const char *block = types ? strstr(types, "\n}\n") : NULL;
+  if (!block) return at;
+  block += 3;
+  text_append(patched, "%.*s", (int)(block - at), at);
+  for (const char *line = block; *line;) {
+    const char *line_end = strchr(line, '\n');
+    if (!line_end || (line_end > line && line_end[-1] == '{')) return line;
+    const char *name = strstr(line, " w2c_");
+    const char *paren = name ? strchr(name, '(') : NULL;
+    int declaration = strncmp(line, "static ", 7) == 0 && paren && paren < line_end &&
+                      line_end - line >= 2 && line_end[-1] == ';' && line_end[-2] == ')';
+    if (declaration) {
+      text_append(identifiers, "  \"%.*s\",\n", (int)(paren - name - 1), name + 1);
+      identifiers->count++;
+    }
+    text_append(patched, "%.*s", (int)(line_end + 1 - line), line);
+    line = line_end + 1;
+  }
+  return at + strlen(at);
+}
+
+static minos_status patch_generated(const text *source, text *patched, text *identifiers,
+                                    char *error, size_t error_size) {
   static const char marker[] = "static bool s_module_initialized";
   static const char table_helpers[] = "static inline void funcref_table_init(";
-  char *end = strstr(source->data, marker);
-  char *tables = strstr(source->data, table_helpers);
+  const char *end = strstr(source->data, marker);
+  const char *tables = strstr(source->data, table_helpers);
   if (!end || strstr(end + 1, marker) || !tables || tables > end) {
     snprintf(error, error_size, "unrecognised wasm2c output (minos expects wabt 1.0.32's layout)");
     return MINOS_ETOOLCHAIN;
   }
   text_append(patched, "#include \"module_glue.h\"\n%.*s", (int)(tables - source->data), source->data);
-  for (char *at = tables; at < end;) {
-    char *trap = strstr(at, "TRAP(OOB)");
-    if (!trap || trap > end) {
-      text_append(patched, "%.*s", (int)(end - at), at);
-      break;
-    }
-    text_append(patched, "%.*sTRAP(TABLE_OOB)", (int)(trap - at), at);
-    at = trap + strlen("TRAP(OOB)");
-  }
-  text_append(patched, "#undef CALL_INDIRECT\n#define CALL_INDIRECT MINOS_CALL_INDIRECT\n%s", end);
-  return patched->failed ? MINOS_ENOMEM : MINOS_OK;
-}
-
-/* The forward declarations wasm2c writes for defined functions, in index
- * order: "static u32 w2c_name(Z_m_instance_t*, u32);" */
-static void append_function_identifiers(text *glue, const text *source) {
-  text_append(glue, "static const char *const minos_function_identifiers[] = {\n");
-  unsigned count = 0;
-  const char *at = strstr(source->data, "static void init_func_types(void)");
-  const char *first_body = at ? strstr(at, "static void init_memories") : NULL;
-  const char *limit = first_body ? first_body : source->data + source->length;
-  while (at && (at = strstr(at, "\nstatic ")) != NULL && at < limit) {
-    at += 1;
-    const char *line_end = strchr(at, '\n');
-    const char *name = strstr(at, " w2c_");
-    const char *paren = name ? strchr(name, '(') : NULL;
-    if (line_end && paren && paren < line_end && line_end[-1] == ';' && line_end[-2] == ')') {
-      text_append(glue, "  \"%.*s\",\n", (int)(paren - name - 1), name + 1);
-      count++;
-    }
-  }
-  text_append(glue, "  0};\nenum { minos_function_identifier_count = %u };\n", count);
+  append_table_helpers(patched, tables, end);
+  text_append(patched, "#undef CALL_INDIRECT\n#define CALL_INDIRECT MINOS_CALL_INDIRECT\n");
+  const char *rest = append_declarations(patched, identifiers, end);
+  text_append(patched, "%s", rest);
+  return patched->failed || identifiers->failed ? MINOS_ENOMEM : MINOS_OK;
 }
 
 static const char *c_type(char letter) { return letter == 'I' ? "u64" : "u32"; }
@@ -218,7 +232,7 @@ static void append_entry(text *glue, const wasm_module *module) {
 }
 
 static minos_status write_glue(const char *directory, const wasm_module *module,
-                               const text *generated) {
+                               const text *identifiers) {
   text glue = {0};
   text_append(&glue, "/* Generated by minos for one module. */\n"
                      "#define MINOS_GLUE_DEFINE_RUNTIME 1\n#include \"module_glue.h\"\n"
@@ -227,7 +241,9 @@ static minos_status write_glue(const char *directory, const wasm_module *module,
     const wasm_import *import = &module->imports[i];
     append_trampoline(&glue, import, host_function_find(import->module, import->name));
   }
-  append_function_identifiers(&glue, generated);
+  text_append(&glue, "static const char *const minos_function_identifiers[] = {\n%s  0};\n"
+                     "enum { minos_function_identifier_count = %u };\n\n",
+              identifiers->data ? identifiers->data : "", identifiers->count);
   append_entry(&glue, module);
   minos_status status = glue.failed ? MINOS_ENOMEM : write_whole(directory, "glue.c", glue.data, glue.length);
   free(glue.data);
@@ -250,8 +266,8 @@ static minos_status run_step(const char *const argv[], const char *directory, co
   return MINOS_OK;
 }
 
-static minos_status translate(const char *wasm_path, const char *directory, text *patched,
-                              text *generated, char *error, size_t error_size) {
+static minos_status translate(const char *wasm_path, const char *directory, text *identifiers,
+                              char *error, size_t error_size) {
   const char *wasm2c = toolchain_path(TOOL_WASM2C, error, error_size);
   if (!wasm2c) return MINOS_ETOOLCHAIN;
   const char *argv[] = {wasm2c, wasm_path, "-n", "m", "-o", "generated.c", NULL};
@@ -259,13 +275,16 @@ static minos_status translate(const char *wasm_path, const char *directory, text
   if (status != MINOS_OK) return status;
   char path[4096];
   snprintf(path, sizeof path, "%s/generated.c", directory);
-  if (read_whole(path, generated) != MINOS_OK) {
+  text generated = {0}, patched = {0};
+  if (read_whole(path, &generated) != MINOS_OK) {
     snprintf(error, error_size, "cannot read wasm2c's output %s", path);
     return MINOS_EIO;
   }
-  status = patch_generated(generated, patched, error, error_size);
-  if (status != MINOS_OK) return status;
-  return write_whole(directory, "module.c", patched->data, patched->length);
+  status = patch_generated(&generated, &patched, identifiers, error, error_size);
+  if (status == MINOS_OK) status = write_whole(directory, "module.c", patched.data, patched.length);
+  free(generated.data);
+  free(patched.data);
+  return status;
 }
 
 static minos_status write_embedded(const char *directory) {
@@ -280,22 +299,23 @@ static minos_status write_embedded(const char *directory) {
 minos_status compile_module(const char *wasm_path, const wasm_module *module,
                             const char *directory, const char *output_path, char *error,
                             size_t error_size) {
-  text generated = {0}, patched = {0};
-  minos_status status = translate(wasm_path, directory, &patched, &generated, error, error_size);
+  text identifiers = {0};
+  minos_status status = translate(wasm_path, directory, &identifiers, error, error_size);
   if (status == MINOS_OK) status = write_embedded(directory);
-  if (status == MINOS_OK) status = write_glue(directory, module, &generated);
-  free(generated.data);
-  free(patched.data);
+  if (status == MINOS_OK) status = write_glue(directory, module, &identifiers);
+  free(identifiers.data);
   if (status != MINOS_OK) {
     if (!error[0]) snprintf(error, error_size, "cannot write generated sources in %s", directory);
     return status;
   }
   const char *cc = toolchain_path(TOOL_CC, error, error_size);
   if (!cc) return MINOS_ETOOLCHAIN;
-  /* No bounds checks: linear memory has guard regions (see memory.c).
+  /* No bounds checks: linear memory has guard regions (linear_memory.h).
    * Stack-clash protection makes big frames probe page by page, so no
-   * frame can jump over a cell's stack guard. */
-  const char *argv[] = {cc, "-O2", "-fPIC", "-shared", "-fvisibility=hidden",
+   * frame can jump over a cell's stack guard. -g1 keeps line and inlining
+   * tables (not variables), so a trap address leads back to the innermost
+   * wasm function even after the C compiler inlined it. */
+  const char *argv[] = {cc, "-O2", "-g1", "-fPIC", "-shared", "-fvisibility=hidden",
                         "-fno-strict-aliasing", "-fstack-clash-protection", "-w", "-I.",
                         "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "module.c", "glue.c",
                         "-o", output_path, "-Wl,--no-undefined", "-Wl,-z,now", "-lm", NULL};

@@ -1,7 +1,9 @@
 #include "wasm/loader.h"
 
 #include <dlfcn.h>
+#include <dwarf.h>
 #include <elf.h>
+#include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
@@ -10,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -230,6 +231,7 @@ static minos_status register_module(wasm_module *info, const cache_entry *entry,
     }
     registry = grown;
     module->artefact_path = strdup(entry->artefact);
+    module->debug_fd = -1;
     module->display_name = strdup(display_name);
     module->info = *info;
     status = open_artefact(module, report);
@@ -297,61 +299,72 @@ void module_release(loaded_module *module) {
   pthread_mutex_unlock(&registry_lock);
 }
 
-/* The function symbol (from the object's full symbol table, which keeps
- * wasm2c's static functions) that contains offset. */
-static bool symbol_at(const char *path, uintptr_t offset, char *out, size_t out_size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat info;
-  if (fd < 0) return false;
-  bool found = false;
-  void *image = fstat(fd, &info) == 0 ? mmap(NULL, (size_t)info.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-  close(fd);
-  if (image == MAP_FAILED) return false;
-  const unsigned char *base = image;
-  size_t size = (size_t)info.st_size;
-  const Elf64_Ehdr *header = image;
-  if (size < sizeof *header || memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 ||
-      header->e_shoff + (size_t)header->e_shnum * sizeof(Elf64_Shdr) > size)
-    goto done;
-  const Elf64_Shdr *sections = (const Elf64_Shdr *)(base + header->e_shoff);
-  for (unsigned s = 0; s < header->e_shnum && !found; s++) {
-    if (sections[s].sh_type != SHT_SYMTAB || sections[s].sh_link >= header->e_shnum) continue;
-    const Elf64_Shdr *strings = &sections[sections[s].sh_link];
-    if (sections[s].sh_offset + sections[s].sh_size > size || strings->sh_offset + strings->sh_size > size)
-      continue;
-    const Elf64_Sym *symbols = (const Elf64_Sym *)(base + sections[s].sh_offset);
-    size_t count = sections[s].sh_size / sizeof *symbols;
-    for (size_t i = 0; i < count; i++) {
-      if (ELF64_ST_TYPE(symbols[i].st_info) != STT_FUNC || symbols[i].st_name >= strings->sh_size) continue;
-      if (offset < symbols[i].st_value || offset >= symbols[i].st_value + symbols[i].st_size) continue;
-      const char *name = (const char *)base + strings->sh_offset + symbols[i].st_name;
-      snprintf(out, out_size, "%.*s", (int)strnlen(name, strings->sh_size - symbols[i].st_name), name);
-      found = true;
-      break;
-    }
-  }
-done:
-  munmap(image, size);
-  return found;
+/* The defined wasm function wasm2c named identifier, or -1. */
+static long function_index(const loaded_module *module, const char *identifier) {
+  const minos_module_entry *entry = module->entry;
+  for (uint32_t i = 0; i < entry->function_identifier_count; i++)
+    if (strcmp(entry->function_identifiers[i], identifier) == 0)
+      return (long)(module->info.imported_function_count + i);
+  return -1;
 }
 
-bool module_describe_address(const loaded_module *module, uintptr_t address, char *out,
+/* Walks down the scopes (functions, their inlined copies, blocks) whose
+ * code contains address, keeping the deepest that is a wasm function:
+ * the runtime's own helpers (i32_load, ...) inlined below it are passed
+ * over. */
+static long deepest_wasm_function(const loaded_module *module, Dwarf_Die *scope,
+                                  Dwarf_Addr address, long best) {
+  for (;;) {
+    int tag = dwarf_tag(scope);
+    if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+      Dwarf_Attribute attribute;
+      const char *name = dwarf_formstring(dwarf_attr_integrate(scope, DW_AT_name, &attribute));
+      long index = name ? function_index(module, name) : -1;
+      if (index >= 0) best = index;
+    }
+    Dwarf_Die child;
+    if (dwarf_child(scope, &child) != 0) return best;
+    bool descended = false;
+    do {
+      if (dwarf_haspc(&child, address) == 1) {
+        *scope = child;
+        descended = true;
+        break;
+      }
+    } while (dwarf_siblingof(&child, &child) == 0);
+    if (!descended) return best;
+  }
+}
+
+/* The innermost wasm function whose code contains address, from the
+ * object's DWARF (compiled with -g1, which keeps inlining tables). */
+static long innermost_wasm_function(const loaded_module *module, Dwarf *debug, Dwarf_Addr address) {
+  Dwarf_Die unit;
+  if (!dwarf_addrdie(debug, address, &unit)) return -1;
+  return deepest_wasm_function(module, &unit, address, -1);
+}
+
+static Dwarf *module_debug_info(loaded_module *module) {
+  pthread_mutex_lock(&registry_lock);
+  if (!module->debug && module->debug_fd < 0) {
+    module->debug_fd = open(module->artefact_path, O_RDONLY | O_CLOEXEC);
+    module->debug = module->debug_fd >= 0 ? dwarf_begin(module->debug_fd, DWARF_C_READ) : NULL;
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return module->debug;
+}
+
+bool module_describe_address(loaded_module *module, uintptr_t address, char *out,
                              size_t out_size) {
   struct link_map *map = NULL;
-  char symbol[512];
   if (!module || dlinfo(module->handle, RTLD_DI_LINKMAP, &map) != 0 || !map) return false;
-  if (!symbol_at(module->artefact_path, address - map->l_addr, symbol, sizeof symbol)) return false;
-  symbol[strcspn(symbol, ".")] = '\0'; /* compiler clones: foo.cold, foo.part.0 */
-  const minos_module_entry *entry = module->entry;
-  for (uint32_t i = 0; i < entry->function_identifier_count; i++) {
-    if (strcmp(entry->function_identifiers[i], symbol) != 0) continue;
-    uint32_t index = module->info.imported_function_count + i;
-    const char *name = wasm_module_function_name(&module->info, index);
-    if (name)
-      snprintf(out, out_size, "%s", name);
-    else
-      snprintf(out, out_size, "function[%u]", index);
-    return true;
-  }
-  return false;
+  Dwarf *debug = module_debug_info(module);
+  long index = debug ? innermost_wasm_function(module, debug, address - map->l_addr) : -1;
+  if (index < 0) return false;
+  const char *name = wasm_module_function_name(&module->info, (uint32_t)index);
+  if (name)
+    snprintf(out, out_size, "%s", name);
+  else
+    snprintf(out, out_size, "function[%ld]", index);
+  return true;
 }

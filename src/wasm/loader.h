@@ -19,6 +19,8 @@ typedef struct loaded_module {
   wasm_module info;
   char *display_name; /* the path or name the user gave */
   uintptr_t code_low, code_high; /* executable range, to tell traps from host faults */
+  struct Dwarf *debug;           /* opened on the first trap, to name functions */
+  int debug_fd;
   unsigned references;
 } loaded_module;
 
@@ -39,7 +41,7 @@ void module_release(loaded_module *module);
 
 /* The wasm function containing a code address, as "name" from the name
  * section or "function[N]"; false if the address is not in a function. */
-bool module_describe_address(const loaded_module *module, uintptr_t address, char *out,
+bool module_describe_address(loaded_module *module, uintptr_t address, char *out,
                              size_t out_size);
 
 /* Whether an address lies in any loaded module's code: faults there are

@@ -11,6 +11,7 @@ typedef int (*unary_function)(int);
 static volatile int zero = 0;
 static volatile int minus_one = -1;
 static volatile double not_a_number = __builtin_nan("");
+static volatile int forever = 1; /* recursion with an exit nobody takes */
 
 __attribute__((noinline)) int divide(int a, int b) { return a / b; }
 __attribute__((noinline)) int load_far_away(void) { return *(volatile int *)(uintptr_t)0xfffffff0u; }
@@ -18,10 +19,19 @@ __attribute__((noinline)) void store_past_memory(void) {
   volatile char *end = (volatile char *)(__builtin_wasm_memory_size(0) * 65536);
   end[16] = 1;
 }
+/* No address-taken locals, so every frame is on the native stack (the
+ * cell's guarded stack), not on the shadow stack in linear memory. */
 __attribute__((noinline)) int recurse_forever(int depth) {
+  if (!forever) return depth;
+  return recurse_forever(depth + 1) * 3 + recurse_forever(depth + 2);
+}
+/* Locals whose address is taken live on the shadow stack in linear
+ * memory; running it out walks below address 0. */
+__attribute__((noinline)) int exhaust_shadow_stack(int depth) {
   volatile char frame[256];
   frame[depth % 256] = (char)depth;
-  return recurse_forever(depth + 1) + frame[0];
+  if (!forever) return depth;
+  return exhaust_shadow_stack(depth + 1) + frame[0];
 }
 __attribute__((noinline)) int add(int a, int b) { return a + b; }
 __attribute__((noinline)) int call_through(void *pointer, int argument) {
@@ -44,6 +54,7 @@ int main(int argc, char **argv) {
   else if (strcmp(kind, "memory-load") == 0) result = load_far_away();
   else if (strcmp(kind, "memory-store") == 0) store_past_memory();
   else if (strcmp(kind, "stack") == 0) result = recurse_forever(0);
+  else if (strcmp(kind, "shadow-stack") == 0) result = exhaust_shadow_stack(0);
   else if (strcmp(kind, "null-function") == 0) result = call_through(NULL, 1);
   else if (strcmp(kind, "type-mismatch") == 0) result = call_through((void *)add, 1);
   else if (strcmp(kind, "table-bounds") == 0) result = call_through((void *)(uintptr_t)0x7fffff, 1);

@@ -1,0 +1,52 @@
+#!/bin/sh
+# The compile cache: a second run of a module must not start the compiler,
+# 'minos compile' fills the cache ahead of time, concurrent compiles of one
+# module agree, and a cache directory others can write to is refused.
+# Usage: cache_test.sh MINOS MODULE.wasm
+set -u
+minos=$1
+module=$2
+scratch=$(mktemp -d)
+trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# A compiler wrapper that records every time it is started.
+cat > "$scratch/cc" <<WRAP
+#!/bin/sh
+echo started >> "$scratch/cc.log"
+exec cc "\$@"
+WRAP
+chmod +x "$scratch/cc"
+
+export MINOS_CACHE_DIR="$scratch/cache"
+MINOS_CC="$scratch/cc" "$minos" run "$module" > /dev/null; status=$?
+[ $status -eq 7 ] || fail "first run exited $status"
+MINOS_CC="$scratch/cc" "$minos" run "$module" > /dev/null; status=$?
+[ $status -eq 7 ] || fail "second run exited $status"
+starts=$(wc -l < "$scratch/cc.log")
+[ "$starts" -eq 1 ] || fail "the compiler was started $starts times for two runs"
+
+# With the cache filled by 'minos compile', a run needs no compiler at all.
+export MINOS_CACHE_DIR="$scratch/cache2"
+"$minos" compile "$module" || fail "minos compile failed"
+MINOS_CC=/bin/false MINOS_WASM2C=/bin/false "$minos" run "$module" > /dev/null; status=$?
+[ $status -eq 7 ] || fail "run after compile exited $status (did it recompile?)"
+
+# Two concurrent compiles of one module: both succeed, one artefact.
+export MINOS_CACHE_DIR="$scratch/cache3"
+"$minos" compile "$module" & first=$!
+"$minos" compile "$module" & second=$!
+wait $first || fail "first concurrent compile failed"
+wait $second || fail "second concurrent compile failed"
+artefacts=$(find "$scratch/cache3" -name '*.so' | wc -l)
+[ "$artefacts" -eq 1 ] || fail "$artefacts artefacts after concurrent compiles"
+leftovers=$(find "$scratch/cache3" -name 'build-*' | wc -l)
+[ "$leftovers" -eq 0 ] || fail "build directories left behind"
+
+# A cache others could write to would let them plant code: refused.
+mkdir -p "$scratch/open/minos-cache-1"
+chmod 777 "$scratch/open/minos-cache-1"
+MINOS_CACHE_DIR="$scratch/open" "$minos" run "$module" > /dev/null 2> "$scratch/err"; status=$?
+[ $status -eq 125 ] || fail "world-writable cache accepted (exit $status)"
+grep -q "writable by no one else" "$scratch/err" || fail "no clear message: $(cat "$scratch/err")"
+echo "cache behaves"

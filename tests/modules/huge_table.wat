@@ -1,0 +1,4 @@
+;; Asks for a table far beyond minos's per-table limit.
+(module
+  (table 100000000 funcref)
+  (func (export "_start")))

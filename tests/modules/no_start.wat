@@ -1,0 +1,2 @@
+;; A valid module that is not a WASI command.
+(module (func (export "run")))

@@ -1,0 +1,71 @@
+# minos run: exit codes, traps, limits, malformed modules, the cache.
+
+minos_test(run_hello EXIT 7 STDOUT "^hello from a sealed cell$"
+           COMMAND ${MINOS} run ${GUESTS}/hello.wasm)
+minos_test(compile_cache COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cache_test.sh ${MINOS} ${GUESTS}/hello.wasm)
+
+# Each trap ends the cell with its own kind and the function it was in.
+foreach(case
+    "divide-by-zero|integer divide by zero in divide"
+    "integer-overflow|integer overflow in divide"
+    "unreachable|unreachable in main"
+    "memory-load|out-of-bounds memory access in load_far_away"
+    "memory-store|out-of-bounds memory access in store_past_memory"
+    "stack|stack exhaustion in recurse_forever"
+    "shadow-stack|out-of-bounds memory access in exhaust_shadow_stack"
+    "null-function|null function in call_through"
+    "type-mismatch|indirect call type mismatch in call_through"
+    "table-bounds|out-of-bounds table access in call_through"
+    "conversion|invalid conversion to integer in to_integer")
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 kind)
+  list(GET parts 1 message)
+  minos_test(trap_${kind} EXIT 134 STDERR "^minos: trap: ${message}$" NO_STDOUT "survived"
+             COMMAND ${MINOS} run ${GUESTS}/traps.wasm ${kind})
+endforeach()
+
+# Memory: growth stops exactly at the cell's limit, and a module whose
+# initial memory exceeds it never starts.
+minos_test(memory_limit_2m STDOUT "grew to 32 pages; growth past the limit refused"
+           COMMAND ${MINOS} run --max-memory 2M ${GUESTS}/memory_growth.wasm 32)
+minos_test(memory_limit_8m STDOUT "grew to 128 pages"
+           COMMAND ${MINOS} run --max-memory=8M ${GUESTS}/memory_growth.wasm 128)
+minos_test(memory_initial_over_limit EXIT 134 STDERR "^minos: fault: memory limit$"
+           COMMAND ${MINOS} run --max-memory 1M ${MODULES}/big_memory.wasm)
+minos_test(table_over_limit EXIT 134 STDERR "^minos: fault: table limit$"
+           COMMAND ${MINOS} run ${MODULES}/huge_table.wasm)
+
+# Malformed, invalid and unsealable modules: a clear error and exit 2.
+foreach(case
+    "truncated|invalid module .*truncated.wasm: at byte offset 0x[0-9a-f]+: .*"
+    "bad_magic|invalid module .*: at byte offset 0x0: not a WebAssembly module \\(bad magic number\\)"
+    "bad_version|invalid module .*: at byte offset 0x4: unsupported WebAssembly binary version"
+    "empty|invalid module .*empty.wasm: .*bad magic"
+    "huge_section|invalid module .*huge_section.wasm: at byte offset 0x[0-9a-f]+: "
+    "invalid_code|invalid module .*: at byte offset 0x[0-9a-f]+: type mismatch in i32.add"
+    "unknown_import|invalid module .*: module imports env.launch_missiles, which minos does not provide"
+    "wrong_signature|module imports wasi_snapshot_preview1.fd_write with type \\(i32\\) -> \\(i32\\), which is not minos's"
+    "memory_import|module imports memory env.memory, but minos provides only functions"
+    "no_start|it exports no _start function")
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 name)
+  list(GET parts 1 message)
+  minos_test(invalid_module_${name} EXIT 2 STDERR "${message}"
+             COMMAND ${MINOS} run ${MODULES}/${name}.wasm)
+endforeach()
+minos_test(compile_invalid_module EXIT 2 STDERR "invalid module .*: module imports env.launch_missiles"
+           COMMAND ${MINOS} compile ${MODULES}/unknown_import.wasm)
+
+# The command line itself.
+minos_test(usage_no_command EXIT 2 STDERR "usage: minos" COMMAND ${MINOS})
+minos_test(usage_unknown_option EXIT 2 STDERR "unknown option '--frobnicate'"
+           COMMAND ${MINOS} run --frobnicate ${GUESTS}/hello.wasm)
+minos_test(usage_bad_size EXIT 2 STDERR "--max-memory: 'lots' is not a size"
+           COMMAND ${MINOS} run --max-memory lots ${GUESTS}/hello.wasm)
+minos_test(usage_missing_module EXIT 2 STDERR "run needs a module" COMMAND ${MINOS} run)
+minos_test(missing_file EXIT 125 STDERR "cannot read /nonexistent/app.wasm: No such file"
+           COMMAND ${MINOS} run /nonexistent/app.wasm)
+minos_test(directory_as_module EXIT 125 STDERR "not a regular file"
+           COMMAND ${MINOS} run ${GUESTS})
+minos_test(missing_grant EXIT 125 STDERR "/nonexistent/dir"
+           COMMAND ${MINOS} run --dir /nonexistent/dir ${GUESTS}/hello.wasm)
