@@ -26,11 +26,26 @@ MINOS_CC="$scratch/cc" "$minos" run "$module" > /dev/null; status=$?
 starts=$(wc -l < "$scratch/cc.log")
 [ "$starts" -eq 1 ] || fail "the compiler was started $starts times for two runs"
 
-# With the cache filled by 'minos compile', a run needs no compiler at all.
+# With the cache filled by 'minos compile', a run starts no compiler. (The
+# tools' identity is part of the key, so the same wrapper must be used.)
 export MINOS_CACHE_DIR="$scratch/cache2"
-"$minos" compile "$module" || fail "minos compile failed"
-MINOS_CC=/bin/false MINOS_WASM2C=/bin/false "$minos" run "$module" > /dev/null; status=$?
-[ $status -eq 7 ] || fail "run after compile exited $status (did it recompile?)"
+: > "$scratch/cc.log"
+MINOS_CC="$scratch/cc" "$minos" compile "$module" || fail "minos compile failed"
+MINOS_CC="$scratch/cc" "$minos" run "$module" > /dev/null; status=$?
+[ $status -eq 7 ] || fail "run after compile exited $status"
+starts=$(wc -l < "$scratch/cc.log")
+[ "$starts" -eq 1 ] || fail "compile then run started the compiler $starts times"
+
+# Another compiler is another toolchain: it gets its own artefact.
+cat > "$scratch/cc2" <<WRAP
+#!/bin/sh
+echo started >> "$scratch/cc2.log"
+exec cc "\$@"
+WRAP
+chmod +x "$scratch/cc2"
+MINOS_CC="$scratch/cc2" "$minos" run "$module" > /dev/null; status=$?
+[ $status -eq 7 ] || fail "run with another compiler exited $status"
+[ -s "$scratch/cc2.log" ] || fail "a different compiler reused the other compiler's artefact"
 
 # Two concurrent compiles of one module: both succeed, one artefact.
 export MINOS_CACHE_DIR="$scratch/cache3"

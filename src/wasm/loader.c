@@ -257,9 +257,12 @@ minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *
   report->error[0] = '\0';
   report->cache_hit = false;
   cache_entry entry;
-  wasm_module info;
+  wasm_module info = {0};
   minos_status status = ensure_artefact(bytes, length, &entry, &info, report);
-  if (status != MINOS_OK) return status;
+  if (status != MINOS_OK) {
+    wasm_module_release(&info);
+    return status;
+  }
   if (!out) {
     wasm_module_release(&info);
     return MINOS_OK;

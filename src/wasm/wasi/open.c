@@ -1,0 +1,106 @@
+/* path_open: a new descriptor for a path beneath a directory descriptor.
+ *
+ * WASI says what the guest wants in rights, not in an access mode; the
+ * host open mode follows from them: reading rights give O_RDONLY, writing
+ * rights O_WRONLY, both O_RDWR. The new descriptor gets the rights asked
+ * for, cut down to what the directory may hand on and what its file type
+ * can do (and to no writing rights beneath a read-only grant). */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "wasm/wasi/wasi_private.h"
+
+#define KNOWN_OFLAGS (WASI_OFLAG_CREAT | WASI_OFLAG_DIRECTORY | WASI_OFLAG_EXCL | WASI_OFLAG_TRUNC)
+
+typedef struct open_request {
+  uint32_t lookup_flags, oflags, fdflags;
+  uint64_t rights_base, rights_inheriting;
+} open_request;
+
+static int host_access_mode(uint64_t rights) {
+  bool reading = rights & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
+  bool writing = rights & WASI_RIGHTS_OPEN_FOR_WRITING;
+  if (reading && writing) return O_RDWR;
+  return writing ? O_WRONLY : O_RDONLY;
+}
+
+static int host_open_flags(const open_request *request) {
+  /* A directory is never opened for writing; writing rights asked for
+   * with it are about files created beneath it. */
+  bool directory = request->oflags & WASI_OFLAG_DIRECTORY;
+  int flags = (directory ? O_RDONLY : host_access_mode(request->rights_base)) | O_NOCTTY;
+  if (request->oflags & WASI_OFLAG_CREAT) flags |= O_CREAT;
+  if (request->oflags & WASI_OFLAG_DIRECTORY) flags |= O_DIRECTORY;
+  if (request->oflags & WASI_OFLAG_EXCL) flags |= O_EXCL;
+  if (request->oflags & WASI_OFLAG_TRUNC) flags |= O_TRUNC;
+  if (request->fdflags & WASI_FDFLAG_APPEND) flags |= O_APPEND;
+  if (request->fdflags & WASI_FDFLAG_DSYNC) flags |= O_DSYNC;
+  if (request->fdflags & WASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
+  if (request->fdflags & WASI_FDFLAG_RSYNC) flags |= O_RSYNC;
+  if (request->fdflags & WASI_FDFLAG_SYNC) flags |= O_SYNC;
+  /* Only the last component: symlinks on the way are followed (beneath),
+   * as POSIX O_NOFOLLOW does. */
+  if (!(request->lookup_flags & WASI_LOOKUP_SYMLINK_FOLLOW)) flags |= O_NOFOLLOW;
+  return flags;
+}
+
+/* Write attempts beneath a read-only grant fail here, before anything is
+ * opened, as they would on a read-only mount. */
+static uint32_t check_request(wasi_context *context, uint32_t fd, const open_request *request,
+                              wasi_descriptor **directory_out) {
+  uint64_t needed = WASI_RIGHT_PATH_OPEN;
+  if (request->oflags & WASI_OFLAG_CREAT) needed |= WASI_RIGHT_PATH_CREATE_FILE;
+  if (request->oflags & WASI_OFLAG_TRUNC) needed |= WASI_RIGHT_PATH_FILESTAT_SET_SIZE;
+  uint32_t error;
+  wasi_descriptor *directory = wasi_descriptor_with_rights(context, fd, needed, &error);
+  if (!directory) return error;
+  if (request->oflags & ~KNOWN_OFLAGS) return WASI_ERRNO_INVAL;
+  if (request->fdflags & ~WASI_FDFLAGS_ALL) return WASI_ERRNO_INVAL;
+  if (directory->read_only && (request->rights_base & WASI_RIGHTS_OPEN_FOR_WRITING))
+    return WASI_ERRNO_ROFS;
+  /* Programs ask for every right they might use (Rust's std asks for all
+   * the path rights even on files) and get what may be had, but reading
+   * or writing itself is what the open is for: refused if not inheritable. */
+  uint64_t access = WASI_RIGHT_FD_READ | WASI_RIGHTS_OPEN_FOR_WRITING;
+  if (request->rights_base & access & ~directory->rights_inheriting) return WASI_ERRNO_NOTCAPABLE;
+  *directory_out = directory;
+  return WASI_ERRNO_SUCCESS;
+}
+
+static wasi_descriptor *describe(int host_fd, const wasi_descriptor *directory,
+                                 const open_request *request) {
+  wasi_descriptor *opened = wasi_descriptor_new(host_fd, wasi_filetype_of_fd(host_fd));
+  if (!opened) return NULL;
+  opened->read_only = directory->read_only;
+  opened->rights_base &= request->rights_base & directory->rights_inheriting;
+  if (opened->read_only) opened->rights_base &= ~WASI_RIGHTS_WRITING;
+  opened->rights_inheriting = request->rights_inheriting & directory->rights_inheriting;
+  return opened;
+}
+
+uint32_t wasi_path_open(wasm_cell *self, uint32_t fd, uint32_t dirflags, uint32_t path,
+                        uint32_t path_len, uint32_t oflags, uint64_t rights_base,
+                        uint64_t rights_inheriting, uint32_t fdflags, uint32_t fd_out) {
+  open_request request = {dirflags, oflags, fdflags, rights_base, rights_inheriting};
+  wasi_descriptor *directory = NULL;
+  uint32_t error = check_request(&self->wasi, fd, &request, &directory);
+  if (error) return error;
+  if (!guest_span(self, fd_out, 4)) return WASI_ERRNO_FAULT;
+  if (!wasi_descriptor_available(&self->wasi)) return WASI_ERRNO_NFILE;
+  char *copy;
+  error = wasi_path_from_guest(self, path, path_len, &copy);
+  if (error) return error;
+  int host_fd = wasi_open_beneath(directory->host_fd, copy, host_open_flags(&request), 0666);
+  free(copy);
+  if (host_fd < 0) return wasi_errno_from_resolution(errno);
+  wasi_descriptor *opened = describe(host_fd, directory, &request);
+  if (!opened) {
+    close(host_fd);
+    return WASI_ERRNO_NOMEM;
+  }
+  uint32_t new_fd;
+  error = wasi_descriptor_install(&self->wasi, opened, &new_fd);
+  if (!error) guest_store_u32(self, fd_out, new_fd);
+  return error;
+}

@@ -1,0 +1,151 @@
+/* fd_readdir: directory entries in the WASI dirent layout, resumable by
+ * cookie.
+ *
+ * A cookie is the entry's index (0 = the start, n = after n entries), not
+ * the kernel's directory offset: on ext4 those are 64-bit hashes, and
+ * wasi-libc's telldir() returns them as a 32-bit long, which would break
+ * seekdir(). Each descriptor remembers the kernel offset behind every index
+ * it has handed out, so resuming is one lseek, not a re-read from the
+ * start; an index never handed out is reached by reading forward from the
+ * furthest one known.
+ *
+ * When an entry does not fit, as much of it as fits is written and the
+ * buffer is reported full: wasi-libc then sees a truncated entry, grows its
+ * buffer and asks again from that entry's cookie. A short buffer means the
+ * end of the directory. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wasm/wasi/wasi_private.h"
+
+#define HOST_BUFFER_BYTES 4096
+#define MAX_COOKIE INT32_MAX /* what fits telldir()'s long on wasm32 */
+
+/* Records that the entry after index `cookie - 1` sits at kernel `offset`. */
+static bool remember_offset(wasi_descriptor *descriptor, uint64_t cookie, uint64_t offset) {
+  if (cookie > MAX_COOKIE) return false;
+  uint32_t index = (uint32_t)cookie - 1;
+  if (index >= descriptor->listing_capacity) {
+    uint32_t capacity = descriptor->listing_capacity ? descriptor->listing_capacity * 2 : 64;
+    uint64_t *grown = realloc(descriptor->listing_offsets, sizeof *grown * capacity);
+    if (!grown) return false;
+    descriptor->listing_offsets = grown;
+    descriptor->listing_capacity = capacity;
+  }
+  descriptor->listing_offsets[index] = offset;
+  if (index >= descriptor->listing_count) descriptor->listing_count = index + 1;
+  return true;
+}
+
+/* Positions the directory at `cookie` or, if that index was never handed
+ * out, at the furthest one known; *at says which. */
+static uint32_t seek_cookie(wasi_descriptor *descriptor, int directory, uint64_t cookie,
+                            uint64_t *at) {
+  if (cookie > MAX_COOKIE) return WASI_ERRNO_INVAL;
+  *at = cookie <= descriptor->listing_count ? cookie : descriptor->listing_count;
+  uint64_t offset = *at ? descriptor->listing_offsets[*at - 1] : 0;
+  if (lseek(directory, (off_t)offset, SEEK_SET) < 0) return wasi_errno_now();
+  return WASI_ERRNO_SUCCESS;
+}
+
+static uint8_t entry_filetype(int directory, const struct dirent64 *entry) {
+  switch (entry->d_type) {
+  case DT_BLK: return WASI_FILETYPE_BLOCK_DEVICE;
+  case DT_CHR: return WASI_FILETYPE_CHARACTER_DEVICE;
+  case DT_DIR: return WASI_FILETYPE_DIRECTORY;
+  case DT_REG: return WASI_FILETYPE_REGULAR_FILE;
+  case DT_LNK: return WASI_FILETYPE_SYMBOLIC_LINK;
+  case DT_SOCK: return WASI_FILETYPE_SOCKET_STREAM;
+  case DT_UNKNOWN: {
+    /* Safe: the name is one component of this directory, not followed. */
+    struct stat status;
+    if (fstatat(directory, entry->d_name, &status, AT_SYMLINK_NOFOLLOW) != 0)
+      return WASI_FILETYPE_UNKNOWN;
+    return wasi_filetype_from_mode(status.st_mode);
+  }
+  default: return WASI_FILETYPE_UNKNOWN;
+  }
+}
+
+typedef struct listing {
+  wasi_descriptor *descriptor;
+  int directory;
+  uint64_t at;     /* index of the next entry the kernel returns */
+  uint64_t wanted; /* the first index to write out */
+  unsigned char *bytes;
+  uint32_t size, used;
+} listing;
+
+/* Appends one dirent, truncated if it does not fit. False when full. */
+static bool append_entry(listing *out, const struct dirent64 *entry, uint64_t next) {
+  unsigned char header[WASI_DIRENT_SIZE] = {0};
+  uint64_t inode = entry->d_ino;
+  uint32_t name_length = (uint32_t)strlen(entry->d_name);
+  memcpy(header + WASI_DIRENT_NEXT, &next, 8);
+  memcpy(header + WASI_DIRENT_INO, &inode, 8);
+  memcpy(header + WASI_DIRENT_NAMLEN, &name_length, 4);
+  header[WASI_DIRENT_TYPE] = entry_filetype(out->directory, entry);
+  uint32_t room = out->size - out->used;
+  uint32_t header_part = room < WASI_DIRENT_SIZE ? room : WASI_DIRENT_SIZE;
+  memcpy(out->bytes + out->used, header, header_part);
+  out->used += header_part;
+  room -= header_part;
+  uint32_t name_part = room < name_length ? room : name_length;
+  memcpy(out->bytes + out->used, entry->d_name, name_part);
+  out->used += name_part;
+  return out->used < out->size;
+}
+
+/* One entry from the kernel: remembered, then skipped or written out.
+ * False when the output is full. */
+static bool take_entry(listing *out, const struct dirent64 *entry, uint32_t *error) {
+  uint64_t next = out->at + 1;
+  if (!remember_offset(out->descriptor, next, (uint64_t)entry->d_off)) {
+    *error = next > MAX_COOKIE ? WASI_ERRNO_OVERFLOW : WASI_ERRNO_NOMEM;
+    return false;
+  }
+  bool wanted = out->at >= out->wanted;
+  out->at = next;
+  return !wanted || append_entry(out, entry, next);
+}
+
+/* Reads from the directory's position until the output is full or the
+ * directory ends. */
+static uint32_t fill(listing *out, char *host_buffer) {
+  uint32_t error = WASI_ERRNO_SUCCESS;
+  for (;;) {
+    ssize_t length = getdents64(out->directory, host_buffer, HOST_BUFFER_BYTES);
+    if (length < 0) return wasi_errno_now();
+    if (length == 0) return WASI_ERRNO_SUCCESS;
+    for (ssize_t at = 0; at < length;) {
+      const struct dirent64 *entry = (const struct dirent64 *)(host_buffer + at);
+      if (!take_entry(out, entry, &error)) return error;
+      at += entry->d_reclen;
+    }
+  }
+}
+
+uint32_t wasi_fd_readdir(wasm_cell *self, uint32_t fd, uint32_t buf, uint32_t buf_len,
+                         uint64_t cookie, uint32_t bufused_out) {
+  uint32_t error;
+  wasi_descriptor *descriptor =
+      wasi_descriptor_with_rights(&self->wasi, fd, WASI_RIGHT_FD_READDIR, &error);
+  if (!descriptor) return error;
+  listing out = {.descriptor = descriptor, .wanted = cookie,
+                 .bytes = guest_span(self, buf, buf_len), .size = buf_len};
+  if (!out.bytes || !guest_span(self, bufused_out, 4)) return WASI_ERRNO_FAULT;
+  out.directory = wasi_descriptor_readable_fd(descriptor);
+  if (out.directory < 0) return wasi_errno_now();
+  if (cookie == 0) descriptor->listing_count = 0; /* a new listing: forget the old offsets */
+  error = seek_cookie(descriptor, out.directory, cookie, &out.at);
+  if (!error && buf_len > 0) {
+    char *host_buffer = malloc(HOST_BUFFER_BYTES);
+    error = host_buffer ? fill(&out, host_buffer) : WASI_ERRNO_NOMEM;
+    free(host_buffer);
+  }
+  if (!error) guest_store_u32(self, bufused_out, out.used);
+  return error;
+}
