@@ -73,6 +73,15 @@ void scheduler_yield(cell *item) {
   scheduler_switch_out(item);
 }
 
+void scheduler_block(cell *item) {
+  item->state = CELL_BLOCKED;
+  scheduler_switch_out(item);
+}
+
+void scheduler_wake(cell *item) {
+  if (item->state == CELL_BLOCKED) make_ready(item->scheduler, item);
+}
+
 void scheduler_leave_for_good(cell *item) {
   item->state = CELL_ENDED;
   context_exit_to(&item->scheduler->home);

@@ -25,6 +25,11 @@ void scheduler_start(scheduler *scheduler, cell *cell);
 void scheduler_run(scheduler *scheduler);
 /* From a cell: let the others run. */
 void scheduler_yield(cell *cell);
+/* From a cell: sleep until someone wakes it (it may wake spuriously, so
+ * callers re-check their condition in a loop). */
+void scheduler_block(cell *cell);
+/* Makes a blocked cell ready again; no effect on one that is not blocked. */
+void scheduler_wake(cell *cell);
 
 /* Internal to core: hand control back to the loop. */
 void scheduler_switch_out(cell *cell);
