@@ -26,7 +26,7 @@ static void release_memory(resource *item) {
 }
 
 static uint64_t cell_page_limit(const wasm_cell *self) {
-  uint64_t limit = self->memory_limit_bytes / WASM_PAGE_BYTES;
+  uint64_t limit = self->cell->limits.memory_bytes / WASM_PAGE_BYTES;
   return (limit == 0 || limit > WASM_MAXIMUM_PAGES) ? WASM_MAXIMUM_PAGES : limit;
 }
 

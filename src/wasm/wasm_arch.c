@@ -89,7 +89,6 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
   wasm->cell = created;
   wasm->module = config->module;
   module_retain(config->module);
-  wasm->memory_limit_bytes = config->memory_limit_bytes;
   wasm->host_stack_floor = (const char *)created->stack.usable_low + HOST_STACK_RESERVE;
   cell_own(created, &wasm->owned, release_wasm_cell);
   *out = created;

@@ -17,7 +17,6 @@ struct wasm_cell {
   loaded_module *module;
   void *instance;           /* the generated module's instance struct */
   wasm_rt_memory_t *memory; /* the module's memory, NULL if it has none */
-  uint64_t memory_limit_bytes;
   wasi_context wasi;
   resource owned;
 };
