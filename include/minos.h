@@ -1,42 +1,154 @@
 /* minos guest API: cells, channels and descriptors.
  *
- * In a wasm cell these are imports from module "minos"; every call returns
- * a non-negative result or a negative minos_status (errors travel out of
- * band: a cell can never make one appear in channel data).
+ * In a wasm cell these are imports from module "minos". Every call returns
+ * a non-negative result or a negated minos_status. Errors travel out of
+ * band, in the return value: a cell can never make one appear in channel
+ * data, and channel data is never interpreted by the runtime.
  *
- * Descriptors are small integers naming one channel end inside one cell.
- * They share the numbering of the cell's WASI descriptors: a cell's stdin,
- * stdout and stderr (0, 1, 2) are channel ends too, so unmodified WASI
- * programs can be wired together like a shell pipeline.
+ * Descriptors
+ *   A descriptor is a small integer naming one channel end inside one
+ *   cell: a write end or a read end, never both. Descriptors share the
+ *   numbering of the cell's WASI descriptors, and a cell's stdin, stdout
+ *   and stderr (0, 1, 2) are channel ends too, so unmodified WASI programs
+ *   can be wired together like a shell pipeline. A new descriptor takes
+ *   the lowest free number, as in POSIX.
  *
- * A child cell is created suspended by cnew; the ends its parent passes it
- * (wpass, rpass) appear in it numbered in pass order from 3 (after its
- * stdio), and it starts running at its parent's first cwait or read, or
- * when the parent yields; so what a child finds is fixed by what its
- * parent did, never by timing. */
+ * Children
+ *   cnew reads the child's code (a wasm module, as bytes) from a read end
+ *   until that end is finished, compiles it, and initialises the child:
+ *   memory, data segments and the module's start function, under the init
+ *   timeout. The child then waits, suspended, holding no descriptor at
+ *   all. The parent moves ends into it with wpass and rpass; each takes
+ *   the child's lowest free number, so the first three passes become the
+ *   child's stdin, stdout and stderr, in the order they are made. cstart
+ *   (or the parent's first cwait) lets the child's _start run. What a
+ *   child finds is therefore fixed by what its parent did, never by timing.
+ *   A child's id is the parent's own small number for it (1, 2, ...): it
+ *   names nothing in any other cell. When a cell ends, its children end.
+ *
+ * Channels
+ *   A channel is a one-way byte stream with a bounded buffer. write blocks
+ *   while the buffer is full and moves at least one byte; read blocks until
+ *   one of its ends has data or is finished, and is fair among them. A
+ *   read of 0 bytes means that end is finished for ever: the write end was
+ *   closed (or its holder ended) and the buffer is drained. A write after
+ *   the read end was closed fails with MINOS_ECLOSED, never with a signal. */
 #ifndef MINOS_H
 #define MINOS_H
 
 #include <stdint.h>
 
 /* The runtime's one error enum (negated in results). Values up to
- * MINOS_EAGAIN are the ones guests see. */
+ * MINOS_EINIT are the ones guests see. */
 typedef enum minos_status {
   MINOS_OK = 0,
-  MINOS_EBADF,      /* descriptor not held by this cell */
+  MINOS_EBADF,      /* descriptor or child id not held by this cell */
   MINOS_ECLOSED,    /* the other end is closed */
-  MINOS_EPERM,      /* not permitted (wrong direction, not your child, not granted) */
+  MINOS_EPERM,      /* not permitted: wrong direction, not granted */
   MINOS_ELIMIT,     /* a configured limit was reached */
   MINOS_ETIMEDOUT,  /* a deadline passed */
   MINOS_EFAULT,     /* a pointer or length is outside the cell's memory */
   MINOS_EINVAL,     /* malformed argument */
   MINOS_ENOMEM,     /* the host is out of memory or address space */
   MINOS_EAGAIN,     /* would block, and the caller asked not to */
-  MINOS_EIO,        /* runtime only: a host system call failed */
-  MINOS_EMODULE,    /* runtime only: module malformed, invalid or refused */
+  MINOS_EMODULE,    /* code is not a valid module, or imports what it may not */
+  MINOS_EINIT,      /* the child's initialisation trapped or hit a limit */
+  MINOS_EIO,        /* the runtime could not serve the call (details in its log) */
   MINOS_ETOOLCHAIN, /* runtime only: the ahead-of-time compiler failed */
   MINOS_EUSAGE,     /* runtime only: bad command line or configuration */
   MINOS_STATUS_COUNT
 } minos_status;
+
+/* Why a cell ended, as cwait reports it (minos_cell_status.fault). */
+typedef enum minos_fault {
+  MINOS_FAULT_NONE = 0, /* it exited: see exit_code */
+  MINOS_FAULT_MEMORY_OUT_OF_BOUNDS,
+  MINOS_FAULT_TABLE_OUT_OF_BOUNDS,
+  MINOS_FAULT_INDIRECT_CALL_TYPE_MISMATCH,
+  MINOS_FAULT_NULL_FUNCTION,
+  MINOS_FAULT_INTEGER_DIVIDE_BY_ZERO,
+  MINOS_FAULT_INTEGER_OVERFLOW,
+  MINOS_FAULT_INVALID_CONVERSION,
+  MINOS_FAULT_UNREACHABLE,
+  MINOS_FAULT_STACK_EXHAUSTION,
+  MINOS_FAULT_MEMORY_LIMIT,
+  MINOS_FAULT_TABLE_LIMIT,
+  MINOS_FAULT_CPU_LIMIT,
+  MINOS_FAULT_INIT_TIMEOUT,
+  MINOS_FAULT_KILLED,
+  MINOS_FAULT_HOST_ERROR, /* the runtime could not serve the cell */
+  MINOS_FAULT_COUNT
+} minos_fault;
+
+/* How a child ended (cwait). */
+typedef struct minos_cell_status {
+  uint32_t fault;     /* a minos_fault; MINOS_FAULT_NONE if it exited */
+  uint32_t exit_code; /* when it exited */
+} minos_cell_status;
+
+#define MINOS_ARCH_WASM 1
+
+/* Where cnew places the child (a hint; one worker means one place). */
+#define MINOS_PLACE_ANY 0
+#define MINOS_PLACE_SAME_WORKER 1
+#define MINOS_PLACE_OTHER_WORKER 2
+
+/* cnew's arch spec. Zero means "the default" for every limit. */
+typedef struct minos_arch_spec {
+  uint32_t size;             /* sizeof(minos_arch_spec): the layout's version */
+  uint32_t arch;             /* MINOS_ARCH_WASM */
+  uint64_t memory_bytes;     /* linear memory limit */
+  uint64_t cpu_time_ns;      /* CPU time before a "cpu limit" fault; 0: none */
+  uint64_t init_timeout_ns;  /* initialisation deadline; 0: 1 second */
+  uint32_t stack_bytes;      /* stack for the child's code */
+  uint32_t placement;        /* MINOS_PLACE_* */
+} minos_arch_spec;
+
+/* Channel capacity: 0 means the default (64 KiB); at most 64 MiB, the
+ * largest module cnew accepts, so a parent can pipe code to itself. */
+#define MINOS_CHANNEL_DEFAULT_CAPACITY (64u * 1024)
+#define MINOS_CHANNEL_MAX_CAPACITY (64u * 1024 * 1024)
+
+/* read's timeout: wait for ever, or not at all. */
+#define MINOS_WAIT_FOREVER ((int64_t)-1)
+#define MINOS_NO_WAIT ((int64_t)0)
+
+#if defined(__wasm__)
+#define MINOS_IMPORT(name) __attribute__((import_module("minos"), import_name(#name)))
+
+/* New channel of `capacity` bytes; ends[0] is the write end, ends[1] the
+ * read end, both held by the caller. */
+MINOS_IMPORT(pipe) int32_t minos_pipe(uint32_t capacity, int32_t ends[2]);
+/* Writes 1..length bytes; blocks while the buffer is full. */
+MINOS_IMPORT(write) int32_t minos_write(int32_t wfd, const void *data, uint32_t length);
+/* Reads from whichever of rfds[0..count) is ready first and stores that
+ * descriptor in *from. timeout_ns: MINOS_WAIT_FOREVER, MINOS_NO_WAIT
+ * (MINOS_EAGAIN if nothing is ready) or a wait in nanoseconds (then
+ * MINOS_ETIMEDOUT). Returns the bytes read; 0: *from is finished. */
+MINOS_IMPORT(read) int32_t minos_read_timeout(const int32_t *rfds, uint32_t count, void *buffer,
+                                              uint32_t size, int32_t *from, int64_t timeout_ns);
+MINOS_IMPORT(wclose) int32_t minos_wclose(int32_t wfd);
+MINOS_IMPORT(rclose) int32_t minos_rclose(int32_t rfd);
+/* Move an end into child `cid`: returns its number there. */
+MINOS_IMPORT(wpass) int32_t minos_wpass(int32_t wfd, int32_t cid);
+MINOS_IMPORT(rpass) int32_t minos_rpass(int32_t rfd, int32_t cid);
+/* Create a child from the code read from code_rfd (which it consumes and
+ * closes); returns its id. */
+MINOS_IMPORT(cnew) int32_t minos_cnew(int32_t code_rfd, const minos_arch_spec *spec,
+                                      uint32_t spec_size);
+MINOS_IMPORT(cstart) int32_t minos_cstart(int32_t cid);
+MINOS_IMPORT(ckill) int32_t minos_ckill(int32_t cid);
+/* Waits for the child's end and forgets it: cid is free afterwards. */
+MINOS_IMPORT(cwait) int32_t minos_cwait(int32_t cid, minos_cell_status *status);
+
+static inline int32_t minos_read(const int32_t *rfds, uint32_t count, void *buffer,
+                                 uint32_t size, int32_t *from) {
+  return minos_read_timeout(rfds, count, buffer, size, from, MINOS_WAIT_FOREVER);
+}
+static inline int32_t minos_try_read(const int32_t *rfds, uint32_t count, void *buffer,
+                                     uint32_t size, int32_t *from) {
+  return minos_read_timeout(rfds, count, buffer, size, from, MINOS_NO_WAIT);
+}
+#endif /* __wasm__ */
 
 #endif

@@ -9,6 +9,11 @@
 
 static atomic_uint_fast64_t next_cell_id = 1;
 
+/* Guests see faults by these numbers (include/minos.h). */
+_Static_assert((int)FAULT_COUNT == (int)MINOS_FAULT_COUNT, "fault enums differ");
+_Static_assert((int)FAULT_CPU_LIMIT == (int)MINOS_FAULT_CPU_LIMIT, "fault enums differ");
+_Static_assert((int)FAULT_HOST_ERROR == (int)MINOS_FAULT_HOST_ERROR, "fault enums differ");
+
 const char *cell_fault_name(cell_fault fault) {
   static const char *const names[FAULT_COUNT] = {
       [FAULT_NONE] = "none",
@@ -55,6 +60,11 @@ minos_status cell_create(const char *name, const cell_arch *arch, void *arch_dat
   created->arch = arch;
   created->arch_data = arch_data;
   resource_list_init(&created->resources);
+  atomic_init(&created->wake_state, CELL_AWAKE);
+  atomic_init(&created->end_request, FAULT_NONE);
+  atomic_init(&created->ended, false);
+  created->timer_slot = SIZE_MAX;
+  created->waiter.cell = created;
   context_make(&created->context, created->stack.usable_low, created->stack.usable_size,
                cell_entry, created);
   *out = created;
@@ -78,9 +88,58 @@ void cell_fault_now(cell *self, cell_fault fault, uintptr_t address) {
   scheduler_leave_for_good(self);
 }
 
+void cell_request_end(cell *self, cell_fault fault) {
+  unsigned none = FAULT_NONE;
+  atomic_compare_exchange_strong(&self->end_request, &none, (unsigned)fault);
+  cell_wake(self);
+}
+
+void cell_honour_end_request(cell *self) {
+  unsigned fault = atomic_load_explicit(&self->end_request, memory_order_relaxed);
+  if (fault != FAULT_NONE) cell_fault_now(self, (cell_fault)fault, 0);
+}
+
+bool cell_wait_end(cell *self, waiter *owner, uint64_t deadline) {
+  for (;;) {
+    spinlock_lock(&self->end_lock);
+    bool ended = atomic_load(&self->ended);
+    self->end_waiter = ended ? NULL : owner;
+    spinlock_unlock(&self->end_lock);
+    if (ended) return true;
+    if (deadline != DEADLINE_NEVER && monotonic_ns() >= deadline) break;
+    waiter_sleep(owner, deadline);
+  }
+  spinlock_lock(&self->end_lock);
+  self->end_waiter = NULL;
+  bool ended = atomic_load(&self->ended);
+  spinlock_unlock(&self->end_lock);
+  return ended;
+}
+
+/* On the cell's scheduler, after its resources were released. */
+void cell_mark_ended(cell *self) {
+  spinlock_lock(&self->end_lock);
+  atomic_store(&self->ended, true);
+  if (self->end_waiter) waiter_wake(self->end_waiter);
+  self->end_waiter = NULL;
+  bool orphaned = self->orphaned;
+  spinlock_unlock(&self->end_lock);
+  if (orphaned) cell_reap(self);
+}
+
+void cell_disown(cell *self) {
+  spinlock_lock(&self->end_lock);
+  bool ended = atomic_load(&self->ended);
+  self->orphaned = !ended;
+  /* Under the lock: once it is unlocked, an orphan may end and be freed. */
+  if (!ended) cell_request_end(self, FAULT_KILLED);
+  spinlock_unlock(&self->end_lock);
+  if (ended) cell_reap(self);
+}
+
+/* Resources and stack are released when the cell ends (scheduler.c);
+ * a zombie holds only its outcome. */
 void cell_reap(cell *zombie) {
   if (!zombie) return;
-  resource_release_all(&zombie->resources);
-  stack_destroy(&zombie->stack);
   free(zombie);
 }

@@ -5,13 +5,17 @@
 #ifndef MINOS_CORE_CELL_H
 #define MINOS_CORE_CELL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/context.h"
 #include "core/error.h"
 #include "core/resource.h"
 #include "core/stack.h"
+#include "core/sync.h"
+#include "core/waiter.h"
 
 typedef enum cell_fault {
   FAULT_NONE = 0,
@@ -48,6 +52,7 @@ typedef struct cell_outcome {
 typedef struct cell_limits {
   uint64_t memory_bytes; /* linear memory; 0 = the arch's own maximum */
   size_t stack_bytes;    /* native stack the cell's code may use */
+  uint64_t cpu_time_ns;  /* CPU time before a "cpu limit" fault; 0 = none */
 } cell_limits;
 
 typedef struct cell cell;
@@ -63,7 +68,13 @@ typedef struct cell_arch {
   /* After the cell ended, before its resources are released: fill in
    * outcome.where (may be NULL). */
   void (*describe_end)(cell *cell);
+  /* In a signal handler: whether the cell, interrupted at pc, may be
+   * switched away from there (it holds no lock and is in no host call). */
+  bool (*preemptible_at)(cell *cell, uintptr_t pc);
 } cell_arch;
+
+/* How the runtime's view of a cell's wakeups moves (see scheduler.c). */
+enum { CELL_AWAKE, CELL_NOTIFIED, CELL_PARKED };
 
 struct cell {
   uint64_t id;
@@ -78,6 +89,17 @@ struct cell {
   cell_outcome outcome;
   struct scheduler *scheduler;
   cell *next_ready;
+  atomic_uint wake_state;  /* CELL_AWAKE, CELL_NOTIFIED or CELL_PARKED */
+  atomic_uint end_request; /* a cell_fault it must end with, or FAULT_NONE */
+  uint64_t cpu_used_ns;    /* sampled by the preemption tick */
+  uint64_t deadline;       /* while blocked with a deadline */
+  size_t timer_slot;       /* its place in the scheduler's deadline heap */
+  waiter waiter;           /* how others wake it */
+  /* Its end, as seen by its owner (a parent cell or the host). */
+  spinlock end_lock;
+  atomic_bool ended;
+  bool orphaned;           /* its owner let go: the runtime frees it */
+  waiter *end_waiter;      /* the owner, waiting for its end */
 };
 
 minos_status cell_create(const char *name, const cell_arch *arch, void *arch_data,
@@ -92,8 +114,24 @@ __attribute__((noreturn)) void cell_exit(cell *cell, uint32_t exit_code);
 /* Async-signal-safe: it only records and switches. */
 __attribute__((noreturn)) void cell_fault_now(cell *cell, cell_fault fault, uintptr_t address);
 
+/* From any thread: asks the cell to end with `fault` (FAULT_KILLED,
+ * FAULT_INIT_TIMEOUT...). A running cell ends at its next safe point: a
+ * preemption tick in its own code, or the return of the host call it is
+ * blocked in. The first request wins. */
+void cell_request_end(cell *cell, cell_fault fault);
+/* Called by host code of the cell itself when it is safe to end there:
+ * ends the cell if an end was requested. */
+void cell_honour_end_request(cell *cell);
+/* Waits (as `waiter`) until the cell has ended or the deadline passed;
+ * returns whether it ended. */
+bool cell_wait_end(cell *cell, waiter *waiter, uint64_t deadline);
 /* After the cell has ended: frees the zombie. */
 void cell_reap(cell *cell);
+/* The owner lets go of a cell: it is asked to end (FAULT_KILLED) if it
+ * has not, and freed when it has. */
+void cell_disown(cell *cell);
+/* Internal to core: the cell has ended and released everything. */
+void cell_mark_ended(cell *cell);
 
 /* The cell running on this thread, or NULL in the scheduler. */
 cell *cell_current(void);

@@ -3,25 +3,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/scheduler.h"
+#include "core/cell.h"
 
 struct channel {
-  uint8_t *buffer;
+  spinlock lock;
+  uint8_t *buffer; /* allocated on the first write */
   uint32_t capacity, head, count; /* ring: count bytes from head */
   channel_end write_end, read_end;
   bool write_open, read_open;
-  cell *waiting_reader, *waiting_writer;
+  waiter *waiting_reader, *waiting_writer;
 };
 
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end) {
+  if (capacity > CHANNEL_MAX_CAPACITY) return MINOS_EINVAL;
   channel *created = calloc(1, sizeof *created);
   if (!created) return MINOS_ENOMEM;
   created->capacity = capacity ? capacity : CHANNEL_DEFAULT_CAPACITY;
-  created->buffer = malloc(created->capacity);
-  if (!created->buffer) {
-    free(created);
-    return MINOS_ENOMEM;
-  }
   created->write_end = (channel_end){created, true};
   created->read_end = (channel_end){created, false};
   created->write_open = created->read_open = true;
@@ -30,14 +27,16 @@ minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_
   return MINOS_OK;
 }
 
-static void wake(cell **waiting) {
-  cell *sleeper = *waiting;
+/* Under the channel's lock, so the waiter cannot be gone yet. */
+static void wake(waiter **waiting) {
+  waiter *sleeper = *waiting;
   *waiting = NULL;
-  if (sleeper) scheduler_wake(sleeper);
+  if (sleeper) waiter_wake(sleeper);
 }
 
 void channel_end_close(channel_end *end) {
   channel *self = end->channel;
+  spinlock_lock(&self->lock);
   if (end->writes) {
     self->write_open = false;
     wake(&self->waiting_reader); /* it will see the end of the stream */
@@ -46,7 +45,9 @@ void channel_end_close(channel_end *end) {
     self->count = 0;             /* nobody will read it */
     wake(&self->waiting_writer); /* it will see MINOS_ECLOSED */
   }
-  if (!self->write_open && !self->read_open) {
+  bool unused = !self->write_open && !self->read_open;
+  spinlock_unlock(&self->lock);
+  if (unused) {
     free(self->buffer);
     free(self);
   }
@@ -74,52 +75,160 @@ static uint32_t copy_out(channel *self, uint8_t *buffer, uint32_t size) {
   return length;
 }
 
-int64_t channel_write(cell *self, channel_end *end, const void *data, uint32_t length,
-                      channel_wait wait) {
+static bool asked_to_end(const waiter *self) {
+  return self->cell && atomic_load_explicit(&self->cell->end_request, memory_order_relaxed);
+}
+
+/* Whether to go on waiting: the error to give up with, or MINOS_OK. */
+static minos_status may_wait(const waiter *self, uint64_t deadline) {
+  if (deadline == DEADLINE_NOW) return MINOS_EAGAIN;
+  if (asked_to_end(self)) return MINOS_ECLOSED;
+  if (deadline != DEADLINE_NEVER && monotonic_ns() >= deadline) return MINOS_ETIMEDOUT;
+  return MINOS_OK;
+}
+
+/* Under the lock: one attempt. 0 means "no room, wait". */
+static int64_t try_write(channel *target, const void *data, uint32_t length) {
+  if (!target->read_open) return -MINOS_ECLOSED;
+  if (target->count == target->capacity) return 0;
+  if (!target->buffer && !(target->buffer = malloc(target->capacity))) return -MINOS_ENOMEM;
+  uint32_t written = copy_in(target, data, length);
+  wake(&target->waiting_reader);
+  return written;
+}
+
+int64_t channel_write(waiter *self, channel_end *end, const void *data, uint32_t length,
+                      uint64_t deadline) {
   if (!end->writes || length == 0) return -MINOS_EINVAL;
   channel *target = end->channel;
   for (;;) {
-    if (!target->read_open) return -MINOS_ECLOSED;
-    if (target->count < target->capacity) {
-      uint32_t written = copy_in(target, data, length);
-      wake(&target->waiting_reader);
-      return written;
-    }
-    if (wait == CHANNEL_NO_WAIT || !self) return -MINOS_EAGAIN;
-    target->waiting_writer = self;
-    scheduler_block(self);
+    spinlock_lock(&target->lock);
+    int64_t written = try_write(target, data, length);
+    minos_status stop = written ? MINOS_OK : may_wait(self, deadline);
+    if (!written && stop == MINOS_OK) target->waiting_writer = self;
+    spinlock_unlock(&target->lock);
+    if (written) return written;
+    if (stop != MINOS_OK) return -(int64_t)stop;
+    waiter_sleep(self, deadline);
+    spinlock_lock(&target->lock);
+    if (target->waiting_writer == self) target->waiting_writer = NULL;
+    spinlock_unlock(&target->lock);
   }
 }
 
-/* The first ready end from the rotation point: data, or a finished stream. */
-static int ready_end(channel_end *const ends[], uint32_t count, uint32_t start) {
+static bool readable(const channel *source) { return source->count > 0 || !source->write_open; }
+
+/* Reads from the first ready end from the rotation point; -1: none was. */
+static int64_t try_read(channel_end *const ends[], uint32_t count, uint8_t *buffer,
+                        uint32_t size, uint32_t *rotation, uint32_t *which) {
   for (uint32_t step = 0; step < count; step++) {
-    uint32_t index = (start + step) % count;
+    uint32_t index = (*rotation + step) % count;
     channel *source = ends[index]->channel;
-    if (source->count > 0 || !source->write_open) return (int)index;
+    spinlock_lock(&source->lock);
+    if (!readable(source)) {
+      spinlock_unlock(&source->lock);
+      continue;
+    }
+    uint32_t got = copy_out(source, buffer, size);
+    if (got) wake(&source->waiting_writer);
+    spinlock_unlock(&source->lock);
+    *rotation = index + 1;
+    *which = index;
+    return got;
   }
   return -1;
 }
 
-int64_t channel_read(cell *self, channel_end *const ends[], uint32_t count, void *buffer,
-                     uint32_t size, channel_wait wait, uint32_t *rotation, uint32_t *which) {
+/* Registers as the reader (or writer) of each end, unless one turned ready
+ * meanwhile: then registers nothing and returns true. */
+static bool register_or_ready(waiter *self, channel_end *const ends[], uint32_t count) {
+  for (uint32_t i = 0; i < count; i++) {
+    channel *item = ends[i]->channel;
+    uint32_t available;
+    bool hangup;
+    if (channel_end_ready(ends[i], &available, &hangup)) {
+      for (uint32_t j = 0; j < i; j++) {
+        channel *done = ends[j]->channel;
+        spinlock_lock(&done->lock);
+        if (done->waiting_reader == self) done->waiting_reader = NULL;
+        if (done->waiting_writer == self) done->waiting_writer = NULL;
+        spinlock_unlock(&done->lock);
+      }
+      return true;
+    }
+    spinlock_lock(&item->lock);
+    if (ends[i]->writes) item->waiting_writer = self;
+    else item->waiting_reader = self;
+    spinlock_unlock(&item->lock);
+  }
+  return false;
+}
+
+static void unregister(waiter *self, channel_end *const ends[], uint32_t count) {
+  for (uint32_t i = 0; i < count; i++) {
+    channel *item = ends[i]->channel;
+    spinlock_lock(&item->lock);
+    if (item->waiting_reader == self) item->waiting_reader = NULL;
+    if (item->waiting_writer == self) item->waiting_writer = NULL;
+    spinlock_unlock(&item->lock);
+  }
+}
+
+/* A wake can slip in between the readiness check and the registration of
+ * one end; the re-check after registering each end catches it. */
+static bool sleep_on(waiter *self, channel_end *const ends[], uint32_t count, uint64_t deadline) {
+  if (register_or_ready(self, ends, count)) return true;
+  waiter_sleep(self, deadline);
+  unregister(self, ends, count);
+  return false;
+}
+
+int64_t channel_read(waiter *self, channel_end *const ends[], uint32_t count, void *buffer,
+                     uint32_t size, uint64_t deadline, uint32_t *rotation, uint32_t *which) {
   if (count == 0 || size == 0) return -MINOS_EINVAL;
   for (uint32_t i = 0; i < count; i++)
     if (ends[i]->writes) return -MINOS_EINVAL;
   for (;;) {
-    int index = ready_end(ends, count, *rotation % count);
-    if (index >= 0) {
-      channel *source = ends[index]->channel;
-      uint32_t got = copy_out(source, buffer, size);
-      if (got) wake(&source->waiting_writer);
-      *rotation = (uint32_t)index + 1;
-      *which = (uint32_t)index;
-      return got;
-    }
-    if (wait == CHANNEL_NO_WAIT || !self) return -MINOS_EAGAIN;
-    for (uint32_t i = 0; i < count; i++) ends[i]->channel->waiting_reader = self;
-    scheduler_block(self);
-    for (uint32_t i = 0; i < count; i++)
-      if (ends[i]->channel->waiting_reader == self) ends[i]->channel->waiting_reader = NULL;
+    int64_t got = try_read(ends, count, buffer, size, rotation, which);
+    if (got >= 0) return got;
+    minos_status stop = may_wait(self, deadline);
+    if (stop != MINOS_OK) return -(int64_t)stop;
+    sleep_on(self, ends, count, deadline);
+  }
+}
+
+bool channel_end_ready(channel_end *end, uint32_t *available, bool *hangup) {
+  channel *item = end->channel;
+  spinlock_lock(&item->lock);
+  bool ready;
+  if (end->writes) {
+    *hangup = !item->read_open;
+    *available = item->capacity - item->count;
+    ready = *hangup || *available > 0;
+  } else {
+    *hangup = !item->write_open;
+    *available = item->count;
+    ready = readable(item);
+  }
+  spinlock_unlock(&item->lock);
+  return ready;
+}
+
+static bool any_ready(channel_end *const ends[], uint32_t count) {
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t available;
+    bool hangup;
+    if (channel_end_ready(ends[i], &available, &hangup)) return true;
+  }
+  return false;
+}
+
+bool channel_wait_ready(waiter *self, channel_end *const ends[], uint32_t count,
+                        uint64_t deadline) {
+  for (;;) {
+    if (any_ready(ends, count)) return true;
+    if (may_wait(self, deadline) != MINOS_OK) return false;
+    if (count == 0) waiter_sleep(self, deadline);
+    else if (sleep_on(self, ends, count, deadline)) return true;
   }
 }

@@ -1,25 +1,36 @@
-/* Channels: one-way byte streams between cells, with a bounded buffer and
- * backpressure. A channel has exactly one write end and one read end; each
- * end is held by one cell at a time (passing it moves it). A cell blocked
- * on a channel is parked on its scheduler, so blocking costs a context
- * switch, never a system call.
+/* Channels: one-way byte streams between cells (and the host), with a
+ * bounded buffer and backpressure. A channel has exactly one write end and
+ * one read end; each end is held by one cell (or host object) at a time,
+ * and passing it moves it. Ends on different workers work the same way:
+ * each channel has its own lock, and a blocked cell is parked on its own
+ * scheduler and woken by whoever makes progress possible, so blocking
+ * costs a context switch, never a system call, unless a worker goes idle.
  *
  * Semantics (the guest API's, see include/minos.h):
  *  - write moves at least 1 and at most length bytes, blocking while the
  *    buffer is full; MINOS_ECLOSED once the read end is closed;
  *  - read waits on several read ends at once, fairly, until one has data
  *    or is finished; 0 bytes means that end is finished for ever (writer
- *    closed, buffer drained). */
+ *    closed, buffer drained).
+ *
+ * Deadlines are absolute, on the monotonic clock: DEADLINE_NEVER waits for
+ * ever, DEADLINE_NOW not at all (MINOS_EAGAIN), anything else up to then
+ * (MINOS_ETIMEDOUT). */
 #ifndef MINOS_CORE_CHANNEL_H
 #define MINOS_CORE_CHANNEL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/cell.h"
-#include "core/error.h"
+#include <minos.h>
 
-#define CHANNEL_DEFAULT_CAPACITY ((uint32_t)64 * 1024)
+#include "core/error.h"
+#include "core/sync.h"
+#include "core/waiter.h"
+
+#define CHANNEL_DEFAULT_CAPACITY MINOS_CHANNEL_DEFAULT_CAPACITY
+#define CHANNEL_MAX_CAPACITY MINOS_CHANNEL_MAX_CAPACITY
+#define DEADLINE_NOW ((uint64_t)0)
 
 typedef struct channel channel;
 
@@ -28,25 +39,32 @@ typedef struct channel_end {
   bool writes; /* the write end, else the read end */
 } channel_end;
 
-/* Both ends start unheld; capacity 0 means the default. */
+/* Both ends start unheld; capacity 0 means the default. MINOS_EINVAL past
+ * CHANNEL_MAX_CAPACITY. The buffer is allocated on the first write. */
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end);
 
 /* Closes an end; the channel goes when both ends have. */
 void channel_end_close(channel_end *end);
 
-/* How long an operation may wait. */
-typedef enum channel_wait { CHANNEL_NO_WAIT, CHANNEL_WAIT } channel_wait;
-
 /* Returns bytes written (>= 1), or a negative minos_status: MINOS_ECLOSED,
- * MINOS_EAGAIN (buffer full and CHANNEL_NO_WAIT), MINOS_EINVAL (length 0
- * or a read end). Blocking requires a running cell. */
-int64_t channel_write(cell *self, channel_end *end, const void *data, uint32_t length,
-                      channel_wait wait);
+ * MINOS_EAGAIN, MINOS_ETIMEDOUT, MINOS_EINVAL (length 0 or a read end). A
+ * cell asked to end gets MINOS_ECLOSED at once and must honour the
+ * request before its guest sees it. */
+int64_t channel_write(waiter *self, channel_end *end, const void *data, uint32_t length,
+                      uint64_t deadline);
 
 /* Reads from whichever of ends[0..count) is ready first, starting the scan
  * at *rotation (advanced for fairness). Returns bytes read (0: that end is
  * finished) with *which set to its index, or a negative minos_status. */
-int64_t channel_read(cell *self, channel_end *const ends[], uint32_t count, void *buffer,
-                     uint32_t size, channel_wait wait, uint32_t *rotation, uint32_t *which);
+int64_t channel_read(waiter *self, channel_end *const ends[], uint32_t count, void *buffer,
+                     uint32_t size, uint64_t deadline, uint32_t *rotation, uint32_t *which);
+
+/* Readiness, for poll: a read end is ready with data or when finished, a
+ * write end with room or when its reader is gone (*hangup). */
+bool channel_end_ready(channel_end *end, uint32_t *available, bool *hangup);
+/* Waits until one of the ends is ready or the deadline passes; returns
+ * whether one is. */
+bool channel_wait_ready(waiter *self, channel_end *const ends[], uint32_t count,
+                        uint64_t deadline);
 
 #endif

@@ -1,18 +1,30 @@
 #include "core/scheduler.h"
 
-#include <stddef.h>
+#include <stdlib.h>
 
 #include "core/fault_signals.h"
+#include "core/log.h"
+#include "core/preempt.h"
+
+/* How long an idle worker spins for new work before it sleeps in the
+ * kernel: a peer on another worker usually answers within microseconds,
+ * and a futex sleep and wake costs more than that. */
+#define IDLE_SPIN_NS 20000
 
 static _Thread_local cell *running_cell;
+static _Thread_local scheduler *this_scheduler;
 
 cell *cell_current(void) { return running_cell; }
+scheduler *scheduler_of_thread(void) { return this_scheduler; }
 
 minos_status scheduler_init(scheduler *self) {
   *self = (scheduler){0};
-  context_init_thread(&self->home);
-  minos_status status = fault_signals_install();
-  return status == MINOS_OK ? fault_signals_thread_init() : status;
+  return fault_signals_install();
+}
+
+void scheduler_destroy(scheduler *self) {
+  free(self->timers);
+  self->timers = NULL;
 }
 
 static void make_ready(scheduler *self, cell *item) {
@@ -25,12 +37,6 @@ static void make_ready(scheduler *self, cell *item) {
   self->ready_tail = item;
 }
 
-void scheduler_start(scheduler *self, cell *item) {
-  item->scheduler = self;
-  self->live_cells++;
-  make_ready(self, item);
-}
-
 static cell *take_ready(scheduler *self) {
   cell *item = self->ready_head;
   if (item) {
@@ -40,27 +46,215 @@ static cell *take_ready(scheduler *self) {
   return item;
 }
 
+/* From another thread: through the inbox, waking the worker if it sleeps.
+ * The sequence bump comes before the look at `sleeping`, and the worker
+ * sets `sleeping` before it reads the sequence, so one of the two always
+ * sees the other. */
+static void hand_over(scheduler *self, cell *item) {
+  item->next_ready = NULL;
+  spinlock_lock(&self->inbox_lock);
+  if (self->inbox_tail)
+    self->inbox_tail->next_ready = item;
+  else
+    self->inbox_head = item;
+  self->inbox_tail = item;
+  atomic_store(&self->inbox_filled, true);
+  spinlock_unlock(&self->inbox_lock);
+  atomic_fetch_add(&self->inbox_sequence, 1);
+  if (atomic_load(&self->sleeping)) futex_wake_all(&self->inbox_sequence);
+}
+
+static void enqueue(scheduler *self, cell *item) {
+  if (this_scheduler == self) make_ready(self, item);
+  else hand_over(self, item);
+}
+
+static void drain_inbox(scheduler *self) {
+  if (!atomic_load_explicit(&self->inbox_filled, memory_order_acquire)) return;
+  spinlock_lock(&self->inbox_lock);
+  cell *item = self->inbox_head;
+  self->inbox_head = self->inbox_tail = NULL;
+  atomic_store(&self->inbox_filled, false);
+  spinlock_unlock(&self->inbox_lock);
+  while (item) {
+    cell *next = item->next_ready;
+    make_ready(self, item);
+    item = next;
+  }
+}
+
+bool scheduler_has_other_work(scheduler *self) {
+  return self->ready_head || atomic_load_explicit(&self->inbox_filled, memory_order_relaxed);
+}
+
+void scheduler_start(scheduler *self, cell *item) {
+  item->scheduler = self;
+  atomic_fetch_add(&self->live_cells, 1);
+  enqueue(self, item);
+}
+
+void cell_wake(cell *item) {
+  unsigned state = atomic_load(&item->wake_state);
+  for (;;) {
+    if (state == CELL_NOTIFIED) return;
+    unsigned next = state == CELL_PARKED ? CELL_AWAKE : CELL_NOTIFIED;
+    if (atomic_compare_exchange_weak(&item->wake_state, &state, next)) break;
+  }
+  if (state == CELL_PARKED) enqueue(item->scheduler, item);
+}
+
+/* Deadlines: a min-heap of blocked cells, each knowing its slot. */
+static void timer_place(scheduler *self, size_t slot, cell *item) {
+  self->timers[slot] = item;
+  item->timer_slot = slot;
+}
+
+static void timer_sift_up(scheduler *self, size_t slot) {
+  cell *item = self->timers[slot];
+  while (slot > 0) {
+    size_t parent = (slot - 1) / 2;
+    if (self->timers[parent]->deadline <= item->deadline) break;
+    timer_place(self, slot, self->timers[parent]);
+    slot = parent;
+  }
+  timer_place(self, slot, item);
+}
+
+static void timer_sift_down(scheduler *self, size_t slot) {
+  cell *item = self->timers[slot];
+  for (;;) {
+    size_t child = 2 * slot + 1;
+    if (child >= self->timer_count) break;
+    if (child + 1 < self->timer_count &&
+        self->timers[child + 1]->deadline < self->timers[child]->deadline)
+      child++;
+    if (self->timers[child]->deadline >= item->deadline) break;
+    timer_place(self, slot, self->timers[child]);
+    slot = child;
+  }
+  timer_place(self, slot, item);
+}
+
+static bool timer_add(scheduler *self, cell *item) {
+  if (self->timer_count == self->timer_capacity) {
+    size_t capacity = self->timer_capacity ? self->timer_capacity * 2 : 64;
+    cell **grown = realloc(self->timers, capacity * sizeof *grown);
+    if (!grown) return false;
+    self->timers = grown;
+    self->timer_capacity = capacity;
+  }
+  self->timers[self->timer_count] = item;
+  timer_sift_up(self, self->timer_count++);
+  return true;
+}
+
+static void timer_remove(scheduler *self, cell *item) {
+  size_t slot = item->timer_slot;
+  if (slot == SIZE_MAX) return;
+  item->timer_slot = SIZE_MAX;
+  cell *last = self->timers[--self->timer_count];
+  if (slot == self->timer_count) return;
+  timer_place(self, slot, last);
+  timer_sift_up(self, slot);
+  timer_sift_down(self, last->timer_slot);
+}
+
+static uint64_t fire_timers(scheduler *self) {
+  if (self->timer_count == 0) return DEADLINE_NEVER;
+  uint64_t now = monotonic_ns();
+  while (self->timer_count && self->timers[0]->deadline <= now) {
+    cell *item = self->timers[0];
+    timer_remove(self, item);
+    cell_wake(item);
+  }
+  return self->timer_count ? self->timers[0]->deadline : DEADLINE_NEVER;
+}
+
 /* The end of a cell is handled here, on the scheduler's stack, because the
  * cell's own stack may be exhausted or about to be unmapped. */
 static void finish(scheduler *self, cell *item) {
+  timer_remove(self, item);
   if (item->arch->describe_end) item->arch->describe_end(item);
   resource_release_all(&item->resources);
   stack_destroy(&item->stack);
-  self->live_cells--;
   if (self->on_end) self->on_end(item, self->user);
+  atomic_fetch_sub(&self->live_cells, 1);
+  cell_mark_ended(item);
 }
 
-void scheduler_run(scheduler *self) {
-  cell *item;
-  while ((item = take_ready(self)) != NULL) {
+/* After a cell switched out: park it, or keep it ready if a wake came in
+ * between its decision to block and now. */
+static void settle(scheduler *self, cell *item) {
+  if (item->state == CELL_ENDED) {
+    finish(self, item);
+  } else if (item->state == CELL_BLOCKED) {
+    unsigned awake = CELL_AWAKE;
+    if (!atomic_compare_exchange_strong(&item->wake_state, &awake, CELL_PARKED)) {
+      atomic_store(&item->wake_state, CELL_AWAKE);
+      make_ready(self, item);
+    }
+  }
+}
+
+static void run_one(scheduler *self, cell *item) {
+  /* A cell asked to end before it ever ran ends without running. */
+  unsigned request = atomic_load(&item->end_request);
+  if (item->state == CELL_NEW && request != FAULT_NONE) {
+    item->outcome = (cell_outcome){.faulted = true, .fault = (cell_fault)request};
+    item->state = CELL_ENDED;
+  } else {
     item->state = CELL_RUNNING;
     self->current = item;
+    self->switches++;
     running_cell = item;
     context_switch(&self->home, &item->context);
     running_cell = NULL;
     self->current = NULL;
-    if (item->state == CELL_ENDED) finish(self, item);
   }
+  settle(self, item);
+}
+
+static void sleep_until_work(scheduler *self, uint64_t deadline) {
+  uint64_t spin_until = monotonic_ns() + IDLE_SPIN_NS;
+  unsigned sequence = atomic_load(&self->inbox_sequence);
+  while (monotonic_ns() < spin_until) {
+    if (atomic_load_explicit(&self->inbox_filled, memory_order_acquire)) return;
+    cpu_relax();
+  }
+  atomic_store(&self->sleeping, true);
+  sequence = atomic_load(&self->inbox_sequence);
+  if (!atomic_load(&self->inbox_filled) &&
+      !(atomic_load(&self->stopping) && atomic_load(&self->live_cells) == 0))
+    futex_wait_until(&self->inbox_sequence, sequence, deadline);
+  atomic_store(&self->sleeping, false);
+}
+
+void scheduler_run(scheduler *self) {
+  this_scheduler = self;
+  context_init_thread(&self->home);
+  if (fault_signals_thread_init() != MINOS_OK)
+    log_message(LOG_ERROR, NULL, "cannot set up the fault signal stack");
+  bool ticking = preempt_thread_start(self) == MINOS_OK;
+  bool alone = !self->has_thread;
+  for (;;) {
+    drain_inbox(self);
+    uint64_t next_deadline = fire_timers(self);
+    cell *item = take_ready(self);
+    if (item) {
+      run_one(self, item);
+      continue;
+    }
+    if (atomic_load(&self->live_cells) == 0 && (alone || atomic_load(&self->stopping))) break;
+    sleep_until_work(self, next_deadline);
+  }
+  if (ticking) preempt_thread_stop(self);
+  this_scheduler = NULL;
+}
+
+void scheduler_stop(scheduler *self) {
+  atomic_store(&self->stopping, true);
+  atomic_fetch_add(&self->inbox_sequence, 1);
+  futex_wake_all(&self->inbox_sequence);
 }
 
 void scheduler_switch_out(cell *item) {
@@ -73,13 +267,19 @@ void scheduler_yield(cell *item) {
   scheduler_switch_out(item);
 }
 
-void scheduler_block(cell *item) {
+void scheduler_block_until(cell *item, uint64_t deadline) {
+  unsigned notified = CELL_NOTIFIED;
+  if (atomic_compare_exchange_strong(&item->wake_state, &notified, CELL_AWAKE)) return;
+  scheduler *self = item->scheduler;
+  item->deadline = deadline;
+  if (deadline != DEADLINE_NEVER && !timer_add(self, item)) {
+    /* No room to remember the deadline: poll instead of sleeping past it. */
+    scheduler_yield(item);
+    return;
+  }
   item->state = CELL_BLOCKED;
   scheduler_switch_out(item);
-}
-
-void scheduler_wake(cell *item) {
-  if (item->state == CELL_BLOCKED) make_ready(item->scheduler, item);
+  timer_remove(self, item);
 }
 
 void scheduler_leave_for_good(cell *item) {

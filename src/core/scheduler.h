@@ -1,38 +1,74 @@
-/* A scheduler runs many cells on one OS thread: each cell runs on its own
- * stack until it blocks, yields or ends, then the scheduler picks the next
- * ready one. */
+/* A scheduler runs many cells on one OS thread (a worker): each cell runs
+ * on its own stack until it blocks, yields, is preempted or ends, then the
+ * scheduler picks the next ready one. A cell stays on the worker it was
+ * started on. Other threads hand it work through an inbox: a cell woken
+ * from another worker, or a cell started there. */
 #ifndef MINOS_CORE_SCHEDULER_H
 #define MINOS_CORE_SCHEDULER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/cell.h"
+#include "core/sync.h"
 
 typedef struct scheduler {
   execution_context home; /* the scheduler loop's own context on the thread's stack */
-  cell *ready_head, *ready_tail;
+  cell *ready_head, *ready_tail; /* touched by the worker's own thread only */
   cell *current;
-  size_t live_cells;
+  atomic_size_t live_cells;
+  /* Cells made ready by other threads. */
+  spinlock inbox_lock;
+  cell *inbox_head, *inbox_tail;
+  atomic_bool inbox_filled;
+  atomic_uint inbox_sequence; /* futex word: bumped on every hand-over */
+  atomic_bool sleeping;
+  /* Blocked cells with a deadline: a binary min-heap on cell->deadline. */
+  cell **timers;
+  size_t timer_count, timer_capacity;
+  /* Preemption: the tick compares these to see a cell that ran a whole tick. */
+  uint64_t switches, switches_at_tick;
   /* Called on the scheduler's stack after a cell has ended and released
-   * everything it held; the cell stays a zombie until cell_reap. */
+   * everything it held, before its owner learns of the end. */
   void (*on_end)(cell *cell, void *user);
   void *user;
+  atomic_bool stopping; /* leave the loop once no cell is left */
+  unsigned index;       /* in its runtime */
+  struct runtime *runtime;
+  pthread_t thread;
+  bool has_thread;
 } scheduler;
 
 minos_status scheduler_init(scheduler *scheduler);
+void scheduler_destroy(scheduler *scheduler);
+/* From any thread: the cell joins this scheduler, ready to run. */
 void scheduler_start(scheduler *scheduler, cell *cell);
-/* Runs cells until none is ready. */
+/* Runs cells on the calling thread until none is left (stand-alone use),
+ * or, for a runtime's worker, until none is left after scheduler_stop. */
 void scheduler_run(scheduler *scheduler);
+void scheduler_stop(scheduler *scheduler);
+/* The scheduler running on this thread, or NULL. */
+scheduler *scheduler_of_thread(void);
+
 /* From a cell: let the others run. */
 void scheduler_yield(cell *cell);
-/* From a cell: sleep until someone wakes it (it may wake spuriously, so
- * callers re-check their condition in a loop). */
-void scheduler_block(cell *cell);
-/* Makes a blocked cell ready again; no effect on one that is not blocked. */
-void scheduler_wake(cell *cell);
+/* From a cell: sleep until woken or the deadline (monotonic ns) passes. It
+ * may return early, so callers re-check their condition in a loop. It
+ * never ends the cell: a cell asked to end is woken, and the host call it
+ * is in returns and honours the request (cell_honour_end_request). */
+void scheduler_block_until(cell *cell, uint64_t deadline);
+static inline void scheduler_block(cell *item) { scheduler_block_until(item, DEADLINE_NEVER); }
+/* From any thread: makes a blocked cell ready, or makes its next block
+ * return at once if it is not blocked yet. */
+void cell_wake(cell *cell);
+static inline void scheduler_wake(cell *item) { cell_wake(item); }
 
 /* Internal to core: hand control back to the loop. */
 void scheduler_switch_out(cell *cell);
 __attribute__((noreturn)) void scheduler_leave_for_good(cell *cell);
+/* Internal to core: whether another cell is waiting for this worker. */
+bool scheduler_has_other_work(scheduler *scheduler);
 
 #endif

@@ -40,7 +40,7 @@ static void start(scheduler *runner, task *work) {
 
 static void reap(cell *ended, void *user) {
   (void)user;
-  cell_reap(ended);
+  cell_disown(ended);
 }
 
 static void run_all(task *tasks, int count) {
@@ -55,14 +55,14 @@ static void run_all(task *tasks, int count) {
 static long read_value(cell *self, channel_end *end) {
   long value = 0;
   uint32_t rotation = 0, which;
-  int64_t got = channel_read(self, &end, 1, &value, sizeof value, CHANNEL_WAIT, &rotation, &which);
+  int64_t got = channel_read(&self->waiter, &end, 1, &value, sizeof value, DEADLINE_NEVER, &rotation, &which);
   return got == sizeof value ? value : -1;
 }
 
 /* ends: 0 = to the other side, 1 = from the other side */
 static void ping(cell *self, task *work) {
   for (long i = 0; i < 1000; i++) {
-    channel_write(self, work->ends[0], &i, sizeof i, CHANNEL_WAIT);
+    channel_write(&self->waiter, work->ends[0], &i, sizeof i, DEADLINE_NEVER);
     if (read_value(self, work->ends[1]) != i + 1) work->result = -1;
   }
   channel_end_close(work->ends[0]);
@@ -73,7 +73,7 @@ static void pong(cell *self, task *work) {
   long value;
   while ((value = read_value(self, work->ends[1])) >= 0) {
     value++;
-    channel_write(self, work->ends[0], &value, sizeof value, CHANNEL_WAIT);
+    channel_write(&self->waiter, work->ends[0], &value, sizeof value, DEADLINE_NEVER);
     work->result++;
   }
   channel_end_close(work->ends[0]);
@@ -96,7 +96,7 @@ static void bulk_writer(cell *self, task *work) {
   for (int i = 0; i < 1000; i++) data[i] = (unsigned char)(i * 7);
   uint32_t done = 0;
   while (done < sizeof data) {
-    int64_t wrote = channel_write(self, work->ends[0], data + done, sizeof data - done, CHANNEL_WAIT);
+    int64_t wrote = channel_write(&self->waiter, work->ends[0], data + done, sizeof data - done, DEADLINE_NEVER);
     if (wrote <= 0 || wrote > 16) {
       work->result = -1;
       break;
@@ -110,7 +110,7 @@ static void bulk_reader(cell *self, task *work) {
   unsigned char chunk[7];
   uint32_t rotation = 0, which, total = 0;
   int64_t got;
-  while ((got = channel_read(self, &work->ends[0], 1, chunk, sizeof chunk, CHANNEL_WAIT,
+  while ((got = channel_read(&self->waiter, &work->ends[0], 1, chunk, sizeof chunk, DEADLINE_NEVER,
                              &rotation, &which)) > 0) {
     for (int64_t i = 0; i < got; i++)
       if (chunk[i] != (unsigned char)((total + i) * 7)) work->result = -1;
@@ -134,7 +134,7 @@ static void writer_to_closed(cell *self, task *work) {
   char byte = 'x';
   long writes = 0;
   int64_t status;
-  while ((status = channel_write(self, work->ends[0], &byte, 1, CHANNEL_WAIT)) == 1) writes++;
+  while ((status = channel_write(&self->waiter, work->ends[0], &byte, 1, DEADLINE_NEVER)) == 1) writes++;
   work->result = status == -MINOS_ECLOSED && writes == 4 ? 0 : -1;
   channel_end_close(work->ends[0]);
 }
@@ -153,7 +153,7 @@ static void test_closed_reader(void) {
 }
 
 static void steady_writer(cell *self, task *work) {
-  for (char i = 0; i < 30; i++) channel_write(self, work->ends[0], &i, 1, CHANNEL_WAIT);
+  for (char i = 0; i < 30; i++) channel_write(&self->waiter, work->ends[0], &i, 1, DEADLINE_NEVER);
   channel_end_close(work->ends[0]);
 }
 
@@ -163,7 +163,7 @@ static void fair_reader(cell *self, task *work) {
   char byte;
   scheduler_yield(self); /* let every writer fill its channel first */
   while (finished < 3) {
-    int64_t got = channel_read(self, work->ends, 3, &byte, 1, CHANNEL_WAIT, &rotation, &which);
+    int64_t got = channel_read(&self->waiter, work->ends, 3, &byte, 1, DEADLINE_NEVER, &rotation, &which);
     if (got < 0) break;
     if (got == 0) {
       finished++;
@@ -191,16 +191,16 @@ static void test_non_blocking_and_misuse(void) {
   channel_create(2, &w, &r);
   char bytes[4] = "abc", out[4];
   uint32_t rotation = 0, which;
-  CHECK(channel_read(NULL, &r, 1, out, sizeof out, CHANNEL_NO_WAIT, &rotation, &which) == -MINOS_EAGAIN);
-  CHECK(channel_write(NULL, w, bytes, 3, CHANNEL_NO_WAIT) == 2);
-  CHECK(channel_write(NULL, w, bytes, 1, CHANNEL_NO_WAIT) == -MINOS_EAGAIN);
-  CHECK(channel_write(NULL, r, bytes, 1, CHANNEL_NO_WAIT) == -MINOS_EINVAL);
-  CHECK(channel_write(NULL, w, bytes, 0, CHANNEL_NO_WAIT) == -MINOS_EINVAL);
-  CHECK(channel_read(NULL, &w, 1, out, sizeof out, CHANNEL_NO_WAIT, &rotation, &which) == -MINOS_EINVAL);
-  CHECK(channel_read(NULL, &r, 1, out, sizeof out, CHANNEL_NO_WAIT, &rotation, &which) == 2);
+  CHECK(channel_read(NULL, &r, 1, out, sizeof out, DEADLINE_NOW, &rotation, &which) == -MINOS_EAGAIN);
+  CHECK(channel_write(NULL, w, bytes, 3, DEADLINE_NOW) == 2);
+  CHECK(channel_write(NULL, w, bytes, 1, DEADLINE_NOW) == -MINOS_EAGAIN);
+  CHECK(channel_write(NULL, r, bytes, 1, DEADLINE_NOW) == -MINOS_EINVAL);
+  CHECK(channel_write(NULL, w, bytes, 0, DEADLINE_NOW) == -MINOS_EINVAL);
+  CHECK(channel_read(NULL, &w, 1, out, sizeof out, DEADLINE_NOW, &rotation, &which) == -MINOS_EINVAL);
+  CHECK(channel_read(NULL, &r, 1, out, sizeof out, DEADLINE_NOW, &rotation, &which) == 2);
   CHECK(memcmp(out, "ab", 2) == 0);
   channel_end_close(w);
-  CHECK(channel_read(NULL, &r, 1, out, sizeof out, CHANNEL_NO_WAIT, &rotation, &which) == 0);
+  CHECK(channel_read(NULL, &r, 1, out, sizeof out, DEADLINE_NOW, &rotation, &which) == 0);
   channel_end_close(r);
 }
 

@@ -1,0 +1,96 @@
+#include "core/preempt.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include "core/scheduler.h"
+
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static int tick_signal;
+static minos_status install_status = MINOS_OK;
+static _Thread_local timer_t thread_timer;
+static _Thread_local bool thread_timer_armed;
+
+static uintptr_t interrupted_pc(void *signal_context) {
+#if defined(__x86_64__)
+  return (uintptr_t)((ucontext_t *)signal_context)->uc_mcontext.gregs[REG_RIP];
+#else
+  (void)signal_context;
+  return 0;
+#endif
+}
+
+static cell_fault due_end(cell *running) {
+  unsigned request = atomic_load_explicit(&running->end_request, memory_order_relaxed);
+  if (request != FAULT_NONE) return (cell_fault)request;
+  if (running->limits.cpu_time_ns && running->cpu_used_ns >= running->limits.cpu_time_ns)
+    return FAULT_CPU_LIMIT;
+  return FAULT_NONE;
+}
+
+/* Runs on the cell's own stack (no SA_ONSTACK), so switching away from
+ * here leaves the handler's frame on that stack, and switching back later
+ * returns through it to the interrupted code, as if nothing happened. */
+static void on_tick(int signal_number, siginfo_t *info, void *signal_context) {
+  (void)signal_number;
+  (void)info;
+  scheduler *self = scheduler_of_thread();
+  cell *running = self ? self->current : NULL;
+  if (!running || running->state != CELL_RUNNING) return;
+  int saved_errno = errno;
+  running->cpu_used_ns += PREEMPT_TICK_NS;
+  bool whole_tick = self->switches == self->switches_at_tick;
+  self->switches_at_tick = self->switches;
+  uintptr_t pc = interrupted_pc(signal_context);
+  if (running->arch->preemptible_at && running->arch->preemptible_at(running, pc)) {
+    cell_fault fault = due_end(running);
+    if (fault != FAULT_NONE) cell_fault_now(running, fault, pc);
+    if (whole_tick && scheduler_has_other_work(self)) scheduler_yield(running);
+  }
+  errno = saved_errno;
+}
+
+static void install(void) {
+  tick_signal = SIGRTMIN + 2;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = on_tick;
+  /* SA_NODEFER: a preempted cell may be ended from the handler, which then
+   * never returns to unblock the signal. */
+  action.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(tick_signal, &action, NULL) != 0) install_status = MINOS_EIO;
+}
+
+minos_status preempt_thread_start(scheduler *self) {
+  (void)self;
+  pthread_once(&install_once, install);
+  if (install_status != MINOS_OK) return install_status;
+  struct sigevent event;
+  memset(&event, 0, sizeof event);
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = tick_signal;
+  event._sigev_un._tid = gettid();
+  if (timer_create(CLOCK_THREAD_CPUTIME_ID, &event, &thread_timer) != 0) return MINOS_EIO;
+  struct itimerspec every = {
+      .it_interval = {.tv_sec = 0, .tv_nsec = (long)PREEMPT_TICK_NS},
+      .it_value = {.tv_sec = 0, .tv_nsec = (long)PREEMPT_TICK_NS},
+  };
+  if (timer_settime(thread_timer, 0, &every, NULL) != 0) {
+    timer_delete(thread_timer);
+    return MINOS_EIO;
+  }
+  thread_timer_armed = true;
+  return MINOS_OK;
+}
+
+void preempt_thread_stop(scheduler *self) {
+  (void)self;
+  if (!thread_timer_armed) return;
+  timer_delete(thread_timer);
+  thread_timer_armed = false;
+}

@@ -1,0 +1,89 @@
+#include "core/runtime.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+runtime *runtime_of(const cell *item) {
+  return item->scheduler ? item->scheduler->runtime : NULL;
+}
+
+static unsigned default_worker_count(void) {
+  const char *configured = getenv("MINOS_WORKERS");
+  long count = configured ? strtol(configured, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  if (count < 1) count = 1;
+  if (count > 256) count = 256;
+  return (unsigned)count;
+}
+
+minos_status runtime_init(runtime *self, unsigned worker_count) {
+  self->worker_count = worker_count ? worker_count : default_worker_count();
+  self->workers = calloc(self->worker_count, sizeof *self->workers);
+  if (!self->workers) return MINOS_ENOMEM;
+  pthread_mutex_init(&self->start_lock, NULL);
+  for (unsigned i = 0; i < self->worker_count; i++) {
+    minos_status status = scheduler_init(&self->workers[i]);
+    if (status != MINOS_OK) return status;
+    self->workers[i].index = i;
+    self->workers[i].runtime = self;
+  }
+  return MINOS_OK;
+}
+
+static void *worker_main(void *argument) {
+  scheduler_run(argument);
+  return NULL;
+}
+
+static minos_status ensure_thread(runtime *self, scheduler *worker) {
+  pthread_mutex_lock(&self->start_lock);
+  minos_status status = MINOS_OK;
+  if (!worker->has_thread) {
+    /* Set first: scheduler_run reads it to know it serves a runtime. */
+    worker->has_thread = true;
+    if (pthread_create(&worker->thread, NULL, worker_main, worker) != 0) {
+      worker->has_thread = false;
+      status = MINOS_ENOMEM;
+      log_message(LOG_ERROR, NULL, "cannot start a worker thread");
+    }
+  }
+  pthread_mutex_unlock(&self->start_lock);
+  return status;
+}
+
+static scheduler *choose(runtime *self, cell_placement placement, const cell *near) {
+  if (near && near->scheduler && placement == PLACE_SAME_WORKER) return near->scheduler;
+  unsigned avoid = near && near->scheduler && placement == PLACE_OTHER_WORKER
+                       ? near->scheduler->index
+                       : self->worker_count;
+  scheduler *best = NULL;
+  for (unsigned i = 0; i < self->worker_count; i++) {
+    scheduler *candidate = &self->workers[i];
+    if (i == avoid && self->worker_count > 1) continue;
+    if (!best || atomic_load(&candidate->live_cells) < atomic_load(&best->live_cells))
+      best = candidate;
+  }
+  return best;
+}
+
+minos_status runtime_place(runtime *self, cell *item, cell_placement placement,
+                           const cell *near) {
+  scheduler *worker = choose(self, placement, near);
+  minos_status status = ensure_thread(self, worker);
+  if (status != MINOS_OK) return status;
+  scheduler_start(worker, item);
+  return MINOS_OK;
+}
+
+void runtime_shutdown(runtime *self) {
+  for (unsigned i = 0; i < self->worker_count; i++) scheduler_stop(&self->workers[i]);
+  for (unsigned i = 0; i < self->worker_count; i++) {
+    scheduler *worker = &self->workers[i];
+    if (worker->has_thread) pthread_join(worker->thread, NULL);
+    scheduler_destroy(worker);
+  }
+  free(self->workers);
+  self->workers = NULL;
+  pthread_mutex_destroy(&self->start_lock);
+}

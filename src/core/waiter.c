@@ -1,0 +1,28 @@
+#include "core/waiter.h"
+
+#include "core/scheduler.h"
+#include "core/sync.h"
+
+void waiter_init_host(waiter *self) {
+  self->cell = NULL;
+  atomic_init(&self->signalled, 0);
+}
+
+void waiter_wake(waiter *self) {
+  if (self->cell) {
+    cell_wake(self->cell);
+    return;
+  }
+  atomic_store(&self->signalled, 1);
+  futex_wake_all(&self->signalled);
+}
+
+void waiter_sleep(waiter *self, uint64_t deadline) {
+  if (self->cell) {
+    scheduler_block_until(self->cell, deadline);
+    return;
+  }
+  if (atomic_exchange(&self->signalled, 0)) return;
+  futex_wait_until(&self->signalled, 0, deadline);
+  atomic_store(&self->signalled, 0);
+}
