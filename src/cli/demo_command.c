@@ -34,8 +34,7 @@ static int run_demo_cell(const char *title, const char *guest, const char *const
       .name = guest,
       .module = module,
       .wasi = {.args = args, .arg_count = arg_count, .env = env, .env_count = 1,
-               .grants = grant, .grant_count = grant ? 1 : 0,
-               .stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}},
+               .grants = grant, .grant_count = grant ? 1 : 0},
   };
   char error[512];
   minos_status status = run_wasm_cell(&config, outcome, error, sizeof error);

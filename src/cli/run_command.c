@@ -8,7 +8,10 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
-#include "core/scheduler.h"
+#include <fcntl.h>
+
+#include "core/bridge.h"
+#include "core/runtime.h"
 #include "wasm/wasm_arch.h"
 
 typedef struct run_options {
@@ -154,24 +157,72 @@ int report_outcome(const cell_outcome *outcome) {
   return EXIT_TRAP;
 }
 
-static void keep_outcome(cell *ended, void *user) { *(cell_outcome *)user = ended->outcome; }
+/* The cell's stdio: a channel per slot, the cell's end in config, a
+ * bridge to the host descriptor on the other. A host descriptor that is
+ * not open leaves the slot closed. */
+typedef struct host_stdio {
+  bridge *bridges[3];
+} host_stdio;
 
-minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,
-                           size_t error_size) {
-  scheduler runner;
-  cell *created;
-  if (scheduler_init(&runner) != MINOS_OK) {
-    snprintf(error, error_size, "cannot set up fault handling");
-    return MINOS_EIO;
+static minos_status wire_stdio(host_stdio *wiring, wasi_config *wasi) {
+  for (int fd = 0; fd < 3; fd++) {
+    wasi->stdio[fd] = NULL;
+    if (fcntl(fd, F_GETFL) < 0) continue;
+    channel_end *write_end, *read_end;
+    minos_status status = channel_create(0, &write_end, &read_end);
+    if (status == MINOS_OK) {
+      status = fd == 0 ? bridge_from_fd(fd, write_end, &wiring->bridges[fd])
+                       : bridge_to_fd(read_end, fd, &wiring->bridges[fd]);
+      if (status != MINOS_OK) {
+        channel_end_close(write_end);
+        channel_end_close(read_end);
+      }
+    }
+    if (status != MINOS_OK) return status;
+    wasi->stdio[fd] = fd == 0 ? read_end : write_end;
   }
-  minos_status status = wasm_cell_create(config, &created, error, error_size);
-  if (status != MINOS_OK) return status;
-  runner.on_end = keep_outcome;
-  runner.user = outcome;
-  scheduler_start(&runner, created);
-  scheduler_run(&runner);
-  cell_reap(created);
   return MINOS_OK;
+}
+
+/* Output first, so everything the cell wrote is out before minos speaks. */
+static void finish_stdio(host_stdio *wiring) {
+  bridge_finish(wiring->bridges[1]);
+  bridge_finish(wiring->bridges[2]);
+  bridge_finish(wiring->bridges[0]);
+}
+
+minos_status run_wasm_cell(const wasm_cell_config *given, cell_outcome *outcome, char *error,
+                           size_t error_size) {
+  runtime workers;
+  minos_status status = runtime_init(&workers, 0);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "cannot start the runtime: %s", minos_status_name(status));
+    return status;
+  }
+  wasm_cell_config config = *given;
+  host_stdio wiring = {{NULL, NULL, NULL}};
+  cell *created = NULL;
+  status = wire_stdio(&wiring, &config.wasi);
+  if (status != MINOS_OK) snprintf(error, error_size, "cannot wire stdio: %s", minos_status_name(status));
+  if (status == MINOS_OK) status = wasm_cell_create(&config, &created, error, error_size);
+  if (status != MINOS_OK) {
+    for (int fd = 0; fd < 3; fd++)
+      if (config.wasi.stdio[fd]) channel_end_close(config.wasi.stdio[fd]);
+  }
+  if (status == MINOS_OK) status = runtime_place(&workers, created, PLACE_ANY, NULL);
+  if (status == MINOS_OK) {
+    waiter host;
+    waiter_init_host(&host);
+    cell_wait_end(created, &host, DEADLINE_NEVER);
+    *outcome = created->outcome;
+    cell_reap(created);
+  } else if (created) {
+    snprintf(error, error_size, "cannot start the cell: %s", minos_status_name(status));
+    cell_disown(created);
+  }
+  finish_stdio(&wiring);
+  runtime_shutdown(&workers);
+  return status;
 }
 
 static int run_cell(run_options *options, loaded_module *module) {
@@ -183,8 +234,7 @@ static int run_cell(run_options *options, loaded_module *module) {
                .env = options->env,
                .env_count = options->env_count,
                .grants = options->grants,
-               .grant_count = options->grant_count,
-               .stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}},
+               .grant_count = options->grant_count},
       .memory_limit_bytes = (uint64_t)options->memory_limit,
       .stack_bytes = (size_t)options->stack_size,
   };

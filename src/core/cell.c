@@ -107,6 +107,8 @@ bool cell_wait_end(cell *self, waiter *owner, uint64_t deadline) {
     spinlock_unlock(&self->end_lock);
     if (ended) return true;
     if (deadline != DEADLINE_NEVER && monotonic_ns() >= deadline) break;
+    /* A waiting cell asked to end stops waiting, to honour the request. */
+    if (owner->cell && atomic_load(&owner->cell->end_request)) break;
     waiter_sleep(owner, deadline);
   }
   spinlock_lock(&self->end_lock);
@@ -128,6 +130,12 @@ void cell_mark_ended(cell *self) {
 }
 
 void cell_disown(cell *self) {
+  if (!self->scheduler) { /* never started: nothing runs it, end it here */
+    resource_release_all(&self->resources);
+    stack_destroy(&self->stack);
+    cell_reap(self);
+    return;
+  }
   spinlock_lock(&self->end_lock);
   bool ended = atomic_load(&self->ended);
   self->orphaned = !ended;
@@ -141,5 +149,6 @@ void cell_disown(cell *self) {
  * a zombie holds only its outcome. */
 void cell_reap(cell *zombie) {
   if (!zombie) return;
+  if (zombie->arch->destroy) zombie->arch->destroy(zombie);
   free(zombie);
 }

@@ -57,6 +57,8 @@ typedef struct cell_limits {
 
 typedef struct cell cell;
 struct scheduler;
+struct channel_end;
+struct child_table;
 
 typedef struct cell_arch {
   const char *name;
@@ -71,6 +73,12 @@ typedef struct cell_arch {
   /* In a signal handler: whether the cell, interrupted at pc, may be
    * switched away from there (it holds no lock and is in no host call). */
   bool (*preemptible_at)(cell *cell, uintptr_t pc);
+  /* From any thread (its parent's): gives the cell a channel end under its
+   * lowest free descriptor number; the number, or a negative minos_status
+   * (the end then stays the caller's). */
+  int32_t (*install_end)(cell *cell, struct channel_end *end);
+  /* At reap: frees what the arch kept for the zombie. */
+  void (*destroy)(cell *cell);
 } cell_arch;
 
 /* How the runtime's view of a cell's wakeups moves (see scheduler.c). */
@@ -92,6 +100,7 @@ struct cell {
   atomic_uint wake_state;  /* CELL_AWAKE, CELL_NOTIFIED or CELL_PARKED */
   atomic_uint end_request; /* a cell_fault it must end with, or FAULT_NONE */
   uint64_t cpu_used_ns;    /* sampled by the preemption tick */
+  uint64_t preempted_at;   /* when the tick last took the CPU from it */
   uint64_t deadline;       /* while blocked with a deadline */
   size_t timer_slot;       /* its place in the scheduler's deadline heap */
   waiter waiter;           /* how others wake it */
@@ -100,6 +109,7 @@ struct cell {
   atomic_bool ended;
   bool orphaned;           /* its owner let go: the runtime frees it */
   waiter *end_waiter;      /* the owner, waiting for its end */
+  struct child_table *children; /* core/children.c, created on first use */
 };
 
 minos_status cell_create(const char *name, const cell_arch *arch, void *arch_data,

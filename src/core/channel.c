@@ -65,6 +65,7 @@ static uint32_t copy_in(channel *self, const uint8_t *data, uint32_t length) {
 }
 
 static uint32_t copy_out(channel *self, uint8_t *buffer, uint32_t size) {
+  if (self->count == 0) return 0; /* the buffer may not even exist */
   uint32_t length = size < self->count ? size : self->count;
   uint32_t first = length < self->capacity - self->head ? length : self->capacity - self->head;
   memcpy(buffer, self->buffer + self->head, first);
@@ -139,27 +140,41 @@ static int64_t try_read(channel_end *const ends[], uint32_t count, uint8_t *buff
   return -1;
 }
 
-/* Registers as the reader (or writer) of each end, unless one turned ready
- * meanwhile: then registers nothing and returns true. */
+/* Under the lock: whether an end is ready (see channel_end_ready). */
+static bool end_ready_locked(const channel_end *end, uint32_t *available, bool *hangup) {
+  const channel *item = end->channel;
+  if (end->writes) {
+    *hangup = !item->read_open;
+    *available = item->capacity - item->count;
+    return *hangup || *available > 0;
+  }
+  *hangup = !item->write_open;
+  *available = item->count;
+  return readable(item);
+}
+
+static void unregister(waiter *self, channel_end *const ends[], uint32_t count);
+
+/* Registers as the reader (or writer) of each end, unless one is ready:
+ * then unregisters and returns true. The check and the registration of
+ * each end happen under one hold of its lock, so a writer either sees the
+ * registration or was seen by the check. */
 static bool register_or_ready(waiter *self, channel_end *const ends[], uint32_t count) {
   for (uint32_t i = 0; i < count; i++) {
     channel *item = ends[i]->channel;
     uint32_t available;
     bool hangup;
-    if (channel_end_ready(ends[i], &available, &hangup)) {
-      for (uint32_t j = 0; j < i; j++) {
-        channel *done = ends[j]->channel;
-        spinlock_lock(&done->lock);
-        if (done->waiting_reader == self) done->waiting_reader = NULL;
-        if (done->waiting_writer == self) done->waiting_writer = NULL;
-        spinlock_unlock(&done->lock);
-      }
+    spinlock_lock(&item->lock);
+    bool ready = end_ready_locked(ends[i], &available, &hangup);
+    if (!ready) {
+      if (ends[i]->writes) item->waiting_writer = self;
+      else item->waiting_reader = self;
+    }
+    spinlock_unlock(&item->lock);
+    if (ready) {
+      unregister(self, ends, i);
       return true;
     }
-    spinlock_lock(&item->lock);
-    if (ends[i]->writes) item->waiting_writer = self;
-    else item->waiting_reader = self;
-    spinlock_unlock(&item->lock);
   }
   return false;
 }
@@ -174,8 +189,6 @@ static void unregister(waiter *self, channel_end *const ends[], uint32_t count) 
   }
 }
 
-/* A wake can slip in between the readiness check and the registration of
- * one end; the re-check after registering each end catches it. */
 static bool sleep_on(waiter *self, channel_end *const ends[], uint32_t count, uint64_t deadline) {
   if (register_or_ready(self, ends, count)) return true;
   waiter_sleep(self, deadline);
@@ -200,16 +213,7 @@ int64_t channel_read(waiter *self, channel_end *const ends[], uint32_t count, vo
 bool channel_end_ready(channel_end *end, uint32_t *available, bool *hangup) {
   channel *item = end->channel;
   spinlock_lock(&item->lock);
-  bool ready;
-  if (end->writes) {
-    *hangup = !item->read_open;
-    *available = item->capacity - item->count;
-    ready = *hangup || *available > 0;
-  } else {
-    *hangup = !item->write_open;
-    *available = item->count;
-    ready = readable(item);
-  }
+  bool ready = end_ready_locked(end, available, hangup);
   spinlock_unlock(&item->lock);
   return ready;
 }

@@ -79,3 +79,11 @@ minos_status fault_signals_thread_init(void) {
   stack_t stack = {.ss_sp = alternate_stack, .ss_size = ALTERNATE_STACK_BYTES, .ss_flags = 0};
   return sigaltstack(&stack, NULL) == 0 ? MINOS_OK : MINOS_EIO;
 }
+
+void fault_signals_thread_exit(void) {
+  if (!alternate_stack) return;
+  stack_t disabled = {.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
+  sigaltstack(&disabled, NULL);
+  free(alternate_stack);
+  alternate_stack = NULL;
+}

@@ -12,5 +12,8 @@ minos_status fault_signals_install(void);
 /* Once per thread that runs cells: an alternate signal stack, so a fault
  * on an exhausted cell stack can still be handled. */
 minos_status fault_signals_thread_init(void);
+/* Before such a thread exits: takes the alternate stack down again (the
+ * thread's exit must not find a stack it did not allocate). */
+void fault_signals_thread_exit(void);
 
 #endif

@@ -49,7 +49,12 @@ static void on_tick(int signal_number, siginfo_t *info, void *signal_context) {
   if (running->arch->preemptible_at && running->arch->preemptible_at(running, pc)) {
     cell_fault fault = due_end(running);
     if (fault != FAULT_NONE) cell_fault_now(running, fault, pc);
-    if (whole_tick && scheduler_has_other_work(self)) scheduler_yield(running);
+    if (whole_tick && scheduler_has_other_work(self)) {
+      scheduler_preempt(running);
+      /* Back on the CPU: an end may have been asked for meanwhile. */
+      fault = due_end(running);
+      if (fault != FAULT_NONE) cell_fault_now(running, fault, pc);
+    }
   }
   errno = saved_errno;
 }

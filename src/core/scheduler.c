@@ -27,23 +27,34 @@ void scheduler_destroy(scheduler *self) {
   self->timers = NULL;
 }
 
+static void append(cell **head, cell **tail, cell *item);
+
 static void make_ready(scheduler *self, cell *item) {
   item->state = CELL_READY;
+  append(&self->ready_head, &self->ready_tail, item);
+}
+
+static void append(cell **head, cell **tail, cell *item) {
   item->next_ready = NULL;
-  if (self->ready_tail)
-    self->ready_tail->next_ready = item;
-  else
-    self->ready_head = item;
-  self->ready_tail = item;
+  if (*tail) (*tail)->next_ready = item;
+  else *head = item;
+  *tail = item;
+}
+
+static cell *pop(cell **head, cell **tail) {
+  cell *item = *head;
+  if (item) {
+    *head = item->next_ready;
+    if (!*head) *tail = NULL;
+  }
+  return item;
 }
 
 static cell *take_ready(scheduler *self) {
-  cell *item = self->ready_head;
-  if (item) {
-    self->ready_head = item->next_ready;
-    if (!self->ready_head) self->ready_tail = NULL;
-  }
-  return item;
+  cell *waited = self->preempted_head;
+  if (waited && (!self->ready_head || monotonic_ns() - waited->preempted_at >= PREEMPT_TICK_NS))
+    return pop(&self->preempted_head, &self->preempted_tail);
+  return pop(&self->ready_head, &self->ready_tail);
 }
 
 /* From another thread: through the inbox, waking the worker if it sleeps.
@@ -84,7 +95,9 @@ static void drain_inbox(scheduler *self) {
 }
 
 bool scheduler_has_other_work(scheduler *self) {
-  return self->ready_head || atomic_load_explicit(&self->inbox_filled, memory_order_relaxed);
+  if (self->ready_head || self->preempted_head || atomic_load_explicit(&self->inbox_filled, memory_order_relaxed))
+    return true;
+  return self->timer_count && self->timers[0]->deadline <= monotonic_ns();
 }
 
 void scheduler_start(scheduler *self, cell *item) {
@@ -248,6 +261,7 @@ void scheduler_run(scheduler *self) {
     sleep_until_work(self, next_deadline);
   }
   if (ticking) preempt_thread_stop(self);
+  if (!alone) fault_signals_thread_exit();
   this_scheduler = NULL;
 }
 
@@ -264,6 +278,14 @@ void scheduler_switch_out(cell *item) {
 
 void scheduler_yield(cell *item) {
   make_ready(item->scheduler, item);
+  scheduler_switch_out(item);
+}
+
+void scheduler_preempt(cell *item) {
+  scheduler *self = item->scheduler;
+  item->state = CELL_READY;
+  item->preempted_at = monotonic_ns();
+  append(&self->preempted_head, &self->preempted_tail, item);
   scheduler_switch_out(item);
 }
 

@@ -16,7 +16,13 @@
 
 typedef struct scheduler {
   execution_context home; /* the scheduler loop's own context on the thread's stack */
-  cell *ready_head, *ready_tail; /* touched by the worker's own thread only */
+  /* Touched by the worker's own thread only. Cells that were woken, are
+   * new or yielded wait in `ready`; cells the tick took the CPU from wait
+   * in `preempted`, and run when nothing else is ready or once they have
+   * waited a whole tick: a spinner gets at most half of a busy worker,
+   * and a cell that only ever blocks briefly never waits behind it. */
+  cell *ready_head, *ready_tail;
+  cell *preempted_head, *preempted_tail;
   cell *current;
   atomic_size_t live_cells;
   /* Cells made ready by other threads. */
@@ -54,6 +60,9 @@ scheduler *scheduler_of_thread(void);
 
 /* From a cell: let the others run. */
 void scheduler_yield(cell *cell);
+/* From the preemption tick, on the cell's stack: the same, to the back of
+ * the preempted queue. */
+void scheduler_preempt(cell *cell);
 /* From a cell: sleep until woken or the deadline (monotonic ns) passes. It
  * may return early, so callers re-check their condition in a loop. It
  * never ends the cell: a cell asked to end is woken, and the host call it

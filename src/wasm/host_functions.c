@@ -2,9 +2,11 @@
 
 #include <string.h>
 
+#include "wasm/minos_api.h"
 #include "wasm/wasi/wasi.h"
 
 #define WASI "wasi_snapshot_preview1"
+#define MINOS "minos"
 #define HOST(module, name, signature, function) \
   {module, name, signature, (void (*)(void))(function)}
 
@@ -57,6 +59,17 @@ const host_function host_functions[] = {
     HOST(WASI, "sock_recv", "iiiiii:i", wasi_sock_recv),
     HOST(WASI, "sock_send", "iiiii:i", wasi_sock_send),
     HOST(WASI, "sock_shutdown", "ii:i", wasi_sock_shutdown),
+    HOST(MINOS, "pipe", "ii:i", minos_api_pipe),
+    HOST(MINOS, "write", "iii:i", minos_api_write),
+    HOST(MINOS, "read", "iiiiiI:i", minos_api_read),
+    HOST(MINOS, "wclose", "i:i", minos_api_wclose),
+    HOST(MINOS, "rclose", "i:i", minos_api_rclose),
+    HOST(MINOS, "wpass", "ii:i", minos_api_wpass),
+    HOST(MINOS, "rpass", "ii:i", minos_api_rpass),
+    HOST(MINOS, "cnew", "iii:i", minos_api_cnew),
+    HOST(MINOS, "cstart", "i:i", minos_api_cstart),
+    HOST(MINOS, "ckill", "i:i", minos_api_ckill),
+    HOST(MINOS, "cwait", "ii:i", minos_api_cwait),
 };
 const size_t host_function_count = sizeof host_functions / sizeof host_functions[0];
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/scheduler.h"
 #include "wasm/linear_memory.h"
 #include "wasm/wasm_cell.h"
 
@@ -15,6 +16,55 @@ static void release_instance(resource *item) {
   owned_instance *owned = (owned_instance *)item;
   free(owned->instance);
   free(owned);
+}
+
+/* Under the lifecycle lock, a parent waiting for init and a child waiting
+ * to be started meet without missing each other's wake. */
+static void report_initialised(cell *self, wasm_cell *wasm) {
+  spinlock_lock(&self->end_lock);
+  wasm->initialised = true;
+  if (wasm->init_waiter) waiter_wake(wasm->init_waiter);
+  wasm->init_waiter = NULL;
+  spinlock_unlock(&self->end_lock);
+}
+
+static void wait_to_be_started(cell *self, wasm_cell *wasm) {
+  for (;;) {
+    spinlock_lock(&self->end_lock);
+    bool started = wasm->start_requested;
+    spinlock_unlock(&self->end_lock);
+    if (started) return;
+    cell_honour_end_request(self);
+    scheduler_block(self);
+  }
+}
+
+bool wasm_cell_wait_initialised(cell *child, waiter *parent, uint64_t deadline) {
+  wasm_cell *wasm = child->arch_data;
+  bool initialised = false;
+  for (;;) {
+    spinlock_lock(&child->end_lock);
+    initialised = wasm->initialised;
+    bool over = initialised || atomic_load(&child->ended);
+    wasm->init_waiter = over ? NULL : parent;
+    spinlock_unlock(&child->end_lock);
+    if (over || monotonic_ns() >= deadline) break;
+    if (parent->cell && atomic_load(&parent->cell->end_request)) break;
+    waiter_sleep(parent, deadline);
+  }
+  spinlock_lock(&child->end_lock);
+  wasm->init_waiter = NULL;
+  initialised = wasm->initialised && !atomic_load(&child->ended);
+  spinlock_unlock(&child->end_lock);
+  return initialised;
+}
+
+void wasm_cell_start(cell *child) {
+  wasm_cell *wasm = child->arch_data;
+  spinlock_lock(&child->end_lock);
+  wasm->start_requested = true;
+  spinlock_unlock(&child->end_lock);
+  cell_wake(child);
 }
 
 static void run(cell *self) {
@@ -30,9 +80,21 @@ static void run(cell *self) {
   owned->instance = instance;
   cell_own(self, &owned->owned, release_instance);
   wasm->instance = instance;
-  entry->instantiate(instance, wasm);
+  entry->instantiate(instance, wasm); /* data segments and the start function */
   if (entry->memory) wasm->memory = entry->memory(instance);
+  report_initialised(self, wasm);
+  if (wasm->wait_for_start) wait_to_be_started(self, wasm);
   if (entry->start) entry->start(instance);
+}
+
+static bool preemptible_at(cell *self, uintptr_t pc) {
+  (void)self;
+  return module_code_contains(pc);
+}
+
+static int32_t install_end(cell *self, struct channel_end *end) {
+  wasm_cell *wasm = self->arch_data;
+  return wasi_context_install_end(&wasm->wasi, end);
 }
 
 static cell_fault classify_fault(cell *self, uintptr_t address, uintptr_t pc) {
@@ -50,20 +112,27 @@ static void describe_end(cell *self) {
     self->outcome.where[0] = '\0';
 }
 
+static void destroy(cell *self) { free(self->arch_data); }
+
 const cell_arch wasm_arch = {
     .name = "wasm",
     .run = run,
     .classify_fault = classify_fault,
     .describe_end = describe_end,
+    .preemptible_at = preemptible_at,
+    .install_end = install_end,
+    .destroy = destroy,
 };
 
 /* Registered first, so released last: everything else of the cell is gone
- * by the time its wasm state and module reference go. */
+ * by the time its wasm state and module reference go. The wasm_cell itself
+ * stays with the zombie: a parent may still be passing it an end, which
+ * then finds the table released (MINOS_ECLOSED). */
 static void release_wasm_cell(resource *item) {
   wasm_cell *wasm = (wasm_cell *)((char *)item - offsetof(wasm_cell, owned));
   wasi_context_release(&wasm->wasi);
   module_release(wasm->module);
-  free(wasm);
+  wasm->module = NULL;
 }
 
 minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
@@ -77,7 +146,9 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
   }
   size_t guest_stack = config->stack_bytes ? config->stack_bytes : WASM_DEFAULT_STACK_BYTES;
   cell_limits limits = {.memory_bytes = config->memory_limit_bytes,
-                        .stack_bytes = guest_stack + HOST_STACK_RESERVE};
+                        .stack_bytes = guest_stack + HOST_STACK_RESERVE,
+                        .cpu_time_ns = config->cpu_time_ns};
+  wasm->wait_for_start = config->wait_for_start;
   cell *created;
   status = cell_create(config->name, &wasm_arch, wasm, &limits, &created);
   if (status != MINOS_OK) {

@@ -21,6 +21,8 @@ typedef struct wasm_cell_config {
   wasi_config wasi;
   uint64_t memory_limit_bytes; /* 0: the wasm maximum (4 GiB) */
   size_t stack_bytes;          /* 0: WASM_DEFAULT_STACK_BYTES */
+  uint64_t cpu_time_ns;        /* 0: no CPU limit */
+  bool wait_for_start;         /* stop after initialisation (cnew) */
 } wasm_cell_config;
 
 extern const cell_arch wasm_arch;
@@ -29,5 +31,11 @@ extern const cell_arch wasm_arch;
  * that cannot be opened, for example). */
 minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
                               size_t error_size);
+
+/* For a cnew child: waits as `parent` until the child has initialised
+ * (true) or ended or the deadline passed (false). */
+bool wasm_cell_wait_initialised(cell *child, waiter *parent, uint64_t deadline);
+/* Lets a child that waits after its initialisation run its _start. */
+void wasm_cell_start(cell *child);
 
 #endif

@@ -19,6 +19,12 @@ struct wasm_cell {
   wasm_rt_memory_t *memory; /* the module's memory, NULL if it has none */
   wasi_context wasi;
   resource owned;
+  /* A child made by cnew: it stops after its initialisation until its
+   * parent starts it; `initialised` and `start_requested` are read and
+   * written under cell->end_lock, and init_waiter is its parent. */
+  bool wait_for_start, initialised, start_requested;
+  waiter *init_waiter;
+  uint32_t read_rotation; /* fairness of minos read across calls */
 };
 
 #endif

@@ -33,7 +33,11 @@ static void io(uint32_t end) {
   CHECK_WASI(raw_fd_write(1, ADDRESS(&good), 1, -1), FAULT);
   __wasi_iovec_t into = {AT(uint8_t, end - 1), 2};
   CHECK_WASI(__wasi_fd_read(0, &into, 1, &count), FAULT);
-  CHECK_WASI(__wasi_fd_pwrite(1, &past_end, 1, 0, &count), FAULT);
+  /* stdout is a channel end, which has no position: a file does. */
+  int file = open("/data/bad_pointers.tmp", O_RDWR | O_CREAT, 0600);
+  CHECK(file >= 0);
+  CHECK_WASI(__wasi_fd_pwrite(file, &past_end, 1, 0, &count), FAULT);
+  close(file);
 }
 
 static void process(uint32_t end) {
@@ -59,12 +63,15 @@ static void process(uint32_t end) {
 
 static void descriptors(uint32_t end) {
   CHECK_WASI(__wasi_fd_fdstat_get(1, AT(__wasi_fdstat_t, end - 8)), FAULT);
-  CHECK_WASI(__wasi_fd_filestat_get(1, AT(__wasi_filestat_t, end - 63)), FAULT);
+  int file = open("/data/bad_pointers.tmp", O_RDWR | O_CREAT, 0600);
+  CHECK(file >= 0);
+  CHECK_WASI(__wasi_fd_filestat_get(file, AT(__wasi_filestat_t, end - 63)), FAULT);
   CHECK_WASI(__wasi_fd_prestat_get(3, AT(__wasi_prestat_t, end - 4)), FAULT);
   CHECK_WASI(__wasi_fd_prestat_dir_name(3, AT(uint8_t, end - 2), 5), FAULT);
   __wasi_filesize_t offset;
-  CHECK_WASI(__wasi_fd_seek(1, 0, __WASI_WHENCE_CUR, AT(__wasi_filesize_t, end)), FAULT);
-  CHECK_WASI(__wasi_fd_tell(1, AT(__wasi_filesize_t, end - 7)), FAULT);
+  CHECK_WASI(__wasi_fd_seek(file, 0, __WASI_WHENCE_CUR, AT(__wasi_filesize_t, end)), FAULT);
+  CHECK_WASI(__wasi_fd_tell(file, AT(__wasi_filesize_t, end - 7)), FAULT);
+  close(file);
   (void)offset;
   __wasi_size_t used;
   CHECK_WASI(__wasi_fd_readdir(3, AT(uint8_t, end - 16), 64, 0, &used), FAULT);

@@ -49,6 +49,6 @@ uint32_t wasi_environ_sizes_get(wasm_cell *self, uint32_t count_out, uint32_t bu
   return store_sizes(self, self->wasi.env, self->wasi.env_count, count_out, buf_size_out);
 }
 
-uint32_t wasi_environ_get(wasm_cell *self, uint32_t environ, uint32_t environ_buf) {
-  return store_strings(self, self->wasi.env, self->wasi.env_count, environ, environ_buf);
+uint32_t wasi_environ_get(wasm_cell *self, uint32_t environ_out, uint32_t environ_buf) {
+  return store_strings(self, self->wasi.env, self->wasi.env_count, environ_out, environ_buf);
 }

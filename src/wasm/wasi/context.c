@@ -58,9 +58,18 @@ wasi_descriptor *wasi_descriptor_new(int host_fd, uint8_t filetype) {
   return descriptor;
 }
 
+wasi_descriptor *wasi_descriptor_for_end(channel_end *end) {
+  wasi_descriptor *descriptor = wasi_descriptor_new(-1, WASI_FILETYPE_UNKNOWN);
+  if (!descriptor) return NULL;
+  descriptor->end = end;
+  descriptor->rights_base = end->writes ? WASI_RIGHTS_CHANNEL_WRITE : WASI_RIGHTS_CHANNEL_READ;
+  return descriptor;
+}
+
 void wasi_descriptor_free(wasi_descriptor *descriptor) {
   if (!descriptor) return;
-  if (!descriptor->borrowed && descriptor->host_fd >= 0) close(descriptor->host_fd);
+  if (descriptor->end) channel_end_close(descriptor->end);
+  if (descriptor->host_fd >= 0) close(descriptor->host_fd);
   if (descriptor->readable_fd >= 0) close(descriptor->readable_fd);
   free(descriptor->listing_offsets);
   free(descriptor->preopen_path);
@@ -74,24 +83,40 @@ int wasi_descriptor_readable_fd(wasi_descriptor *descriptor) {
   return descriptor->readable_fd;
 }
 
+/* Under table_lock. The old array stays readable for a reader that
+ * loaded it just before: it is retired, not freed. */
 static bool grow_table(wasi_context *context, uint32_t wanted) {
-  uint32_t capacity = context->descriptor_capacity ? context->descriptor_capacity : 16;
+  uint32_t old_capacity = context->descriptor_capacity;
+  uint32_t capacity = old_capacity ? old_capacity : 16;
   while (capacity < wanted) capacity *= 2;
-  wasi_descriptor **grown = realloc(context->descriptors, sizeof *grown * capacity);
-  if (!grown) return false;
-  memset(grown + context->descriptor_capacity, 0,
-         sizeof *grown * (capacity - context->descriptor_capacity));
-  context->descriptors = grown;
-  context->descriptor_capacity = capacity;
+  wasi_descriptor **grown = calloc(capacity, sizeof *grown);
+  wasi_descriptor ***retired =
+      realloc(context->retired, (context->retired_count + 1) * sizeof *retired);
+  if (!grown || !retired) {
+    free(grown);
+    if (retired) context->retired = retired;
+    return false;
+  }
+  context->retired = retired;
+  if (old_capacity) memcpy(grown, context->descriptors, old_capacity * sizeof *grown);
+  if (context->descriptors) context->retired[context->retired_count++] = context->descriptors;
+  __atomic_store_n(&context->descriptors, grown, __ATOMIC_RELEASE);
+  __atomic_store_n(&context->descriptor_capacity, capacity, __ATOMIC_RELEASE);
   return true;
 }
 
+/* Under table_lock. */
+static void set_slot(wasi_context *context, uint32_t fd, wasi_descriptor *descriptor) {
+  __atomic_store_n(&context->descriptors[fd], descriptor, __ATOMIC_RELEASE);
+}
+
+/* Under table_lock. */
 static uint32_t install_at(wasi_context *context, wasi_descriptor *descriptor, uint32_t fd) {
   if (fd >= context->descriptor_capacity && !grow_table(context, fd + 1)) {
     wasi_descriptor_free(descriptor);
     return WASI_ERRNO_NOMEM;
   }
-  context->descriptors[fd] = descriptor;
+  set_slot(context, fd, descriptor);
   return WASI_ERRNO_SUCCESS;
 }
 
@@ -105,8 +130,8 @@ bool wasi_descriptor_available(const wasi_context *context) {
   return lowest_free(context) < context->descriptor_limit;
 }
 
-uint32_t wasi_descriptor_install(wasi_context *context, wasi_descriptor *descriptor,
-                                 uint32_t *fd_out) {
+static uint32_t install_lowest(wasi_context *context, wasi_descriptor *descriptor,
+                               uint32_t *fd_out) {
   uint32_t fd = lowest_free(context);
   if (fd >= context->descriptor_limit) {
     wasi_descriptor_free(descriptor);
@@ -117,9 +142,40 @@ uint32_t wasi_descriptor_install(wasi_context *context, wasi_descriptor *descrip
   return error;
 }
 
+uint32_t wasi_descriptor_install(wasi_context *context, wasi_descriptor *descriptor,
+                                 uint32_t *fd_out) {
+  spinlock_lock(&context->table_lock);
+  uint32_t error = install_lowest(context, descriptor, fd_out);
+  spinlock_unlock(&context->table_lock);
+  return error;
+}
+
 wasi_descriptor *wasi_descriptor_get(wasi_context *context, uint32_t fd) {
-  if (fd >= context->descriptor_capacity) return NULL;
-  return context->descriptors[fd];
+  if (fd >= __atomic_load_n(&context->descriptor_capacity, __ATOMIC_ACQUIRE)) return NULL;
+  wasi_descriptor **table = __atomic_load_n(&context->descriptors, __ATOMIC_ACQUIRE);
+  return __atomic_load_n(&table[fd], __ATOMIC_ACQUIRE);
+}
+
+wasi_descriptor *wasi_descriptor_remove(wasi_context *context, uint32_t fd) {
+  spinlock_lock(&context->table_lock);
+  wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
+  if (descriptor) set_slot(context, fd, NULL);
+  spinlock_unlock(&context->table_lock);
+  return descriptor;
+}
+
+uint32_t wasi_descriptor_renumber(wasi_context *context, uint32_t fd, uint32_t to) {
+  spinlock_lock(&context->table_lock);
+  wasi_descriptor *moving = wasi_descriptor_get(context, fd);
+  wasi_descriptor *replaced = wasi_descriptor_get(context, to);
+  if (moving && replaced && fd != to) {
+    set_slot(context, to, moving);
+    set_slot(context, fd, NULL);
+  }
+  spinlock_unlock(&context->table_lock);
+  if (!moving || !replaced) return WASI_ERRNO_BADF;
+  if (fd != to) wasi_descriptor_free(replaced);
+  return WASI_ERRNO_SUCCESS;
 }
 
 wasi_descriptor *wasi_descriptor_with_rights(wasi_context *context, uint32_t fd,
@@ -160,19 +216,6 @@ static void free_strings(char **strings) {
   if (!strings) return;
   for (char **string = strings; *string; string++) free(*string);
   free(strings);
-}
-
-/* The guest sees the host's stdio with the rights its open mode allows. A
- * slot whose host descriptor is not open stays empty (closed). */
-static uint32_t add_stdio(wasi_context *context, uint32_t fd, int host_fd) {
-  int mode = host_fd >= 0 ? fcntl(host_fd, F_GETFL) : -1;
-  if (mode < 0) return WASI_ERRNO_SUCCESS;
-  wasi_descriptor *descriptor = wasi_descriptor_new(host_fd, wasi_filetype_of_fd(host_fd));
-  if (!descriptor) return WASI_ERRNO_NOMEM;
-  descriptor->borrowed = true;
-  if ((mode & O_ACCMODE) == O_RDONLY) descriptor->rights_base &= ~WASI_RIGHTS_OPEN_FOR_WRITING;
-  if ((mode & O_ACCMODE) == O_WRONLY) descriptor->rights_base &= ~WASI_RIGHT_FD_READ;
-  return install_at(context, descriptor, fd);
 }
 
 static minos_status add_grant(wasi_context *context, uint32_t fd, const wasi_grant *grant,
@@ -217,17 +260,28 @@ static minos_status fill_context(wasi_context *context, const wasi_config *confi
              config->grant_count);
     return MINOS_ELIMIT;
   }
-  for (uint32_t fd = 0; fd < 3; fd++) {
-    if (add_stdio(context, fd, config->stdio[fd]) != WASI_ERRNO_SUCCESS) {
-      snprintf(error, error_size, "out of memory setting up stdio");
-      return MINOS_ENOMEM;
-    }
-  }
   for (size_t i = 0; i < config->grant_count; i++) {
     minos_status status = add_grant(context, (uint32_t)(3 + i), &config->grants[i], error,
                                     error_size);
     if (status != MINOS_OK) return status;
   }
+  return MINOS_OK;
+}
+
+/* Last, so that a failure before leaves the ends with the caller. */
+static minos_status add_stdio(wasi_context *context, const wasi_config *config) {
+  wasi_descriptor *descriptors[3] = {NULL, NULL, NULL};
+  for (uint32_t fd = 0; fd < 3; fd++) {
+    if (config->stdio[fd] && !(descriptors[fd] = wasi_descriptor_for_end(config->stdio[fd]))) {
+      for (uint32_t i = 0; i < fd; i++) free(descriptors[i]);
+      return MINOS_ENOMEM;
+    }
+  }
+  if (context->descriptor_capacity < 3 && !grow_table(context, 3)) {
+    for (uint32_t i = 0; i < 3; i++) free(descriptors[i]);
+    return MINOS_ENOMEM;
+  }
+  for (uint32_t fd = 0; fd < 3; fd++) set_slot(context, fd, descriptors[fd]);
   return MINOS_OK;
 }
 
@@ -237,18 +291,64 @@ minos_status wasi_context_init(wasi_context *context, const wasi_config *config,
   context->arg_count = context->env_count = 0;
   context->descriptors = NULL;
   context->descriptor_capacity = 0;
+  context->table_lock = (spinlock){false};
+  context->released = false;
+  context->retired = NULL;
+  context->retired_count = 0;
   /* A limit set by the caller before init stands; 0 means the default. */
   if (!context->descriptor_limit) context->descriptor_limit = WASI_DEFAULT_DESCRIPTOR_LIMIT;
   if (error_size) error[0] = '\0';
   minos_status status = fill_context(context, config, error, error_size);
+  if (status == MINOS_OK && (status = add_stdio(context, config)) != MINOS_OK)
+    snprintf(error, error_size, "out of memory setting up stdio");
   if (status != MINOS_OK) wasi_context_release(context);
   return status;
 }
 
+int32_t wasi_context_install_end(wasi_context *context, channel_end *end) {
+  wasi_descriptor *descriptor = wasi_descriptor_for_end(end);
+  if (!descriptor) return -MINOS_ENOMEM;
+  spinlock_lock(&context->table_lock);
+  int32_t result;
+  uint32_t fd = lowest_free(context);
+  if (context->released) result = -MINOS_ECLOSED;
+  else if (fd >= context->descriptor_limit) result = -MINOS_ELIMIT;
+  else if (fd >= context->descriptor_capacity && !grow_table(context, fd + 1)) result = -MINOS_ENOMEM;
+  else {
+    set_slot(context, fd, descriptor);
+    result = (int32_t)fd;
+  }
+  spinlock_unlock(&context->table_lock);
+  if (result < 0) free(descriptor); /* the end stays the caller's */
+  return result;
+}
+
+channel_end *wasi_context_end(wasi_context *context, uint32_t fd) {
+  wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
+  return descriptor ? descriptor->end : NULL;
+}
+
+channel_end *wasi_context_take_end(wasi_context *context, uint32_t fd) {
+  wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
+  if (!descriptor || !descriptor->end) return NULL;
+  wasi_descriptor_remove(context, fd);
+  channel_end *end = descriptor->end;
+  descriptor->end = NULL;
+  wasi_descriptor_free(descriptor);
+  return end;
+}
+
 void wasi_context_release(wasi_context *context) {
+  spinlock_lock(&context->table_lock);
+  context->released = true;
+  spinlock_unlock(&context->table_lock);
   for (uint32_t fd = 0; fd < context->descriptor_capacity; fd++)
     wasi_descriptor_free(context->descriptors[fd]);
   free(context->descriptors);
+  for (size_t i = 0; i < context->retired_count; i++) free(context->retired[i]);
+  free(context->retired);
+  context->retired = NULL;
+  context->retired_count = 0;
   context->descriptors = NULL;
   context->descriptor_capacity = 0;
   free_strings(context->args);

@@ -18,23 +18,14 @@
 static uint32_t result_of(int status) { return status == 0 ? WASI_ERRNO_SUCCESS : wasi_errno_now(); }
 
 uint32_t wasi_fd_close(wasm_cell *self, uint32_t fd) {
-  wasi_descriptor *descriptor = wasi_descriptor_get(&self->wasi, fd);
+  wasi_descriptor *descriptor = wasi_descriptor_remove(&self->wasi, fd);
   if (!descriptor) return WASI_ERRNO_BADF;
-  self->wasi.descriptors[fd] = NULL;
   wasi_descriptor_free(descriptor);
   return WASI_ERRNO_SUCCESS;
 }
 
 uint32_t wasi_fd_renumber(wasm_cell *self, uint32_t fd, uint32_t to) {
-  wasi_context *context = &self->wasi;
-  wasi_descriptor *moving = wasi_descriptor_get(context, fd);
-  wasi_descriptor *replaced = wasi_descriptor_get(context, to);
-  if (!moving || !replaced) return WASI_ERRNO_BADF;
-  if (fd == to) return WASI_ERRNO_SUCCESS;
-  wasi_descriptor_free(replaced);
-  context->descriptors[to] = moving;
-  context->descriptors[fd] = NULL;
-  return WASI_ERRNO_SUCCESS;
+  return wasi_descriptor_renumber(&self->wasi, fd, to);
 }
 
 uint32_t wasi_fd_datasync(wasm_cell *self, uint32_t fd) {
@@ -80,6 +71,7 @@ uint32_t wasi_fd_allocate(wasm_cell *self, uint32_t fd, uint64_t offset, uint64_
 }
 
 static uint16_t fdflags_of(const wasi_descriptor *descriptor) {
+  if (descriptor->end) return descriptor->nonblocking ? WASI_FDFLAG_NONBLOCK : 0;
   int host = fcntl(descriptor->host_fd, F_GETFL);
   if (host < 0) return 0;
   uint16_t flags = 0;
@@ -88,8 +80,7 @@ static uint16_t fdflags_of(const wasi_descriptor *descriptor) {
     flags |= WASI_FDFLAG_SYNC | WASI_FDFLAG_RSYNC; /* Linux's O_RSYNC is O_SYNC */
   else if (host & O_DSYNC)
     flags |= WASI_FDFLAG_DSYNC;
-  bool nonblock = descriptor->borrowed ? descriptor->emulated_nonblock : (host & O_NONBLOCK);
-  if (nonblock) flags |= WASI_FDFLAG_NONBLOCK;
+  if (host & O_NONBLOCK) flags |= WASI_FDFLAG_NONBLOCK;
   return flags;
 }
 
@@ -112,9 +103,9 @@ uint32_t wasi_fd_fdstat_set_flags(wasm_cell *self, uint32_t fd, uint32_t flags) 
   if (flags & ~WASI_FDFLAGS_ALL) return WASI_ERRNO_INVAL;
   uint32_t changeable = WASI_FDFLAG_APPEND | WASI_FDFLAG_NONBLOCK;
   if ((flags & ~changeable) != (fdflags_of(descriptor) & ~changeable)) return WASI_ERRNO_NOTSUP;
-  if (descriptor->borrowed) {
-    if ((flags ^ fdflags_of(descriptor)) & WASI_FDFLAG_APPEND) return WASI_ERRNO_NOTSUP;
-    descriptor->emulated_nonblock = flags & WASI_FDFLAG_NONBLOCK;
+  if (descriptor->end) {
+    if (flags & WASI_FDFLAG_APPEND) return WASI_ERRNO_NOTSUP;
+    descriptor->nonblocking = flags & WASI_FDFLAG_NONBLOCK;
     return WASI_ERRNO_SUCCESS;
   }
   int host = fcntl(descriptor->host_fd, F_GETFL);

@@ -2,7 +2,6 @@
  * between the host descriptor and guest memory, with every iovec checked
  * against the cell's memory first. Partial transfers are returned as they
  * are; interrupted system calls are restarted. */
-#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -31,19 +30,6 @@ uint32_t wasi_iovecs_from_guest(const wasm_cell *self, uint32_t iovs, uint32_t i
   }
   *host_out = host;
   return WASI_ERRNO_SUCCESS;
-}
-
-/* The host's stdio is shared with the runtime, so O_NONBLOCK is never set
- * on it: a borrowed descriptor the guest made non-blocking is polled
- * first instead. (A write larger than the pipe's free space may still
- * wait for the rest; that is the price of not touching shared state.) */
-static bool would_block(const wasi_descriptor *descriptor, short events) {
-  if (!descriptor->borrowed || !descriptor->emulated_nonblock) return false;
-  struct pollfd poller = {.fd = descriptor->host_fd, .events = events};
-  int ready;
-  do ready = poll(&poller, 1, 0);
-  while (ready < 0 && errno == EINTR);
-  return ready == 0;
 }
 
 enum transfer { TRANSFER_READ, TRANSFER_WRITE, TRANSFER_PREAD, TRANSFER_PWRITE };
@@ -77,14 +63,17 @@ static uint32_t transfer(wasm_cell *self, enum transfer kind, uint32_t fd, uint3
   error = wasi_iovecs_from_guest(self, iovs, iovs_len, local, LOCAL_IOVECS, &host);
   if (error) return error;
   ssize_t done;
-  if (would_block(descriptor, reading ? POLLIN : POLLOUT)) {
-    done = -1;
-    errno = EAGAIN;
+  if (descriptor->end) {
+    uint32_t moved = 0;
+    error = wasi_channel_transfer(self, descriptor, host, iovs_len, &moved);
+    done = moved;
   } else {
     done = host_transfer(kind, descriptor->host_fd, host, (int)iovs_len, (off_t)offset);
+    error = done < 0 ? wasi_errno_now() : WASI_ERRNO_SUCCESS;
   }
-  error = done < 0 ? wasi_errno_now() : WASI_ERRNO_SUCCESS;
   if (host != local) free(host);
+  /* A cell asked to end while it waited ends here, with nothing leaked. */
+  cell_honour_end_request(self->cell);
   if (!error) guest_store_u32(self, count_out, (uint32_t)done);
   return error;
 }

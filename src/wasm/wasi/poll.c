@@ -1,20 +1,20 @@
 /* poll_oneoff: wait until a clock subscription expires or a descriptor is
- * ready, with ppoll(2). Clock subscriptions become one deadline on the
- * monotonic clock (the earliest), descriptor ones become pollfds; a
+ * ready. Clock subscriptions become one deadline on the monotonic clock
+ * (the earliest); channel ends are waited on by parking the cell, as a
+ * channel read does, so a sleeping cell costs its worker nothing; host
+ * files are always ready, as poll(2) says of regular files. A
  * subscription that is wrong by itself (bad descriptor, unknown clock)
  * completes at once with its error instead of failing the call, as the
- * witx definition wants.
- *
- * This blocks the scheduler thread while it waits. Until stdio and files
- * go through the core's channels, that is the honest behaviour: the other
- * choice, spinning through scheduler_yield, burns a core instead. */
+ * witx definition wants. */
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cell.h"
 #include "wasm/wasi/wasi_private.h"
+#include "wasm/wasm_cell.h"
 
 #define MAX_SUBSCRIPTIONS 65536
 #define NO_DEADLINE UINT64_MAX
@@ -24,8 +24,11 @@ typedef struct waiting {
   uint8_t type;
   uint16_t error;    /* set: completed at once with this error */
   uint64_t deadline; /* clock: monotonic nanoseconds */
-  int poll_index;    /* fd: its entry in the pollfd array */
+  int poll_index;    /* host fd: its entry in the pollfd array */
   const wasi_descriptor *descriptor;
+  channel_end *end;  /* a channel end instead */
+  bool end_ready, hangup;
+  uint32_t available;
 } waiting;
 
 static uint64_t monotonic_now(void) {
@@ -71,6 +74,10 @@ static void parse_fd(wasm_cell *self, uint32_t at, waiting *item, struct pollfd 
     return;
   }
   item->descriptor = descriptor;
+  if (descriptor->end) {
+    item->end = descriptor->end;
+    return;
+  }
   item->poll_index = (*poll_count)++;
   short events = item->type == WASI_EVENT_FD_READ ? POLLIN : POLLOUT;
   pollers[item->poll_index] = (struct pollfd){.fd = descriptor->host_fd, .events = events};
@@ -97,32 +104,46 @@ static uint32_t parse(wasm_cell *self, uint32_t subscriptions, uint32_t count, w
 static bool is_complete(const waiting *item, const struct pollfd *pollers, uint64_t now) {
   if (item->error) return true;
   if (item->type == WASI_EVENT_CLOCK) return item->deadline <= now;
+  if (item->end) return item->end_ready;
   return pollers[item->poll_index].revents != 0;
 }
 
-/* Waits until at least one subscription is complete. */
-static uint32_t wait_for_any(const waiting *items, uint32_t count, struct pollfd *pollers,
-                             int poll_count) {
+/* Looks at every descriptor once, without waiting. */
+static uint32_t check_descriptors(waiting *items, uint32_t count, struct pollfd *pollers,
+                                  int poll_count) {
+  for (uint32_t i = 0; i < count; i++)
+    if (items[i].end)
+      items[i].end_ready = channel_end_ready(items[i].end, &items[i].available, &items[i].hangup);
+  if (poll_count == 0) return WASI_ERRNO_SUCCESS;
+  int ready;
+  do ready = poll(pollers, (nfds_t)poll_count, 0);
+  while (ready < 0 && errno == EINTR);
+  return ready < 0 ? wasi_errno_now() : WASI_ERRNO_SUCCESS;
+}
+
+/* Waits until at least one subscription is complete, or the cell is asked
+ * to end. Host descriptors that are not ready yet (none a cell can open
+ * today) are looked at again every millisecond. */
+static uint32_t wait_for_any(wasm_cell *self, waiting *items, uint32_t count,
+                             struct pollfd *pollers, int poll_count, channel_end **ends) {
   uint64_t earliest = NO_DEADLINE;
+  uint32_t end_count = 0;
   for (uint32_t i = 0; i < count; i++) {
     if (items[i].error) earliest = 0;
     if (items[i].type == WASI_EVENT_CLOCK && items[i].deadline < earliest)
       earliest = items[i].deadline;
+    if (items[i].end) ends[end_count++] = items[i].end;
   }
   for (;;) {
+    uint32_t error = check_descriptors(items, count, pollers, poll_count);
+    if (error) return error;
     uint64_t now = monotonic_now();
-    struct timespec timeout, *limit = NULL;
-    if (earliest != NO_DEADLINE) {
-      uint64_t left = earliest > now ? earliest - now : 0;
-      timeout = (struct timespec){.tv_sec = (time_t)(left / 1000000000u),
-                                  .tv_nsec = (long)(left % 1000000000u)};
-      limit = &timeout;
-    }
-    int ready = ppoll(pollers, (nfds_t)poll_count, limit, NULL);
-    if (ready < 0 && errno != EINTR) return wasi_errno_now();
-    now = monotonic_now();
     for (uint32_t i = 0; i < count; i++)
       if (is_complete(&items[i], pollers, now)) return WASI_ERRNO_SUCCESS;
+    if (atomic_load(&self->cell->end_request)) return WASI_ERRNO_INTR;
+    uint64_t until = earliest;
+    if (poll_count > 0 && until - now > 1000000u) until = now + 1000000u;
+    channel_wait_ready(&self->cell->waiter, ends, end_count, until);
   }
 }
 
@@ -144,7 +165,10 @@ static void store_event(wasm_cell *self, uint32_t at, const waiting *item,
                         const struct pollfd *pollers) {
   uint16_t error = item->error, flags = 0;
   uint64_t bytes = 0;
-  if (!error && item->type != WASI_EVENT_CLOCK) {
+  if (!error && item->end) {
+    if (item->hangup) flags |= WASI_EVENT_RW_HANGUP;
+    bytes = item->available;
+  } else if (!error && item->type != WASI_EVENT_CLOCK) {
     short revents = pollers[item->poll_index].revents;
     if (revents & POLLNVAL) error = WASI_ERRNO_BADF;
     else if ((revents & POLLERR) && !(revents & (POLLIN | POLLOUT))) error = WASI_ERRNO_IO;
@@ -180,15 +204,18 @@ uint32_t wasi_poll_oneoff(wasm_cell *self, uint32_t subscriptions, uint32_t even
     return WASI_ERRNO_FAULT;
   waiting *items = calloc(subscription_count, sizeof *items);
   struct pollfd *pollers = calloc(subscription_count, sizeof *pollers);
-  uint32_t error = items && pollers ? WASI_ERRNO_SUCCESS : WASI_ERRNO_NOMEM;
+  channel_end **ends = calloc(subscription_count, sizeof *ends);
+  uint32_t error = items && pollers && ends ? WASI_ERRNO_SUCCESS : WASI_ERRNO_NOMEM;
   int poll_count = 0;
   if (!error) error = parse(self, subscriptions, subscription_count, items, pollers, &poll_count);
-  if (!error) error = wait_for_any(items, subscription_count, pollers, poll_count);
+  if (!error) error = wait_for_any(self, items, subscription_count, pollers, poll_count, ends);
   if (!error) {
     uint32_t stored = store_events(self, events_out, items, subscription_count, pollers);
     guest_store_u32(self, nevents_out, stored);
   }
   free(items);
   free(pollers);
+  free(ends);
+  cell_honour_end_request(self->cell);
   return error;
 }

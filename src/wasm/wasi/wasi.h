@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/resource.h"
+#include "core/sync.h"
 
 struct wasm_cell;
 typedef struct wasm_cell wasm_cell;
@@ -32,7 +33,9 @@ typedef struct wasi_config {
   size_t env_count;
   const wasi_grant *grants;
   size_t grant_count;
-  int stdio[3];            /* host descriptors for 0, 1, 2 (borrowed, not closed) */
+  /* Channel ends for 0, 1, 2 (NULL: closed), owned by the context once
+   * wasi_context_init succeeds. */
+  struct channel_end *stdio[3];
 } wasi_config;
 
 typedef struct wasi_descriptor wasi_descriptor; /* private to wasi/ */
@@ -40,21 +43,38 @@ typedef struct wasi_descriptor wasi_descriptor; /* private to wasi/ */
 typedef struct wasi_context {
   char **args, **env; /* copies, NULL-terminated */
   size_t arg_count, env_count;
-  wasi_descriptor **descriptors; /* indexed by guest fd; NULL = free */
+  /* Indexed by guest fd; NULL = free. The cell reads it without a lock;
+   * changes (its own, or a parent passing it an end from another worker)
+   * take table_lock and publish with atomic stores, and a grown table's
+   * old array is kept (retired) until the context is released. */
+  wasi_descriptor **descriptors;
   uint32_t descriptor_capacity;
   uint32_t descriptor_limit;
+  spinlock table_lock;
+  bool released; /* the cell ended: nothing more may be installed */
+  wasi_descriptor ***retired;
+  size_t retired_count;
   resource owned; /* the whole context, released with the cell */
 } wasi_context;
 
-/* Opens the grants and sets up stdio; on failure, error names the grant. */
+/* Opens the grants and sets up stdio; on failure, error names the grant
+ * (and the stdio ends are still the caller's). */
 minos_status wasi_context_init(wasi_context *context, const wasi_config *config, char *error,
                                size_t error_size);
 void wasi_context_release(wasi_context *context);
+/* Installs a channel end at the lowest free number (minos's wpass, rpass,
+ * pipe): the number, or a negative minos_status (MINOS_ELIMIT past the
+ * descriptor limit; the end is then left to the caller). */
+int32_t wasi_context_install_end(wasi_context *context, struct channel_end *end);
+/* The channel end a descriptor holds, or NULL (not held, not a channel). */
+struct channel_end *wasi_context_end(wasi_context *context, uint32_t fd);
+/* Takes a channel end out of the table without closing it (to pass it). */
+struct channel_end *wasi_context_take_end(wasi_context *context, uint32_t fd);
 
 /* The imports, signatures as in the witx definition of preview 1. */
 uint32_t wasi_args_get(wasm_cell *self, uint32_t argv, uint32_t argv_buf);
 uint32_t wasi_args_sizes_get(wasm_cell *self, uint32_t argc_out, uint32_t argv_buf_size_out);
-uint32_t wasi_environ_get(wasm_cell *self, uint32_t environ, uint32_t environ_buf);
+uint32_t wasi_environ_get(wasm_cell *self, uint32_t environ_out, uint32_t environ_buf);
 uint32_t wasi_environ_sizes_get(wasm_cell *self, uint32_t count_out, uint32_t buf_size_out);
 uint32_t wasi_clock_res_get(wasm_cell *self, uint32_t clock_id, uint32_t resolution_out);
 uint32_t wasi_clock_time_get(wasm_cell *self, uint32_t clock_id, uint64_t precision, uint32_t time_out);

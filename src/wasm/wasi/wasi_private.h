@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include "core/channel.h"
 #include "wasm/guest_memory.h"
 #include "wasm/wasi/wasi.h"
 
@@ -286,13 +287,18 @@
 #define WASI_MAX_PATH 4096   /* PATH_MAX, NUL included */
 #define WASI_DEFAULT_DESCRIPTOR_LIMIT 1024
 
-/* One guest descriptor. */
+/* Pipes and terminals have no WASI type: channel ends are reported as
+ * unknown, as other runtimes report pipes. */
+#define WASI_RIGHTS_CHANNEL_READ                                                          \
+  (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_POLL_FD_READWRITE)
+#define WASI_RIGHTS_CHANNEL_WRITE                                                         \
+  (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_POLL_FD_READWRITE)
+
+/* One guest descriptor: a host file or directory, or a channel end. */
 struct wasi_descriptor {
-  int host_fd;
-  /* The host's stdio: never closed, and its shared flags never changed
-   * (NONBLOCK is emulated instead, see io.c). */
-  bool borrowed;
-  bool emulated_nonblock;
+  int host_fd;     /* -1 for a channel end */
+  channel_end *end; /* a channel end, owned by the descriptor */
+  bool nonblocking; /* of a channel end, as set by fd_fdstat_set_flags */
   /* Beneath a read-only grant: the whole tree behaves like a read-only
    * mount, so writing attempts fail with ERRNO_ROFS. */
   bool read_only;
@@ -315,6 +321,9 @@ static inline uint32_t wasi_errno_now(void) { return wasi_errno_from_host(errno)
 
 /* Descriptor table (context.c) */
 wasi_descriptor *wasi_descriptor_new(int host_fd, uint8_t filetype);
+/* A descriptor that owns a channel end (NULL: out of memory, the end is
+ * left alone). */
+wasi_descriptor *wasi_descriptor_for_end(channel_end *end);
 void wasi_descriptor_free(wasi_descriptor *descriptor);
 /* A descriptor of the same file that can be read, listed and synced. */
 int wasi_descriptor_readable_fd(wasi_descriptor *descriptor);
@@ -326,6 +335,10 @@ uint32_t wasi_descriptor_install(wasi_context *context, wasi_descriptor *descrip
  * open with side effects (O_CREAT), so that it does not half succeed. */
 bool wasi_descriptor_available(const wasi_context *context);
 wasi_descriptor *wasi_descriptor_get(wasi_context *context, uint32_t fd);
+/* Takes a descriptor out of the table (NULL: none), without freeing it. */
+wasi_descriptor *wasi_descriptor_remove(wasi_context *context, uint32_t fd);
+/* fd_renumber: moves fd onto `to`, closing what `to` was. */
+uint32_t wasi_descriptor_renumber(wasi_context *context, uint32_t fd, uint32_t to);
 /* The descriptor if it holds every right in `rights`: else NULL and *error
  * is BADF (no such descriptor), ROFS (a writing right beneath a read-only
  * grant), NOTDIR (a path right on a file) or NOTCAPABLE. */
@@ -358,6 +371,14 @@ uint32_t wasi_errno_from_resolution(int host_errno);
  * O_PATH descriptor the caller closes, and points *last at the final
  * component (trailing slashes kept). A final ".." is refused. */
 uint32_t wasi_open_parent(int directory, char *path, int *parent_fd, const char **last);
+
+/* Channel ends (channel_io.c) */
+uint32_t wasi_errno_from_status(minos_status status);
+/* Moves bytes between a channel end and the host iovecs (in guest memory):
+ * blocks for the first byte unless the descriptor is non-blocking, then
+ * takes what comes without waiting (reads) or writes everything (writes). */
+uint32_t wasi_channel_transfer(wasm_cell *self, wasi_descriptor *descriptor,
+                               const struct iovec *iov, uint32_t count, uint32_t *done);
 
 /* Clocks (clock_random.c): ERRNO_INVAL for an unknown clock. */
 uint32_t wasi_clock_to_host(uint32_t clock_id, int *host_clock);

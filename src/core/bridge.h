@@ -1,0 +1,23 @@
+/* Bridges between host file descriptors and channels: how a cell's stdio
+ * reaches the terminal, a file or a host pipe. Host I/O blocks, so each
+ * bridge pumps on a thread of its own and the cells on the workers never
+ * wait for the host; to them it is a channel like any other. */
+#ifndef MINOS_CORE_BRIDGE_H
+#define MINOS_CORE_BRIDGE_H
+
+#include "core/channel.h"
+
+typedef struct bridge bridge;
+
+/* Host fd -> channel: reads fd until end of file, then closes the write
+ * end. The bridge owns the end. */
+minos_status bridge_from_fd(int fd, channel_end *write_end, bridge **out);
+/* Channel -> host fd: writes everything until the stream ends. If the
+ * host side is gone (EPIPE), closes the read end so writers see
+ * MINOS_ECLOSED. The bridge owns the end. */
+minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out);
+/* Waits for a bridge to a host fd to have written everything; stops a
+ * bridge from a host fd where it is. Then frees the bridge. */
+void bridge_finish(bridge *bridge);
+
+#endif

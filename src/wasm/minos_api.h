@@ -1,0 +1,24 @@
+/* The guest API's imports (module "minos") for wasm cells; semantics in
+ * include/minos.h. Pointers are guest addresses. */
+#ifndef MINOS_WASM_MINOS_API_H
+#define MINOS_WASM_MINOS_API_H
+
+#include <stdint.h>
+
+#include "wasm/wasm_cell.h"
+
+int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out);
+int32_t minos_api_write(wasm_cell *self, int32_t wfd, uint32_t data, uint32_t length);
+int32_t minos_api_read(wasm_cell *self, uint32_t rfds, uint32_t count, uint32_t buffer,
+                       uint32_t size, uint32_t from_out, int64_t timeout_ns);
+int32_t minos_api_wclose(wasm_cell *self, int32_t wfd);
+int32_t minos_api_rclose(wasm_cell *self, int32_t rfd);
+int32_t minos_api_wpass(wasm_cell *self, int32_t wfd, int32_t cid);
+int32_t minos_api_rpass(wasm_cell *self, int32_t rfd, int32_t cid);
+/* spawn.c */
+int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec, uint32_t spec_size);
+int32_t minos_api_cstart(wasm_cell *self, int32_t cid);
+int32_t minos_api_ckill(wasm_cell *self, int32_t cid);
+int32_t minos_api_cwait(wasm_cell *self, int32_t cid, uint32_t status_out);
+
+#endif
