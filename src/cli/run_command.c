@@ -203,12 +203,12 @@ minos_status run_wasm_cell(const wasm_cell_config *given, cell_outcome *outcome,
   host_stdio wiring = {{NULL, NULL, NULL}};
   cell *created = NULL;
   status = wire_stdio(&wiring, &config.wasi);
-  if (status != MINOS_OK) snprintf(error, error_size, "cannot wire stdio: %s", minos_status_name(status));
-  if (status == MINOS_OK) status = wasm_cell_create(&config, &created, error, error_size);
   if (status != MINOS_OK) {
+    snprintf(error, error_size, "cannot wire stdio: %s", minos_status_name(status));
     for (int fd = 0; fd < 3; fd++)
       if (config.wasi.stdio[fd]) channel_end_close(config.wasi.stdio[fd]);
   }
+  if (status == MINOS_OK) status = wasm_cell_create(&config, &created, error, error_size);
   if (status == MINOS_OK) status = runtime_place(&workers, created, PLACE_ANY, NULL);
   if (status == MINOS_OK) {
     waiter host;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/channel.h"
 #include "core/scheduler.h"
 #include "wasm/linear_memory.h"
 #include "wasm/wasm_cell.h"
@@ -138,9 +139,11 @@ static void release_wasm_cell(resource *item) {
 minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
                               size_t error_size) {
   wasm_cell *wasm = calloc(1, sizeof *wasm);
-  if (!wasm) return MINOS_ENOMEM;
-  minos_status status = wasi_context_init(&wasm->wasi, &config->wasi, error, error_size);
+  minos_status status = wasm ? wasi_context_init(&wasm->wasi, &config->wasi, error, error_size)
+                             : MINOS_ENOMEM;
   if (status != MINOS_OK) {
+    for (int fd = 0; fd < 3; fd++)
+      if (config->wasi.stdio[fd]) channel_end_close(config->wasi.stdio[fd]);
     free(wasm);
     return status;
   }

@@ -27,8 +27,9 @@ typedef struct wasm_cell_config {
 
 extern const cell_arch wasm_arch;
 
-/* Creates a cell ready to be started. error names what failed (a grant
- * that cannot be opened, for example). */
+/* Creates a cell ready to be started. It takes over the stdio ends in
+ * config, even when it fails. error names what failed (a grant that cannot
+ * be opened, for example). */
 minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
                               size_t error_size);
 

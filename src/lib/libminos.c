@@ -1,0 +1,173 @@
+/* libminos: the embedding API (include/minos_host.h) over the core and
+ * the wasm arch. Host handles are thin: a channel end is the core's own,
+ * a cell handle is the cell itself, owned by the host until freed. */
+#include <minos_host.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/channel.h"
+#include "core/runtime.h"
+#include "wasm/wasm_arch.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct minos_runtime {
+  runtime workers;
+};
+
+struct minos_cell {
+  cell *cell;
+};
+
+static channel_end *end_of(minos_end *end) { return (channel_end *)end; }
+
+EXPORT minos_status minos_runtime_new(unsigned worker_count, minos_runtime **out) {
+  minos_runtime *created = calloc(1, sizeof *created);
+  if (!created) return MINOS_ENOMEM;
+  minos_status status = runtime_init(&created->workers, worker_count);
+  if (status != MINOS_OK) {
+    free(created);
+    return status;
+  }
+  *out = created;
+  return MINOS_OK;
+}
+
+EXPORT void minos_runtime_free(minos_runtime *self) {
+  if (!self) return;
+  runtime_shutdown(&self->workers);
+  free(self);
+}
+
+EXPORT minos_status minos_pipe_new(uint32_t capacity, minos_end **write_end,
+                                   minos_end **read_end) {
+  channel_end *w, *r;
+  minos_status status = channel_create(capacity, &w, &r);
+  if (status != MINOS_OK) return status;
+  *write_end = (minos_end *)w;
+  *read_end = (minos_end *)r;
+  return MINOS_OK;
+}
+
+static uint64_t deadline_for(int64_t timeout_ns) {
+  if (timeout_ns < 0) return DEADLINE_NEVER;
+  if (timeout_ns == 0) return DEADLINE_NOW;
+  return deadline_after((uint64_t)timeout_ns);
+}
+
+static uint32_t clamp(size_t length) { return length > INT32_MAX ? INT32_MAX : (uint32_t)length; }
+
+EXPORT int64_t minos_end_write(minos_end *write_end, const void *data, size_t length,
+                               int64_t timeout_ns) {
+  if (!write_end) return -MINOS_EBADF;
+  waiter host;
+  waiter_init_host(&host);
+  return channel_write(&host, end_of(write_end), data, clamp(length), deadline_for(timeout_ns));
+}
+
+EXPORT int64_t minos_end_read(minos_end *read_end, void *buffer, size_t size, int64_t timeout_ns) {
+  if (!read_end) return -MINOS_EBADF;
+  waiter host;
+  waiter_init_host(&host);
+  channel_end *end = end_of(read_end);
+  uint32_t rotation = 0, which;
+  return channel_read(&host, &end, 1, buffer, clamp(size), deadline_for(timeout_ns), &rotation,
+                      &which);
+}
+
+EXPORT void minos_end_close(minos_end *end) {
+  if (end) channel_end_close(end_of(end));
+}
+
+static void close_stdio(const minos_cell_options *options) {
+  for (int fd = 0; fd < 3; fd++) minos_end_close(options->stdio[fd]);
+}
+
+static minos_status load(const minos_cell_options *options, loaded_module **module, char *error,
+                         size_t error_size) {
+  load_report report;
+  minos_status status =
+      options->module_path
+          ? module_load_file(options->module_path, module, &report)
+          : module_load_bytes(options->module_bytes, options->module_size,
+                              options->name ? options->name : "cell", module, &report);
+  if (status != MINOS_OK) snprintf(error, error_size, "%s", report.error);
+  else if (!(*module)->entry->start) {
+    snprintf(error, error_size, "the module exports no _start function (not a WASI command)");
+    module_release(*module);
+    status = MINOS_EMODULE;
+  }
+  return status;
+}
+
+EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
+                                   const minos_cell_options *options, minos_cell **out,
+                                   char *error, size_t error_size) {
+  char scratch[512];
+  if (!error) {
+    error = scratch;
+    error_size = sizeof scratch;
+  }
+  error[0] = '\0';
+  minos_cell *handle = calloc(1, sizeof *handle);
+  loaded_module *module = NULL;
+  minos_status status = handle ? MINOS_OK : MINOS_ENOMEM;
+  if (status == MINOS_OK && !options->module_path && !options->module_bytes) status = MINOS_EINVAL;
+  if (status == MINOS_OK) status = load(options, &module, error, error_size);
+  if (status == MINOS_OK) {
+    wasm_cell_config config = {
+        .name = options->name ? options->name : "cell",
+        .module = module,
+        .wasi = {.args = options->args, .arg_count = options->arg_count, .env = options->env,
+                 .env_count = options->env_count},
+        .memory_limit_bytes = options->memory_bytes,
+        .cpu_time_ns = options->cpu_time_ns,
+    };
+    for (int fd = 0; fd < 3; fd++) config.wasi.stdio[fd] = end_of(options->stdio[fd]);
+    status = wasm_cell_create(&config, &handle->cell, error, error_size);
+    module_release(module);
+    if (status != MINOS_OK) { /* it closed the ends */
+      free(handle);
+      return status;
+    }
+    status = runtime_place(&runtime_handle->workers, handle->cell, PLACE_ANY, NULL);
+    if (status == MINOS_OK) {
+      *out = handle;
+      return MINOS_OK;
+    }
+    cell_disown(handle->cell); /* it holds the ends now */
+    free(handle);
+    snprintf(error, error_size, "cannot start the cell: %s", minos_status_name(status));
+    return status;
+  }
+  close_stdio(options);
+  free(handle);
+  if (!error[0]) snprintf(error, error_size, "%s", minos_status_name(status));
+  return status;
+}
+
+EXPORT minos_status minos_cell_wait(minos_cell *self, int64_t timeout_ns,
+                                    minos_cell_status *status) {
+  waiter host;
+  waiter_init_host(&host);
+  if (!cell_wait_end(self->cell, &host, deadline_for(timeout_ns))) return MINOS_ETIMEDOUT;
+  const cell_outcome *outcome = &self->cell->outcome;
+  status->fault = outcome->faulted ? (uint32_t)outcome->fault : MINOS_FAULT_NONE;
+  status->exit_code = outcome->faulted ? 0 : outcome->exit_code;
+  return MINOS_OK;
+}
+
+EXPORT void minos_cell_kill(minos_cell *self) { cell_request_end(self->cell, FAULT_KILLED); }
+
+EXPORT void minos_cell_free(minos_cell *self) {
+  if (!self) return;
+  cell_disown(self->cell);
+  free(self);
+}
+
+EXPORT const char *minos_status_text(minos_status status) { return minos_status_name(status); }
+
+EXPORT const char *minos_fault_text(uint32_t fault) {
+  return cell_fault_name((cell_fault)fault);
+}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the build into a scratch prefix, then builds a host program the
+# way a user would: cc $(pkg-config --cflags --libs minos), and runs it.
+#   pkg_config_test.sh BUILD_DIR PROGRAM.c GUESTS_DIR
+set -eu
+build=$1
+program=$2
+guests=$3
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix" > /dev/null
+libdir=$(find "$prefix" -name minos.pc -exec dirname {} \; | head -n 1)
+export PKG_CONFIG_PATH="$libdir"
+# The prefix in minos.pc is the configured one; point it at the scratch copy.
+cc -std=c17 -Wall -Wextra -Werror -o "$prefix/embed_test" "$program" \
+   $(pkg-config --define-variable=prefix="$prefix" --cflags --libs minos)
+LD_LIBRARY_PATH="$(dirname "$libdir")" "$prefix/embed_test" "$guests"
