@@ -1,0 +1,3 @@
+/* The native program bench/spawn's baseline starts, linked statically (no
+ * dynamic loader): a C program that returns 0 at once. */
+int main(void) { return 0; }
