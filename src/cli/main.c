@@ -1,4 +1,5 @@
 /* minos: run programs as sealed cells. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,11 +25,15 @@ static void usage(FILE *out) {
         "\n"
         "exit status: the guest's own exit code; 134 if it trapped or hit a limit;\n"
         "2 for a bad command line or an invalid module; 125 if minos itself failed.\n"
-        "environment: MINOS_CACHE_DIR (compile cache), MINOS_CC, MINOS_WASM2C, MINOS_WASM_VALIDATE.\n",
+        "environment: MINOS_CACHE_DIR (compile cache), MINOS_WORKERS (worker threads, default\n"
+        "one per core), MINOS_CC, MINOS_WASM2C, MINOS_WASM_VALIDATE.\n",
         out);
 }
 
 int main(int argc, char **argv) {
+  /* A reader that goes away is an error on the write (EPIPE, which a cell
+   * sees as a closed channel), not the death of every cell in the process. */
+  signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
     usage(stderr);
     return EXIT_USAGE;

@@ -14,6 +14,18 @@ static int tick_signal;
 static minos_status install_status = MINOS_OK;
 static _Thread_local timer_t thread_timer;
 static _Thread_local bool thread_timer_armed;
+static _Thread_local uint64_t cpu_at_last_tick;
+
+/* The kernel fires CPU-time timers on its own tick (often 4 ms), not every
+ * interval, so the tick charges the CPU time that really passed. */
+static uint64_t cpu_since_last_tick(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  uint64_t total = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+  uint64_t passed = total - cpu_at_last_tick;
+  cpu_at_last_tick = total;
+  return passed;
+}
 
 static uintptr_t interrupted_pc(void *signal_context) {
 #if defined(__x86_64__)
@@ -38,11 +50,15 @@ static cell_fault due_end(cell *running) {
 static void on_tick(int signal_number, siginfo_t *info, void *signal_context) {
   (void)signal_number;
   (void)info;
+  int saved_errno = errno;
+  uint64_t passed = cpu_since_last_tick();
   scheduler *self = scheduler_of_thread();
   cell *running = self ? self->current : NULL;
-  if (!running || running->state != CELL_RUNNING) return;
-  int saved_errno = errno;
-  running->cpu_used_ns += PREEMPT_TICK_NS;
+  if (!running || running->state != CELL_RUNNING) {
+    errno = saved_errno;
+    return;
+  }
+  running->cpu_used_ns += passed;
   bool whole_tick = self->switches == self->switches_at_tick;
   self->switches_at_tick = self->switches;
   uintptr_t pc = interrupted_pc(signal_context);
@@ -90,6 +106,7 @@ minos_status preempt_thread_start(scheduler *self) {
     return MINOS_EIO;
   }
   thread_timer_armed = true;
+  cpu_since_last_tick();
   return MINOS_OK;
 }
 

@@ -31,11 +31,12 @@ static void report_initialised(cell *self, wasm_cell *wasm) {
 
 static void wait_to_be_started(cell *self, wasm_cell *wasm) {
   for (;;) {
+    /* A kill that came with (or before) the start wins over it. */
+    cell_honour_end_request(self);
     spinlock_lock(&self->end_lock);
     bool started = wasm->start_requested;
     spinlock_unlock(&self->end_lock);
     if (started) return;
-    cell_honour_end_request(self);
     scheduler_block(self);
   }
 }

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Frames modules for the spawner example (a line with the size, then the
+# bytes) and pipes them into it, as its README shows.
+#
+#   api_spawner.sh MINOS SPAWNER_WASM MODULE...
+set -eu
+minos=$1
+spawner=$2
+shift 2
+for module in "$@"; do
+  wc -c <"$module"
+  cat "$module"
+done | "$minos" run "$spawner"
