@@ -252,7 +252,9 @@ int command_run(int argc, char **argv) {
   if (parse_options(argc, argv, &options) != 0) return EXIT_USAGE;
   load_report report;
   loaded_module *module;
-  minos_status status = module_load_file(options.module_path, &module, &report);
+  /* Small cells run compact code (wasm/module_variant.h). */
+  minos_status status = module_load_file_for_limit(options.module_path,
+                                                   (uint64_t)options.memory_limit, &module, &report);
   if (status != MINOS_OK) return exit_status_for_load_failure(status, options.module_path, report.error);
   log_info("%s: %s", options.module_path, report.cache_hit ? "cache hit" : "compiled");
   if (!module->entry->start) {

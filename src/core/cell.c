@@ -48,7 +48,9 @@ minos_status cell_create(const char *name, const cell_arch *arch, void *arch_dat
                          const cell_limits *limits, cell **out) {
   cell *created = calloc(1, sizeof *created);
   if (!created) return MINOS_ENOMEM;
-  minos_status status = stack_create(&created->stack, limits->stack_bytes);
+  minos_status status = limits->unguarded_stack
+                            ? stack_create_unguarded(&created->stack, limits->stack_bytes)
+                            : stack_create(&created->stack, limits->stack_bytes);
   if (status != MINOS_OK) {
     free(created);
     return status;

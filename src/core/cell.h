@@ -53,6 +53,9 @@ typedef struct cell_limits {
   uint64_t memory_bytes; /* linear memory; 0 = the arch's own maximum */
   size_t stack_bytes;    /* native stack the cell's code may use */
   uint64_t cpu_time_ns;  /* CPU time before a "cpu limit" fault; 0 = none */
+  /* The cell's code checks its own stack depth (compact wasm code), so its
+   * stack needs no guard page and comes from a shared arena (stack.h). */
+  bool unguarded_stack;
 } cell_limits;
 
 typedef struct cell cell;

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "core/log.h"
 
 static size_t page_round_up(size_t size) {
@@ -25,15 +26,34 @@ minos_status stack_create(guarded_stack *stack, size_t usable_size) {
   stack->mapping_size = total;
   stack->usable_low = usable;
   stack->usable_size = usable_size;
+  stack->arena = NULL;
+  return MINOS_OK;
+}
+
+minos_status stack_create_unguarded(guarded_stack *stack, size_t usable_size) {
+  slot_arena *arena = slot_arena_for(usable_size);
+  void *slot = arena ? slot_arena_take(arena) : NULL;
+  if (!slot) return MINOS_ENOMEM;
+  stack->mapping = slot;
+  stack->mapping_size = slot_arena_slot_bytes(arena);
+  stack->usable_low = slot;
+  stack->usable_size = stack->mapping_size;
+  stack->arena = arena;
   return MINOS_OK;
 }
 
 void stack_destroy(guarded_stack *stack) {
-  if (stack->mapping) munmap(stack->mapping, stack->mapping_size);
+  if (!stack->mapping) return;
+  /* How deep the stack went is not known, so all of it goes back; pages
+   * never touched cost madvise nothing. */
+  if (stack->arena)
+    slot_arena_give(stack->arena, stack->mapping, stack->mapping_size);
+  else
+    munmap(stack->mapping, stack->mapping_size);
   stack->mapping = NULL;
 }
 
 bool stack_guard_contains(const guarded_stack *stack, const void *address) {
   uintptr_t low = (uintptr_t)stack->mapping, at = (uintptr_t)address;
-  return stack->mapping && at >= low && at < low + STACK_GUARD_BYTES;
+  return stack->mapping && !stack->arena && at >= low && at < low + STACK_GUARD_BYTES;
 }

@@ -89,9 +89,11 @@ static minos_status load(const minos_cell_options *options, loaded_module **modu
   load_report report;
   minos_status status =
       options->module_path
-          ? module_load_file(options->module_path, module, &report)
-          : module_load_bytes(options->module_bytes, options->module_size,
-                              options->name ? options->name : "cell", module, &report);
+          ? module_load_file_for_limit(options->module_path, options->memory_bytes, module,
+                                       &report)
+          : module_load_bytes_for_limit(options->module_bytes, options->module_size,
+                                        options->name ? options->name : "cell",
+                                        options->memory_bytes, module, &report);
   if (status != MINOS_OK) snprintf(error, error_size, "%s", report.error);
   else if (!(*module)->entry->start) {
     snprintf(error, error_size, "the module exports no _start function (not a WASI command)");

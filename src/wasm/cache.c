@@ -67,8 +67,8 @@ static minos_status cache_root(char *out, size_t out_size, char *error, size_t e
   return make_directories(out, error, error_size);
 }
 
-minos_status cache_prepare(const uint8_t *module, size_t length, cache_entry *entry, char *error,
-                           size_t error_size) {
+minos_status cache_prepare(const uint8_t *module, size_t length, const char *variant,
+                           cache_entry *entry, char *error, size_t error_size) {
   char identity[4 * PATH_MAX];
   minos_status status = toolchain_identity(identity, sizeof identity, error, error_size);
   if (status != MINOS_OK) return status;
@@ -78,6 +78,7 @@ minos_status cache_prepare(const uint8_t *module, size_t length, cache_entry *en
   struct sha256_ctx hash;
   sha256_init(&hash);
   sha256_update(&hash, sizeof CACHE_FORMAT, (const uint8_t *)CACHE_FORMAT);
+  sha256_update(&hash, strlen(variant) + 1, (const uint8_t *)variant);
   sha256_update(&hash, strlen(embedded_glue_digest) + 1, (const uint8_t *)embedded_glue_digest);
   sha256_update(&hash, strlen(identity) + 1, (const uint8_t *)identity);
   sha256_update(&hash, length, module);
@@ -137,4 +138,33 @@ void cache_remove_tree(const char *directory) {
   }
   closedir(listing);
   rmdir(directory);
+}
+
+static void refusal_path(const cache_entry *entry, char *path, size_t path_size) {
+  snprintf(path, path_size, "%s/%s.refused", entry->directory, entry->key);
+}
+
+int cache_refused(const cache_entry *entry, char *reason, size_t reason_size) {
+  char path[PATH_MAX + CACHE_KEY_LENGTH + 16];
+  refusal_path(entry, path, sizeof path);
+  FILE *file = fopen(path, "r");
+  if (!file) return 0;
+  if (!fgets(reason, (int)reason_size, file)) snprintf(reason, reason_size, "refused");
+  fclose(file);
+  reason[strcspn(reason, "\n")] = '\0';
+  return 1;
+}
+
+/* Written aside and renamed, as artefacts are, so a reader sees all of
+ * the reason or no refusal at all. Best effort: without it the module is
+ * only compiled again. */
+void cache_record_refusal(const cache_entry *entry, const char *reason) {
+  char path[PATH_MAX + CACHE_KEY_LENGTH + 16], scratch[PATH_MAX + CACHE_KEY_LENGTH + 32];
+  refusal_path(entry, path, sizeof path);
+  snprintf(scratch, sizeof scratch, "%s.%ld", path, (long)getpid());
+  FILE *file = fopen(scratch, "w");
+  if (!file) return;
+  int written = fprintf(file, "%s\n", reason) > 0;
+  if (fclose(file) == 0 && written && rename(scratch, path) == 0) return;
+  unlink(scratch);
 }

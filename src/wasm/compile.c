@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 #include "core/embedded.h"
 #include "wasm/host_functions.h"
 #include "wasm/toolchain.h"
+#include "wasm/wasm_arch.h"
+
+_Static_assert(COMPACT_FRAME_LIMIT * 2 <= HOST_STACK_RESERVE,
+               "a compact frame below the stack floor must leave host code most of its reserve");
 
 /* The module name given to wasm2c: every artefact exports the same C
  * names, and only minos_module_bind is visible outside the object. */
@@ -117,20 +122,37 @@ minos_status compile_validate(const char *wasm_path, const char *directory, char
   return MINOS_EMODULE;
 }
 
-/* wasm2c's output is used as is except for these edits, each checked, so
- * a wasm2c whose output differs fails loudly instead of miscompiling:
- * minos's glue header goes first, call_indirect uses minos's precise
- * traps, and the table helpers trap as table (not memory) accesses. */
-static void append_table_helpers(text *patched, const char *at, const char *end) {
+/* Appends [at, end) with every occurrence of from replaced by to. */
+static void append_replacing(text *patched, const char *at, const char *end, const char *from,
+                             const char *to) {
+  size_t from_length = strlen(from);
   while (at < end) {
-    const char *trap = strstr(at, "TRAP(OOB)");
-    if (!trap || trap > end) {
+    const char *found = strstr(at, from);
+    if (!found || found + from_length > end) {
       text_append(patched, "%.*s", (int)(end - at), at);
       return;
     }
-    text_append(patched, "%.*sTRAP(TABLE_OOB)", (int)(trap - at), at);
-    at = trap + strlen("TRAP(OOB)");
+    text_append(patched, "%.*s%s", (int)(found - at), at, to);
+    at = found + from_length;
   }
+}
+
+/* The table helpers trap as table (not memory) accesses. */
+static void append_table_helpers(text *patched, const char *at, const char *end) {
+  append_replacing(patched, at, end, "TRAP(OOB)", "TRAP(TABLE_OOB)");
+}
+
+/* Compact code's memory helpers (i32_load, memory_fill, ...) hold bounds
+ * checks, which makes the C compiler keep some out of line; a trap there
+ * would be reported in the helper, not in the wasm function that made the
+ * access. Forced inline, every check stays inside its wasm function. */
+static void append_runtime_helpers(text *patched, const char *at, const char *end,
+                                   module_variant variant) {
+  if (variant == MODULE_COMPACT)
+    append_replacing(patched, at, end, "static inline ",
+                     "static inline __attribute__((always_inline)) ");
+  else
+    text_append(patched, "%.*s", (int)(end - at), at);
 }
 
 /* Collects wasm2c's C names of defined functions from their forward
@@ -160,22 +182,75 @@ static const char *append_declarations(text *patched, text *identifiers, const c
   return at + strlen(at);
 }
 
-static minos_status patch_generated(const text *source, text *patched, text *identifiers,
-                                    char *error, size_t error_size) {
+static minos_status unrecognised_output(char *error, size_t error_size) {
+  snprintf(error, error_size, "unrecognised wasm2c output (minos expects wabt 1.0.32's layout)");
+  return MINOS_ETOOLCHAIN;
+}
+
+/* Compact code checks its stack depth in every function's prologue
+ * (MINOS_FUNC_PROLOGUE, module_glue.h), which wasm2c leaves empty when
+ * memory accesses are checked by guard pages. */
+static const char compact_prologue[] =
+    "#undef FUNC_PROLOGUE\n#define FUNC_PROLOGUE MINOS_FUNC_PROLOGUE\n";
+
+/* wasm2c's output is used as is except for these edits, each checked, so
+ * a wasm2c whose output differs fails loudly instead of miscompiling:
+ * minos's glue header goes first, call_indirect uses minos's precise
+ * traps, and the table helpers trap as table (not memory) accesses. In
+ * compact code the memory helpers are forced inline, every function's
+ * prologue checks the stack, and the instance holds the stack floor
+ * (patch_header). */
+static minos_status patch_generated(const text *source, module_variant variant, text *patched,
+                                    text *identifiers, char *error, size_t error_size) {
   static const char marker[] = "static bool s_module_initialized";
   static const char table_helpers[] = "static inline void funcref_table_init(";
+  static const char prologue[] = "#define FUNC_PROLOGUE";
   const char *end = strstr(source->data, marker);
   const char *tables = strstr(source->data, table_helpers);
-  if (!end || strstr(end + 1, marker) || !tables || tables > end) {
-    snprintf(error, error_size, "unrecognised wasm2c output (minos expects wabt 1.0.32's layout)");
-    return MINOS_ETOOLCHAIN;
-  }
-  text_append(patched, "#include \"module_glue.h\"\n%.*s", (int)(tables - source->data), source->data);
+  const char *prologue_at = strstr(source->data, prologue);
+  if (!end || strstr(end + 1, marker) || !tables || tables > end || !prologue_at ||
+      prologue_at > tables)
+    return unrecognised_output(error, error_size);
+  text_append(patched, "%s#include \"module_glue.h\"\n",
+              variant == MODULE_COMPACT ? "#define MINOS_COMPACT 1\n" : "");
+  append_runtime_helpers(patched, source->data, tables, variant);
   append_table_helpers(patched, tables, end);
   text_append(patched, "#undef CALL_INDIRECT\n#define CALL_INDIRECT MINOS_CALL_INDIRECT\n");
+  if (variant == MODULE_COMPACT) text_append(patched, "%s", compact_prologue);
   const char *rest = append_declarations(patched, identifiers, end);
   text_append(patched, "%s", rest);
   return patched->failed || identifiers->failed ? MINOS_ENOMEM : MINOS_OK;
+}
+
+/* Compact: the instance's first member is the cell's stack floor, so the
+ * prologue check costs one load from a pointer every function already
+ * has. It is copied at instantiation from the host context (struct
+ * wasm_cell, whose first member it is). */
+static minos_status patch_header(const char *directory, module_variant variant, char *error,
+                                 size_t error_size) {
+  static const char opening[] = "typedef struct " MODULE_PREFIX "_instance_t {\n";
+  if (variant != MODULE_COMPACT) return MINOS_OK;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/generated.h", directory);
+  text header = {0}, patched = {0};
+  if (read_whole(path, &header) != MINOS_OK) {
+    snprintf(error, error_size, "cannot read wasm2c's output %s", path);
+    return MINOS_EIO;
+  }
+  const char *at = strstr(header.data, opening);
+  minos_status status = MINOS_OK;
+  if (!at || strstr(at + 1, opening)) {
+    status = unrecognised_output(error, error_size);
+  } else {
+    at += strlen(opening);
+    text_append(&patched, "%.*s  const char *minos_stack_floor;\n%s", (int)(at - header.data),
+                header.data, at);
+    status = patched.failed ? MINOS_ENOMEM
+                            : write_whole(directory, "generated.h", patched.data, patched.length);
+  }
+  free(header.data);
+  free(patched.data);
+  return status;
 }
 
 static const char *c_type(char letter) { return letter == 'I' ? "u64" : "u32"; }
@@ -207,11 +282,16 @@ static int count_import_modules(const wasm_module *module) {
   return count;
 }
 
-static void append_entry(text *glue, const wasm_module *module) {
+static void append_entry(text *glue, const wasm_module *module, module_variant variant) {
   int has_start = wasm_module_find_export(module, "_start", WASM_EXTERNAL_FUNCTION) != NULL;
   int has_memory = wasm_module_find_export(module, "memory", WASM_EXTERNAL_MEMORY) != NULL;
   text_append(glue, "static void minos_instantiate(void *instance, void *context) {\n"
-                    "  (void)context;\n  " MODULE_PREFIX "_instantiate(instance");
+                    "  (void)context;\n");
+  /* Before instantiation, which may already run wasm code (a start function). */
+  if (variant == MODULE_COMPACT)
+    text_append(glue, "  ((" MODULE_PREFIX "_instance_t *)instance)->minos_stack_floor =\n"
+                      "      *(const char *const *)context;\n");
+  text_append(glue, "  " MODULE_PREFIX "_instantiate(instance");
   for (int i = count_import_modules(module); i > 0; i--) text_append(glue, ", context");
   text_append(glue, ");\n}\n\n");
   if (has_start)
@@ -232,7 +312,7 @@ static void append_entry(text *glue, const wasm_module *module) {
 }
 
 static minos_status write_glue(const char *directory, const wasm_module *module,
-                               const text *identifiers) {
+                               module_variant variant, const text *identifiers) {
   text glue = {0};
   text_append(&glue, "/* Generated by minos for one module. */\n"
                      "#define MINOS_GLUE_DEFINE_RUNTIME 1\n#include \"module_glue.h\"\n"
@@ -244,30 +324,37 @@ static minos_status write_glue(const char *directory, const wasm_module *module,
   text_append(&glue, "static const char *const minos_function_identifiers[] = {\n%s  0};\n"
                      "enum { minos_function_identifier_count = %u };\n\n",
               identifiers->data ? identifiers->data : "", identifiers->count);
-  append_entry(&glue, module);
+  append_entry(&glue, module, variant);
   minos_status status = glue.failed ? MINOS_ENOMEM : write_whole(directory, "glue.c", glue.data, glue.length);
   free(glue.data);
   return status;
 }
 
+#define STEP_OUTPUT_BYTES ((size_t)16384)
+
+/* The tool's output is kept per call (worker threads compile at once),
+ * and on the heap: a compile may run on a cell's stack. */
 static minos_status run_step(const char *const argv[], const char *directory, const char *what,
                              char *error, size_t error_size) {
-  static char output[16384];
+  char *output = calloc(1, STEP_OUTPUT_BYTES);
+  if (!output) {
+    snprintf(error, error_size, "out of memory running %s", what);
+    return MINOS_ENOMEM;
+  }
   int exit_status;
-  minos_status status = toolchain_run(argv, directory, &exit_status, output, sizeof output);
+  minos_status status = toolchain_run(argv, directory, &exit_status, output, STEP_OUTPUT_BYTES);
   if (status != MINOS_OK) {
     snprintf(error, error_size, "%s", output);
-    return status;
-  }
-  if (exit_status != 0) {
+  } else if (exit_status != 0) {
     snprintf(error, error_size, "%s failed (exit %d): %.600s", what, exit_status, output);
-    return MINOS_ETOOLCHAIN;
+    status = MINOS_ETOOLCHAIN;
   }
-  return MINOS_OK;
+  free(output);
+  return status;
 }
 
-static minos_status translate(const char *wasm_path, const char *directory, text *identifiers,
-                              char *error, size_t error_size) {
+static minos_status translate(const char *wasm_path, module_variant variant, const char *directory,
+                              text *identifiers, char *error, size_t error_size) {
   const char *wasm2c = toolchain_path(TOOL_WASM2C, error, error_size);
   if (!wasm2c) return MINOS_ETOOLCHAIN;
   const char *argv[] = {wasm2c, wasm_path, "-n", "m", "-o", "generated.c", NULL};
@@ -280,11 +367,11 @@ static minos_status translate(const char *wasm_path, const char *directory, text
     snprintf(error, error_size, "cannot read wasm2c's output %s", path);
     return MINOS_EIO;
   }
-  status = patch_generated(&generated, &patched, identifiers, error, error_size);
+  status = patch_generated(&generated, variant, &patched, identifiers, error, error_size);
   if (status == MINOS_OK) status = write_whole(directory, "module.c", patched.data, patched.length);
   free(generated.data);
   free(patched.data);
-  return status;
+  return status == MINOS_OK ? patch_header(directory, variant, error, error_size) : status;
 }
 
 static minos_status write_embedded(const char *directory) {
@@ -296,13 +383,90 @@ static minos_status write_embedded(const char *directory) {
   return MINOS_OK;
 }
 
+/* Finds the largest frame in the compiler's stack-usage report (gcc and
+ * clang write "file:line[:column]:function<TAB>bytes<TAB>qualifiers", one
+ * function a line) and refuses one over COMPACT_FRAME_LIMIT, or one of
+ * unbounded size (alloca, which wasm2c's output does not use). */
+static minos_status check_frames(const char *directory, char *error, size_t error_size) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/module.su", directory);
+  text report = {0};
+  if (read_whole(path, &report) != MINOS_OK) {
+    snprintf(error, error_size, "the C compiler wrote no stack usage report %s", path);
+    return MINOS_ETOOLCHAIN;
+  }
+  minos_status status = MINOS_OK;
+  for (char *line = report.data; *line && status == MINOS_OK;) {
+    char *line_end = line + strcspn(line, "\n");
+    char *size = memchr(line, '\t', (size_t)(line_end - line));
+    char *qualifiers = size ? memchr(size + 1, '\t', (size_t)(line_end - size - 1)) : NULL;
+    if (!qualifiers) {
+      snprintf(error, error_size, "unrecognised stack usage report %s", path);
+      status = MINOS_ETOOLCHAIN;
+      break;
+    }
+    unsigned long long bytes = strtoull(size + 1, NULL, 10);
+    bool unbounded = strncmp(qualifiers + 1, "dynamic", 7) == 0 &&
+                     strncmp(qualifiers + 1, "dynamic,bounded", 15) != 0;
+    if (unbounded || bytes > COMPACT_FRAME_LIMIT) {
+      const char *name = memrchr(line, ':', (size_t)(size - line));
+      name = name ? name + 1 : line;
+      snprintf(error, error_size,
+               "function %.*s needs a native frame of %s%llu bytes; compact code allows %zu "
+               "(run the module in the fast variant)",
+               (int)(size - name), name, unbounded ? "at least " : "", bytes, COMPACT_FRAME_LIMIT);
+      status = MINOS_ELIMIT;
+    }
+    line = *line_end ? line_end + 1 : line_end;
+  }
+  free(report.data);
+  return status;
+}
+
+/* Fast code has no bounds checks: linear memory has guard regions
+ * (linear_memory.h). Stack-clash protection makes big frames probe page by
+ * page, so no frame can jump over a cell's stack guard. -g1 keeps line and
+ * inlining tables (not variables), so a trap address leads back to the
+ * innermost wasm function even after the C compiler inlined it. */
+static minos_status compile_fast(const char *cc, const char *directory, const char *output_path,
+                                 char *error, size_t error_size) {
+  const char *argv[] = {cc, "-O2", "-g1", "-fPIC", "-shared", "-fvisibility=hidden",
+                        "-fno-strict-aliasing", "-fstack-clash-protection", "-w", "-I.",
+                        "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "module.c", "glue.c",
+                        "-o", output_path, "-Wl,--no-undefined", "-Wl,-z,now", "-lm", NULL};
+  return run_step(argv, directory, "the C compiler", error, error_size);
+}
+
+/* Compact code checks every access against the memory's size (wasm2c's
+ * own checks, without a signal handler) and the stack in every prologue;
+ * no guard pages, so no stack-clash probing either: instead every frame
+ * is bounded, from the compiler's stack usage report. module.c is
+ * compiled on its own so that report has one name with gcc and clang. */
+static minos_status compile_compact(const char *cc, const char *directory,
+                                    const char *output_path, char *error, size_t error_size) {
+  const char *object_argv[] = {cc, "-O2", "-g1", "-fPIC", "-fvisibility=hidden",
+                               "-fno-strict-aliasing", "-fstack-usage", "-w", "-I.",
+                               "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+                               "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "-c", "module.c",
+                               "-o", "module.o", NULL};
+  minos_status status = run_step(object_argv, directory, "the C compiler", error, error_size);
+  if (status == MINOS_OK) status = check_frames(directory, error, error_size);
+  if (status != MINOS_OK) return status;
+  const char *link_argv[] = {cc, "-O2", "-g1", "-fPIC", "-shared", "-fvisibility=hidden",
+                             "-fno-strict-aliasing", "-w", "-I.",
+                             "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
+                             "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "module.o", "glue.c",
+                             "-o", output_path, "-Wl,--no-undefined", "-Wl,-z,now", "-lm", NULL};
+  return run_step(link_argv, directory, "the C compiler", error, error_size);
+}
+
 minos_status compile_module(const char *wasm_path, const wasm_module *module,
-                            const char *directory, const char *output_path, char *error,
-                            size_t error_size) {
+                            module_variant variant, const char *directory,
+                            const char *output_path, char *error, size_t error_size) {
   text identifiers = {0};
-  minos_status status = translate(wasm_path, directory, &identifiers, error, error_size);
+  minos_status status = translate(wasm_path, variant, directory, &identifiers, error, error_size);
   if (status == MINOS_OK) status = write_embedded(directory);
-  if (status == MINOS_OK) status = write_glue(directory, module, &identifiers);
+  if (status == MINOS_OK) status = write_glue(directory, module, variant, &identifiers);
   free(identifiers.data);
   if (status != MINOS_OK) {
     if (!error[0]) snprintf(error, error_size, "cannot write generated sources in %s", directory);
@@ -310,14 +474,6 @@ minos_status compile_module(const char *wasm_path, const wasm_module *module,
   }
   const char *cc = toolchain_path(TOOL_CC, error, error_size);
   if (!cc) return MINOS_ETOOLCHAIN;
-  /* No bounds checks: linear memory has guard regions (linear_memory.h).
-   * Stack-clash protection makes big frames probe page by page, so no
-   * frame can jump over a cell's stack guard. -g1 keeps line and inlining
-   * tables (not variables), so a trap address leads back to the innermost
-   * wasm function even after the C compiler inlined it. */
-  const char *argv[] = {cc, "-O2", "-g1", "-fPIC", "-shared", "-fvisibility=hidden",
-                        "-fno-strict-aliasing", "-fstack-clash-protection", "-w", "-I.",
-                        "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "module.c", "glue.c",
-                        "-o", output_path, "-Wl,--no-undefined", "-Wl,-z,now", "-lm", NULL};
-  return run_step(argv, directory, "the C compiler", error, error_size);
+  return variant == MODULE_COMPACT ? compile_compact(cc, directory, output_path, error, error_size)
+                                   : compile_fast(cc, directory, output_path, error, error_size);
 }

@@ -4,12 +4,15 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/arena.h"
 #include "core/log.h"
 #include "wasm/wasm_cell.h"
 
 typedef struct owned_memory {
   resource owned;
   void *reservation;
+  slot_arena *arena;   /* compact: the arena of the slot; NULL: 8 GiB reservation */
+  size_t dirty_bytes;  /* compact: as far as the memory may have grown */
 } owned_memory;
 
 typedef struct owned_table {
@@ -21,7 +24,10 @@ static wasm_cell *running_wasm_cell(void) { return cell_current()->arch_data; }
 
 static void release_memory(resource *item) {
   owned_memory *memory = (owned_memory *)item;
-  munmap(memory->reservation, LINEAR_MEMORY_RESERVATION);
+  if (memory->arena)
+    slot_arena_give(memory->arena, memory->reservation, memory->dirty_bytes);
+  else
+    munmap(memory->reservation, LINEAR_MEMORY_RESERVATION);
   free(memory);
 }
 
@@ -30,20 +36,47 @@ static uint64_t cell_page_limit(const wasm_cell *self) {
   return (limit == 0 || limit > WASM_MAXIMUM_PAGES) ? WASM_MAXIMUM_PAGES : limit;
 }
 
+/* Fast: 8 GiB of address space, of which the first initial_bytes are
+ * accessible; the rest faults. */
+static void *reserve_guarded(owned_memory *owned, uint64_t initial_bytes) {
+  void *reservation = mmap(NULL, LINEAR_MEMORY_RESERVATION, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reservation == MAP_FAILED) return NULL;
+  if (initial_bytes && mprotect(reservation, initial_bytes, PROT_READ | PROT_WRITE) != 0) {
+    munmap(reservation, LINEAR_MEMORY_RESERVATION);
+    return NULL;
+  }
+  owned->arena = NULL;
+  return reservation;
+}
+
+/* Compact: a slot as large as the memory may grow, rounded up to a power
+ * of two pages so that few slot sizes (and so few arenas) exist. */
+static void *reserve_compact(owned_memory *owned, uint64_t maximum_pages) {
+  uint64_t pages = 1;
+  while (pages < maximum_pages) pages *= 2;
+  slot_arena *arena = slot_arena_for((size_t)(pages * WASM_PAGE_BYTES));
+  void *slot = arena ? slot_arena_take(arena) : NULL;
+  if (!slot) return NULL;
+  owned->arena = arena;
+  owned->dirty_bytes = (size_t)(maximum_pages * WASM_PAGE_BYTES);
+  return slot;
+}
+
 void linear_memory_allocate(void *opaque, uint32_t initial_pages, uint32_t maximum_pages) {
   wasm_rt_memory_t *memory = opaque;
   wasm_cell *self = running_wasm_cell();
   uint64_t limit = cell_page_limit(self);
   if (initial_pages > limit) cell_fault_now(self->cell, FAULT_MEMORY_LIMIT, 0);
-  owned_memory *owned = malloc(sizeof *owned);
-  void *reservation = owned ? mmap(NULL, LINEAR_MEMORY_RESERVATION, PROT_NONE,
-                                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-                            : MAP_FAILED;
+  uint64_t maximum = maximum_pages < limit ? maximum_pages : limit;
   uint64_t initial_bytes = (uint64_t)initial_pages * WASM_PAGE_BYTES;
-  if (reservation == MAP_FAILED ||
-      (initial_bytes && mprotect(reservation, initial_bytes, PROT_READ | PROT_WRITE) != 0)) {
+  owned_memory *owned = malloc(sizeof *owned);
+  void *reservation = NULL;
+  if (owned)
+    reservation = self->module->variant == MODULE_COMPACT ? reserve_compact(owned, maximum)
+                                                          : reserve_guarded(owned, initial_bytes);
+  if (!reservation) {
     log_message(LOG_ERROR, self->cell->name, "cannot reserve linear memory");
-    if (reservation != MAP_FAILED) munmap(reservation, LINEAR_MEMORY_RESERVATION);
     free(owned);
     cell_fault_now(self->cell, FAULT_MEMORY_LIMIT, 0);
   }
@@ -51,7 +84,7 @@ void linear_memory_allocate(void *opaque, uint32_t initial_pages, uint32_t maxim
   cell_own(self->cell, &owned->owned, release_memory);
   memory->data = reservation;
   memory->pages = initial_pages;
-  memory->max_pages = (uint32_t)(maximum_pages < limit ? maximum_pages : limit);
+  memory->max_pages = (uint32_t)maximum;
   memory->size = (uint32_t)initial_bytes;
   self->memory = memory;
 }
@@ -65,7 +98,10 @@ uint32_t linear_memory_grow(void *opaque, uint32_t delta_pages) {
   /* 65536 pages are 4 GiB, one more than size (a u32) can say; the
    * reservation is there, but minos caps memories one page short. */
   if (new_pages * WASM_PAGE_BYTES > UINT32_MAX) return UINT32_MAX;
-  if (mprotect(memory->data + (uint64_t)old_pages * WASM_PAGE_BYTES,
+  /* A compact memory's slot already holds max_pages of zeroed read-write
+   * pages that its checked code could not touch until now. */
+  if (running_wasm_cell()->module->variant != MODULE_COMPACT &&
+      mprotect(memory->data + (uint64_t)old_pages * WASM_PAGE_BYTES,
                (uint64_t)delta_pages * WASM_PAGE_BYTES, PROT_READ | PROT_WRITE) != 0)
     return UINT32_MAX;
   memory->pages = (uint32_t)new_pages;
@@ -77,7 +113,7 @@ uint32_t linear_memory_grow(void *opaque, uint32_t delta_pages) {
 void linear_memory_free(void *memory) { (void)memory; }
 
 bool linear_memory_reservation_contains(const wasm_cell *self, uintptr_t address) {
-  if (!self->memory) return false;
+  if (!self->memory || self->module->variant == MODULE_COMPACT) return false;
   uintptr_t base = (uintptr_t)self->memory->data;
   return address >= base && address < base + LINEAR_MEMORY_RESERVATION;
 }

@@ -15,13 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "wasm/cache.h"
 #include "wasm/compile.h"
 #include "wasm/host_functions.h"
 #include "wasm/host_table.h"
 
 #define MODULE_SIZE_LIMIT ((size_t)256 << 20)
-#define CODE_RANGE_LIMIT 4096
 
 /* Loaded modules stay mapped for the life of the process: cells of the
  * same module share one mapping, and code ranges never vanish under the
@@ -29,17 +29,33 @@
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static loaded_module **registry;
 static size_t registry_count;
-static struct {
-  _Atomic uintptr_t low, high;
-} code_ranges[CODE_RANGE_LIMIT];
-static _Atomic size_t code_range_count;
+
+/* Code ranges of loaded modules, for the fault handler: a list of chunks
+ * that only grows. A range is written before it is published by a release
+ * store (of its chunk's count, or of the link to a new chunk), and never
+ * changes or goes away after, so a signal handler can walk the list with
+ * acquire loads alone: no lock, no allocation, whatever it interrupted.
+ * Writers hold registry_lock. */
+#define CODE_RANGES_PER_CHUNK 64
+
+typedef struct code_range_chunk {
+  struct code_range_chunk *_Atomic next;
+  _Atomic size_t count;
+  struct {
+    uintptr_t low, high;
+  } ranges[CODE_RANGES_PER_CHUNK];
+} code_range_chunk;
+
+static code_range_chunk first_code_ranges;
+static code_range_chunk *last_code_ranges = &first_code_ranges;
 
 bool module_code_contains(uintptr_t address) {
-  size_t count = atomic_load_explicit(&code_range_count, memory_order_acquire);
-  for (size_t i = 0; i < count; i++)
-    if (address >= atomic_load_explicit(&code_ranges[i].low, memory_order_relaxed) &&
-        address < atomic_load_explicit(&code_ranges[i].high, memory_order_relaxed))
-      return true;
+  for (const code_range_chunk *chunk = &first_code_ranges; chunk;
+       chunk = atomic_load_explicit(&chunk->next, memory_order_acquire)) {
+    size_t count = atomic_load_explicit(&chunk->count, memory_order_acquire);
+    for (size_t i = 0; i < count; i++)
+      if (address >= chunk->ranges[i].low && address < chunk->ranges[i].high) return true;
+  }
   return false;
 }
 
@@ -56,12 +72,24 @@ static int find_code_range(struct dl_phdr_info *info, size_t size, void *data) {
   return 1;
 }
 
-static void publish_code_range(const loaded_module *module) {
-  size_t index = atomic_load(&code_range_count);
-  if (index >= CODE_RANGE_LIMIT) return;
-  atomic_store(&code_ranges[index].low, module->code_low);
-  atomic_store(&code_ranges[index].high, module->code_high);
-  atomic_store_explicit(&code_range_count, index + 1, memory_order_release);
+/* With registry_lock held. */
+static minos_status publish_code_range(const loaded_module *module) {
+  code_range_chunk *chunk = last_code_ranges;
+  size_t index = atomic_load_explicit(&chunk->count, memory_order_relaxed);
+  if (index == CODE_RANGES_PER_CHUNK) {
+    code_range_chunk *added = calloc(1, sizeof *added);
+    if (!added) return MINOS_ENOMEM;
+    added->ranges[0].low = module->code_low;
+    added->ranges[0].high = module->code_high;
+    atomic_store_explicit(&added->count, 1, memory_order_relaxed);
+    atomic_store_explicit(&chunk->next, added, memory_order_release);
+    last_code_ranges = added;
+    return MINOS_OK;
+  }
+  chunk->ranges[index].low = module->code_low;
+  chunk->ranges[index].high = module->code_high;
+  atomic_store_explicit(&chunk->count, index + 1, memory_order_release);
+  return MINOS_OK;
 }
 
 static minos_status read_file(const char *path, uint8_t **bytes, size_t *length, char *error,
@@ -141,8 +169,9 @@ static minos_status write_module_bytes(const char *directory, const uint8_t *byt
 }
 
 /* Called with the cache entry locked and the artefact missing. */
-static minos_status build_artefact(const uint8_t *bytes, size_t length, cache_entry *entry,
-                                   wasm_module *info, char *error, size_t error_size) {
+static minos_status build_artefact(const uint8_t *bytes, size_t length, module_variant variant,
+                                   cache_entry *entry, wasm_module *info, char *error,
+                                   size_t error_size) {
   char directory[PATH_MAX], wasm_path[PATH_MAX + 16], output[PATH_MAX + 16];
   minos_status status = cache_scratch_directory(entry, directory, sizeof directory);
   if (status != MINOS_OK) {
@@ -155,36 +184,41 @@ static minos_status build_artefact(const uint8_t *bytes, size_t length, cache_en
   if (status == MINOS_OK) status = wasm_module_read(bytes, length, info, error, error_size);
   if (status == MINOS_OK) status = check_imports(info, error, error_size);
   snprintf(output, sizeof output, "%s/module.so", directory);
-  if (status == MINOS_OK) status = compile_module(wasm_path, info, directory, output, error, error_size);
+  if (status == MINOS_OK)
+    status = compile_module(wasm_path, info, variant, directory, output, error, error_size);
   if (status == MINOS_OK) status = cache_publish(entry, output, error, error_size);
-  if (status != MINOS_OK && status != MINOS_EMODULE && !error[0])
+  if (status == MINOS_ELIMIT) cache_record_refusal(entry, error);
+  if (status != MINOS_OK && status != MINOS_EMODULE && status != MINOS_ELIMIT && !error[0])
     snprintf(error, error_size, "cannot build in %s: %s", directory, strerror(errno));
   if (!getenv("MINOS_KEEP_BUILD")) cache_remove_tree(directory);
   return status;
 }
 
-static minos_status ensure_artefact(const uint8_t *bytes, size_t length, cache_entry *entry,
-                                    wasm_module *info, load_report *report) {
+static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_variant variant,
+                                    cache_entry *entry, wasm_module *info, load_report *report) {
   char *error = report->error;
   size_t error_size = sizeof report->error;
   /* Beyond the header, a module is checked by the validator (which says
    * more about what is wrong) before minos reads the rest. */
   minos_status status = wasm_module_check_header(bytes, length, error, error_size);
   if (status != MINOS_OK) return status;
-  status = cache_prepare(bytes, length, entry, error, error_size);
+  status = cache_prepare(bytes, length, module_variant_name(variant), entry, error, error_size);
   if (status != MINOS_OK) return status;
   report->cache_hit = cache_exists(entry);
   if (report->cache_hit) {
     status = wasm_module_read(bytes, length, info, error, error_size);
     return status == MINOS_OK ? check_imports(info, error, error_size) : status;
   }
+  if (cache_refused(entry, error, error_size)) return MINOS_ELIMIT;
   status = cache_lock(entry, error, error_size);
   if (status != MINOS_OK) return status;
   if (cache_exists(entry)) { /* another run built it while we waited */
     status = wasm_module_read(bytes, length, info, error, error_size);
     if (status == MINOS_OK) status = check_imports(info, error, error_size);
+  } else if (cache_refused(entry, error, error_size)) { /* or refused it */
+    status = MINOS_ELIMIT;
   } else {
-    status = build_artefact(bytes, length, entry, info, error, error_size);
+    status = build_artefact(bytes, length, variant, entry, info, error, error_size);
   }
   cache_unlock(entry);
   return status;
@@ -208,13 +242,20 @@ static minos_status open_artefact(loaded_module *module, load_report *report) {
     return MINOS_ETOOLCHAIN;
   }
   dl_iterate_phdr(find_code_range, module);
-  publish_code_range(module);
+  /* A module whose code range the fault handler cannot see would turn its
+   * traps into runtime crashes: better not to run it. */
+  if (publish_code_range(module) != MINOS_OK) {
+    snprintf(report->error, sizeof report->error, "out of memory loading %s",
+             module->artefact_path);
+    dlclose(module->handle);
+    return MINOS_ENOMEM;
+  }
   return MINOS_OK;
 }
 
 static minos_status register_module(wasm_module *info, const cache_entry *entry,
-                                    const char *display_name, loaded_module **out,
-                                    load_report *report) {
+                                    module_variant variant, const char *display_name,
+                                    loaded_module **out, load_report *report) {
   pthread_mutex_lock(&registry_lock);
   loaded_module *module = registry_find(entry->artefact);
   minos_status status = MINOS_OK;
@@ -231,6 +272,7 @@ static minos_status register_module(wasm_module *info, const cache_entry *entry,
     }
     registry = grown;
     module->artefact_path = strdup(entry->artefact);
+    module->variant = variant;
     module->debug_fd = -1;
     module->display_name = strdup(display_name);
     module->info = *info;
@@ -252,13 +294,14 @@ static minos_status register_module(wasm_module *info, const cache_entry *entry,
   return status;
 }
 
-minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
-                               loaded_module **out, load_report *report) {
+minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const char *display_name,
+                                  module_variant variant, loaded_module **out,
+                                  load_report *report) {
   report->error[0] = '\0';
   report->cache_hit = false;
   cache_entry entry;
   wasm_module info = {0};
-  minos_status status = ensure_artefact(bytes, length, &entry, &info, report);
+  minos_status status = ensure_artefact(bytes, length, variant, &entry, &info, report);
   if (status != MINOS_OK) {
     wasm_module_release(&info);
     return status;
@@ -267,26 +310,65 @@ minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *
     wasm_module_release(&info);
     return MINOS_OK;
   }
-  return register_module(&info, &entry, display_name, out, report);
+  return register_module(&info, &entry, variant, display_name, out, report);
 }
 
-static minos_status load_path(const char *path, loaded_module **out, load_report *report) {
+static minos_status load_path(const char *path, module_variant variant, loaded_module **out,
+                              load_report *report) {
   uint8_t *bytes;
   size_t length;
   report->error[0] = '\0';
   minos_status status = read_file(path, &bytes, &length, report->error, sizeof report->error);
   if (status != MINOS_OK) return status;
-  status = module_load_bytes(bytes, length, path, out, report);
+  status = module_load_bytes_as(bytes, length, path, variant, out, report);
   free(bytes);
   return status;
 }
 
+minos_status module_load_file_as(const char *path, module_variant variant, loaded_module **out,
+                                 load_report *report) {
+  return load_path(path, variant, out, report);
+}
+
+minos_status module_compile_file_as(const char *path, module_variant variant,
+                                    load_report *report) {
+  return load_path(path, variant, NULL, report);
+}
+
+minos_status module_load_file_for_limit(const char *path, uint64_t memory_limit_bytes,
+                                       loaded_module **out, load_report *report) {
+  module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
+  minos_status status = load_path(path, variant, out, report);
+  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT) {
+    log_info("%s: %s; loading it in the fast variant", path, report->error);
+    status = load_path(path, MODULE_FAST, out, report);
+  }
+  return status;
+}
+
+minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
+                                         const char *display_name, uint64_t memory_limit_bytes,
+                                         loaded_module **out, load_report *report) {
+  module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
+  minos_status status = module_load_bytes_as(bytes, length, display_name, variant, out, report);
+  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT) {
+    log_info("%s: %s; loading it in the fast variant", display_name, report->error);
+    status = module_load_bytes_as(bytes, length, display_name, MODULE_FAST, out, report);
+  }
+  return status;
+}
+
+minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
+                               loaded_module **out, load_report *report) {
+  return module_load_bytes_as(bytes, length, display_name, MODULE_FAST, out, report);
+}
+
 minos_status module_load_file(const char *path, loaded_module **out, load_report *report) {
-  return load_path(path, out, report);
+  return load_path(path, MODULE_FAST, out, report);
 }
 
 minos_status module_compile_file(const char *path, load_report *report) {
-  return load_path(path, NULL, report);
+  return load_path(path, MODULE_FAST, NULL, report);
 }
 
 void module_retain(loaded_module *module) {

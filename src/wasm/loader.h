@@ -11,9 +11,11 @@
 #include "core/error.h"
 #include "wasm/glue/module_abi.h"
 #include "wasm/module.h"
+#include "wasm/module_variant.h"
 
 typedef struct loaded_module {
   char *artefact_path;
+  module_variant variant;   /* how it was compiled; its cells' memory and stack follow */
   void *handle;
   const minos_module_entry *entry;
   wasm_module info;
@@ -29,12 +31,33 @@ typedef struct load_report {
   char error[1024]; /* one line on failure */
 } load_report;
 
-/* Compiles if needed and loads. MINOS_EMODULE: the module is malformed,
- * invalid or imports what minos does not provide. */
+/* Compiles if needed and loads, in the given variant (module_variant.h;
+ * module_variant_for_memory_limit picks one for a cell's memory limit).
+ * MINOS_EMODULE: the module is malformed, invalid or imports what minos
+ * does not provide. MINOS_ELIMIT: compact only, a function needs a larger
+ * native frame than compact code allows; the fast variant can run it. */
+minos_status module_load_file_as(const char *path, module_variant variant, loaded_module **out,
+                                 load_report *report);
+minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const char *display_name,
+                                  module_variant variant, loaded_module **out,
+                                  load_report *report);
+/* Fills the cache only. */
+minos_status module_compile_file_as(const char *path, module_variant variant,
+                                    load_report *report);
+
+/* The variant module_variant_for_memory_limit picks for a cell with this
+ * memory limit, falling back to the fast one when compact code cannot hold
+ * a function's frame (MINOS_ELIMIT). What callers that start cells use. */
+minos_status module_load_file_for_limit(const char *path, uint64_t memory_limit_bytes,
+                                       loaded_module **out, load_report *report);
+minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
+                                         const char *display_name, uint64_t memory_limit_bytes,
+                                         loaded_module **out, load_report *report);
+
+/* The same, in the fast variant. */
 minos_status module_load_file(const char *path, loaded_module **out, load_report *report);
 minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
                                loaded_module **out, load_report *report);
-/* Fills the cache only. */
 minos_status module_compile_file(const char *path, load_report *report);
 void module_retain(loaded_module *module);
 void module_release(loaded_module *module);

@@ -68,9 +68,10 @@ static minos_status read_code(wasm_cell *self, channel_end *end, uint8_t **out, 
 }
 
 static minos_status load_child_module(wasm_cell *self, const uint8_t *code, size_t length,
-                                      loaded_module **module) {
+                                      uint64_t memory_bytes, loaded_module **module) {
   load_report report;
-  minos_status status = module_load_bytes(code, length, "child", module, &report);
+  minos_status status = module_load_bytes_for_limit(code, length, "child", memory_bytes, module,
+                                                    &report);
   if (status == MINOS_OK && !(*module)->entry->start) {
     /* A cell is a command: started means its _start runs. */
     log_message(LOG_INFO, self->cell->name, "cnew: the code exports no _start function");
@@ -139,7 +140,7 @@ int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec_address,
   status = read_code(self, end, &code, &length);
   if (status == MINOS_OK) channel_end_close(wasi_context_take_end(&self->wasi, (uint32_t)code_rfd));
   loaded_module *module = NULL;
-  if (status == MINOS_OK) status = load_child_module(self, code, length, &module);
+  if (status == MINOS_OK) status = load_child_module(self, code, length, spec.memory_bytes, &module);
   free(code);
   cell *child = NULL;
   if (status == MINOS_OK) status = create_child(self, module, &spec, &child);

@@ -151,7 +151,8 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
   size_t guest_stack = config->stack_bytes ? config->stack_bytes : WASM_DEFAULT_STACK_BYTES;
   cell_limits limits = {.memory_bytes = config->memory_limit_bytes,
                         .stack_bytes = guest_stack + HOST_STACK_RESERVE,
-                        .cpu_time_ns = config->cpu_time_ns};
+                        .cpu_time_ns = config->cpu_time_ns,
+                        .unguarded_stack = config->module->variant == MODULE_COMPACT};
   wasm->wait_for_start = config->wait_for_start;
   cell *created;
   status = cell_create(config->name, &wasm_arch, wasm, &limits, &created);

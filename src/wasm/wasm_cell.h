@@ -11,7 +11,8 @@
 
 struct wasm_cell {
   /* First member on purpose: the generated import trampolines read it to
-   * refuse a host call that would run the cell's stack into its guard. */
+   * refuse a host call that would run the cell's stack into its guard, and
+   * compact code copies it into its instance for its prologue checks. */
   const char *host_stack_floor;
   cell *cell;
   loaded_module *module;

@@ -3,9 +3,10 @@
  * code to the minos runtime through the host table only.
  *
  * minos runs wasm2c's output with its own runtime, not wabt's sample one:
- * memory is reserved with guard regions by the host, traps end only the
- * running cell, and call_indirect failures are told apart (wasm2c reports
- * all three as one kind). */
+ * memory is reserved by the host (with guard regions for fast code, sized
+ * to the cell's limit for compact code; see wasm/module_variant.h), traps
+ * end only the running cell, and call_indirect failures are told apart
+ * (wasm2c reports all three as one kind). */
 #ifndef MINOS_MODULE_GLUE_H
 #define MINOS_MODULE_GLUE_H
 
@@ -39,6 +40,39 @@ __attribute__((noreturn, cold, noinline, visibility("hidden"))) void minos_trap_
                  *(const char *const *)(const void *)(context)))                     \
       minos_host->trap(WASM_RT_TRAP_EXHAUSTION, __builtin_return_address(0));        \
   } while (0)
+
+/* Compact code (no guard pages) checks the stack in every function's
+ * prologue instead: the stack pointer against the cell's stack floor,
+ * which the instance holds as its first member (the translator adds it).
+ * One load, one compare; the function's own frame, at most
+ * COMPACT_FRAME_LIMIT (compile.h), may reach below the floor, into the
+ * host's reserve. wasm2c names every function's instance parameter
+ * "instance". */
+static inline __attribute__((always_inline)) const char *minos_stack_pointer(void) {
+#if defined(__x86_64__)
+  const char *pointer;
+  __asm__ volatile("mov %%rsp, %0" : "=r"(pointer));
+  return pointer;
+#else
+  return (const char *)__builtin_frame_address(0);
+#endif
+}
+
+#define MINOS_FUNC_PROLOGUE                                                          \
+  if (UNLIKELY(minos_stack_pointer() < instance->minos_stack_floor)) TRAP(EXHAUSTION)
+
+/* A trap is reported in the wasm function whose code holds the trap's call
+ * (found through the inlining tables), so compact code, where every check
+ * ends in such a call, must keep one call per check: the C compiler would
+ * otherwise merge identical calls of a function, across the wasm functions
+ * inlined into it. (Fast code faults at the access itself.) */
+#ifdef MINOS_COMPACT
+#if defined(__clang__)
+__attribute__((nomerge)) void wasm_rt_trap(wasm_rt_trap_t kind);
+#elif defined(__GNUC__)
+#pragma GCC optimize("no-crossjumping", "no-tree-tail-merge")
+#endif
+#endif
 
 #ifdef MINOS_GLUE_DEFINE_RUNTIME
 

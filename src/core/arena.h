@@ -1,0 +1,34 @@
+/* Slot arenas: many equal-sized regions carved from a few large mappings.
+ *
+ * Compact cells (whose code checks memory bounds and stack depth itself)
+ * need no guard pages, so their stacks and linear memories can sit side by
+ * side in one read-write mapping. The kernel then keeps one VMA for a
+ * thousand cells instead of two or more per cell, which matters because
+ * Linux allows 65530 VMAs per process by default (vm.max_map_count).
+ *
+ * Pages are committed only when touched, and given back to the kernel with
+ * madvise when a slot is returned, so a slot costs what its user touched.
+ * Slots are reused, newest returned first. Arenas live as long as the
+ * process and are safe to use from several threads. */
+#ifndef MINOS_CORE_ARENA_H
+#define MINOS_CORE_ARENA_H
+
+#include <stddef.h>
+
+typedef struct slot_arena slot_arena;
+
+/* The arena of slots of slot_bytes (rounded up to whole pages), made on
+ * first use; NULL if the host is out of memory. */
+slot_arena *slot_arena_for(size_t slot_bytes);
+size_t slot_arena_slot_bytes(const slot_arena *arena);
+
+/* A slot whose bytes all read as zero; NULL when the arena can get no
+ * more address space. */
+void *slot_arena_take(slot_arena *arena);
+
+/* Returns a slot taken from this arena. Its first dirty_bytes (the part
+ * that may have been written; the rest must still be zero) go back to the
+ * kernel and read as zero again. */
+void slot_arena_give(slot_arena *arena, void *slot, size_t dirty_bytes);
+
+#endif
