@@ -149,6 +149,15 @@ static inline int32_t minos_try_read(const int32_t *rfds, uint32_t count, void *
                                      uint32_t size, int32_t *from) {
   return minos_read_timeout(rfds, count, buffer, size, from, MINOS_NO_WAIT);
 }
+/* What ended a cell, in words: the runtime's own names for its faults. */
+static inline const char *minos_fault_text(uint32_t fault) {
+  static const char *const names[MINOS_FAULT_COUNT] = {
+      "none", "out-of-bounds memory access", "out-of-bounds table access",
+      "indirect call type mismatch", "null function", "integer divide by zero",
+      "integer overflow", "invalid conversion to integer", "unreachable", "stack exhaustion",
+      "memory limit", "table limit", "cpu limit", "init timeout", "killed", "host error"};
+  return fault < MINOS_FAULT_COUNT ? names[fault] : "unknown fault";
+}
 #endif /* __wasm__ */
 
 #endif

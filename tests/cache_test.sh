@@ -10,20 +10,15 @@ scratch=$(mktemp -d)
 trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-# A compiler wrapper that records every time it is started.
-cat > "$scratch/cc" <<WRAP
-#!/bin/sh
-echo started >> "$scratch/cc.log"
-exec cc "\$@"
-WRAP
-chmod +x "$scratch/cc"
+. "$(dirname "$0")/counting_cc.sh"
+counting_cc cc
 
 export MINOS_CACHE_DIR="$scratch/cache"
 MINOS_CC="$scratch/cc" "$minos" run "$module" > /dev/null; status=$?
 [ $status -eq 7 ] || fail "first run exited $status"
 MINOS_CC="$scratch/cc" "$minos" run "$module" > /dev/null; status=$?
 [ $status -eq 7 ] || fail "second run exited $status"
-starts=$(wc -l < "$scratch/cc.log")
+starts=$(compiler_starts cc)
 [ "$starts" -eq 1 ] || fail "the compiler was started $starts times for two runs"
 
 # With the cache filled by 'minos compile', a run starts no compiler. (The
@@ -33,19 +28,14 @@ export MINOS_CACHE_DIR="$scratch/cache2"
 MINOS_CC="$scratch/cc" "$minos" compile "$module" || fail "minos compile failed"
 MINOS_CC="$scratch/cc" "$minos" run "$module" > /dev/null; status=$?
 [ $status -eq 7 ] || fail "run after compile exited $status"
-starts=$(wc -l < "$scratch/cc.log")
+starts=$(compiler_starts cc)
 [ "$starts" -eq 1 ] || fail "compile then run started the compiler $starts times"
 
 # Another compiler is another toolchain: it gets its own artefact.
-cat > "$scratch/cc2" <<WRAP
-#!/bin/sh
-echo started >> "$scratch/cc2.log"
-exec cc "\$@"
-WRAP
-chmod +x "$scratch/cc2"
+counting_cc cc2
 MINOS_CC="$scratch/cc2" "$minos" run "$module" > /dev/null; status=$?
 [ $status -eq 7 ] || fail "run with another compiler exited $status"
-[ -s "$scratch/cc2.log" ] || fail "a different compiler reused the other compiler's artefact"
+[ "$(compiler_starts cc2)" -gt 0 ] || fail "a different compiler reused the other compiler's artefact"
 
 # Two concurrent compiles of one module: both succeed, one artefact.
 export MINOS_CACHE_DIR="$scratch/cache3"

@@ -5,18 +5,7 @@ minos_test(run_hello EXIT 7 STDOUT "^hello from a sealed cell$"
 minos_test(compile_cache COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cache_test.sh ${MINOS} ${GUESTS}/hello.wasm)
 
 # Each trap ends the cell with its own kind and the function it was in.
-foreach(case
-    "divide-by-zero|integer divide by zero in divide"
-    "integer-overflow|integer overflow in divide"
-    "unreachable|unreachable in main"
-    "memory-load|out-of-bounds memory access in load_far_away"
-    "memory-store|out-of-bounds memory access in store_past_memory"
-    "stack|stack exhaustion in recurse_forever"
-    "shadow-stack|out-of-bounds memory access in exhaust_shadow_stack"
-    "null-function|null function in call_through"
-    "type-mismatch|indirect call type mismatch in call_through"
-    "table-bounds|out-of-bounds table access in call_through"
-    "conversion|invalid conversion to integer in to_integer")
+foreach(case ${TRAP_CASES})
   string(REPLACE "|" ";" parts "${case}")
   list(GET parts 0 kind)
   list(GET parts 1 message)

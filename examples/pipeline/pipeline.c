@@ -16,13 +16,6 @@
 
 #define MAX_STAGES 16
 
-static const char *const faults[MINOS_FAULT_COUNT] = {
-    "exited",          "out-of-bounds memory access", "out-of-bounds table access",
-    "indirect call type mismatch", "null function", "integer divide by zero",
-    "integer overflow", "invalid conversion to integer", "unreachable",
-    "stack exhaustion", "memory limit", "table limit", "cpu limit",
-    "init timeout", "killed", "host error"};
-
 static int fail(const char *what, const char *path, int32_t status) {
   fprintf(stderr, "pipeline: %s %s: minos error %d\n", what, path, (int)-status);
   return 1;
@@ -101,7 +94,7 @@ int main(int argc, char **argv) {
       failed |= status.exit_code != 0;
     } else {
       fprintf(stderr, "pipeline: %s ended: %s\n", argv[i + 1],
-              status.fault < MINOS_FAULT_COUNT ? faults[status.fault] : "?");
+              minos_fault_text(status.fault));
       failed = 1;
     }
   }

@@ -14,13 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const faults[MINOS_FAULT_COUNT] = {
-    "exited",          "out-of-bounds memory access", "out-of-bounds table access",
-    "indirect call type mismatch", "null function", "integer divide by zero",
-    "integer overflow", "invalid conversion to integer", "unreachable",
-    "stack exhaustion", "memory limit", "table limit", "cpu limit",
-    "init timeout", "killed", "host error"};
-
 static const char *error_name(int32_t rc) {
   static const char *const names[] = {"ok", "bad descriptor", "closed", "not permitted",
                                       "limit", "timed out", "bad pointer", "invalid argument",
@@ -85,7 +78,7 @@ static int run_child(int number, int32_t code) {
     printf("[%d] exited %u\n", number, status.exit_code);
     return status.exit_code != 0;
   }
-  printf("[%d] ended: %s\n", number, status.fault < MINOS_FAULT_COUNT ? faults[status.fault] : "?");
+  printf("[%d] ended: %s\n", number, minos_fault_text(status.fault));
   return 1;
 }
 

@@ -7,17 +7,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MINOS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MINOS_ASAN 1
-#endif
-#endif
-#ifdef MINOS_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
+#include "core/sanitizer.h"
 
 /* Address space is what a chunk costs until its pages are touched, and
  * x86-64 gives a process 128 TiB of it: 1 GiB chunks keep the number of

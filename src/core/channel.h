@@ -32,6 +32,14 @@
 #define CHANNEL_MAX_CAPACITY MINOS_CHANNEL_MAX_CAPACITY
 #define DEADLINE_NOW ((uint64_t)0)
 
+/* The guest API's timeouts (MINOS_WAIT_FOREVER, MINOS_NO_WAIT, or
+ * nanoseconds from now) as a deadline. */
+static inline uint64_t channel_deadline_for_timeout(int64_t timeout_ns) {
+  if (timeout_ns < 0) return DEADLINE_NEVER;
+  if (timeout_ns == 0) return DEADLINE_NOW;
+  return deadline_after((uint64_t)timeout_ns);
+}
+
 typedef struct channel channel;
 
 typedef struct channel_end {

@@ -4,17 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MINOS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MINOS_ASAN 1
-#endif
-#endif
-
-#ifdef MINOS_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
+#include "core/sanitizer.h"
 
 void minos_context_swap(void **save_stack_pointer, void *load_stack_pointer);
 void minos_context_start(void);

@@ -16,9 +16,9 @@ static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static minos_status install_status = MINOS_OK;
 static _Thread_local void *alternate_stack;
 
-static uintptr_t fault_pc(void *signal_context) {
+uintptr_t interrupted_pc(const void *signal_context) {
 #if defined(__x86_64__)
-  return (uintptr_t)((ucontext_t *)signal_context)->uc_mcontext.gregs[REG_RIP];
+  return (uintptr_t)((const ucontext_t *)signal_context)->uc_mcontext.gregs[REG_RIP];
 #else
   (void)signal_context;
   return 0;
@@ -43,7 +43,7 @@ static void pass_on(int signal_number, siginfo_t *info, void *signal_context) {
 static void on_fault(int signal_number, siginfo_t *info, void *signal_context) {
   cell *current = cell_current();
   if (current && current->state == CELL_RUNNING) {
-    uintptr_t address = (uintptr_t)info->si_addr, pc = fault_pc(signal_context);
+    uintptr_t address = (uintptr_t)info->si_addr, pc = interrupted_pc(signal_context);
     if (stack_guard_contains(&current->stack, info->si_addr))
       cell_fault_now(current, FAULT_STACK_EXHAUSTION, pc);
     cell_fault fault = current->arch->classify_fault

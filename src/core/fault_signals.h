@@ -5,7 +5,13 @@
 #ifndef MINOS_CORE_FAULT_SIGNALS_H
 #define MINOS_CORE_FAULT_SIGNALS_H
 
+#include <stdint.h>
+
 #include "core/error.h"
+
+/* The code address a signal handler's context was interrupted at (0 where
+ * the architecture is not known). */
+uintptr_t interrupted_pc(const void *signal_context);
 
 /* Once per process. */
 minos_status fault_signals_install(void);

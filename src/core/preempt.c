@@ -5,8 +5,8 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-#include <ucontext.h>
 
+#include "core/fault_signals.h"
 #include "core/scheduler.h"
 
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
@@ -25,15 +25,6 @@ static uint64_t cpu_since_last_tick(void) {
   uint64_t passed = total - cpu_at_last_tick;
   cpu_at_last_tick = total;
   return passed;
-}
-
-static uintptr_t interrupted_pc(void *signal_context) {
-#if defined(__x86_64__)
-  return (uintptr_t)((ucontext_t *)signal_context)->uc_mcontext.gregs[REG_RIP];
-#else
-  (void)signal_context;
-  return 0;
-#endif
 }
 
 static cell_fault due_end(cell *running) {

@@ -72,7 +72,6 @@ static inline void scheduler_block(cell *item) { scheduler_block_until(item, DEA
 /* From any thread: makes a blocked cell ready, or makes its next block
  * return at once if it is not blocked yet. */
 void cell_wake(cell *cell);
-static inline void scheduler_wake(cell *item) { cell_wake(item); }
 
 /* Internal to core: hand control back to the loop. */
 void scheduler_switch_out(cell *cell);

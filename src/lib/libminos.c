@@ -50,12 +50,6 @@ EXPORT minos_status minos_pipe_new(uint32_t capacity, minos_end **write_end,
   return MINOS_OK;
 }
 
-static uint64_t deadline_for(int64_t timeout_ns) {
-  if (timeout_ns < 0) return DEADLINE_NEVER;
-  if (timeout_ns == 0) return DEADLINE_NOW;
-  return deadline_after((uint64_t)timeout_ns);
-}
-
 static uint32_t clamp(size_t length) { return length > INT32_MAX ? INT32_MAX : (uint32_t)length; }
 
 EXPORT int64_t minos_end_write(minos_end *write_end, const void *data, size_t length,
@@ -63,7 +57,7 @@ EXPORT int64_t minos_end_write(minos_end *write_end, const void *data, size_t le
   if (!write_end) return -MINOS_EBADF;
   waiter host;
   waiter_init_host(&host);
-  return channel_write(&host, end_of(write_end), data, clamp(length), deadline_for(timeout_ns));
+  return channel_write(&host, end_of(write_end), data, clamp(length), channel_deadline_for_timeout(timeout_ns));
 }
 
 EXPORT int64_t minos_end_read(minos_end *read_end, void *buffer, size_t size, int64_t timeout_ns) {
@@ -72,7 +66,7 @@ EXPORT int64_t minos_end_read(minos_end *read_end, void *buffer, size_t size, in
   waiter_init_host(&host);
   channel_end *end = end_of(read_end);
   uint32_t rotation = 0, which;
-  return channel_read(&host, &end, 1, buffer, clamp(size), deadline_for(timeout_ns), &rotation,
+  return channel_read(&host, &end, 1, buffer, clamp(size), channel_deadline_for_timeout(timeout_ns), &rotation,
                       &which);
 }
 
@@ -153,7 +147,7 @@ EXPORT minos_status minos_cell_wait(minos_cell *self, int64_t timeout_ns,
                                     minos_cell_status *status) {
   waiter host;
   waiter_init_host(&host);
-  if (!cell_wait_end(self->cell, &host, deadline_for(timeout_ns))) return MINOS_ETIMEDOUT;
+  if (!cell_wait_end(self->cell, &host, channel_deadline_for_timeout(timeout_ns))) return MINOS_ETIMEDOUT;
   const cell_outcome *outcome = &self->cell->outcome;
   status->fault = outcome->faulted ? (uint32_t)outcome->fault : MINOS_FAULT_NONE;
   status->exit_code = outcome->faulted ? 0 : outcome->exit_code;

@@ -17,8 +17,6 @@
 #define READ_ENDS_LOCAL 16
 #define READ_ENDS_MAX 1024
 
-static int32_t failure(minos_status status) { return -(int32_t)status; }
-
 /* The channel end a descriptor of this cell names, if it goes that way. */
 static minos_status held_end(wasm_cell *self, int32_t fd, bool writes, channel_end **out) {
   if (fd < 0) return MINOS_EBADF;
@@ -30,10 +28,10 @@ static minos_status held_end(wasm_cell *self, int32_t fd, bool writes, channel_e
 }
 
 int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out) {
-  if (!guest_span(self, ends_out, 8)) return failure(MINOS_EFAULT);
+  if (!guest_span(self, ends_out, 8)) return minos_api_failure(MINOS_EFAULT);
   channel_end *write_end, *read_end;
   minos_status status = channel_create(capacity, &write_end, &read_end);
-  if (status != MINOS_OK) return failure(status);
+  if (status != MINOS_OK) return minos_api_failure(status);
   int32_t write_fd = wasi_context_install_end(&self->wasi, write_end);
   int32_t read_fd = write_fd >= 0 ? wasi_context_install_end(&self->wasi, read_end) : write_fd;
   if (read_fd < 0) {
@@ -50,19 +48,13 @@ int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out) {
 int32_t minos_api_write(wasm_cell *self, int32_t wfd, uint32_t data, uint32_t length) {
   channel_end *end;
   minos_status status = held_end(self, wfd, true, &end);
-  if (status != MINOS_OK) return failure(status);
+  if (status != MINOS_OK) return minos_api_failure(status);
   if (length > INT32_MAX) length = INT32_MAX;
   const void *bytes = guest_span(self, data, length);
-  if (!bytes) return failure(MINOS_EFAULT);
+  if (!bytes) return minos_api_failure(MINOS_EFAULT);
   int64_t wrote = channel_write(&self->cell->waiter, end, bytes, length, DEADLINE_NEVER);
   cell_honour_end_request(self->cell);
   return (int32_t)wrote;
-}
-
-static uint64_t deadline_for(int64_t timeout_ns) {
-  if (timeout_ns < 0) return DEADLINE_NEVER;
-  if (timeout_ns == 0) return DEADLINE_NOW;
-  return deadline_after((uint64_t)timeout_ns);
 }
 
 static minos_status gather_read_ends(wasm_cell *self, uint32_t rfds, uint32_t count,
@@ -78,19 +70,19 @@ static minos_status gather_read_ends(wasm_cell *self, uint32_t rfds, uint32_t co
 
 int32_t minos_api_read(wasm_cell *self, uint32_t rfds, uint32_t count, uint32_t buffer,
                        uint32_t size, uint32_t from_out, int64_t timeout_ns) {
-  if (count == 0 || count > READ_ENDS_MAX || size == 0) return failure(MINOS_EINVAL);
+  if (count == 0 || count > READ_ENDS_MAX || size == 0) return minos_api_failure(MINOS_EINVAL);
   if (size > INT32_MAX) size = INT32_MAX;
   void *into = guest_span(self, buffer, size);
   if (!guest_span(self, rfds, 4ull * count) || !into || !guest_span(self, from_out, 4))
-    return failure(MINOS_EFAULT);
+    return minos_api_failure(MINOS_EFAULT);
   channel_end *local[READ_ENDS_LOCAL];
   channel_end **ends = count <= READ_ENDS_LOCAL ? local : malloc(count * sizeof *ends);
-  if (!ends) return failure(MINOS_ENOMEM);
+  if (!ends) return minos_api_failure(MINOS_ENOMEM);
   minos_status status = gather_read_ends(self, rfds, count, ends);
   int64_t got = -(int64_t)status;
   uint32_t which = 0;
   if (status == MINOS_OK)
-    got = channel_read(&self->cell->waiter, ends, count, into, size, deadline_for(timeout_ns),
+    got = channel_read(&self->cell->waiter, ends, count, into, size, channel_deadline_for_timeout(timeout_ns),
                        &self->read_rotation, &which);
   if (ends != local) free(ends);
   cell_honour_end_request(self->cell);
@@ -105,7 +97,7 @@ int32_t minos_api_read(wasm_cell *self, uint32_t rfds, uint32_t count, uint32_t 
 static int32_t close_end(wasm_cell *self, int32_t fd, bool writes) {
   channel_end *end;
   minos_status status = held_end(self, fd, writes, &end);
-  if (status != MINOS_OK) return failure(status);
+  if (status != MINOS_OK) return minos_api_failure(status);
   channel_end_close(wasi_context_take_end(&self->wasi, (uint32_t)fd));
   return 0;
 }
@@ -113,16 +105,16 @@ static int32_t close_end(wasm_cell *self, int32_t fd, bool writes) {
 int32_t minos_api_wclose(wasm_cell *self, int32_t wfd) { return close_end(self, wfd, true); }
 int32_t minos_api_rclose(wasm_cell *self, int32_t rfd) { return close_end(self, rfd, false); }
 
-/* The end leaves this cell only once the child has it. */
+/* The end leaves this cell only once the child has it, so a pass that
+ * fails leaves it where it was, under the same number. */
 static int32_t pass_end(wasm_cell *self, int32_t fd, int32_t cid, bool writes) {
   channel_end *end;
   minos_status status = held_end(self, fd, writes, &end);
-  if (status != MINOS_OK) return failure(status);
+  if (status != MINOS_OK) return minos_api_failure(status);
   cell *child = cell_child(self->cell, cid);
-  if (!child) return failure(MINOS_EBADF);
-  wasi_context_take_end(&self->wasi, (uint32_t)fd);
+  if (!child) return minos_api_failure(MINOS_EBADF);
   int32_t child_fd = child->arch->install_end(child, end);
-  if (child_fd < 0 && wasi_context_install_end(&self->wasi, end) < 0) channel_end_close(end);
+  if (child_fd >= 0) wasi_context_take_end(&self->wasi, (uint32_t)fd);
   return child_fd;
 }
 
@@ -136,26 +128,26 @@ int32_t minos_api_rpass(wasm_cell *self, int32_t rfd, int32_t cid) {
 
 int32_t minos_api_cstart(wasm_cell *self, int32_t cid) {
   cell *child = cell_child(self->cell, cid);
-  if (!child) return failure(MINOS_EBADF);
+  if (!child) return minos_api_failure(MINOS_EBADF);
   wasm_cell_start(child);
   return 0;
 }
 
 int32_t minos_api_ckill(wasm_cell *self, int32_t cid) {
   cell *child = cell_child(self->cell, cid);
-  if (!child) return failure(MINOS_EBADF);
+  if (!child) return minos_api_failure(MINOS_EBADF);
   cell_request_end(child, FAULT_KILLED);
   return 0;
 }
 
 int32_t minos_api_cwait(wasm_cell *self, int32_t cid, uint32_t status_out) {
-  if (!guest_span(self, status_out, 8)) return failure(MINOS_EFAULT);
+  if (!guest_span(self, status_out, 8)) return minos_api_failure(MINOS_EFAULT);
   cell *child = cell_child(self->cell, cid);
-  if (!child) return failure(MINOS_EBADF);
+  if (!child) return minos_api_failure(MINOS_EBADF);
   wasm_cell_start(child);
   if (!cell_wait_end(child, &self->cell->waiter, DEADLINE_NEVER)) {
     cell_honour_end_request(self->cell);
-    return failure(MINOS_EIO);
+    return minos_api_failure(MINOS_EIO);
   }
   const cell_outcome *outcome = &child->outcome;
   guest_store_u32(self, status_out, outcome->faulted ? (uint32_t)outcome->fault : 0);

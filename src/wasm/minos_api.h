@@ -7,6 +7,9 @@
 
 #include "wasm/wasm_cell.h"
 
+/* A call's result for a failure: the negated status. */
+static inline int32_t minos_api_failure(minos_status status) { return -(int32_t)status; }
+
 int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out);
 int32_t minos_api_write(wasm_cell *self, int32_t wfd, uint32_t data, uint32_t length);
 int32_t minos_api_read(wasm_cell *self, uint32_t rfds, uint32_t count, uint32_t buffer,

@@ -19,8 +19,6 @@
 #define DEFAULT_INIT_TIMEOUT_NS ((uint64_t)1000000000)
 #define ARCH_SPEC_MINIMUM 8 /* size and arch */
 
-static int32_t failure(minos_status status) { return -(int32_t)status; }
-
 /* Reads the spec as far as the guest's version of it goes; fields it does
  * not have stay zero (the defaults). */
 static minos_status load_spec(wasm_cell *self, uint32_t address, uint32_t size,
@@ -116,7 +114,7 @@ static int32_t initialise(wasm_cell *self, cell *child, const minos_arch_spec *s
   if (status != MINOS_OK) {
     cell_forget_child(self->cell, id);
     cell_disown(child);
-    return failure(status);
+    return minos_api_failure(status);
   }
   uint64_t timeout = spec->init_timeout_ns ? spec->init_timeout_ns : DEFAULT_INIT_TIMEOUT_NS;
   if (wasm_cell_wait_initialised(child, &self->cell->waiter, deadline_after(timeout))) return id;
@@ -124,17 +122,17 @@ static int32_t initialise(wasm_cell *self, cell *child, const minos_arch_spec *s
   if (!ended) cell_request_end(child, FAULT_INIT_TIMEOUT);
   cell_forget_child(self->cell, id);
   cell_disown(child);
-  return failure(ended ? MINOS_EINIT : MINOS_ETIMEDOUT);
+  return minos_api_failure(ended ? MINOS_EINIT : MINOS_ETIMEDOUT);
 }
 
 int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec_address,
                        uint32_t spec_size) {
   minos_arch_spec spec;
   minos_status status = load_spec(self, spec_address, spec_size, &spec);
-  if (status != MINOS_OK) return failure(status);
+  if (status != MINOS_OK) return minos_api_failure(status);
   channel_end *end = code_rfd >= 0 ? wasi_context_end(&self->wasi, (uint32_t)code_rfd) : NULL;
-  if (!end) return failure(MINOS_EBADF);
-  if (end->writes) return failure(MINOS_EPERM);
+  if (!end) return minos_api_failure(MINOS_EBADF);
+  if (end->writes) return minos_api_failure(MINOS_EPERM);
   uint8_t *code = NULL;
   size_t length = 0;
   status = read_code(self, end, &code, &length);
@@ -145,7 +143,7 @@ int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec_address,
   cell *child = NULL;
   if (status == MINOS_OK) status = create_child(self, module, &spec, &child);
   if (module) module_release(module);
-  int32_t result = status == MINOS_OK ? initialise(self, child, &spec) : failure(status);
+  int32_t result = status == MINOS_OK ? initialise(self, child, &spec) : minos_api_failure(status);
   cell_honour_end_request(self->cell);
   return result;
 }

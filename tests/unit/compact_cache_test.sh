@@ -13,37 +13,31 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-# A compiler wrapper that records every time it is started.
-cat > "$scratch/cc" <<WRAP
-#!/bin/sh
-echo started >> "$scratch/cc.log"
-exec cc "\$@"
-WRAP
-chmod +x "$scratch/cc"
+. "$(dirname "$0")/../counting_cc.sh"
+counting_cc cc
 export MINOS_CACHE_DIR="$scratch/cache" MINOS_CC="$scratch/cc"
-starts() { if [ -f "$scratch/cc.log" ]; then wc -l < "$scratch/cc.log"; else echo 0; fi; }
 
 "$compact_run" "$hello" > /dev/null; status=$?
 [ $status -eq 7 ] || fail "first compact run exited $status"
-compact_starts=$(starts)
+compact_starts=$(compiler_starts cc)
 [ "$compact_starts" -ge 1 ] || fail "the first compact run started no compiler"
 "$compact_run" "$hello" > /dev/null; status=$?
 [ $status -eq 7 ] || fail "second compact run exited $status"
-[ "$(starts)" -eq "$compact_starts" ] || fail "the second compact run started the compiler"
+[ "$(compiler_starts cc)" -eq "$compact_starts" ] || fail "the second compact run started the compiler"
 
 "$minos" run "$hello" > /dev/null; status=$?
 [ $status -eq 7 ] || fail "fast run exited $status"
-[ "$(starts)" -gt "$compact_starts" ] || fail "the fast run reused the compact artefact"
+[ "$(compiler_starts cc)" -gt "$compact_starts" ] || fail "the fast run reused the compact artefact"
 artefacts=$(find "$scratch/cache" -name '*.so' | wc -l)
 [ "$artefacts" -eq 2 ] || fail "$artefacts artefacts for one module in two variants"
 
-before=$(starts)
+before=$(compiler_starts cc)
 "$compact_run" "$big_frame" > /dev/null 2>&1; status=$?
 [ $status -eq 125 ] || fail "first compact run of the big frame exited $status"
-[ "$(starts)" -gt "$before" ] || fail "the big frame was refused without compiling"
-before=$(starts)
+[ "$(compiler_starts cc)" -gt "$before" ] || fail "the big frame was refused without compiling"
+before=$(compiler_starts cc)
 "$compact_run" "$big_frame" > /dev/null 2> "$scratch/err"; status=$?
 [ $status -eq 125 ] || fail "second compact run of the big frame exited $status"
 grep -q "needs a native frame" "$scratch/err" || fail "the cached refusal lost its reason"
-[ "$(starts)" -eq "$before" ] || fail "a refused module was compiled again"
+[ "$(compiler_starts cc)" -eq "$before" ] || fail "a refused module was compiled again"
 echo "compact cache ok"
