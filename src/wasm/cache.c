@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +69,59 @@ static minos_status cache_root(char *out, size_t out_size, char *error, size_t e
   return make_directories(out, error, error_size);
 }
 
+/* The toolchain's identity and the checked cache root depend only on the
+ * environment (and on the tools' files, which a running process takes as
+ * fixed), so they are worked out once per environment, not on every load:
+ * a cell per request would otherwise pay a dozen stat and mkdir calls. */
+static pthread_mutex_t setting_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  bool known;
+  char environment[4 * PATH_MAX];
+  char identity[4 * PATH_MAX];
+  char root[PATH_MAX];
+} setting;
+
+static void describe_environment(char *out, size_t out_size) {
+  static const char *const variables[] = {"MINOS_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "PATH",
+                                          "MINOS_CC", "MINOS_WASM2C", "MINOS_WASM_VALIDATE"};
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < sizeof variables / sizeof variables[0] && used < out_size; i++) {
+    const char *value = getenv(variables[i]);
+    int written = snprintf(out + used, out_size - used, "%s\n", value ? value : "");
+    if (written < 0) break;
+    used += (size_t)written;
+  }
+}
+
+static minos_status current_setting(char *identity, size_t identity_size, char *root,
+                                    size_t root_size, char *error, size_t error_size) {
+  char environment[sizeof setting.environment];
+  describe_environment(environment, sizeof environment);
+  pthread_mutex_lock(&setting_lock);
+  minos_status status = MINOS_OK;
+  if (!setting.known || strcmp(environment, setting.environment) != 0) {
+    setting.known = false;
+    status = toolchain_identity(setting.identity, sizeof setting.identity, error, error_size);
+    if (status == MINOS_OK) status = cache_root(setting.root, sizeof setting.root, error, error_size);
+    if (status == MINOS_OK) {
+      snprintf(setting.environment, sizeof setting.environment, "%s", environment);
+      setting.known = true;
+    }
+  }
+  if (status == MINOS_OK) {
+    snprintf(identity, identity_size, "%s", setting.identity);
+    snprintf(root, root_size, "%s", setting.root);
+  }
+  pthread_mutex_unlock(&setting_lock);
+  return status;
+}
+
 minos_status cache_prepare(const uint8_t *module, size_t length, const char *variant,
                            cache_entry *entry, char *error, size_t error_size) {
-  char identity[4 * PATH_MAX];
-  minos_status status = toolchain_identity(identity, sizeof identity, error, error_size);
-  if (status != MINOS_OK) return status;
-  status = cache_root(entry->directory, sizeof entry->directory, error, error_size);
+  char identity[sizeof setting.identity];
+  minos_status status = current_setting(identity, sizeof identity, entry->directory,
+                                        sizeof entry->directory, error, error_size);
   if (status != MINOS_OK) return status;
 
   struct sha256_ctx hash;

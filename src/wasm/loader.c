@@ -194,6 +194,19 @@ static minos_status build_artefact(const uint8_t *bytes, size_t length, module_v
   return status;
 }
 
+static loaded_module *registry_find(const char *artefact) {
+  for (size_t i = 0; i < registry_count; i++)
+    if (strcmp(registry[i]->artefact_path, artefact) == 0) return registry[i];
+  return NULL;
+}
+
+static bool registry_contains(const char *artefact) {
+  pthread_mutex_lock(&registry_lock);
+  bool found = registry_find(artefact) != NULL;
+  pthread_mutex_unlock(&registry_lock);
+  return found;
+}
+
 static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_variant variant,
                                     cache_entry *entry, wasm_module *info, load_report *report) {
   char *error = report->error;
@@ -204,6 +217,12 @@ static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_
   if (status != MINOS_OK) return status;
   status = cache_prepare(bytes, length, module_variant_name(variant), entry, error, error_size);
   if (status != MINOS_OK) return status;
+  /* Loaded already (a cell per request, say): it was read and checked when
+   * it was loaded, and stays loaded, so register_module will find it. */
+  if (registry_contains(entry->artefact)) {
+    report->cache_hit = true;
+    return MINOS_OK;
+  }
   report->cache_hit = cache_exists(entry);
   if (report->cache_hit) {
     status = wasm_module_read(bytes, length, info, error, error_size);
@@ -222,12 +241,6 @@ static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_
   }
   cache_unlock(entry);
   return status;
-}
-
-static loaded_module *registry_find(const char *artefact) {
-  for (size_t i = 0; i < registry_count; i++)
-    if (strcmp(registry[i]->artefact_path, artefact) == 0) return registry[i];
-  return NULL;
 }
 
 static minos_status open_artefact(loaded_module *module, load_report *report) {
