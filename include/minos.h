@@ -32,14 +32,39 @@
  *   one of its ends has data or is finished, and is fair among them. A
  *   read of 0 bytes means that end is finished for ever: the write end was
  *   closed (or its holder ended) and the buffer is drained. A write after
- *   the read end was closed fails with MINOS_ECLOSED, never with a signal. */
+ *   the read end was closed fails with MINOS_ECLOSED, never with a signal.
+ *
+ * Network
+ *   A cell reaches the network only where its grants allow (minos run
+ *   --connect RULE --listen RULE, a spec's grants; nothing by default).
+ *   Addresses are text, one destination each: "tcp:HOST:PORT", HOST an
+ *   IPv4 address, an IPv6 address in brackets ("tcp:[::1]:8080") or
+ *   "localhost"; or "unix:/path". Names are not resolved. A connection is
+ *   a pair of channel ends, as a pipe's: ends[0] writes to the peer,
+ *   ends[1] reads what the peer sends, so everything that works on channel
+ *   ends (read, poll, passing to a child, stdio) works on connections.
+ *   Closing the write end sends end-of-file to the peer once everything
+ *   written is sent; the peer closing is the end of the read end's
+ *   stream; a reset gives the end of the stream and MINOS_ECLOSED to
+ *   writes. A listener is a descriptor of its own: accept takes its
+ *   connections, poll_oneoff says when one waits, and fd_close (close())
+ *   closes it. Whatever a cell opens closes when it ends.
+ *
+ * Stable endpoints
+ *   A supervised cell's wired ends (minos up) belong to its supervisor,
+ *   which lends them to each instance in turn. When an instance fails, its
+ *   ends go back to the supervisor instead of closing, so the cells at the
+ *   other ends stay connected to whatever instance comes next. A reader of
+ *   the failed instance's output gets MINOS_ERESET once, after the data the
+ *   instance did write: the reply it was waiting for is lost; the channel
+ *   goes on (WASI programs see ECONNRESET). */
 #ifndef MINOS_H
 #define MINOS_H
 
 #include <stdint.h>
 
 /* The runtime's one error enum (negated in results). Values up to
- * MINOS_EINIT are the ones guests see. */
+ * MINOS_ERESET are the ones guests see. */
 typedef enum minos_status {
   MINOS_OK = 0,
   MINOS_EBADF,      /* descriptor or child id not held by this cell */
@@ -53,6 +78,7 @@ typedef enum minos_status {
   MINOS_EAGAIN,     /* would block, and the caller asked not to */
   MINOS_EMODULE,    /* code is not a valid module, or imports what it may not */
   MINOS_EINIT,      /* the child's initialisation trapped or hit a limit */
+  MINOS_ERESET,     /* the peer was restarted: what was in flight is lost; the channel goes on */
   MINOS_EIO,        /* the runtime could not serve the call (details in its log) */
   MINOS_ETOOLCHAIN, /* runtime only: the ahead-of-time compiler failed */
   MINOS_EUSAGE,     /* runtime only: bad command line or configuration */
@@ -140,6 +166,21 @@ MINOS_IMPORT(cstart) int32_t minos_cstart(int32_t cid);
 MINOS_IMPORT(ckill) int32_t minos_ckill(int32_t cid);
 /* Waits for the child's end and forgets it: cid is free afterwards. */
 MINOS_IMPORT(cwait) int32_t minos_cwait(int32_t cid, minos_cell_status *status);
+/* Connects to `address` (length bytes of text, see "Network"): ends[0]
+ * writes to the peer, ends[1] reads from it. MINOS_EPERM if no connect
+ * rule allows it, MINOS_EINVAL if it is malformed (or UDP), MINOS_ECLOSED
+ * if it is refused or unreachable. A connection that takes time completes
+ * after the call; if it fails then, the ends say so as a reset would. */
+MINOS_IMPORT(connect) int32_t minos_connect(const char *address, uint32_t length, int32_t ends[2]);
+/* Listens on `address`: returns the listener's descriptor. MINOS_EPERM if
+ * no listen rule allows it (or the host refuses it), MINOS_EINVAL if it is
+ * malformed, MINOS_EIO if it is in use (the runtime logs why). At most 128
+ * connections wait to be accepted; the ones past that are closed. */
+MINOS_IMPORT(listen) int32_t minos_listen(const char *address, uint32_t length);
+/* Takes the next connection of a listener: ends as minos_connect's.
+ * timeout_ns as minos_read_timeout's (MINOS_EAGAIN, MINOS_ETIMEDOUT);
+ * MINOS_EBADF if `listener` is not a listener this cell holds. */
+MINOS_IMPORT(accept) int32_t minos_accept(int32_t listener, int32_t ends[2], int64_t timeout_ns);
 
 static inline int32_t minos_read(const int32_t *rfds, uint32_t count, void *buffer,
                                  uint32_t size, int32_t *from) {

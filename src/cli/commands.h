@@ -15,6 +15,13 @@ enum {
 int command_run(int argc, char **argv);
 int command_compile(int argc, char **argv);
 int command_demo(int argc, char **argv);
+int command_check(int argc, char **argv);
+int command_up(int argc, char **argv);
+
+struct spec;
+/* Runs a loaded spec under a supervisor until it ends or is stopped
+ * (SIGINT, SIGTERM); the log goes to log_path, else the spec's, else stderr. */
+int run_system(const struct spec *system, const char *log_path);
 
 /* "64M", "1G", "4096": bytes, or -1 if malformed. */
 long long parse_size(const char *text);

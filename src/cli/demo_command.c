@@ -1,6 +1,9 @@
-/* minos demo: three sealed cells in one runtime process, from guests
- * embedded in the binary: one well-behaved, one confined to a granted
- * directory that it tries to escape, and one that crashes. */
+/* minos demo: a small system run from a spec embedded in the binary: a
+ * key-value service and a client, wired by two channels. A request makes
+ * the service crash; the supervisor restarts it behind the same channels
+ * and the client goes on. The log shows each step. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,47 +12,31 @@
 #include "cli/commands.h"
 #include "core/embedded.h"
 #include "core/log.h"
+#include "spec/spec.h"
 #include "wasm/cache.h"
 
-static const struct embedded_file *demo_guest(const char *name) {
-  for (size_t i = 0; i < embedded_demo_file_count; i++)
-    if (strcmp(embedded_demo_files[i].name, name) == 0) return &embedded_demo_files[i];
-  return NULL;
+static bool write_file(const char *directory, const struct embedded_file *file) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", directory, file->name);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool written = write(fd, file->content, file->size) == (ssize_t)file->size;
+  return close(fd) == 0 && written;
 }
 
-static int run_demo_cell(const char *title, const char *guest, const char *const *args,
-                         size_t arg_count, const wasi_grant *grant, cell_outcome *outcome) {
-  static const char *const env[] = {"VISITOR=you"};
-  const struct embedded_file *file = demo_guest(guest);
-  load_report report;
-  loaded_module *module;
-  printf("\n%s\n", title);
-  fflush(stdout);
-  if (!file || module_load_bytes((const uint8_t *)file->content, file->size, guest, &module,
-                                 &report) != MINOS_OK) {
-    log_error("cannot load the demo's %s: %s", guest, file ? report.error : "not embedded");
-    return -1;
+static int run_demo_system(const char *directory) {
+  char spec_path[512];
+  snprintf(spec_path, sizeof spec_path, "%s/demo.json", directory);
+  spec_problems problems = {0};
+  spec *system = spec_load_file(spec_path, &problems);
+  if (!system) {
+    spec_problems_print(&problems, spec_path, stderr);
+    spec_problems_free(&problems);
+    return EXIT_RUNTIME_ERROR;
   }
-  wasm_cell_config config = {
-      .name = guest,
-      .module = module,
-      .wasi = {.args = args, .arg_count = arg_count, .env = env, .env_count = 1,
-               .grants = grant, .grant_count = grant ? 1 : 0},
-  };
-  char error[512];
-  minos_status status = run_wasm_cell(&config, outcome, error, sizeof error);
-  module_release(module);
-  fflush(stdout);
-  if (status != MINOS_OK) {
-    log_error("%s", error);
-    return -1;
-  }
-  if (outcome->faulted)
-    printf("  minos: cell '%s' ended by a trap: %s%s%s. Only it ended; its memory and stack are released.\n",
-           guest, cell_fault_name(outcome->fault), outcome->where[0] ? " in " : "", outcome->where);
-  else
-    printf("  minos: cell '%s' exited with status %u\n", guest, outcome->exit_code);
-  return 0;
+  int status = run_system(system, NULL);
+  spec_free(system);
+  return status;
 }
 
 int command_demo(int argc, char **argv) {
@@ -60,27 +47,25 @@ int command_demo(int argc, char **argv) {
   }
   char directory[] = "/tmp/minos-demo-XXXXXX";
   if (!mkdtemp(directory)) {
-    log_error("cannot make a scratch directory for the demo");
+    log_error("cannot make a scratch directory for the demo: %s", strerror(errno));
     return EXIT_RUNTIME_ERROR;
   }
-  printf("minos demo: three programs compiled to WebAssembly, each run as a sealed cell\n"
-         "in this one process. A cell touches only its own memory and what it is granted.\n"
-         "(The first run compiles each program ahead of time; later runs use the cache.)\n");
-  static const char *const greeter_args[] = {"greeter", "--polite", "world"};
-  static const char *const notes_args[] = {"notes"};
-  static const char *const crasher_args[] = {"crasher"};
-  wasi_grant grant = {directory, "/notes", false};
-  cell_outcome outcomes[3] = {{0}};
-  int failed = run_demo_cell("1. greeter: no grants at all", "demo_greeter.wasm", greeter_args, 3,
-                             NULL, &outcomes[0]);
-  failed |= run_demo_cell("2. notes: granted one directory, seen inside as /notes", "demo_notes.wasm",
-                          notes_args, 1, &grant, &outcomes[1]);
-  failed |= run_demo_cell("3. crasher: a bug that writes outside its memory", "demo_crasher.wasm",
-                          crasher_args, 1, NULL, &outcomes[2]);
+  for (size_t i = 0; i < embedded_demo_file_count; i++)
+    if (!write_file(directory, &embedded_demo_files[i])) {
+      log_error("cannot write the demo's %s into %s", embedded_demo_files[i].name, directory);
+      cache_remove_tree(directory);
+      return EXIT_RUNTIME_ERROR;
+    }
+  printf("minos demo: a system of two cells from a spec (minos up runs any such spec).\n"
+         "  kv      a key-value service, restarted on failure\n"
+         "  client  sends it requests, over two channels: requests and replies\n"
+         "Lines with a timestamp are minos's log. (The first run compiles both programs.)\n\n");
+  fflush(stdout);
+  log_set_level(LOG_INFO);
+  int status = run_demo_system(directory);
   cache_remove_tree(directory);
-  if (failed) return EXIT_RUNTIME_ERROR;
-  printf("\nminos demo: 3 cells ran in one process; %d trapped and was contained, and the\n"
-         "runtime carried on. Try: build/minos run --dir .::/work build/guests/hello.wasm\n",
-         outcomes[2].faulted ? 1 : 0);
-  return outcomes[0].faulted || outcomes[1].faulted || !outcomes[2].faulted ? EXIT_RUNTIME_ERROR : 0;
+  if (status == 0)
+    printf("\nminos demo: kv crashed and only kv ended; it was restarted in place, and the\n"
+           "client kept its channels. Next: build/minos up build/examples/kv/kv.json\n");
+  return status;
 }

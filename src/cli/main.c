@@ -11,7 +11,9 @@ static void usage(FILE *out) {
         "\n"
         "commands:\n"
         "  run [options] module.wasm [args...]   run a WASI program as a sealed cell\n"
+        "  up [-v|-q] [--log FILE] spec.json     run a system of cells from its spec, supervised\n"
         "  compile module.wasm...                compile modules into the cache ahead of time\n"
+        "  check spec.json...                    check system specs and report every problem\n"
         "  demo                                  run a small demonstration of sealed cells\n"
         "  version                               print the version\n"
         "\n"
@@ -19,6 +21,9 @@ static void usage(FILE *out) {
         "  --dir HOST[::GUEST]      grant a directory (read-write), seen by the guest as GUEST\n"
         "  --ro-dir HOST[::GUEST]   grant a directory read-only\n"
         "  --env KEY=VALUE          set a guest environment variable (--env KEY copies minos's)\n"
+        "  --connect RULE           let the cell connect where RULE allows (tcp:127.0.0.1:8080,\n"
+        "                           tcp:10.0.0.0/8:443, tcp:[::1]:9000-9010, unix:/run/app.sock)\n"
+        "  --listen RULE            let the cell listen where RULE allows (same syntax)\n"
         "  --max-memory SIZE        limit the cell's linear memory (e.g. 64M; default 4G)\n"
         "  --max-stack SIZE         native stack for the cell's code (default 1M)\n"
         "  -v, --verbose            say what minos does (cache hits, compiles)\n"
@@ -41,7 +46,9 @@ int main(int argc, char **argv) {
   const char *command = argv[1];
   if (strcmp(command, "run") == 0) return command_run(argc - 2, argv + 2);
   if (strcmp(command, "compile") == 0) return command_compile(argc - 2, argv + 2);
+  if (strcmp(command, "check") == 0) return command_check(argc - 2, argv + 2);
   if (strcmp(command, "demo") == 0) return command_demo(argc - 2, argv + 2);
+  if (strcmp(command, "up") == 0) return command_up(argc - 2, argv + 2);
   if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
     printf("minos %s\n", MINOS_VERSION);
     return 0;

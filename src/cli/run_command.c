@@ -12,11 +12,14 @@
 
 #include "core/bridge.h"
 #include "core/runtime.h"
+#include "net/rule.h"
 #include "wasm/wasm_arch.h"
 
 typedef struct run_options {
   wasi_grant *grants;
   size_t grant_count;
+  net_rule *connect_rules, *listen_rules;
+  size_t connect_rule_count, listen_rule_count;
   const char **env;
   size_t env_count;
   long long memory_limit, stack_size;
@@ -57,6 +60,20 @@ static int add_grant(run_options *options, const char *text, int read_only) {
     return -1;
   }
   grown[options->grant_count++] = (wasi_grant){host, guest, read_only};
+  return 0;
+}
+
+/* --connect RULE, --listen RULE (net/rule.h). */
+static int add_rule(const char *flag, const char *text, net_rule **rules, size_t *count) {
+  net_rule *grown = realloc(*rules, sizeof *grown * (*count + 1));
+  if (!grown) return -1;
+  *rules = grown;
+  char error[256];
+  if (!net_rule_parse(text, &grown[*count], error, sizeof error)) {
+    log_error("%s '%s': %s", flag, text, error);
+    return -1;
+  }
+  ++*count;
   return 0;
 }
 
@@ -116,6 +133,10 @@ static int parse_options(int argc, char **argv, run_options *options) {
       failed = add_grant(options, value, 0);
     } else if ((value = option_value(argc, argv, &i, "--ro-dir"))) {
       failed = add_grant(options, value, 1);
+    } else if ((value = option_value(argc, argv, &i, "--connect"))) {
+      failed = add_rule("--connect", value, &options->connect_rules, &options->connect_rule_count);
+    } else if ((value = option_value(argc, argv, &i, "--listen"))) {
+      failed = add_rule("--listen", value, &options->listen_rules, &options->listen_rule_count);
     } else if ((value = option_value(argc, argv, &i, "--env"))) {
       failed = add_env(options, value);
     } else if ((value = option_value(argc, argv, &i, "--max-memory"))) {
@@ -237,6 +258,10 @@ static int run_cell(run_options *options, loaded_module *module) {
                .grant_count = options->grant_count},
       .memory_limit_bytes = (uint64_t)options->memory_limit,
       .stack_bytes = (size_t)options->stack_size,
+      .connect_rules = options->connect_rules,
+      .connect_rule_count = options->connect_rule_count,
+      .listen_rules = options->listen_rules,
+      .listen_rule_count = options->listen_rule_count,
   };
   char error[512] = "";
   cell_outcome outcome = {0};
@@ -267,5 +292,7 @@ int command_run(int argc, char **argv) {
   for (size_t i = 0; i < options.grant_count; i++) free((char *)options.grants[i].host_path);
   free(options.grants);
   free(options.env);
+  free(options.connect_rules);
+  free(options.listen_rules);
   return exit_status;
 }

@@ -120,6 +120,14 @@ bool cell_wait_end(cell *self, waiter *owner, uint64_t deadline) {
   return ended;
 }
 
+bool cell_watch_end(cell *self, waiter *owner) {
+  spinlock_lock(&self->end_lock);
+  bool ended = atomic_load(&self->ended);
+  self->end_waiter = ended ? NULL : owner;
+  spinlock_unlock(&self->end_lock);
+  return ended;
+}
+
 /* On the cell's scheduler, after its resources were released. */
 void cell_mark_ended(cell *self) {
   spinlock_lock(&self->end_lock);
@@ -143,6 +151,14 @@ void cell_disown(cell *self) {
   self->orphaned = !ended;
   /* Under the lock: once it is unlocked, an orphan may end and be freed. */
   if (!ended) cell_request_end(self, FAULT_KILLED);
+  spinlock_unlock(&self->end_lock);
+  if (ended) cell_reap(self);
+}
+
+void cell_detach(cell *self) {
+  spinlock_lock(&self->end_lock);
+  bool ended = atomic_load(&self->ended);
+  self->orphaned = !ended;
   spinlock_unlock(&self->end_lock);
   if (ended) cell_reap(self);
 }

@@ -138,11 +138,17 @@ void cell_honour_end_request(cell *cell);
 /* Waits (as `waiter`) until the cell has ended or the deadline passed;
  * returns whether it ended. */
 bool cell_wait_end(cell *cell, waiter *waiter, uint64_t deadline);
+/* Registers `owner` to be woken when the cell ends, without waiting (a
+ * supervisor watching many cells); true if it has already ended. */
+bool cell_watch_end(cell *cell, waiter *owner);
 /* After the cell has ended: frees the zombie. */
 void cell_reap(cell *cell);
 /* The owner lets go of a cell: it is asked to end (FAULT_KILLED) if it
  * has not, and freed when it has. */
 void cell_disown(cell *cell);
+/* The owner lets go of a cell and leaves it running: it is freed when it
+ * ends (a supervisor's per-request cells, tracked by a resource of theirs). */
+void cell_detach(cell *cell);
 /* Internal to core: the cell has ended and released everything. */
 void cell_mark_ended(cell *cell);
 

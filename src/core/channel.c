@@ -11,7 +11,12 @@ struct channel {
   uint32_t capacity, head, count; /* ring: count bytes from head */
   channel_end write_end, read_end;
   bool write_open, read_open;
+  bool reset_pending; /* the reader is owed one MINOS_ERESET */
+  bool input_finished; /* channel_end_finish_input: no more writes */
   waiter *waiting_reader, *waiting_writer;
+  /* channel_end_watch_close: [0] for the read end, [1] for the write end,
+   * each woken when the other end goes. */
+  waiter *close_watchers[2];
 };
 
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end) {
@@ -19,8 +24,8 @@ minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_
   channel *created = calloc(1, sizeof *created);
   if (!created) return MINOS_ENOMEM;
   created->capacity = capacity ? capacity : CHANNEL_DEFAULT_CAPACITY;
-  created->write_end = (channel_end){created, true};
-  created->read_end = (channel_end){created, false};
+  created->write_end = (channel_end){created, true, NULL};
+  created->read_end = (channel_end){created, false, NULL};
   created->write_open = created->read_open = true;
   *write_end = &created->write_end;
   *read_end = &created->read_end;
@@ -35,6 +40,10 @@ static void wake(waiter **waiting) {
 }
 
 void channel_end_close(channel_end *end) {
+  if (end->lender) {
+    end->lender->returned(end->lender, end);
+    return;
+  }
   channel *self = end->channel;
   spinlock_lock(&self->lock);
   if (end->writes) {
@@ -45,12 +54,35 @@ void channel_end_close(channel_end *end) {
     self->count = 0;             /* nobody will read it */
     wake(&self->waiting_writer); /* it will see MINOS_ECLOSED */
   }
+  wake(&self->close_watchers[!end->writes]);
   bool unused = !self->write_open && !self->read_open;
   spinlock_unlock(&self->lock);
   if (unused) {
     free(self->buffer);
     free(self);
   }
+}
+
+void channel_end_lend(channel_end *end, channel_lender *lender) { end->lender = lender; }
+
+void channel_end_unlend(channel_end *end) { end->lender = NULL; }
+
+void channel_end_reset_reader(channel_end *write_end) {
+  channel *self = write_end->channel;
+  spinlock_lock(&self->lock);
+  self->reset_pending = true;
+  wake(&self->waiting_reader);
+  spinlock_unlock(&self->lock);
+}
+
+void channel_end_finish_input(channel_end *read_end) {
+  channel *self = read_end->channel;
+  spinlock_lock(&self->lock);
+  self->input_finished = true;
+  wake(&self->waiting_reader);
+  wake(&self->waiting_writer);
+  wake(&self->close_watchers[true]);
+  spinlock_unlock(&self->lock);
 }
 
 static uint32_t copy_in(channel *self, const uint8_t *data, uint32_t length) {
@@ -90,7 +122,7 @@ static minos_status may_wait(const waiter *self, uint64_t deadline) {
 
 /* Under the lock: one attempt. 0 means "no room, wait". */
 static int64_t try_write(channel *target, const void *data, uint32_t length) {
-  if (!target->read_open) return -MINOS_ECLOSED;
+  if (!target->read_open || target->input_finished) return -MINOS_ECLOSED;
   if (target->count == target->capacity) return 0;
   if (!target->buffer && !(target->buffer = malloc(target->capacity))) return -MINOS_ENOMEM;
   uint32_t written = copy_in(target, data, length);
@@ -117,11 +149,29 @@ int64_t channel_write(waiter *self, channel_end *end, const void *data, uint32_t
   }
 }
 
-static bool readable(const channel *source) { return source->count > 0 || !source->write_open; }
+static bool readable(const channel *source) {
+  return source->count > 0 || !source->write_open || source->reset_pending ||
+         source->input_finished;
+}
 
-/* Reads from the first ready end from the rotation point; -1: none was. */
-static int64_t try_read(channel_end *const ends[], uint32_t count, uint8_t *buffer,
-                        uint32_t size, uint32_t *rotation, uint32_t *which) {
+/* Under the lock, from a readable channel: data first, then the reset
+ * owed, then the end of the stream. */
+static int64_t take(channel *source, uint8_t *buffer, uint32_t size) {
+  uint32_t got = copy_out(source, buffer, size);
+  if (got) {
+    wake(&source->waiting_writer);
+    return got;
+  }
+  if (source->reset_pending) {
+    source->reset_pending = false;
+    return -MINOS_ERESET;
+  }
+  return 0;
+}
+
+/* Reads from the first ready end from the rotation point; false: none was. */
+static bool try_read(channel_end *const ends[], uint32_t count, uint8_t *buffer, uint32_t size,
+                     uint32_t *rotation, uint32_t *which, int64_t *result) {
   for (uint32_t step = 0; step < count; step++) {
     uint32_t index = (*rotation + step) % count;
     channel *source = ends[index]->channel;
@@ -130,25 +180,24 @@ static int64_t try_read(channel_end *const ends[], uint32_t count, uint8_t *buff
       spinlock_unlock(&source->lock);
       continue;
     }
-    uint32_t got = copy_out(source, buffer, size);
-    if (got) wake(&source->waiting_writer);
+    *result = take(source, buffer, size);
     spinlock_unlock(&source->lock);
     *rotation = index + 1;
     *which = index;
-    return got;
+    return true;
   }
-  return -1;
+  return false;
 }
 
 /* Under the lock: whether an end is ready (see channel_end_ready). */
 static bool end_ready_locked(const channel_end *end, uint32_t *available, bool *hangup) {
   const channel *item = end->channel;
   if (end->writes) {
-    *hangup = !item->read_open;
+    *hangup = !item->read_open || item->input_finished;
     *available = item->capacity - item->count;
     return *hangup || *available > 0;
   }
-  *hangup = !item->write_open;
+  *hangup = !item->write_open || item->input_finished;
   *available = item->count;
   return readable(item);
 }
@@ -202,8 +251,8 @@ int64_t channel_read(waiter *self, channel_end *const ends[], uint32_t count, vo
   for (uint32_t i = 0; i < count; i++)
     if (ends[i]->writes) return -MINOS_EINVAL;
   for (;;) {
-    int64_t got = try_read(ends, count, buffer, size, rotation, which);
-    if (got >= 0) return got;
+    int64_t got;
+    if (try_read(ends, count, buffer, size, rotation, which, &got)) return got;
     minos_status stop = may_wait(self, deadline);
     if (stop != MINOS_OK) return -(int64_t)stop;
     sleep_on(self, ends, count, deadline);
@@ -235,4 +284,26 @@ bool channel_wait_ready(waiter *self, channel_end *const ends[], uint32_t count,
     if (count == 0) waiter_sleep(self, deadline);
     else if (sleep_on(self, ends, count, deadline)) return true;
   }
+}
+
+bool channel_end_watch(channel_end *end, waiter *watcher) {
+  return register_or_ready(watcher, &end, 1);
+}
+
+bool channel_end_watch_close(channel_end *end, waiter *watcher) {
+  channel *item = end->channel;
+  spinlock_lock(&item->lock);
+  bool gone = end->writes ? !item->read_open || item->input_finished : !item->write_open;
+  if (!gone) item->close_watchers[end->writes] = watcher;
+  spinlock_unlock(&item->lock);
+  return gone;
+}
+
+void channel_end_unwatch(channel_end *end, waiter *watcher) {
+  channel *item = end->channel;
+  spinlock_lock(&item->lock);
+  if (item->waiting_reader == watcher) item->waiting_reader = NULL;
+  if (item->waiting_writer == watcher) item->waiting_writer = NULL;
+  if (item->close_watchers[end->writes] == watcher) item->close_watchers[end->writes] = NULL;
+  spinlock_unlock(&item->lock);
 }

@@ -41,18 +41,40 @@ static inline uint64_t channel_deadline_for_timeout(int64_t timeout_ns) {
 }
 
 typedef struct channel channel;
+typedef struct channel_end channel_end;
 
-typedef struct channel_end {
+/* Who lends an end out (a supervisor lending a service's ends to each
+ * instance): closing a lent end, by its holder or because its holder
+ * ended, gives it back instead. Called outside any channel lock. */
+typedef struct channel_lender {
+  void (*returned)(struct channel_lender *lender, channel_end *end);
+} channel_lender;
+
+struct channel_end {
   channel *channel;
   bool writes; /* the write end, else the read end */
-} channel_end;
+  channel_lender *lender; /* set while lent */
+};
 
 /* Both ends start unheld; capacity 0 means the default. MINOS_EINVAL past
  * CHANNEL_MAX_CAPACITY. The buffer is allocated on the first write. */
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end);
 
-/* Closes an end; the channel goes when both ends have. */
+/* Closes an end; the channel goes when both ends have. A lent end goes
+ * back to its lender instead. */
 void channel_end_close(channel_end *end);
+
+/* Lending: the lender keeps the end across its holders (stable endpoints).
+ * Unlend before closing it for good. */
+void channel_end_lend(channel_end *end, channel_lender *lender);
+void channel_end_unlend(channel_end *end);
+/* Ends the stream early, from the reading side (a supervisor telling a
+ * cell to stop): the reader sees end of stream after the data already in
+ * the buffer, whoever holds the write end; later writes get MINOS_ECLOSED. */
+void channel_end_finish_input(channel_end *read_end);
+/* For a write end whose holder failed: its reader gets MINOS_ERESET once,
+ * after the data already in the buffer. */
+void channel_end_reset_reader(channel_end *write_end);
 
 /* Returns bytes written (>= 1), or a negative minos_status: MINOS_ECLOSED,
  * MINOS_EAGAIN, MINOS_ETIMEDOUT, MINOS_EINVAL (length 0 or a read end). A
@@ -63,7 +85,8 @@ int64_t channel_write(waiter *self, channel_end *end, const void *data, uint32_t
 
 /* Reads from whichever of ends[0..count) is ready first, starting the scan
  * at *rotation (advanced for fairness). Returns bytes read (0: that end is
- * finished) with *which set to its index, or a negative minos_status. */
+ * finished) with *which set to its index, or a negative minos_status
+ * (MINOS_ERESET with *which set: that end's writer was restarted). */
 int64_t channel_read(waiter *self, channel_end *const ends[], uint32_t count, void *buffer,
                      uint32_t size, uint64_t deadline, uint32_t *rotation, uint32_t *which);
 
@@ -74,5 +97,22 @@ bool channel_end_ready(channel_end *end, uint32_t *available, bool *hangup);
  * whether one is. */
 bool channel_wait_ready(waiter *self, channel_end *const ends[], uint32_t count,
                         uint64_t deadline);
+
+/* Watches, for event loops that must not sleep (callback waiters, see
+ * waiter.h) and for waits on ends and other things at once (poll). A watch
+ * wakes its waiter once, then is gone; it is the end's one waiter, so only
+ * the end's holder may watch it.
+ *
+ * Registers the waiter to be woken when the end becomes ready (as
+ * channel_end_ready says), unless it is ready now: then registers nothing
+ * and returns true. */
+bool channel_end_watch(channel_end *end, waiter *waiter);
+/* Registers the waiter to be woken when the other end goes (closed, or
+ * the input finished), without the wakes of data and room; true,
+ * registering nothing, if it has gone. */
+bool channel_end_watch_close(channel_end *end, waiter *waiter);
+/* Cancels the waiter's watches of this end: once it returns, no wake
+ * through this end is running or will run. */
+void channel_end_unwatch(channel_end *end, waiter *waiter);
 
 #endif

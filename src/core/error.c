@@ -15,6 +15,7 @@ const char *minos_status_name(minos_status status) {
       [MINOS_EIO] = "host i/o error",
       [MINOS_EMODULE] = "invalid module",
       [MINOS_EINIT] = "initialisation failed",
+      [MINOS_ERESET] = "peer restarted",
       [MINOS_ETOOLCHAIN] = "compiler pipeline failed",
       [MINOS_EUSAGE] = "usage error",
   };

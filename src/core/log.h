@@ -1,14 +1,29 @@
 /* The one logging path: every message the runtime prints goes through here,
- * so the format (and later the destination) is decided in one place. */
+ * so the format and the destination are decided in one place. `minos run`
+ * prints "minos: [who: ]message" on stderr; a supervised system (minos up)
+ * switches on timestamps and may send the log to a file, where runtime
+ * events and cells' output lines meet, each under the name of the cell. */
 #ifndef MINOS_CORE_LOG_H
 #define MINOS_CORE_LOG_H
 
-typedef enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level;
+#include <stdbool.h>
+
+typedef enum log_level {
+  LOG_OUTPUT, /* a cell's own output, passed on: always shown */
+  LOG_ERROR,
+  LOG_WARN,
+  LOG_INFO,
+  LOG_DEBUG
+} log_level;
 
 void log_set_level(log_level level);
 log_level log_get_level(void);
+/* Where lines go (default: 2, stderr) and whether they carry the time
+ * instead of the "minos: " prefix. Set before other threads log. */
+void log_set_destination(int fd, bool timestamps);
 
-/* Prints "minos: [who: ]message" on stderr when level is enabled. */
+/* One line, written whole with one write, so lines from many threads
+ * (and processes appending to one file) never interleave. */
 void log_message(log_level level, const char *who, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 

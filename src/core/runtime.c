@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "net/reactor.h"
 
 runtime *runtime_of(const cell *item) {
   return item->scheduler ? item->scheduler->runtime : NULL;
@@ -18,6 +19,7 @@ static unsigned default_worker_count(void) {
 }
 
 minos_status runtime_init(runtime *self, unsigned worker_count) {
+  self->reactor = NULL;
   self->worker_count = worker_count ? worker_count : default_worker_count();
   self->workers = calloc(self->worker_count, sizeof *self->workers);
   if (!self->workers) return MINOS_ENOMEM;
@@ -76,6 +78,14 @@ minos_status runtime_place(runtime *self, cell *item, cell_placement placement,
   return MINOS_OK;
 }
 
+minos_status runtime_reactor(runtime *self, reactor **out) {
+  pthread_mutex_lock(&self->start_lock);
+  minos_status status = self->reactor ? MINOS_OK : reactor_create(&self->reactor);
+  *out = self->reactor;
+  pthread_mutex_unlock(&self->start_lock);
+  return status;
+}
+
 void runtime_shutdown(runtime *self) {
   for (unsigned i = 0; i < self->worker_count; i++) scheduler_stop(&self->workers[i]);
   for (unsigned i = 0; i < self->worker_count; i++) {
@@ -85,5 +95,7 @@ void runtime_shutdown(runtime *self) {
   }
   free(self->workers);
   self->workers = NULL;
+  reactor_free(self->reactor);
+  self->reactor = NULL;
   pthread_mutex_destroy(&self->start_lock);
 }

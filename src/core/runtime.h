@@ -15,10 +15,13 @@ typedef enum cell_placement {
   PLACE_OTHER_WORKER = 2 /* away from `near`, if there is another */
 } cell_placement;
 
+struct reactor;
+
 typedef struct runtime {
   scheduler *workers;
   unsigned worker_count;
-  pthread_mutex_t start_lock; /* serialises thread starts */
+  pthread_mutex_t start_lock; /* serialises thread starts, and the reactor's */
+  struct reactor *reactor;    /* sockets, started on first use */
 } runtime;
 
 /* worker_count 0: the number of online cores (or MINOS_WORKERS). */
@@ -26,7 +29,11 @@ minos_status runtime_init(runtime *runtime, unsigned worker_count);
 /* Starts the cell on a worker chosen by `placement` relative to `near`
  * (which may be NULL). */
 minos_status runtime_place(runtime *runtime, cell *item, cell_placement placement, const cell *near);
-/* Waits until every cell has ended, then stops and joins the workers. */
+/* The runtime's socket reactor (net/reactor.h), started on first use, so
+ * a runtime whose cells use no network has no reactor thread. */
+minos_status runtime_reactor(runtime *runtime, struct reactor **out);
+/* Waits until every cell has ended, then stops and joins the workers, then
+ * the reactor (closing the sockets it still has). */
 void runtime_shutdown(runtime *runtime);
 
 /* The runtime the calling cell's worker belongs to. */

@@ -5,12 +5,22 @@
 
 void waiter_init_host(waiter *self) {
   self->cell = NULL;
+  self->callback = NULL;
   atomic_init(&self->signalled, 0);
+}
+
+void waiter_init_callback(waiter *self, void (*wake)(waiter *waiter)) {
+  waiter_init_host(self);
+  self->callback = wake;
 }
 
 void waiter_wake(waiter *self) {
   if (self->cell) {
     cell_wake(self->cell);
+    return;
+  }
+  if (self->callback) {
+    self->callback(self);
     return;
   }
   atomic_store(&self->signalled, 1);

@@ -8,7 +8,10 @@
 #define WASI "wasi_snapshot_preview1"
 #define MINOS "minos"
 #define HOST(module, name, signature, function) \
-  {module, name, signature, (void (*)(void))(function)}
+  {module, name, signature, (void (*)(void))(function), HOST_GRANT_NONE}
+/* A function only a cell granted `grant` may import. */
+#define GRANTED(grant, module, name, signature, function) \
+  {module, name, signature, (void (*)(void))(function), grant}
 
 /* Order matters: it is the index the generated trampolines use, and part
  * of the cache key through the glue's digest. Append, never reorder. */
@@ -17,8 +20,8 @@ const host_function host_functions[] = {
     HOST(WASI, "args_sizes_get", "ii:i", wasi_args_sizes_get),
     HOST(WASI, "environ_get", "ii:i", wasi_environ_get),
     HOST(WASI, "environ_sizes_get", "ii:i", wasi_environ_sizes_get),
-    HOST(WASI, "clock_res_get", "ii:i", wasi_clock_res_get),
-    HOST(WASI, "clock_time_get", "iIi:i", wasi_clock_time_get),
+    GRANTED(HOST_GRANT_CLOCK, WASI, "clock_res_get", "ii:i", wasi_clock_res_get),
+    GRANTED(HOST_GRANT_CLOCK, WASI, "clock_time_get", "iIi:i", wasi_clock_time_get),
     HOST(WASI, "fd_advise", "iIIi:i", wasi_fd_advise),
     HOST(WASI, "fd_allocate", "iII:i", wasi_fd_allocate),
     HOST(WASI, "fd_close", "i:i", wasi_fd_close),
@@ -40,22 +43,22 @@ const host_function host_functions[] = {
     HOST(WASI, "fd_sync", "i:i", wasi_fd_sync),
     HOST(WASI, "fd_tell", "ii:i", wasi_fd_tell),
     HOST(WASI, "fd_write", "iiii:i", wasi_fd_write),
-    HOST(WASI, "path_create_directory", "iii:i", wasi_path_create_directory),
-    HOST(WASI, "path_filestat_get", "iiiii:i", wasi_path_filestat_get),
-    HOST(WASI, "path_filestat_set_times", "iiiiIIi:i", wasi_path_filestat_set_times),
-    HOST(WASI, "path_link", "iiiiiii:i", wasi_path_link),
-    HOST(WASI, "path_open", "iiiiiIIii:i", wasi_path_open),
-    HOST(WASI, "path_readlink", "iiiiii:i", wasi_path_readlink),
-    HOST(WASI, "path_remove_directory", "iii:i", wasi_path_remove_directory),
-    HOST(WASI, "path_rename", "iiiiii:i", wasi_path_rename),
-    HOST(WASI, "path_symlink", "iiiii:i", wasi_path_symlink),
-    HOST(WASI, "path_unlink_file", "iii:i", wasi_path_unlink_file),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_create_directory", "iii:i", wasi_path_create_directory),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_filestat_get", "iiiii:i", wasi_path_filestat_get),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_filestat_set_times", "iiiiIIi:i", wasi_path_filestat_set_times),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_link", "iiiiiii:i", wasi_path_link),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_open", "iiiiiIIii:i", wasi_path_open),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_readlink", "iiiiii:i", wasi_path_readlink),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_remove_directory", "iii:i", wasi_path_remove_directory),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_rename", "iiiiii:i", wasi_path_rename),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_symlink", "iiiii:i", wasi_path_symlink),
+    GRANTED(HOST_GRANT_FILES, WASI, "path_unlink_file", "iii:i", wasi_path_unlink_file),
     HOST(WASI, "poll_oneoff", "iiii:i", wasi_poll_oneoff),
     HOST(WASI, "proc_exit", "i:", wasi_proc_exit),
     HOST(WASI, "proc_raise", "i:i", wasi_proc_raise),
     HOST(WASI, "sched_yield", ":i", wasi_sched_yield),
-    HOST(WASI, "random_get", "ii:i", wasi_random_get),
-    HOST(WASI, "sock_accept", "iii:i", wasi_sock_accept),
+    GRANTED(HOST_GRANT_RANDOM, WASI, "random_get", "ii:i", wasi_random_get),
+    GRANTED(HOST_GRANT_LISTEN, WASI, "sock_accept", "iii:i", wasi_sock_accept),
     HOST(WASI, "sock_recv", "iiiiii:i", wasi_sock_recv),
     HOST(WASI, "sock_send", "iiiii:i", wasi_sock_send),
     HOST(WASI, "sock_shutdown", "ii:i", wasi_sock_shutdown),
@@ -70,8 +73,17 @@ const host_function host_functions[] = {
     HOST(MINOS, "cstart", "i:i", minos_api_cstart),
     HOST(MINOS, "ckill", "i:i", minos_api_ckill),
     HOST(MINOS, "cwait", "ii:i", minos_api_cwait),
+    GRANTED(HOST_GRANT_CONNECT, MINOS, "connect", "iii:i", minos_api_connect),
+    GRANTED(HOST_GRANT_LISTEN, MINOS, "listen", "ii:i", minos_api_listen),
+    GRANTED(HOST_GRANT_LISTEN, MINOS, "accept", "iiI:i", minos_api_accept),
 };
 const size_t host_function_count = sizeof host_functions / sizeof host_functions[0];
+
+const char *host_grant_name(host_grant grant) {
+  static const char *const names[] = {"nothing", "a directory grant", "the clock grant",
+                                      "the random grant", "a connect grant", "a listen grant"};
+  return grant < sizeof names / sizeof names[0] ? names[grant] : "an unknown grant";
+}
 
 int host_function_find(const char *module, const char *name) {
   for (size_t i = 0; i < host_function_count; i++)

@@ -8,12 +8,30 @@
 
 #include "wasm/module.h"
 
+/* What a cell must be granted to import a function. A function's
+ * implementation also refuses what a cell was not granted (a path outside
+ * its directories, an address outside its rules): the import check makes a
+ * spec say up front what its cells may do, and refuses code that asks for
+ * more before it runs. */
+typedef enum host_grant {
+  HOST_GRANT_NONE,   /* channels, stdio, args, environment, exit */
+  HOST_GRANT_FILES,  /* path_*: needs a directory grant */
+  HOST_GRANT_CLOCK,
+  HOST_GRANT_RANDOM,
+  HOST_GRANT_CONNECT,
+  HOST_GRANT_LISTEN,
+} host_grant;
+
+/* "a directory grant", "the clock grant"... for error messages. */
+const char *host_grant_name(host_grant grant);
+
 typedef struct host_function {
   const char *module;
   const char *name;
   /* Parameter types then ':' then result types: 'i' i32, 'I' i64. */
   const char *signature;
   void (*implementation)(void);
+  host_grant grant;
 } host_function;
 
 extern const host_function host_functions[];

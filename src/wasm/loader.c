@@ -159,6 +159,29 @@ static minos_status check_imports(const wasm_module *module, char *error, size_t
   return MINOS_OK;
 }
 
+minos_status module_check_file(const char *path, wasm_module *info_out, char *error,
+                               size_t error_size) {
+  uint8_t *bytes;
+  size_t length;
+  wasm_module info = {0};
+  error[0] = '\0';
+  minos_status status = read_file(path, &bytes, &length, error, error_size);
+  if (status != MINOS_OK) return status;
+  status = wasm_module_check_header(bytes, length, error, error_size);
+  if (status == MINOS_OK) status = compile_validate(path, NULL, error, error_size);
+  if (status == MINOS_OK) status = wasm_module_read(bytes, length, &info, error, error_size);
+  if (status == MINOS_OK) status = check_imports(&info, error, error_size);
+  free(bytes);
+  free(info.types);
+  info.types = NULL;
+  info.type_count = 0;
+  if (status == MINOS_OK && info_out)
+    *info_out = info;
+  else
+    wasm_module_release(&info);
+  return status;
+}
+
 static minos_status write_module_bytes(const char *directory, const uint8_t *bytes, size_t length,
                                        char *path, size_t path_size) {
   snprintf(path, path_size, "%s/module.wasm", directory);

@@ -54,6 +54,16 @@ minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
                                          const char *display_name, uint64_t memory_limit_bytes,
                                          loaded_module **out, load_report *report);
 
+/* Checks a module file as loading it would (header, wasm-validate, import
+ * sealing), with the same error texts, but compiles nothing: for checking
+ * a spec (minos check). On success, *info_out (if not NULL) describes the
+ * module's imports and exports; its types are dropped, since they point
+ * into the file's bytes. Release it with wasm_module_release.
+ * MINOS_EMODULE: malformed, invalid or imports what minos does not provide;
+ * MINOS_EIO: the file cannot be read; MINOS_ETOOLCHAIN: no wasm-validate. */
+minos_status module_check_file(const char *path, wasm_module *info_out, char *error,
+                               size_t error_size);
+
 /* The same, in the fast variant. */
 minos_status module_load_file(const char *path, loaded_module **out, load_report *report);
 minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,

@@ -23,5 +23,9 @@ int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec, uint32_
 int32_t minos_api_cstart(wasm_cell *self, int32_t cid);
 int32_t minos_api_ckill(wasm_cell *self, int32_t cid);
 int32_t minos_api_cwait(wasm_cell *self, int32_t cid, uint32_t status_out);
+/* net_api.c */
+int32_t minos_api_connect(wasm_cell *self, uint32_t address, uint32_t length, uint32_t ends_out);
+int32_t minos_api_listen(wasm_cell *self, uint32_t address, uint32_t length);
+int32_t minos_api_accept(wasm_cell *self, int32_t listener, uint32_t ends_out, int64_t timeout_ns);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/channel.h"
 #include "core/scheduler.h"
@@ -61,6 +62,14 @@ bool wasm_cell_wait_initialised(cell *child, waiter *parent, uint64_t deadline) 
   return initialised;
 }
 
+bool wasm_cell_initialised(cell *item) {
+  wasm_cell *wasm = item->arch_data;
+  spinlock_lock(&item->end_lock);
+  bool initialised = wasm->initialised;
+  spinlock_unlock(&item->end_lock);
+  return initialised;
+}
+
 void wasm_cell_start(cell *child) {
   wasm_cell *wasm = child->arch_data;
   spinlock_lock(&child->end_lock);
@@ -114,7 +123,17 @@ static void describe_end(cell *self) {
     self->outcome.where[0] = '\0';
 }
 
-static void destroy(cell *self) { free(self->arch_data); }
+static void free_network_grants(wasm_cell *wasm) {
+  free(wasm->connect_rules);
+  free(wasm->listen_rules);
+  wasm->connect_rules = wasm->listen_rules = NULL;
+  wasm->connect_rule_count = wasm->listen_rule_count = 0;
+}
+
+static void destroy(cell *self) {
+  free_network_grants(self->arch_data);
+  free(self->arch_data);
+}
 
 const cell_arch wasm_arch = {
     .name = "wasm",
@@ -137,14 +156,38 @@ static void release_wasm_cell(resource *item) {
   wasm->module = NULL;
 }
 
+static bool copy_rules(const net_rule *rules, size_t count, net_rule **copy, size_t *copy_count) {
+  *copy = NULL;
+  *copy_count = 0;
+  if (count == 0) return true;
+  if (!(*copy = malloc(count * sizeof *rules))) return false;
+  memcpy(*copy, rules, count * sizeof *rules);
+  *copy_count = count;
+  return true;
+}
+
+static bool copy_network_grants(wasm_cell *wasm, const wasm_cell_config *config) {
+  return copy_rules(config->connect_rules, config->connect_rule_count, &wasm->connect_rules,
+                    &wasm->connect_rule_count) &&
+         copy_rules(config->listen_rules, config->listen_rule_count, &wasm->listen_rules,
+                    &wasm->listen_rule_count);
+}
+
 minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
                               size_t error_size) {
   wasm_cell *wasm = calloc(1, sizeof *wasm);
+  if (wasm && !copy_network_grants(wasm, config)) {
+    free_network_grants(wasm);
+    free(wasm);
+    wasm = NULL;
+  }
+  if (wasm) wasm->wasi.descriptor_limit = config->descriptor_limit;
   minos_status status = wasm ? wasi_context_init(&wasm->wasi, &config->wasi, error, error_size)
                              : MINOS_ENOMEM;
   if (status != MINOS_OK) {
     for (int fd = 0; fd < 3; fd++)
       if (config->wasi.stdio[fd]) channel_end_close(config->wasi.stdio[fd]);
+    if (wasm) free_network_grants(wasm);
     free(wasm);
     return status;
   }
@@ -159,6 +202,7 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
   if (status != MINOS_OK) {
     snprintf(error, error_size, "cannot create cell: %s", minos_status_name(status));
     wasi_context_release(&wasm->wasi);
+    free_network_grants(wasm);
     free(wasm);
     return status;
   }

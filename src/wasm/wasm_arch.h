@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/cell.h"
+#include "net/rule.h"
 #include "wasm/loader.h"
 #include "wasm/wasi/wasi.h"
 
@@ -22,7 +23,14 @@ typedef struct wasm_cell_config {
   uint64_t memory_limit_bytes; /* 0: the wasm maximum (4 GiB) */
   size_t stack_bytes;          /* 0: WASM_DEFAULT_STACK_BYTES */
   uint64_t cpu_time_ns;        /* 0: no CPU limit */
+  uint32_t descriptor_limit;   /* 0: the WASI default */
   bool wait_for_start;         /* stop after initialisation (cnew) */
+  /* Network grants: where minos_connect may go, where minos_listen may
+   * listen. Copied into the cell; none means no network at all. */
+  const net_rule *connect_rules;
+  size_t connect_rule_count;
+  const net_rule *listen_rules;
+  size_t listen_rule_count;
 } wasm_cell_config;
 
 extern const cell_arch wasm_arch;
@@ -36,6 +44,9 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
 /* For a cnew child: waits as `parent` until the child has initialised
  * (true) or ended or the deadline passed (false). */
 bool wasm_cell_wait_initialised(cell *child, waiter *parent, uint64_t deadline);
+/* Whether the cell's initialisation (memory, data, start function) is
+ * done: a supervisor enforces the init timeout of the cells it starts. */
+bool wasm_cell_initialised(cell *item);
 /* Lets a child that waits after its initialisation run its _start. */
 void wasm_cell_start(cell *child);
 

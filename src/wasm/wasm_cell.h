@@ -6,6 +6,7 @@
 #include <wasm-rt.h>
 
 #include "core/cell.h"
+#include "net/rule.h"
 #include "wasm/loader.h"
 #include "wasm/wasi/wasi.h"
 
@@ -26,6 +27,9 @@ struct wasm_cell {
   bool wait_for_start, initialised, start_requested;
   waiter *init_waiter;
   uint32_t read_rotation; /* fairness of minos read across calls */
+  /* Network grants, the cell's own copies (wasm_cell_config). */
+  net_rule *connect_rules, *listen_rules;
+  size_t connect_rule_count, listen_rule_count;
 };
 
 #endif

@@ -20,6 +20,7 @@ uint32_t wasi_errno_from_status(minos_status status) {
   case MINOS_EINVAL: return WASI_ERRNO_INVAL;
   case MINOS_ENOMEM: return WASI_ERRNO_NOMEM;
   case MINOS_EAGAIN: return WASI_ERRNO_AGAIN;
+  case MINOS_ERESET: return WASI_ERRNO_CONNRESET;
   default: return WASI_ERRNO_IO;
   }
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net/listener.h"
 #include "wasm/wasi/wasi_private.h"
 
 uint8_t wasi_filetype_from_mode(mode_t mode) {
@@ -69,6 +70,7 @@ wasi_descriptor *wasi_descriptor_for_end(channel_end *end) {
 void wasi_descriptor_free(wasi_descriptor *descriptor) {
   if (!descriptor) return;
   if (descriptor->end) channel_end_close(descriptor->end);
+  if (descriptor->listener) net_listener_close(descriptor->listener);
   if (descriptor->host_fd >= 0) close(descriptor->host_fd);
   if (descriptor->readable_fd >= 0) close(descriptor->readable_fd);
   free(descriptor->listing_offsets);
@@ -305,9 +307,9 @@ minos_status wasi_context_init(wasi_context *context, const wasi_config *config,
   return status;
 }
 
-int32_t wasi_context_install_end(wasi_context *context, channel_end *end) {
-  wasi_descriptor *descriptor = wasi_descriptor_for_end(end);
-  if (!descriptor) return -MINOS_ENOMEM;
+/* The number, or a negative minos_status; on failure the descriptor is
+ * freed but what it holds is left to the caller. */
+static int32_t install_held(wasi_context *context, wasi_descriptor *descriptor) {
   spinlock_lock(&context->table_lock);
   int32_t result;
   uint32_t fd = lowest_free(context);
@@ -319,8 +321,27 @@ int32_t wasi_context_install_end(wasi_context *context, channel_end *end) {
     result = (int32_t)fd;
   }
   spinlock_unlock(&context->table_lock);
-  if (result < 0) free(descriptor); /* the end stays the caller's */
+  if (result < 0) free(descriptor); /* what it held stays the caller's */
   return result;
+}
+
+int32_t wasi_context_install_end(wasi_context *context, channel_end *end) {
+  wasi_descriptor *descriptor = wasi_descriptor_for_end(end);
+  if (!descriptor) return -MINOS_ENOMEM;
+  return install_held(context, descriptor);
+}
+
+int32_t wasi_context_install_listener(wasi_context *context, struct net_listener *listener) {
+  wasi_descriptor *descriptor = wasi_descriptor_new(-1, WASI_FILETYPE_SOCKET_STREAM);
+  if (!descriptor) return -MINOS_ENOMEM;
+  descriptor->listener = listener;
+  descriptor->rights_base = WASI_RIGHTS_LISTENER;
+  return install_held(context, descriptor);
+}
+
+struct net_listener *wasi_context_listener(wasi_context *context, uint32_t fd) {
+  wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
+  return descriptor ? descriptor->listener : NULL;
 }
 
 channel_end *wasi_context_end(wasi_context *context, uint32_t fd) {

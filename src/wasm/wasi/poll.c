@@ -1,7 +1,8 @@
 /* poll_oneoff: wait until a clock subscription expires or a descriptor is
  * ready. Clock subscriptions become one deadline on the monotonic clock
  * (the earliest); channel ends are waited on by parking the cell, as a
- * channel read does, so a sleeping cell costs its worker nothing; host
+ * channel read does, so a sleeping cell costs its worker nothing; so are
+ * listeners (readable while a connection waits to be accepted); host
  * files are always ready, as poll(2) says of regular files. A
  * subscription that is wrong by itself (bad descriptor, unknown clock)
  * completes at once with its error instead of failing the call, as the
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/cell.h"
+#include "net/listener.h"
 #include "wasm/wasi/wasi_private.h"
 #include "wasm/wasm_cell.h"
 
@@ -27,7 +29,8 @@ typedef struct waiting {
   int poll_index;    /* host fd: its entry in the pollfd array */
   const wasi_descriptor *descriptor;
   channel_end *end;  /* a channel end instead */
-  bool end_ready, hangup;
+  net_listener *listener; /* or a listener */
+  bool end_ready, hangup; /* of an end or a listener */
   uint32_t available;
 } waiting;
 
@@ -78,6 +81,10 @@ static void parse_fd(wasm_cell *self, uint32_t at, waiting *item, struct pollfd 
     item->end = descriptor->end;
     return;
   }
+  if (descriptor->listener) {
+    item->listener = descriptor->listener;
+    return;
+  }
   item->poll_index = (*poll_count)++;
   short events = item->type == WASI_EVENT_FD_READ ? POLLIN : POLLOUT;
   pollers[item->poll_index] = (struct pollfd){.fd = descriptor->host_fd, .events = events};
@@ -104,16 +111,20 @@ static uint32_t parse(wasm_cell *self, uint32_t subscriptions, uint32_t count, w
 static bool is_complete(const waiting *item, const struct pollfd *pollers, uint64_t now) {
   if (item->error) return true;
   if (item->type == WASI_EVENT_CLOCK) return item->deadline <= now;
-  if (item->end) return item->end_ready;
+  if (item->end || item->listener) return item->end_ready;
   return pollers[item->poll_index].revents != 0;
 }
 
 /* Looks at every descriptor once, without waiting. */
 static uint32_t check_descriptors(waiting *items, uint32_t count, struct pollfd *pollers,
                                   int poll_count) {
-  for (uint32_t i = 0; i < count; i++)
-    if (items[i].end)
-      items[i].end_ready = channel_end_ready(items[i].end, &items[i].available, &items[i].hangup);
+  for (uint32_t i = 0; i < count; i++) {
+    waiting *item = &items[i];
+    if (item->end) item->end_ready = channel_end_ready(item->end, &item->available, &item->hangup);
+    /* A listener is never writable, as a listening socket never is. */
+    if (item->listener && item->type == WASI_EVENT_FD_READ)
+      item->end_ready = (item->available = net_listener_waiting(item->listener)) > 0;
+  }
   if (poll_count == 0) return WASI_ERRNO_SUCCESS;
   int ready;
   do ready = poll(pollers, (nfds_t)poll_count, 0);
@@ -121,18 +132,39 @@ static uint32_t check_descriptors(waiting *items, uint32_t count, struct pollfd 
   return ready < 0 ? wasi_errno_now() : WASI_ERRNO_SUCCESS;
 }
 
+static bool watch(waiting *item, waiter *sleeper) {
+  if (item->end) return channel_end_watch(item->end, sleeper);
+  if (item->listener && item->type == WASI_EVENT_FD_READ)
+    return net_listener_watch(item->listener, sleeper);
+  return false;
+}
+
+static void unwatch(waiting *item, waiter *sleeper) {
+  if (item->end) channel_end_unwatch(item->end, sleeper);
+  if (item->listener) net_listener_unwatch(item->listener, sleeper);
+}
+
+/* Sleeps once, until a watched end or listener wakes the cell or the
+ * deadline passes, unless one is ready already. */
+static void sleep_once(wasm_cell *self, waiting *items, uint32_t count, uint64_t deadline) {
+  waiter *sleeper = &self->cell->waiter;
+  uint32_t watched = 0;
+  bool ready = false;
+  while (watched < count && !ready) ready = watch(&items[watched++], sleeper);
+  if (!ready) waiter_sleep(sleeper, deadline);
+  for (uint32_t i = 0; i < watched; i++) unwatch(&items[i], sleeper);
+}
+
 /* Waits until at least one subscription is complete, or the cell is asked
  * to end. Host descriptors that are not ready yet (none a cell can open
  * today) are looked at again every millisecond. */
 static uint32_t wait_for_any(wasm_cell *self, waiting *items, uint32_t count,
-                             struct pollfd *pollers, int poll_count, channel_end **ends) {
+                             struct pollfd *pollers, int poll_count) {
   uint64_t earliest = NO_DEADLINE;
-  uint32_t end_count = 0;
   for (uint32_t i = 0; i < count; i++) {
     if (items[i].error) earliest = 0;
     if (items[i].type == WASI_EVENT_CLOCK && items[i].deadline < earliest)
       earliest = items[i].deadline;
-    if (items[i].end) ends[end_count++] = items[i].end;
   }
   for (;;) {
     uint32_t error = check_descriptors(items, count, pollers, poll_count);
@@ -143,7 +175,7 @@ static uint32_t wait_for_any(wasm_cell *self, waiting *items, uint32_t count,
     if (atomic_load(&self->cell->end_request)) return WASI_ERRNO_INTR;
     uint64_t until = earliest;
     if (poll_count > 0 && until - now > 1000000u) until = now + 1000000u;
-    channel_wait_ready(&self->cell->waiter, ends, end_count, until);
+    sleep_once(self, items, count, until);
   }
 }
 
@@ -165,7 +197,7 @@ static void store_event(wasm_cell *self, uint32_t at, const waiting *item,
                         const struct pollfd *pollers) {
   uint16_t error = item->error, flags = 0;
   uint64_t bytes = 0;
-  if (!error && item->end) {
+  if (!error && (item->end || item->listener)) {
     if (item->hangup) flags |= WASI_EVENT_RW_HANGUP;
     bytes = item->available;
   } else if (!error && item->type != WASI_EVENT_CLOCK) {
@@ -204,18 +236,16 @@ uint32_t wasi_poll_oneoff(wasm_cell *self, uint32_t subscriptions, uint32_t even
     return WASI_ERRNO_FAULT;
   waiting *items = calloc(subscription_count, sizeof *items);
   struct pollfd *pollers = calloc(subscription_count, sizeof *pollers);
-  channel_end **ends = calloc(subscription_count, sizeof *ends);
-  uint32_t error = items && pollers && ends ? WASI_ERRNO_SUCCESS : WASI_ERRNO_NOMEM;
+  uint32_t error = items && pollers ? WASI_ERRNO_SUCCESS : WASI_ERRNO_NOMEM;
   int poll_count = 0;
   if (!error) error = parse(self, subscriptions, subscription_count, items, pollers, &poll_count);
-  if (!error) error = wait_for_any(self, items, subscription_count, pollers, poll_count, ends);
+  if (!error) error = wait_for_any(self, items, subscription_count, pollers, poll_count);
   if (!error) {
     uint32_t stored = store_events(self, events_out, items, subscription_count, pollers);
     guest_store_u32(self, nevents_out, stored);
   }
   free(items);
   free(pollers);
-  free(ends);
   cell_honour_end_request(self->cell);
   return error;
 }

@@ -70,6 +70,11 @@ int32_t wasi_context_install_end(wasi_context *context, struct channel_end *end)
 struct channel_end *wasi_context_end(wasi_context *context, uint32_t fd);
 /* Takes a channel end out of the table without closing it (to pass it). */
 struct channel_end *wasi_context_take_end(wasi_context *context, uint32_t fd);
+/* As wasi_context_install_end, for a listening socket (minos_listen). */
+struct net_listener;
+int32_t wasi_context_install_listener(wasi_context *context, struct net_listener *listener);
+/* The listener a descriptor holds, or NULL. */
+struct net_listener *wasi_context_listener(wasi_context *context, uint32_t fd);
 
 /* The imports, signatures as in the witx definition of preview 1. */
 uint32_t wasi_args_get(wasm_cell *self, uint32_t argv, uint32_t argv_buf);

@@ -294,10 +294,16 @@
 #define WASI_RIGHTS_CHANNEL_WRITE                                                         \
   (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_POLL_FD_READWRITE)
 
-/* One guest descriptor: a host file or directory, or a channel end. */
+/* A listening socket (minos_listen): it can only be polled and accepted
+ * from, by the minos calls; to WASI it is a socket it may not use. */
+#define WASI_RIGHTS_LISTENER (WASI_RIGHT_POLL_FD_READWRITE | WASI_RIGHT_SOCK_ACCEPT)
+
+/* One guest descriptor: a host file or directory, a channel end, or a
+ * listening socket. */
 struct wasi_descriptor {
-  int host_fd;     /* -1 for a channel end */
+  int host_fd;     /* -1 for a channel end or a listener */
   channel_end *end; /* a channel end, owned by the descriptor */
+  struct net_listener *listener; /* a listener, owned by the descriptor */
   bool nonblocking; /* of a channel end, as set by fd_fdstat_set_flags */
   /* Beneath a read-only grant: the whole tree behaves like a read-only
    * mount, so writing attempts fail with ERRNO_ROFS. */

@@ -1,0 +1,46 @@
+/* minos check: validate a spec without running it, the way a compiler
+ * checks a program: every problem, each with its place in the file. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/commands.h"
+#include "core/log.h"
+#include "spec/spec.h"
+
+enum { EXIT_PROBLEMS = 1 };
+
+static int check_file(const char *path) {
+  char error[256];
+  size_t length;
+  char *text = spec_read_file(path, &length, error, sizeof error);
+  if (!text) {
+    log_error("cannot read %s: %s", path, error);
+    return EXIT_USAGE;
+  }
+  spec_problems problems = {0};
+  spec *loaded = spec_load_text(text, length, path, &problems);
+  free(text);
+  if (!loaded) {
+    spec_problems_print(&problems, path, stderr);
+    spec_problems_free(&problems);
+    return EXIT_PROBLEMS;
+  }
+  printf("%s: ok: %zu cells, %zu channels\n", path, loaded->cell_count, loaded->channel_count);
+  spec_free(loaded);
+  return 0;
+}
+
+int command_check(int argc, char **argv) {
+  if (argc == 0) {
+    log_error("check needs a spec file: minos check spec.json...");
+    return EXIT_USAGE;
+  }
+  /* The worst outcome wins: an unreadable file over a spec with problems. */
+  int exit_status = 0;
+  for (int i = 0; i < argc; i++) {
+    int status = check_file(argv[i]);
+    if (status > exit_status) exit_status = status;
+  }
+  fflush(stdout);
+  return exit_status;
+}

@@ -1,0 +1,94 @@
+/* minos up: run a whole system from its spec and keep it running. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "core/log.h"
+#include "spec/spec.h"
+#include "sup/supervisor.h"
+
+static supervisor *running;
+
+static void on_stop_signal(int number) {
+  (void)number;
+  if (running) supervisor_request_stop(running);
+}
+
+static void catch_stop_signals(void) {
+  struct sigaction action = {.sa_handler = on_stop_signal};
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, NULL);
+  sigaction(SIGTERM, &action, NULL);
+}
+
+/* The log goes to the spec's file (or --log's), appended, so it can be
+ * followed with tail -f while the system runs; else to stderr. */
+static int open_log(const char *path) {
+  if (!path) {
+    log_set_destination(2, true);
+    return 0;
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    log_error("cannot open the log %s: %s", path, strerror(errno));
+    return -1;
+  }
+  log_set_destination(fd, true);
+  return 0;
+}
+
+int run_system(const spec *system, const char *log_path) {
+  if (open_log(log_path ? log_path : system->log_path) != 0) return EXIT_RUNTIME_ERROR;
+  char error[512] = "";
+  supervisor *created;
+  minos_status status = supervisor_create(system, &created, error, sizeof error);
+  if (status != MINOS_OK) {
+    log_error("%s", error[0] ? error : minos_status_name(status));
+    return status == MINOS_EMODULE ? EXIT_INVALID_MODULE : EXIT_RUNTIME_ERROR;
+  }
+  running = created;
+  catch_stop_signals();
+  int exit_status = supervisor_run(created);
+  supervisor_free(created);
+  running = NULL;
+  return exit_status;
+}
+
+int command_up(int argc, char **argv) {
+  const char *log_path = NULL, *path = NULL;
+  log_set_level(LOG_INFO);
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+      log_set_level(LOG_DEBUG);
+    } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+      log_set_level(LOG_WARN);
+    } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+      log_path = argv[++i];
+    } else if (argv[i][0] == '-' || path) {
+      log_error("up: unexpected '%s' (usage: minos up [-v|-q] [--log FILE] spec.json)", argv[i]);
+      return EXIT_USAGE;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (!path) {
+    log_error("up needs a spec: minos up [-v|-q] [--log FILE] spec.json");
+    return EXIT_USAGE;
+  }
+  spec_problems problems = {0};
+  spec *system = spec_load_file(path, &problems);
+  if (!system) {
+    spec_problems_print(&problems, path, stderr);
+    log_error("%s: %zu problem%s; nothing was started (see 'minos check %s')", path,
+              problems.count, problems.count == 1 ? "" : "s", path);
+    spec_problems_free(&problems);
+    return EXIT_USAGE;
+  }
+  int exit_status = run_system(system, log_path);
+  spec_free(system);
+  return exit_status;
+}

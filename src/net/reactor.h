@@ -1,0 +1,55 @@
+/* The socket reactor: one thread per runtime that moves bytes between
+ * connected sockets and channels, so a cell (or the supervisor) sees a
+ * socket as two channel ends, one for each direction, and never waits for
+ * the host. It is one epoll loop, not a thread per socket: it sleeps in
+ * epoll_wait, and channels wake it through callback waiters (waiter.h) and
+ * an eventfd, so thousands of idle connections cost a little memory each
+ * and no thread.
+ *
+ * Backpressure goes both ways: while a socket's channel to its reader is
+ * full, the reactor stops reading the socket, so the kernel's buffers fill
+ * and TCP closes its window on the peer; while the socket cannot take
+ * more, the reactor stops reading the channel, so its writer blocks. */
+#ifndef MINOS_NET_REACTOR_H
+#define MINOS_NET_REACTOR_H
+
+#include "core/channel.h"
+
+typedef struct reactor reactor;
+typedef struct reactor_listener reactor_listener;
+
+minos_status reactor_create(reactor **out);
+/* Stops the thread, then closes every socket it still has: their ends'
+ * holders see the end of the stream and MINOS_ECLOSED. Listeners still
+ * watched stop being watched (their fds stay their owners'). */
+void reactor_free(reactor *reactor);
+
+/* Takes a connected socket (made non-blocking here; TCP's Nagle delay is
+ * switched off, as replies are written whole). *from_peer is the read end
+ * of the bytes that arrive, *to_peer the write end of the bytes to send;
+ * the caller owns both.
+ *  - Closing to_peer (or its holder ending) shuts down the sending side
+ *    once everything written to it is sent.
+ *  - Closing from_peer stops reading; when both are done the socket is
+ *    closed, after discarding what the peer sent that nobody will read
+ *    (so that the kernel does not answer it with a reset).
+ *  - The peer closing gives from_peer's reader the end of the stream; a
+ *    reset, or a connection that never completed, also gives to_peer's
+ *    writer MINOS_ECLOSED.
+ * On failure the fd is still the caller's. From any thread, including
+ * on_accept. */
+minos_status reactor_attach_socket(reactor *reactor, int fd, channel_end **from_peer,
+                                   channel_end **to_peer);
+
+/* Watches a listening socket: on_accept(context, fd) runs on the reactor's
+ * thread for each accepted connection (non-blocking, close-on-exec) and
+ * takes the fd. The listening fd stays the caller's: close it after
+ * reactor_listener_close. */
+minos_status reactor_listen(reactor *reactor, int listening_fd,
+                            void (*on_accept)(void *context, int fd), void *context,
+                            reactor_listener **out);
+/* Once it returns, on_accept is not running and will not run again. From
+ * any thread but not from the listener's own on_accept. */
+void reactor_listener_close(reactor_listener *listener);
+
+#endif

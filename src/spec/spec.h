@@ -1,0 +1,189 @@
+/* A system spec: one JSON file describing a whole system of cells, how
+ * their channels are wired, what each may use, how each is restarted and
+ * which events spawn a fresh cell. spec_load parses and validates it in
+ * one pass and reports every problem it finds, each with its JSON path and
+ * line:column, the way a compiler reports errors; nothing runs from a spec
+ * with problems. The format is documented in the README and, formally, in
+ * spec/minos-spec.schema.json.
+ *
+ * Units: sizes are bytes (a number) or text with a unit ("64K", "16M",
+ * "1G"); durations are milliseconds (a number) or text with a unit
+ * ("250us", "100ms", "2s", "1m"). */
+#ifndef MINOS_SPEC_SPEC_H
+#define MINOS_SPEC_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/rule.h"
+
+typedef struct spec_position {
+  unsigned line, column; /* 1-based; 0: unknown */
+} spec_position;
+
+/* Where a cell's stdin, stdout or stderr goes when no channel is wired to
+ * it. Defaults: stdin null, stdout and stderr to the system's log. */
+typedef enum spec_stdio_target {
+  STDIO_NULL,     /* stdin: empty; output: discarded */
+  STDIO_LOG,      /* output: one log line per line written, with the cell's name */
+  STDIO_TERMINAL, /* minos's own descriptor of the same number */
+  STDIO_CHANNEL,  /* a channel of the spec is wired to it */
+} spec_stdio_target;
+
+typedef enum spec_restart_policy { RESTART_NEVER, RESTART_ON_FAILURE, RESTART_ALWAYS } spec_restart_policy;
+
+typedef struct spec_restart {
+  spec_restart_policy policy;  /* default RESTART_ON_FAILURE */
+  uint32_t max_restarts;       /* within window_ns; default 5 */
+  uint64_t window_ns;          /* default 10 s */
+  uint64_t backoff_initial_ns; /* first restart's delay, doubled each time; default 0 */
+  uint64_t backoff_max_ns;     /* default 1 s */
+} spec_restart;
+
+typedef enum spec_trigger_kind { TRIGGER_NONE, TRIGGER_TCP, TRIGGER_CHANNEL } spec_trigger_kind;
+
+/* A trigger makes the cell a template: no instance runs until an event
+ * (a TCP connection, a line on a channel) spawns a fresh one for it. */
+typedef struct spec_trigger {
+  spec_trigger_kind kind;
+  char *listen;         /* TCP: address to listen on, "127.0.0.1:7000" or ":7000" */
+  uint16_t port;        /* TCP: the port of `listen` */
+  char *channel;        /* CHANNEL: the channel whose lines spawn cells */
+  uint32_t concurrency; /* instances alive at once; default 64 */
+  uint32_t backlog;     /* events queued while at the limit; default 128; beyond: refused */
+} spec_trigger;
+
+typedef struct spec_dir_grant {
+  char *host_path;  /* resolved against the spec file's directory */
+  char *guest_path; /* what the cell sees it as; default: same as given */
+  bool read_only;
+  spec_position at;
+} spec_dir_grant;
+
+typedef struct spec_grants {
+  spec_dir_grant *dirs;
+  size_t dir_count;
+  net_rule *connect; /* destinations it may connect to */
+  size_t connect_count;
+  net_rule *listen;  /* addresses it may listen on */
+  size_t listen_count;
+  bool clock;        /* wasi clock_time_get, clock_res_get */
+  bool random;       /* wasi random_get */
+} spec_grants;
+
+typedef struct spec_limits {
+  uint64_t memory_bytes;    /* default 64 MiB */
+  uint64_t cpu_time_ns;     /* 0: none (default) */
+  uint64_t init_timeout_ns; /* default 1 s */
+  uint32_t descriptors;     /* default 64 */
+} spec_limits;
+
+/* A named extra end of a cell, beyond its stdio. The cell finds its number
+ * in the environment variable MINOS_END_<NAME> (upper case). */
+typedef struct spec_end {
+  char *name;
+  bool writes; /* the cell writes to it, else reads */
+  spec_position at;
+} spec_end;
+
+typedef struct spec_cell {
+  char *name;
+  spec_position at;
+  char *code_path; /* resolved against the spec file's directory */
+  char **args;     /* args[0] is the program name (default: the cell's name) */
+  size_t arg_count;
+  char **env;      /* "KEY=VALUE" */
+  size_t env_count;
+  spec_stdio_target stdio[3];
+  spec_end *ends;
+  size_t end_count;
+  spec_limits limits;
+  spec_grants grants;
+  spec_restart restart;
+  spec_trigger trigger;
+} spec_cell;
+
+/* One side of a channel: a cell's stdio slot, one of its named ends, or
+ * (the reading side only) a channel trigger. */
+typedef enum spec_slot_kind { SLOT_STDIN, SLOT_STDOUT, SLOT_STDERR, SLOT_END, SLOT_TRIGGER } spec_slot_kind;
+
+typedef struct spec_endpoint {
+  size_t cell;          /* index in spec.cells */
+  spec_slot_kind slot;
+  size_t end;           /* SLOT_END: index in the cell's ends */
+  char *text;           /* as written: "kv.stdin" */
+  spec_position at;
+} spec_endpoint;
+
+typedef struct spec_channel {
+  char *name;           /* default "FROM->TO" */
+  spec_endpoint from;   /* the writing side */
+  spec_endpoint to;     /* the reading side */
+  uint32_t capacity;    /* 0: the default */
+  spec_position at;
+} spec_channel;
+
+/* When a cell has used up its restarts. */
+typedef enum spec_give_up { GIVE_UP_STOP, GIVE_UP_CONTINUE } spec_give_up;
+
+typedef struct spec {
+  char *path;      /* the spec file, as given ("<embedded>" for the demo) */
+  char *directory; /* relative paths in it resolve here */
+  char *name;      /* default: the file's base name */
+  spec_give_up on_give_up; /* default GIVE_UP_STOP */
+  uint64_t grace_ns;       /* on stop: time cells get before they are killed; default 2 s */
+  char *log_path;          /* NULL: the log goes to minos's stderr */
+  spec_cell *cells;
+  size_t cell_count;
+  spec_channel *channels;
+  size_t channel_count;
+} spec;
+
+typedef struct spec_problem {
+  char path[160];  /* JSON path: "cells.kv.limits.memory", "channels[2].to" */
+  spec_position at;
+  char message[320];
+} spec_problem;
+
+typedef struct spec_problems {
+  spec_problem *items;
+  size_t count, capacity;
+} spec_problems;
+
+/* Parses and validates the spec in `text` (from file `path`). Checks the
+ * JSON, every key, type and range, the wiring, the grants, and each
+ * cell's code: the file exists, is a valid module, and imports nothing its
+ * grants do not allow. Returns the spec when there is no problem, else
+ * NULL with every problem found added to *problems (zero it first),
+ * sorted by position. */
+spec *spec_load_text(const char *text, size_t length, const char *path, spec_problems *problems);
+spec *spec_load_file(const char *path, spec_problems *problems);
+/* The text of a spec file (NUL-terminated; free it), or NULL with the
+ * reason in error: for callers that tell an unreadable file apart. */
+char *spec_read_file(const char *path, size_t *length, char *error, size_t error_size);
+void spec_free(spec *spec);
+
+/* "spec.json:12:5: cells.kv.limits.memory: ..." on `out`, one per line. */
+void spec_problems_print(const spec_problems *problems, const char *path, void *out_file);
+void spec_problems_free(spec_problems *problems);
+
+/* Lookups used when wiring a system. */
+long spec_find_cell(const spec *spec, const char *name);
+long spec_find_channel(const spec *spec, const char *name);
+
+/* Whether every import of a module is allowed by the cell's grants (a
+ * path_* function needs a directory grant, clock_time_get the clock
+ * grant...). If not, error names the first import refused and the grant
+ * it needs. spec_load checks this already; a supervisor that loads the
+ * code again later can check what it loaded. */
+struct wasm_module;
+bool spec_cell_allows_imports(const spec_cell *cell, const struct wasm_module *info, char *error,
+                              size_t error_size);
+
+/* "64K", "16M", "1G", "4096", "512B", "1Gi": bytes; false if not a size. */
+bool spec_parse_size(const char *text, uint64_t *bytes);
+/* "250us", "100ms", "2s", "1.5m", "1h": nanoseconds; false if not a duration. */
+bool spec_parse_duration(const char *text, uint64_t *nanoseconds);
+
+#endif

@@ -1,0 +1,102 @@
+/* One instance of a spec cell: its configuration from the spec, its
+ * stdio, its named ends, and its start on a worker. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/log.h"
+#include "sup/supervisor_private.h"
+#include "wasm/wasm_arch.h"
+
+void instance_name(const supervised_cell *cell_spec, uint64_t number, char *name, size_t size) {
+  snprintf(name, size, "%s#%llu", cell_spec->spec->name, (unsigned long long)number);
+}
+
+channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char *name) {
+  channel_end *write_end, *read_end;
+  if (channel_create(0, &write_end, &read_end) != MINOS_OK) return NULL;
+  if (slot == 0) { /* nothing to read: the stream is over before it starts */
+    channel_end_close(write_end);
+    return read_end;
+  }
+  bool discard = cell_spec->spec->stdio[slot] == STDIO_NULL;
+  const char *stream = slot == 1 ? "stdout" : "stderr";
+  if (output_log_follow(cell_spec->owner->output, read_end, name, stream, discard) != MINOS_OK) {
+    channel_end_close(write_end);
+    return NULL;
+  }
+  return write_end;
+}
+
+static wasi_grant *copy_grants(const spec_cell *source) {
+  wasi_grant *grants = calloc(source->grants.dir_count + 1, sizeof *grants);
+  for (size_t i = 0; grants && i < source->grants.dir_count; i++)
+    grants[i] = (wasi_grant){source->grants.dirs[i].host_path, source->grants.dirs[i].guest_path,
+                             source->grants.dirs[i].read_only};
+  return grants;
+}
+
+/* Named ends take the numbers after stdio and the granted directories, in
+ * spec order, which is what MINOS_END_<NAME> promised the cell. */
+static minos_status install_named_ends(supervised_cell *cell_spec, cell *created) {
+  uint32_t expected = 3 + (uint32_t)cell_spec->spec->grants.dir_count;
+  for (size_t i = 3; i < cell_spec->kept_count; i++, expected++) {
+    kept_end_mark_lent(cell_spec, i, true);
+    int32_t number = created->arch->install_end(created, cell_spec->kept[i].end);
+    if (number < 0) kept_end_mark_lent(cell_spec, i, false); /* it stayed ours */
+    if (number != (int32_t)expected) {
+      if (number >= 0) log_error("%s: end %zu landed on %d, not %u", created->name, i - 3, number,
+                                 expected);
+      return number < 0 ? (minos_status)-number : MINOS_EIO;
+    }
+  }
+  return MINOS_OK;
+}
+
+minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], const char *name,
+                             cell **out) {
+  const spec_cell *source = cell_spec->spec;
+  wasi_grant *grants = copy_grants(source);
+  if (!grants) {
+    for (int slot = 0; slot < 3; slot++)
+      if (stdio[slot]) channel_end_close(stdio[slot]);
+    return MINOS_ENOMEM;
+  }
+  wasm_cell_config config = {
+      .name = name,
+      .module = cell_spec->module,
+      .wasi = {.args = (const char *const *)source->args,
+               .arg_count = source->arg_count,
+               .env = (const char *const *)cell_spec->env,
+               .env_count = cell_spec->env_count,
+               .grants = grants,
+               .grant_count = source->grants.dir_count,
+               .stdio = {stdio[0], stdio[1], stdio[2]}},
+      .memory_limit_bytes = source->limits.memory_bytes,
+      .cpu_time_ns = source->limits.cpu_time_ns,
+      .descriptor_limit = source->limits.descriptors,
+  };
+  char error[512] = "";
+  cell *created;
+  minos_status status = wasm_cell_create(&config, &created, error, sizeof error);
+  free(grants); /* the cell opened the directories and copied the names */
+  if (status != MINOS_OK) {
+    log_error("%s: cannot create the cell: %s", name, error[0] ? error : minos_status_name(status));
+    return status;
+  }
+  if ((status = install_named_ends(cell_spec, created)) != MINOS_OK) {
+    log_error("%s: cannot give the cell its ends: %s", name, minos_status_name(status));
+    cell_disown(created);
+    return status;
+  }
+  *out = created;
+  return MINOS_OK;
+}
+
+minos_status instance_place(supervised_cell *cell_spec, cell *created) {
+  minos_status status = runtime_place(&cell_spec->owner->workers, created, PLACE_ANY, NULL);
+  if (status != MINOS_OK) {
+    log_error("%s: cannot start the cell: %s", created->name, minos_status_name(status));
+    cell_disown(created);
+  }
+  return status;
+}

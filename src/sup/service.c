@@ -1,0 +1,180 @@
+/* A supervised service: one instance of a spec cell at a time, restarted
+ * by its policy. Everything here runs on the supervisor's thread; cells
+ * ending and ends coming back only wake it (supervisor.wake). */
+#include <stdio.h>
+
+#include "core/log.h"
+#include "sup/supervisor_private.h"
+#include "wasm/wasm_arch.h"
+
+/* "250 us", "4.25 ms", "10 s": three significant digits are plenty. */
+static void describe_duration(uint64_t ns, char *text, size_t size) {
+  static const struct { uint64_t scale; const char *unit; } units[] = {
+      {1000000000, "s"}, {1000000, "ms"}, {1000, "us"}, {1, "ns"}};
+  size_t i = 0;
+  while (i < 3 && ns < units[i].scale) i++;
+  snprintf(text, size, "%.3g %s", (double)ns / (double)units[i].scale, units[i].unit);
+}
+
+static void decide_after_end(supervised_cell *service, bool failed, uint64_t now);
+
+static void start_instance(supervised_cell *service, uint64_t now) {
+  char name[48];
+  instance_name(service, ++service->instance_number, name, sizeof name);
+  channel_end *stdio[3];
+  bool complete = true;
+  for (int slot = 0; slot < 3; slot++) {
+    if (service->kept[slot].end) {
+      kept_end_mark_lent(service, (size_t)slot, true);
+      stdio[slot] = service->kept[slot].end;
+    } else {
+      stdio[slot] = instance_own_stdio(service, slot, name);
+      complete &= stdio[slot] != NULL;
+    }
+  }
+  minos_status status = complete ? instance_create(service, stdio, name, &service->instance)
+                                 : MINOS_ENOMEM;
+  if (status == MINOS_OK) status = instance_place(service, service->instance);
+  if (!complete)
+    for (int slot = 0; slot < 3; slot++)
+      if (stdio[slot]) channel_end_close(stdio[slot]);
+  if (status != MINOS_OK) { /* as if it had failed at once: the policy decides */
+    service->instance = NULL;
+    decide_after_end(service, true, now);
+    return;
+  }
+  service->state = SERVICE_RUNNING;
+  service->started_at = now;
+  service->init_deadline = now + service->spec->limits.init_timeout_ns;
+  cell_watch_end(service->instance, &service->owner->wake);
+  log_message(LOG_INFO, name, "started");
+}
+
+static void give_up(supervised_cell *service, uint64_t now) {
+  supervisor *owner = service->owner;
+  char window[32];
+  describe_duration(service->spec->restart.window_ns, window, sizeof window);
+  log_message(LOG_ERROR, service->spec->name, "failed: restarted %u times within %s; giving up",
+              service->spec->restart.max_restarts, window);
+  service->state = SERVICE_FAILED;
+  kept_ends_close_for_good(service);
+  owner->exit_status = 1;
+  if (owner->spec->on_give_up == GIVE_UP_STOP) supervisor_begin_stop(owner, now);
+}
+
+static void report_end(const cell *ended, const char *name, uint64_t ran_ns) {
+  char ran[32];
+  describe_duration(ran_ns, ran, sizeof ran);
+  const cell_outcome *outcome = &ended->outcome;
+  if (outcome->faulted)
+    log_message(LOG_WARN, name, "fault: %s%s%s (after %s)", cell_fault_name(outcome->fault),
+                outcome->where[0] ? " in " : "", outcome->where, ran);
+  else if (outcome->exit_code != 0)
+    log_message(LOG_WARN, name, "exited with status %u (after %s)", outcome->exit_code, ran);
+  else
+    log_message(LOG_INFO, name, "exited with status 0 (after %s)", ran);
+}
+
+static void instance_ended(supervised_cell *service, uint64_t now) {
+  cell *ended = service->instance;
+  char name[48];
+  snprintf(name, sizeof name, "%s", ended->name);
+  report_end(ended, name, now - service->started_at);
+  bool failed = ended->outcome.faulted || ended->outcome.exit_code != 0;
+  cell_reap(ended);
+  service->instance = NULL;
+  decide_after_end(service, failed, now);
+}
+
+static void decide_after_end(supervised_cell *service, bool failed, uint64_t now) {
+  if (failed) kept_ends_reset_readers(service);
+  uint64_t delay = 0;
+  restart_decision decision = service->owner->stopping
+                                  ? RESTART_NOT_NEEDED
+                                  : restart_decide(&service->spec->restart, &service->history,
+                                                   failed, now, &delay);
+  if (decision == RESTART_GIVE_UP) {
+    give_up(service, now);
+  } else if (decision == RESTART_NOT_NEEDED) {
+    /* A system whose cell failed for good did not do its job. */
+    if (failed && !service->owner->stopping) service->owner->exit_status = 1;
+    service->state = SERVICE_DONE;
+    kept_ends_close_for_good(service);
+  } else {
+    service->state = SERVICE_RESTARTING;
+    service->restart_at = now + delay;
+    if (delay) {
+      char text[32];
+      describe_duration(delay, text, sizeof text);
+      log_message(LOG_INFO, service->spec->name, "restarting in %s", text);
+    }
+  }
+}
+
+static void lower_deadline(uint64_t *deadline, uint64_t candidate) {
+  if (candidate < *deadline) *deadline = candidate;
+}
+
+static void check_init_timeout(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  if (!service->init_deadline) return;
+  if (wasm_cell_initialised(service->instance)) {
+    service->init_deadline = 0;
+  } else if (now >= service->init_deadline) {
+    cell_request_end(service->instance, FAULT_INIT_TIMEOUT);
+    service->init_deadline = 0;
+  } else {
+    lower_deadline(next_deadline, service->init_deadline);
+  }
+}
+
+static void restart_when_due(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  if (service->owner->stopping) {
+    service->state = SERVICE_DONE;
+    kept_ends_close_for_good(service);
+  } else if (now < service->restart_at) {
+    lower_deadline(next_deadline, service->restart_at);
+  } else if (kept_ends_all_back(service)) { /* else: woken when they are */
+    if (!restart_history_add(&service->history, now)) return;
+    log_message(LOG_INFO, service->spec->name, "restart %zu within its window",
+                service->history.count);
+    start_instance(service, now);
+  }
+}
+
+void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  switch (service->state) {
+  case SERVICE_STARTING:
+    start_instance(service, now);
+    if (service->state == SERVICE_RUNNING) check_init_timeout(service, now, next_deadline);
+    break;
+  case SERVICE_RUNNING:
+    if (atomic_load(&service->instance->ended)) instance_ended(service, now);
+    else check_init_timeout(service, now, next_deadline);
+    if (service->state == SERVICE_RESTARTING) restart_when_due(service, now, next_deadline);
+    break;
+  case SERVICE_RESTARTING:
+    restart_when_due(service, now, next_deadline);
+    break;
+  case SERVICE_DONE:
+  case SERVICE_FAILED:
+    break;
+  }
+  if (service->state == SERVICE_RESTARTING) lower_deadline(next_deadline, service->restart_at);
+  if (service->state == SERVICE_RUNNING && service->init_deadline)
+    lower_deadline(next_deadline, service->init_deadline);
+}
+
+/* Stopping: a service's input ends, which a well-behaved cell takes as
+ * the signal to finish; the grace period bounds how long it may take. */
+void service_tell_to_stop(supervised_cell *service) {
+  if (service->state != SERVICE_RUNNING || !service->kept[0].end) return;
+  channel_end_finish_input(service->kept[0].end);
+}
+
+void service_kill(supervised_cell *service) {
+  if (service->state == SERVICE_RUNNING) cell_request_end(service->instance, FAULT_KILLED);
+}
+
+bool service_finished(const supervised_cell *service) {
+  return service->state == SERVICE_DONE || service->state == SERVICE_FAILED;
+}

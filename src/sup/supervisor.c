@@ -1,0 +1,283 @@
+#include "sup/supervisor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "sup/supervisor_private.h"
+
+static size_t slot_index(const spec_endpoint *endpoint) {
+  switch (endpoint->slot) {
+  case SLOT_STDIN: return 0;
+  case SLOT_STDOUT: return 1;
+  case SLOT_STDERR: return 2;
+  default: return 3 + endpoint->end;
+  }
+}
+
+/* MINOS_END_<NAME>=fd for each named end: its number is known before the
+ * cell starts (instance.c installs the ends in this order). */
+static bool build_env(supervised_cell *item) {
+  const spec_cell *source = item->spec;
+  item->env = calloc(source->env_count + source->end_count + 1, sizeof *item->env);
+  if (!item->env) return false;
+  for (size_t i = 0; i < source->env_count; i++) item->env[item->env_count++] = strdup(source->env[i]);
+  for (size_t i = 0; i < source->end_count; i++) {
+    char variable[128];
+    int length = snprintf(variable, sizeof variable, "MINOS_END_");
+    for (const char *c = source->ends[i].name; *c && length < 100; c++)
+      variable[length++] = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+    snprintf(variable + length, sizeof variable - (size_t)length, "=%zu",
+             3 + source->grants.dir_count + i);
+    item->env[item->env_count++] = strdup(variable);
+  }
+  for (size_t i = 0; i < item->env_count; i++)
+    if (!item->env[i]) return false;
+  return true;
+}
+
+static minos_status load_cell(supervisor *owner, size_t index, char *error, size_t error_size) {
+  supervised_cell *item = &owner->cells[index];
+  const spec_cell *source = &owner->spec->cells[index];
+  item->owner = owner;
+  item->spec = source;
+  item->kept_count = 3 + source->end_count;
+  item->kept = calloc(item->kept_count, sizeof *item->kept);
+  if (!item->kept || !build_env(item)) {
+    snprintf(error, error_size, "out of memory");
+    return MINOS_ENOMEM;
+  }
+  load_report report;
+  minos_status status = module_load_file_for_limit(source->code_path, source->limits.memory_bytes,
+                                                   &item->module, &report);
+  if (status != MINOS_OK)
+    snprintf(error, error_size, "cell %s: %s", source->name, report.error);
+  else
+    log_message(LOG_DEBUG, source->name, "%s: %s", source->code_path,
+                report.cache_hit ? "cache hit" : "compiled");
+  return status;
+}
+
+static minos_status keep_end(supervisor *owner, const spec_endpoint *endpoint, channel_end *end,
+                             char *error, size_t error_size) {
+  supervised_cell *item = &owner->cells[endpoint->cell];
+  if (item->spec->trigger.kind != TRIGGER_NONE && endpoint->slot != SLOT_TRIGGER) {
+    snprintf(error, error_size, "%s: wiring a trigger cell's own ends is not supported; "
+             "its instances get only their event and the log", endpoint->text);
+    return MINOS_EUSAGE;
+  }
+  kept_end *kept = &item->kept[slot_index(endpoint)];
+  kept->end = end;
+  kept->output = end->writes;
+  return MINOS_OK;
+}
+
+static minos_status wire_channels(supervisor *owner, char *error, size_t error_size) {
+  const spec *system = owner->spec;
+  for (size_t i = 0; i < system->channel_count; i++) {
+    const spec_channel *wire = &system->channels[i];
+    channel_end *write_end, *read_end;
+    minos_status status = channel_create(wire->capacity, &write_end, &read_end);
+    if (status != MINOS_OK) {
+      snprintf(error, error_size, "channel %s: %s", wire->name, minos_status_name(status));
+      return status;
+    }
+    /* Each end is the supervisor's until a cell keeps it. */
+    owner->channel_write_ends[i] = write_end;
+    owner->channel_read_ends[i] = read_end;
+    status = keep_end(owner, &wire->from, write_end, error, error_size);
+    if (status != MINOS_OK) return status;
+    owner->channel_write_ends[i] = NULL;
+    if (wire->to.slot == SLOT_TRIGGER) continue; /* the trigger takes it */
+    status = keep_end(owner, &wire->to, read_end, error, error_size);
+    if (status != MINOS_OK) return status;
+    owner->channel_read_ends[i] = NULL;
+  }
+  return MINOS_OK;
+}
+
+/* A service's stdio slot on the terminal is a kept end too, so its output
+ * keeps going to the same bridge across restarts. */
+static minos_status wire_terminal(supervisor *owner, supervised_cell *item, int slot,
+                                  bool *stdin_taken, char *error, size_t error_size) {
+  if (item->spec->stdio[slot] != STDIO_TERMINAL || item->kept[slot].end) return MINOS_OK;
+  if (item->spec->trigger.kind != TRIGGER_NONE || (slot == 0 && *stdin_taken) ||
+      owner->bridge_count == sizeof owner->bridges / sizeof owner->bridges[0]) {
+    snprintf(error, error_size, "cell %s: cannot give its %s the terminal (%s)", item->spec->name,
+             slot == 0 ? "stdin" : "output",
+             item->spec->trigger.kind != TRIGGER_NONE ? "a trigger cell's instances log instead"
+             : slot == 0 ? "another cell reads the terminal" : "too many terminal streams");
+    return MINOS_EUSAGE;
+  }
+  channel_end *write_end, *read_end;
+  minos_status status = channel_create(0, &write_end, &read_end);
+  if (status != MINOS_OK) return status;
+  bridge **made = &owner->bridges[owner->bridge_count];
+  status = slot == 0 ? bridge_from_fd(0, write_end, made) : bridge_to_fd(read_end, slot, made);
+  if (status != MINOS_OK) {
+    channel_end_close(write_end);
+    channel_end_close(read_end);
+    snprintf(error, error_size, "cell %s: cannot bridge the terminal", item->spec->name);
+    return status;
+  }
+  owner->bridge_count++;
+  *stdin_taken |= slot == 0;
+  item->kept[slot] = (kept_end){slot == 0 ? read_end : write_end, false, slot != 0};
+  return MINOS_OK;
+}
+
+static minos_status prepare(supervisor *owner, char *error, size_t error_size) {
+  const spec *system = owner->spec;
+  minos_status status = output_log_start(&owner->output);
+  if (status == MINOS_OK) status = runtime_init(&owner->workers, 0);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "cannot start the runtime: %s", minos_status_name(status));
+    return status;
+  }
+  owner->workers_started = true;
+  for (size_t i = 0; i < system->cell_count && status == MINOS_OK; i++)
+    status = load_cell(owner, i, error, error_size);
+  if (status == MINOS_OK) status = wire_channels(owner, error, error_size);
+  bool stdin_taken = false;
+  for (size_t i = 0; i < system->cell_count && status == MINOS_OK; i++)
+    for (int slot = 0; slot < 3 && status == MINOS_OK; slot++)
+      status = wire_terminal(owner, &owner->cells[i], slot, &stdin_taken, error, error_size);
+  for (size_t i = 0; i < system->cell_count && status == MINOS_OK; i++) {
+    supervised_cell *item = &owner->cells[i];
+    kept_ends_init(item);
+    if (item->spec->trigger.kind == TRIGGER_NONE) continue;
+    long input = item->spec->trigger.kind == TRIGGER_CHANNEL
+                     ? spec_find_channel(system, item->spec->trigger.channel) : -1;
+    status = trigger_create(item, input >= 0 ? owner->channel_read_ends[input] : NULL, error,
+                            error_size);
+    if (input >= 0 && status == MINOS_OK) owner->channel_read_ends[input] = NULL;
+  }
+  return status;
+}
+
+minos_status supervisor_create(const spec *system, supervisor **out, char *error,
+                               size_t error_size) {
+  supervisor *owner = calloc(1, sizeof *owner);
+  if (!owner) return MINOS_ENOMEM;
+  owner->spec = system;
+  waiter_init_host(&owner->wake);
+  atomic_init(&owner->stop_requested, false);
+  owner->cells = calloc(system->cell_count, sizeof *owner->cells);
+  owner->channel_write_ends = calloc(system->channel_count + 1, sizeof(channel_end *));
+  owner->channel_read_ends = calloc(system->channel_count + 1, sizeof(channel_end *));
+  minos_status status = owner->cells && owner->channel_write_ends && owner->channel_read_ends
+                            ? prepare(owner, error, error_size)
+                            : MINOS_ENOMEM;
+  if (status != MINOS_OK) {
+    if (status == MINOS_ENOMEM && !error[0]) snprintf(error, error_size, "out of memory");
+    supervisor_free(owner);
+    return status;
+  }
+  *out = owner;
+  return MINOS_OK;
+}
+
+void supervisor_begin_stop(supervisor *owner, uint64_t now) {
+  if (owner->stopping) return;
+  char grace[32];
+  snprintf(grace, sizeof grace, "%llu ms", (unsigned long long)(owner->spec->grace_ns / 1000000));
+  log_message(LOG_INFO, NULL, "stopping: cells' input ends now; %s later the rest are killed", grace);
+  owner->stopping = true;
+  owner->stop_deadline = now + owner->spec->grace_ns;
+}
+
+static void tell_to_stop(supervisor *owner) {
+  for (size_t i = 0; i < owner->spec->cell_count; i++) {
+    supervised_cell *item = &owner->cells[i];
+    if (item->trigger) trigger_stop_accepting(item->trigger);
+    else service_tell_to_stop(item);
+  }
+}
+
+static void kill_everything(supervisor *owner) {
+  log_message(LOG_WARN, NULL, "grace period over: killing the cells still running");
+  for (size_t i = 0; i < owner->spec->cell_count; i++) {
+    supervised_cell *item = &owner->cells[i];
+    if (item->trigger) trigger_kill(item->trigger);
+    else service_kill(item);
+  }
+  owner->killed = true;
+}
+
+/* One pass over every cell; false once the system is over. */
+static bool supervise_once(supervisor *owner, bool *told_to_stop, uint64_t *next_deadline) {
+  uint64_t now = monotonic_ns();
+  if (atomic_load(&owner->stop_requested)) supervisor_begin_stop(owner, now);
+  if (owner->stopping && !*told_to_stop) {
+    tell_to_stop(owner);
+    *told_to_stop = true;
+  }
+  bool all_finished = true;
+  for (size_t i = 0; i < owner->spec->cell_count; i++) {
+    supervised_cell *item = &owner->cells[i];
+    if (item->trigger) {
+      trigger_step(item->trigger, now);
+      all_finished &= trigger_finished(item->trigger);
+    } else {
+      service_step(item, now, next_deadline);
+      all_finished &= service_finished(item);
+    }
+  }
+  if (all_finished) return false;
+  if (owner->stopping && !owner->killed) {
+    if (now >= owner->stop_deadline) kill_everything(owner);
+    else if (owner->stop_deadline < *next_deadline) *next_deadline = owner->stop_deadline;
+  }
+  return true;
+}
+
+int supervisor_run(supervisor *owner) {
+  log_message(LOG_INFO, NULL, "system %s: %zu cells, %zu channels", owner->spec->name,
+              owner->spec->cell_count, owner->spec->channel_count);
+  bool told_to_stop = false;
+  for (;;) {
+    uint64_t next_deadline = DEADLINE_NEVER;
+    if (!supervise_once(owner, &told_to_stop, &next_deadline)) break;
+    waiter_sleep(&owner->wake, next_deadline);
+  }
+  log_message(owner->exit_status ? LOG_ERROR : LOG_INFO, NULL, "system %s %s", owner->spec->name,
+              owner->exit_status ? "stopped after a failure" : "ended");
+  return owner->exit_status;
+}
+
+void supervisor_request_stop(supervisor *owner) {
+  atomic_store(&owner->stop_requested, true);
+  waiter_wake(&owner->wake);
+}
+
+static void free_cell(supervised_cell *item) {
+  if (item->trigger) trigger_free(item->trigger);
+  if (item->kept) kept_ends_close_for_good(item);
+  for (size_t i = 0; i < item->env_count; i++) free(item->env[i]);
+  free(item->env);
+  free(item->kept);
+  restart_history_free(&item->history);
+  if (item->module) module_release(item->module);
+}
+
+void supervisor_free(supervisor *owner) {
+  if (!owner) return;
+  /* Triggers first: they stop making cells; then every cell has ended. */
+  for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++)
+    if (owner->cells[i].trigger) trigger_stop_accepting(owner->cells[i].trigger);
+  if (owner->workers_started) runtime_shutdown(&owner->workers);
+  for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++) free_cell(&owner->cells[i]);
+  for (size_t i = 0; i < owner->spec->channel_count; i++) {
+    if (owner->channel_write_ends && owner->channel_write_ends[i])
+      channel_end_close(owner->channel_write_ends[i]);
+    if (owner->channel_read_ends && owner->channel_read_ends[i])
+      channel_end_close(owner->channel_read_ends[i]);
+  }
+  for (size_t i = 0; i < owner->bridge_count; i++) bridge_finish(owner->bridges[i]);
+  if (owner->output) output_log_finish(owner->output);
+  free(owner->cells);
+  free(owner->channel_write_ends);
+  free(owner->channel_read_ends);
+  free(owner);
+}

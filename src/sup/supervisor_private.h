@@ -1,0 +1,111 @@
+/* What the supervisor's files share: the running system and its cells. */
+#ifndef MINOS_SUP_SUPERVISOR_PRIVATE_H
+#define MINOS_SUP_SUPERVISOR_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/bridge.h"
+#include "core/channel.h"
+#include "core/runtime.h"
+#include "sup/output_log.h"
+#include "sup/restart_policy.h"
+#include "sup/supervisor.h"
+#include "wasm/loader.h"
+
+typedef enum service_state {
+  SERVICE_STARTING,   /* not started yet */
+  SERVICE_RUNNING,
+  SERVICE_RESTARTING, /* waiting out its backoff (and for its ends to come back) */
+  SERVICE_DONE,       /* ended, and its policy does not restart it */
+  SERVICE_FAILED,     /* gave up after too many restarts */
+} service_state;
+
+/* An end the supervisor keeps across a cell's instances. */
+typedef struct kept_end {
+  channel_end *end;
+  bool lent;       /* an instance (or its child) holds it now */
+  bool output;     /* the instance writes to it */
+} kept_end;
+
+struct trigger;
+
+typedef struct supervised_cell {
+  supervisor *owner;
+  const spec_cell *spec;
+  loaded_module *module;
+  char **env; /* the spec's, then MINOS_END_<NAME>=fd for its named ends */
+  size_t env_count;
+  /* Stable endpoints: [0..3) stdio (NULL where not kept), then named ends. */
+  kept_end *kept;
+  size_t kept_count;
+  spinlock kept_lock;
+  bool closing_for_good; /* ends coming back now are closed */
+  channel_lender lender;
+  /* A service (no trigger): */
+  service_state state;
+  cell *instance;
+  uint64_t instance_number;
+  uint64_t started_at, init_deadline, restart_at;
+  restart_history history;
+  /* A trigger cell: */
+  struct trigger *trigger;
+} supervised_cell;
+
+struct supervisor {
+  const spec *spec;
+  runtime workers;
+  bool workers_started;
+  output_log *output;
+  supervised_cell *cells;
+  /* Each spec channel's ends not kept by a cell (a channel trigger's input). */
+  channel_end **channel_write_ends, **channel_read_ends;
+  bridge *bridges[64]; /* to and from the terminal */
+  size_t bridge_count;
+  waiter wake; /* the supervisor thread sleeps here; everything wakes it */
+  atomic_bool stop_requested;
+  bool stopping, killed;
+  uint64_t stop_deadline;
+  int exit_status;
+};
+
+/* Stops the system: cells are told to stop, and killed after the grace
+ * period (supervisor.c). */
+void supervisor_begin_stop(supervisor *owner, uint64_t now);
+
+/* instance.c: a new instance of a cell, wired with `stdio` (taken, even on
+ * failure) and the cell's kept named ends (lent), ready to be placed. */
+minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], const char *name,
+                             cell **out);
+/* Starts it on a worker; on failure it is disowned (and its resources
+ * released). */
+minos_status instance_place(supervised_cell *cell_spec, cell *created);
+/* The per-instance part of stdio for a slot that is not kept: an empty
+ * stdin, or a stream into the log (or dropped). NULL on failure. */
+channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char *name);
+/* "kv#3" */
+void instance_name(const supervised_cell *cell_spec, uint64_t number, char *name, size_t size);
+
+/* service.c */
+void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline);
+void service_tell_to_stop(supervised_cell *service);
+void service_kill(supervised_cell *service);
+bool service_finished(const supervised_cell *service);
+
+/* kept ends (kept_ends.c) */
+void kept_ends_init(supervised_cell *cell_spec);
+void kept_end_mark_lent(supervised_cell *cell_spec, size_t index, bool lent);
+void kept_ends_reset_readers(supervised_cell *cell_spec);
+void kept_ends_close_for_good(supervised_cell *cell_spec);
+bool kept_ends_all_back(supervised_cell *cell_spec);
+
+/* trigger.c */
+minos_status trigger_create(supervised_cell *cell_spec, channel_end *input, char *error,
+                            size_t error_size);
+void trigger_step(struct trigger *trigger, uint64_t now);
+void trigger_stop_accepting(struct trigger *trigger);
+void trigger_kill(struct trigger *trigger);
+bool trigger_finished(const struct trigger *trigger);
+void trigger_free(struct trigger *trigger);
+
+#endif

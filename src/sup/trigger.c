@@ -1,0 +1,348 @@
+/* Triggers: a fresh cell per event, holding only that event. A TCP trigger
+ * gives each accepted connection its own cell, the socket being its stdin
+ * and stdout; a channel trigger gives each line written to its channel
+ * its own cell, the line being its whole stdin.
+ *
+ * At most `concurrency` instances live at once. Past that, TCP connections
+ * wait in a backlog of `backlog` and beyond it are refused (closed at
+ * once, and logged); a channel trigger stops reading its channel, so its
+ * writers block: backpressure instead of refusal. Instances are detached
+ * cells; each carries a slot (a resource of its own) whose release, when
+ * the instance ends however it ends, frees its place and logs its end. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "net/reactor.h"
+#include "sup/supervisor_private.h"
+
+#define MESSAGE_MAX (64u * 1024)
+
+typedef struct trigger_slot trigger_slot;
+
+typedef struct trigger {
+  supervised_cell *cell_spec;
+  pthread_mutex_t lock;
+  pthread_cond_t place_freed;
+  uint32_t live;        /* instances started or starting */
+  uint64_t spawned;     /* numbers instances */
+  trigger_slot *slots;  /* the live instances, to kill them */
+  bool stopping;
+  /* TCP */
+  int listening_fd;
+  reactor *sockets;
+  reactor_listener *listener;
+  int *queued;          /* accepted connections waiting for a place */
+  size_t queued_head, queued_count;
+  /* channel */
+  channel_end *input;
+  pthread_t reader;
+  bool reader_started, input_ended;
+} trigger;
+
+struct trigger_slot {
+  resource owned;
+  trigger *owner;
+  cell *instance;
+  uint64_t started_at;
+  trigger_slot *previous, *next;
+};
+
+static void give_back_place(trigger *owner) {
+  pthread_mutex_lock(&owner->lock);
+  owner->live--;
+  pthread_cond_broadcast(&owner->place_freed);
+  pthread_mutex_unlock(&owner->lock);
+  waiter_wake(&owner->cell_spec->owner->wake); /* a queued event may take it */
+}
+
+static void release_slot(resource *item) {
+  trigger_slot *slot = (trigger_slot *)item;
+  trigger *owner = slot->owner;
+  if (slot->instance) {
+    const cell_outcome *outcome = &slot->instance->outcome;
+    if (outcome->faulted)
+      log_message(LOG_WARN, slot->instance->name, "fault: %s%s%s", cell_fault_name(outcome->fault),
+                  outcome->where[0] ? " in " : "", outcome->where);
+    else
+      log_message(outcome->exit_code ? LOG_WARN : LOG_DEBUG, slot->instance->name,
+                  "exited with status %u", outcome->exit_code);
+  }
+  pthread_mutex_lock(&owner->lock);
+  if (slot->previous) slot->previous->next = slot->next;
+  else if (owner->slots == slot) owner->slots = slot->next;
+  if (slot->next) slot->next->previous = slot->previous;
+  pthread_mutex_unlock(&owner->lock);
+  free(slot);
+  give_back_place(owner);
+}
+
+/* Starts an instance in a place already counted in `live`. Takes the ends. */
+static void spawn(trigger *owner, channel_end *input, channel_end *output, const char *event) {
+  supervised_cell *cell_spec = owner->cell_spec;
+  pthread_mutex_lock(&owner->lock);
+  uint64_t number = ++owner->spawned;
+  pthread_mutex_unlock(&owner->lock);
+  char name[48];
+  instance_name(cell_spec, number, name, sizeof name);
+  trigger_slot *slot = calloc(1, sizeof *slot);
+  channel_end *stdio[3] = {input, output ? output : instance_own_stdio(cell_spec, 1, name),
+                           instance_own_stdio(cell_spec, 2, name)};
+  cell *created = NULL;
+  if (!slot || !stdio[1] || !stdio[2]) {
+    for (int i = 0; i < 3; i++)
+      if (stdio[i]) channel_end_close(stdio[i]);
+    log_message(LOG_ERROR, name, "cannot start: out of memory");
+  } else {
+    instance_create(cell_spec, stdio, name, &created);
+  }
+  if (!created) {
+    free(slot);
+    give_back_place(owner);
+    return;
+  }
+  slot->owner = owner;
+  slot->instance = created;
+  pthread_mutex_lock(&owner->lock);
+  slot->next = owner->slots;
+  if (owner->slots) owner->slots->previous = slot;
+  owner->slots = slot;
+  pthread_mutex_unlock(&owner->lock);
+  /* From here the slot goes with the cell, however it ends. */
+  cell_own(created, &slot->owned, release_slot);
+  log_message(LOG_INFO, name, "started for %s", event);
+  if (instance_place(cell_spec, created) == MINOS_OK) cell_detach(created);
+}
+
+/* Waits for a place; false if the trigger is stopping instead. */
+static bool take_place(trigger *owner) {
+  uint32_t concurrency = owner->cell_spec->spec->trigger.concurrency;
+  pthread_mutex_lock(&owner->lock);
+  while (!owner->stopping && owner->live >= concurrency)
+    pthread_cond_wait(&owner->place_freed, &owner->lock);
+  bool taken = !owner->stopping;
+  if (taken) owner->live++;
+  pthread_mutex_unlock(&owner->lock);
+  return taken;
+}
+
+/* One message: a channel holding the line, already finished. */
+static void spawn_for_message(trigger *owner, const char *line, size_t length) {
+  channel_end *write_end, *read_end;
+  uint32_t capacity = length + 1 > CHANNEL_DEFAULT_CAPACITY ? (uint32_t)length + 1 : 0;
+  if (channel_create(capacity, &write_end, &read_end) != MINOS_OK) {
+    give_back_place(owner);
+    return;
+  }
+  waiter self;
+  waiter_init_host(&self);
+  if (length) channel_write(&self, write_end, line, (uint32_t)length, DEADLINE_NOW);
+  channel_write(&self, write_end, "\n", 1, DEADLINE_NOW);
+  channel_end_close(write_end);
+  char event[64];
+  snprintf(event, sizeof event, "a message of %zu bytes", length);
+  spawn(owner, read_end, NULL, event);
+}
+
+static void *read_messages(void *argument) {
+  trigger *owner = argument;
+  waiter self;
+  waiter_init_host(&self);
+  char *line = malloc(MESSAGE_MAX);
+  size_t length = 0;
+  char buffer[4096];
+  uint32_t rotation = 0, which = 0;
+  for (;;) {
+    int64_t got = line ? channel_read(&self, &owner->input, 1, buffer, sizeof buffer,
+                                      DEADLINE_NEVER, &rotation, &which)
+                       : 0;
+    if (got == -MINOS_ERESET) continue;
+    if (got <= 0) break;
+    for (int64_t i = 0; i < got; i++) {
+      bool full = length == MESSAGE_MAX;
+      if (buffer[i] != '\n' && !full) {
+        line[length++] = buffer[i];
+        continue;
+      }
+      if (full) log_message(LOG_WARN, owner->cell_spec->spec->name,
+                            "a message longer than %u bytes was cut", MESSAGE_MAX);
+      if (!take_place(owner)) goto done;
+      spawn_for_message(owner, line, length);
+      length = 0;
+      if (full) line[length++] = buffer[i];
+    }
+  }
+  if (length && take_place(owner)) spawn_for_message(owner, line, length);
+done:
+  free(line);
+  pthread_mutex_lock(&owner->lock);
+  owner->input_ended = true;
+  pthread_mutex_unlock(&owner->lock);
+  waiter_wake(&owner->cell_spec->owner->wake);
+  return NULL;
+}
+
+/* TCP: on the reactor's thread, for each accepted connection. */
+static void spawn_for_connection(trigger *owner, int fd) {
+  channel_end *from_peer, *to_peer;
+  if (reactor_attach_socket(owner->sockets, fd, &from_peer, &to_peer) != MINOS_OK) {
+    close(fd);
+    give_back_place(owner);
+    return;
+  }
+  spawn(owner, from_peer, to_peer, "a connection");
+}
+
+static void connection_accepted(void *context, int fd) {
+  trigger *owner = context;
+  const spec_trigger *rule = &owner->cell_spec->spec->trigger;
+  pthread_mutex_lock(&owner->lock);
+  enum { START, QUEUE, REFUSE } choice = owner->stopping ? REFUSE
+                                         : owner->live < rule->concurrency ? START
+                                         : owner->queued_count < rule->backlog ? QUEUE
+                                                                               : REFUSE;
+  if (choice == START) owner->live++;
+  if (choice == QUEUE)
+    owner->queued[(owner->queued_head + owner->queued_count++) % rule->backlog] = fd;
+  uint32_t live = owner->live;
+  pthread_mutex_unlock(&owner->lock);
+  if (choice == START) spawn_for_connection(owner, fd);
+  if (choice == REFUSE) {
+    close(fd);
+    if (!owner->stopping)
+      log_message(LOG_WARN, owner->cell_spec->spec->name,
+                  "refused a connection: %u instances running, backlog of %u full", live,
+                  rule->backlog);
+  }
+}
+
+/* On the supervisor's thread: queued connections take freed places. */
+void trigger_step(trigger *owner, uint64_t now) {
+  (void)now;
+  const spec_trigger *rule = &owner->cell_spec->spec->trigger;
+  for (;;) {
+    pthread_mutex_lock(&owner->lock);
+    int fd = -1;
+    if (owner->queued_count && owner->live < rule->concurrency && !owner->stopping) {
+      fd = owner->queued[owner->queued_head];
+      owner->queued_head = (owner->queued_head + 1) % rule->backlog;
+      owner->queued_count--;
+      owner->live++;
+    }
+    pthread_mutex_unlock(&owner->lock);
+    if (fd < 0) return;
+    spawn_for_connection(owner, fd);
+  }
+}
+
+static minos_status open_listener(trigger *owner, char *error, size_t error_size) {
+  const spec_trigger *rule = &owner->cell_spec->spec->trigger;
+  const char *text = rule->listen ? rule->listen : "";
+  const char *colon = strrchr(text, ':');
+  char host[64] = "0.0.0.0";
+  if (colon && colon > text) snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(rule->port)};
+  if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
+    snprintf(error, error_size, "cell %s: trigger address %s is not an IPv4 address",
+             owner->cell_spec->spec->name, host);
+    return MINOS_EUSAGE;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int yes = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) != 0 ||
+      bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || listen(fd, 4096) != 0) {
+    snprintf(error, error_size, "cell %s: cannot listen on %s:%u: %s", owner->cell_spec->spec->name,
+             host, rule->port, strerror(errno));
+    if (fd >= 0) close(fd);
+    return MINOS_EIO;
+  }
+  owner->listening_fd = fd;
+  minos_status status = runtime_reactor(&owner->cell_spec->owner->workers, &owner->sockets);
+  if (status == MINOS_OK)
+    status = reactor_listen(owner->sockets, fd, connection_accepted, owner, &owner->listener);
+  if (status != MINOS_OK)
+    snprintf(error, error_size, "cell %s: cannot watch its listening socket: %s",
+             owner->cell_spec->spec->name, minos_status_name(status));
+  else
+    log_message(LOG_INFO, owner->cell_spec->spec->name, "listening on %s:%u", host, rule->port);
+  return status;
+}
+
+minos_status trigger_create(supervised_cell *cell_spec, channel_end *input, char *error,
+                            size_t error_size) {
+  trigger *owner = calloc(1, sizeof *owner);
+  if (!owner) return MINOS_ENOMEM;
+  owner->cell_spec = cell_spec;
+  owner->listening_fd = -1;
+  owner->input = input;
+  pthread_mutex_init(&owner->lock, NULL);
+  pthread_cond_init(&owner->place_freed, NULL);
+  cell_spec->trigger = owner;
+  const spec_trigger *rule = &cell_spec->spec->trigger;
+  if (rule->kind == TRIGGER_TCP) {
+    owner->queued = calloc(rule->backlog ? rule->backlog : 1, sizeof *owner->queued);
+    if (!owner->queued) return MINOS_ENOMEM;
+    return open_listener(owner, error, error_size);
+  }
+  if (pthread_create(&owner->reader, NULL, read_messages, owner) != 0) {
+    snprintf(error, error_size, "cell %s: cannot start its trigger", cell_spec->spec->name);
+    return MINOS_EIO;
+  }
+  owner->reader_started = true;
+  return MINOS_OK;
+}
+
+void trigger_stop_accepting(trigger *owner) {
+  pthread_mutex_lock(&owner->lock);
+  owner->stopping = true;
+  pthread_cond_broadcast(&owner->place_freed);
+  int *queued = owner->queued;
+  size_t head = owner->queued_head, count = owner->queued_count;
+  owner->queued_count = 0;
+  pthread_mutex_unlock(&owner->lock);
+  uint32_t backlog = owner->cell_spec->spec->trigger.backlog;
+  for (size_t i = 0; i < count; i++) close(queued[(head + i) % backlog]);
+  if (owner->listener) {
+    reactor_listener_close(owner->listener);
+    owner->listener = NULL;
+  }
+  if (owner->listening_fd >= 0) {
+    close(owner->listening_fd);
+    owner->listening_fd = -1;
+  }
+  if (owner->input) channel_end_finish_input(owner->input);
+}
+
+void trigger_kill(trigger *owner) {
+  pthread_mutex_lock(&owner->lock);
+  for (trigger_slot *slot = owner->slots; slot; slot = slot->next)
+    cell_request_end(slot->instance, FAULT_KILLED);
+  pthread_mutex_unlock(&owner->lock);
+}
+
+bool trigger_finished(const trigger *owner) {
+  trigger *self = (trigger *)owner;
+  pthread_mutex_lock(&self->lock);
+  bool over = self->live == 0 &&
+              (self->cell_spec->spec->trigger.kind == TRIGGER_TCP ? self->stopping
+                                                                    : self->input_ended);
+  pthread_mutex_unlock(&self->lock);
+  return over;
+}
+
+void trigger_free(trigger *owner) {
+  trigger_stop_accepting(owner);
+  if (owner->reader_started) pthread_join(owner->reader, NULL);
+  if (owner->input) channel_end_close(owner->input);
+  free(owner->queued);
+  pthread_cond_destroy(&owner->place_freed);
+  pthread_mutex_destroy(&owner->lock);
+  owner->cell_spec->trigger = NULL;
+  free(owner);
+}

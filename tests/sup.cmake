@@ -1,0 +1,78 @@
+# Supervision (minos up): restart policies, backoff, giving up, init
+# timeouts, graceful stop, triggers, and the examples as systems.
+
+set(SUP_SPECS ${CMAKE_BINARY_DIR}/sup-specs)
+set(EXAMPLES ${CMAKE_BINARY_DIR}/examples)
+# Specs refer to the built guests by absolute path.
+function(sup_spec name)
+  cmake_parse_arguments(S "" "OUTPUT;ON_GIVE_UP;LOG" "" ${ARGN})
+  set(GUESTS ${GUESTS})
+  set(MODULES ${MODULES})
+  set(ON_GIVE_UP ${S_ON_GIVE_UP})
+  set(LOG ${S_LOG})
+  configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sup/${name}.json.in ${SUP_SPECS}/${S_OUTPUT} @ONLY)
+endfunction()
+sup_spec(give_up OUTPUT give_up_stop.json ON_GIVE_UP stop)
+sup_spec(give_up OUTPUT give_up_continue.json ON_GIVE_UP continue)
+sup_spec(always OUTPUT always.json)
+sup_spec(init_timeout OUTPUT init_timeout.json)
+sup_spec(stop OUTPUT stop.json LOG ${SUP_SPECS}/stop.log)
+sup_spec(jobs OUTPUT jobs.json)
+
+# on-failure with backoff: three restarts, then it gives up; with
+# on_give_up "stop" the whole system stops and minos exits 1.
+minos_test(sup_give_up_stop EXIT 1
+           STDERR "crasher#1: fault: unreachable" "crasher: restarting in 1 ms"
+                  "crasher: restarting in 2 ms" "crasher#4: fault: unreachable"
+                  "crasher: failed: restarted 3 times within 10 s; giving up"
+                  "stopping: cells' input ends now" "steady#1: exited with status 0"
+           NO_STDERR "crasher#5"
+           COMMAND ${MINOS} up ${SUP_SPECS}/give_up_stop.json)
+# With "continue" the other cells carry on; the system still reports the failure.
+minos_test(sup_give_up_continue EXIT 1
+           STDERR "crasher: failed: restarted 3 times" "steady#1: exited with status 0"
+           NO_STDERR "stopping:"
+           COMMAND ${MINOS} up ${SUP_SPECS}/give_up_continue.json)
+# always restarts even clean exits, up to the limit; never restarts nothing.
+minos_test(sup_always EXIT 1
+           STDERR "ticker#1: stderr: tick" "ticker#5: stderr: tick"
+                  "ticker: failed: restarted 4 times within 60 s" "once#1: exited with status 3"
+           NO_STDERR "ticker#6" "once#2"
+           COMMAND ${MINOS} up ${SUP_SPECS}/always.json)
+# A cell stuck in its initialisation is ended at its init timeout.
+minos_test(sup_init_timeout EXIT 1
+           STDERR "stuck#1: fault: init timeout" "stuck#2: fault: init timeout"
+                  "stuck: failed: restarted 1 times"
+           COMMAND ${MINOS} up ${SUP_SPECS}/init_timeout.json)
+# SIGTERM: graceful stop, then kill after the grace period.
+minos_test(sup_stop
+           STDOUT "^minos exited 0$" "polite#1: exited with status 0" "stopping: cells' input ends"
+                  "grace period over: killing" "spinner#1: fault: killed" "feeder#1: fault: killed"
+           NO_STDOUT "spinner#2" "polite#2"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS} ${SUP_SPECS}/stop.json
+                   ${SUP_SPECS}/stop.log)
+# A channel trigger: a fresh cell per line, at most two at a time; one
+# that crashes ends alone.
+minos_test(sup_channel_trigger
+           STDERR "handler#1: started for a message of 5 bytes" "handled: job 1" "handled: job 2"
+                  "handled: job 4" "handled: job 5" "handled: job 6" "fault: unreachable"
+           NO_STDERR "handled: job 3" "handler#7"
+           COMMAND ${MINOS} up ${SUP_SPECS}/jobs.json)
+
+# The examples as systems.
+minos_test(example_kv_system
+           STDERR "client#1: stderr: 100 requests: 90 answered correctly, 10 lost to restarts"
+                  "kv#1: fault: out-of-bounds memory access" "kv#11: started"
+                  "kv#11: exited with status 0" "client#1: exited with status 0"
+           NO_STDERR "kv#12"
+           COMMAND ${MINOS} up ${EXAMPLES}/kv/kv.json)
+minos_test(example_pipeline_system STDIN ${PROJECT_SOURCE_DIR}/examples/pipeline/input.txt
+           STDOUT "^ *2 +15 +103$"
+           COMMAND ${MINOS} up -q ${EXAMPLES}/pipeline/pipeline.json)
+minos_test(demo STDOUT "kv crashed and only kv ended" STDERR "kv#1: fault:" "kv#2: started"
+                "lost: the service crashed and was restarted"
+           COMMAND ${MINOS} demo)
+
+add_executable(restart_policy_test unit/restart_policy_test.c)
+target_link_libraries(restart_policy_test PRIVATE minos_runtime)
+add_test(NAME restart_policy_test COMMAND restart_policy_test)

@@ -1,0 +1,28 @@
+#!/bin/sh
+# minos up stops gracefully on SIGTERM: a cell whose input ends exits by
+# itself, cells that ignore it are killed after the grace period, and minos
+# exits with nothing left running. The log is read while the system runs.
+#   sup_stop.sh MINOS SPEC LOG
+set -u
+minos=$1 spec=$2 log=$3
+rm -f "$log"
+"$minos" up "$spec" 2>/dev/null &
+pid=$!
+waited=0
+until grep -q "spinner#1: started" "$log" 2>/dev/null && grep -q "polite#1: started" "$log"; do
+  sleep 0.1
+  waited=$((waited + 1))
+  if [ $waited -gt 300 ]; then
+    echo "the log never showed the cells starting"; cat "$log"; kill -9 $pid; exit 1
+  fi
+done
+echo "running: $(grep -c started "$log") cells started"
+kill -TERM $pid
+start=$(date +%s%N)
+wait $pid
+status=$?
+took_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "minos exited $status"
+cat "$log"
+# The grace period is 300 ms; allow for a slow machine, not for a hang.
+[ $took_ms -lt 5000 ] || { echo "stopping took $took_ms ms"; exit 1; }
