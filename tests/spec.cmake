@@ -37,8 +37,8 @@ minos_test(check_missing_file EXIT 2
 minos_test(check_directory EXIT 2 STDERR "^minos: cannot read .*specs: not a regular file$"
            COMMAND ${MINOS} check ${SPECS})
 
-foreach(unit net_rule_test spec_units_test)
+foreach(unit net_rule_test spec_units_test spec_load_test)
   add_executable(${unit} unit/${unit}.c)
   target_link_libraries(${unit} PRIVATE minos_runtime)
-  add_test(NAME ${unit} COMMAND ${unit})
+  add_test(NAME ${unit} COMMAND ${unit} ${GUESTS})
 endforeach()

@@ -5,9 +5,13 @@ set(SUP_SPECS ${CMAKE_BINARY_DIR}/sup-specs)
 set(EXAMPLES ${CMAKE_BINARY_DIR}/examples)
 # Specs refer to the built guests by absolute path.
 function(sup_spec name)
-  cmake_parse_arguments(S "" "OUTPUT;ON_GIVE_UP;LOG" "" ${ARGN})
+  cmake_parse_arguments(S "" "OUTPUT;ON_GIVE_UP;LOG;PORT;CONCURRENCY;BACKLOG" "" ${ARGN})
   set(GUESTS ${GUESTS})
   set(MODULES ${MODULES})
+  set(EXAMPLES ${EXAMPLES})
+  set(PORT ${S_PORT})
+  set(CONCURRENCY ${S_CONCURRENCY})
+  set(BACKLOG ${S_BACKLOG})
   set(ON_GIVE_UP ${S_ON_GIVE_UP})
   set(LOG ${S_LOG})
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sup/${name}.json.in ${SUP_SPECS}/${S_OUTPUT} @ONLY)
@@ -18,6 +22,11 @@ sup_spec(always OUTPUT always.json)
 sup_spec(init_timeout OUTPUT init_timeout.json)
 sup_spec(stop OUTPUT stop.json LOG ${SUP_SPECS}/stop.log)
 sup_spec(jobs OUTPUT jobs.json)
+# Ports of their own, away from the ephemeral range.
+sup_spec(echo OUTPUT echo.json PORT 24601 CONCURRENCY 8 BACKLOG 64)
+sup_spec(echo OUTPUT echo_refusing.json PORT 24602 CONCURRENCY 2 BACKLOG 3)
+
+add_executable(tcp_client tools/tcp_client.c)
 
 # on-failure with backoff: three restarts, then it gives up; with
 # on_give_up "stop" the whole system stops and minos exits 1.
@@ -58,6 +67,18 @@ minos_test(sup_channel_trigger
                   "handled: job 4" "handled: job 5" "handled: job 6" "fault: unreachable"
            NO_STDERR "handled: job 3" "handler#7"
            COMMAND ${MINOS} up ${SUP_SPECS}/jobs.json)
+
+# A TCP trigger: a fresh cell per connection, 300 connections 16 at a
+# time through 8 places and a backlog; then the limits: 2 running and 3
+# waiting, the rest refused at once.
+minos_test(sup_tcp_trigger
+           STDOUT "^300 of 300 replies as expected$" "^minos exited 0$" "^300 cells started$"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_echo.sh ${MINOS} $<TARGET_FILE:tcp_client>
+                   ${SUP_SPECS}/echo.json 24601 ${SUP_SPECS}/echo.log)
+minos_test(sup_tcp_trigger_refusals
+           STDOUT "^5 refused$" "^5 held$" "refused a connection: 2 instances running, backlog of 3 full"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_echo.sh ${MINOS} $<TARGET_FILE:tcp_client>
+                   ${SUP_SPECS}/echo_refusing.json 24602 ${SUP_SPECS}/echo_refusing.log --hold 10)
 
 # The examples as systems.
 minos_test(example_kv_system

@@ -421,6 +421,8 @@ static void accept_all(reactor_listener *listener) {
 minos_status reactor_listen(reactor *self, int listening_fd,
                             void (*on_accept)(void *context, int fd), void *context,
                             reactor_listener **out) {
+  int on = 1;
+  if (ioctl(listening_fd, FIONBIO, &on) != 0) return MINOS_EINVAL; /* accept must not block */
   reactor_listener *listener = calloc(1, sizeof *listener);
   if (!listener) return MINOS_ENOMEM;
   *listener = (reactor_listener){.kind = WATCHED_LISTENER, .owner = self, .fd = listening_fd,

@@ -41,10 +41,10 @@ void reactor_free(reactor *reactor);
 minos_status reactor_attach_socket(reactor *reactor, int fd, channel_end **from_peer,
                                    channel_end **to_peer);
 
-/* Watches a listening socket: on_accept(context, fd) runs on the reactor's
- * thread for each accepted connection (non-blocking, close-on-exec) and
- * takes the fd. The listening fd stays the caller's: close it after
- * reactor_listener_close. */
+/* Watches a listening socket (made non-blocking here): on_accept(context,
+ * fd) runs on the reactor's thread for each accepted connection
+ * (non-blocking, close-on-exec) and takes the fd. The listening fd stays
+ * the caller's: close it after reactor_listener_close. */
 minos_status reactor_listen(reactor *reactor, int listening_fd,
                             void (*on_accept)(void *context, int fd), void *context,
                             reactor_listener **out);

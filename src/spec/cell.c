@@ -1,5 +1,7 @@
 /* One cell of a spec: its code, arguments, environment, stdio, named ends,
  * limits, restart policy and trigger. Its grants are read by grants.c. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,8 @@ static void set_defaults(spec_cell *cell) {
   cell->limits = (spec_limits){.memory_bytes = 64ull << 20, .init_timeout_ns = 1 * SECONDS,
                                .descriptors = 64};
   cell->restart = (spec_restart){.policy = RESTART_ON_FAILURE, .max_restarts = 5,
-                                 .window_ns = 10 * SECONDS, .backoff_max_ns = 1 * SECONDS};
+                                 .window_ns = 10 * SECONDS, .backoff_initial_ns = 10 * MILLISECONDS,
+                                 .backoff_max_ns = 1 * SECONDS};
   cell->trigger = (spec_trigger){.concurrency = 64, .backlog = 128};
 }
 
@@ -228,6 +231,29 @@ bool spec_trigger_rule(const spec_trigger *trigger, net_rule *rule, char *error,
     snprintf(error, error_size, "a trigger listens on one address and one port");
     return false;
   }
+  return true;
+}
+
+bool spec_trigger_address(const spec_trigger *trigger, struct sockaddr_storage *address,
+                          socklen_t *length) {
+  net_rule rule;
+  char error[160];
+  if (trigger->kind != TRIGGER_TCP || !spec_trigger_rule(trigger, &rule, error, sizeof error))
+    return false;
+  memset(address, 0, sizeof *address);
+  if (rule.family == AF_INET6) {
+    struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)address;
+    ipv6->sin6_family = AF_INET6;
+    ipv6->sin6_port = htons(rule.port_low);
+    memcpy(&ipv6->sin6_addr, rule.address, 16);
+    *length = sizeof *ipv6;
+    return true;
+  }
+  struct sockaddr_in *ipv4 = (struct sockaddr_in *)address;
+  ipv4->sin_family = AF_INET;
+  ipv4->sin_port = htons(rule.port_low);
+  memcpy(&ipv4->sin_addr, rule.address, 4); /* all zero for any address */
+  *length = sizeof *ipv4;
   return true;
 }
 

@@ -27,7 +27,8 @@ static bool granted(const spec_cell *cell, host_grant grant) {
 /* What to write in the spec to give the grant. */
 static const char *grant_example(host_grant grant) {
   switch (grant) {
-    case HOST_GRANT_FILES: return "\"grants\": {\"dirs\": [{\"host\": \"data\", \"guest\": \"/data\"}]}";
+    case HOST_GRANT_FILES:
+      return "\"grants\": {\"dirs\": [{\"host\": \"data\", \"guest\": \"/data\"}]}";
     case HOST_GRANT_CLOCK: return "\"grants\": {\"clock\": true}";
     case HOST_GRANT_RANDOM: return "\"grants\": {\"random\": true}";
     case HOST_GRANT_CONNECT: return "\"grants\": {\"connect\": [\"tcp:HOST:PORT\"]}";

@@ -108,8 +108,10 @@ static json_value *new_value(tree_builder *builder, json_type type, json_positio
   return value;
 }
 
+/* Room for one more item. The capacity is not stored: it is the count
+ * rounded up to a power of two, so doubling is due when the count is zero
+ * or a power of two. */
 static bool grow(void **items, size_t count, size_t item_size) {
-  /* Capacity is the next power of two: grow when count is one. */
   if (count & (count - 1)) return true;
   void *grown = realloc(*items, (count ? count * 2 : 1) * item_size);
   if (!grown) return false;
@@ -180,9 +182,9 @@ static int open_container(tree_builder *builder, json_type type) {
   size_t path_length = builder->path_length;
   if (builder->depth > 0) {
     const frame *top = &builder->stack[builder->depth - 1];
-    char index[32];
-    snprintf(index, sizeof index, "[%zu]", top->container->array.count);
     if (top->container->type == JSON_ARRAY) {
+      char index[32];
+      snprintf(index, sizeof index, "[%zu]", top->container->array.count);
       path_append(builder, index);
     } else {
       if (builder->path_length) path_append(builder, ".");

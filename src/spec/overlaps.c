@@ -54,7 +54,8 @@ static void check_listen_rule(spec_loader *loader, size_t index, size_t rule) {
     spec_problem_add(loader->problems, path, spec_at(written),
                      "\"%s\" overlaps the TCP trigger of cell \"%s\" (\"%s\"), which minos "
                      "listens on",
-                     written->string.text, system->cells[other].name, system->cells[other].trigger.listen);
+                     written->string.text, system->cells[other].name,
+                     system->cells[other].trigger.listen);
     return;
   }
 }

@@ -37,7 +37,9 @@ typedef struct spec_restart {
   spec_restart_policy policy;  /* default RESTART_ON_FAILURE */
   uint32_t max_restarts;       /* within window_ns; default 5 */
   uint64_t window_ns;          /* default 10 s */
-  uint64_t backoff_initial_ns; /* first restart's delay, doubled each time; default 0 */
+  /* The first restart in a window is immediate; the next waits
+   * backoff_initial_ns, doubling each time up to backoff_max_ns. */
+  uint64_t backoff_initial_ns; /* default 10 ms */
   uint64_t backoff_max_ns;     /* default 1 s */
 } spec_restart;
 
@@ -180,6 +182,13 @@ long spec_find_channel(const spec *spec, const char *name);
 struct wasm_module;
 bool spec_cell_allows_imports(const spec_cell *cell, const struct wasm_module *info, char *error,
                               size_t error_size);
+
+/* The socket address a TCP trigger listens on: its IPv4 address, its IPv6
+ * one ("[::1]:7000"), or 0.0.0.0 for any (":7000", "*:7000"), with its
+ * port. False if the trigger is not a valid TCP one (spec_load refuses
+ * those). */
+bool spec_trigger_address(const spec_trigger *trigger, struct sockaddr_storage *address,
+                          socklen_t *length);
 
 /* "64K", "16M", "1G", "4096", "512B", "1Gi": bytes; false if not a size. */
 bool spec_parse_size(const char *text, uint64_t *bytes);

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "sup/supervisor_private.h"
+#include "wasm/host_functions.h"
 #include "wasm/wasm_arch.h"
 
 void instance_name(const supervised_cell *cell_spec, uint64_t number, char *name, size_t size) {
@@ -25,6 +26,17 @@ channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char
     return NULL;
   }
   return write_end;
+}
+
+/* What the spec does not grant the cell, for the import check. */
+static uint32_t denied_grants(const spec_grants *grants) {
+  uint32_t denied = 0;
+  if (!grants->dir_count) denied |= HOST_GRANT_BIT(HOST_GRANT_FILES);
+  if (!grants->clock) denied |= HOST_GRANT_BIT(HOST_GRANT_CLOCK);
+  if (!grants->random) denied |= HOST_GRANT_BIT(HOST_GRANT_RANDOM);
+  if (!grants->connect_count) denied |= HOST_GRANT_BIT(HOST_GRANT_CONNECT);
+  if (!grants->listen_count) denied |= HOST_GRANT_BIT(HOST_GRANT_LISTEN);
+  return denied;
 }
 
 static wasi_grant *copy_grants(const spec_cell *source) {
@@ -74,6 +86,11 @@ minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], 
       .memory_limit_bytes = source->limits.memory_bytes,
       .cpu_time_ns = source->limits.cpu_time_ns,
       .descriptor_limit = source->limits.descriptors,
+      .connect_rules = source->grants.connect,
+      .connect_rule_count = source->grants.connect_count,
+      .listen_rules = source->grants.listen,
+      .listen_rule_count = source->grants.listen_count,
+      .denied_grants = denied_grants(&source->grants),
   };
   char error[512] = "";
   cell *created;

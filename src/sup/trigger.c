@@ -71,7 +71,7 @@ static void release_slot(resource *item) {
       log_message(LOG_WARN, slot->instance->name, "fault: %s%s%s", cell_fault_name(outcome->fault),
                   outcome->where[0] ? " in " : "", outcome->where);
     else
-      log_message(outcome->exit_code ? LOG_WARN : LOG_DEBUG, slot->instance->name,
+      log_message(outcome->exit_code ? LOG_WARN : LOG_INFO, slot->instance->name,
                   "exited with status %u", outcome->exit_code);
   }
   pthread_mutex_lock(&owner->lock);
@@ -243,22 +243,19 @@ void trigger_step(trigger *owner, uint64_t now) {
 
 static minos_status open_listener(trigger *owner, char *error, size_t error_size) {
   const spec_trigger *rule = &owner->cell_spec->spec->trigger;
-  const char *text = rule->listen ? rule->listen : "";
-  const char *colon = strrchr(text, ':');
-  char host[64] = "0.0.0.0";
-  if (colon && colon > text) snprintf(host, sizeof host, "%.*s", (int)(colon - text), text);
-  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(rule->port)};
-  if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
-    snprintf(error, error_size, "cell %s: trigger address %s is not an IPv4 address",
-             owner->cell_spec->spec->name, host);
+  const char *name = owner->cell_spec->spec->name;
+  struct sockaddr_storage address;
+  socklen_t length;
+  if (!spec_trigger_address(rule, &address, &length)) {
+    snprintf(error, error_size, "cell %s: trigger address %s is not valid", name, rule->listen);
     return MINOS_EUSAGE;
   }
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int yes = 1;
   if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) != 0 ||
-      bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || listen(fd, 4096) != 0) {
-    snprintf(error, error_size, "cell %s: cannot listen on %s:%u: %s", owner->cell_spec->spec->name,
-             host, rule->port, strerror(errno));
+      bind(fd, (struct sockaddr *)&address, length) != 0 || listen(fd, 4096) != 0) {
+    snprintf(error, error_size, "cell %s: cannot listen on %s: %s", name, rule->listen,
+             strerror(errno));
     if (fd >= 0) close(fd);
     return MINOS_EIO;
   }
@@ -270,7 +267,7 @@ static minos_status open_listener(trigger *owner, char *error, size_t error_size
     snprintf(error, error_size, "cell %s: cannot watch its listening socket: %s",
              owner->cell_spec->spec->name, minos_status_name(status));
   else
-    log_message(LOG_INFO, owner->cell_spec->spec->name, "listening on %s:%u", host, rule->port);
+    log_message(LOG_INFO, owner->cell_spec->spec->name, "listening on %s", rule->listen);
   return status;
 }
 

@@ -1,5 +1,6 @@
 #include "wasm/host_functions.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "wasm/minos_api.h"
@@ -83,6 +84,19 @@ const char *host_grant_name(host_grant grant) {
   static const char *const names[] = {"nothing", "a directory grant", "the clock grant",
                                       "the random grant", "a connect grant", "a listen grant"};
   return grant < sizeof names / sizeof names[0] ? names[grant] : "an unknown grant";
+}
+
+bool host_imports_granted(const wasm_module *module, uint32_t denied, char *error,
+                          size_t error_size) {
+  for (uint32_t i = 0; denied && i < module->import_count; i++) {
+    int index = host_function_find(module->imports[i].module, module->imports[i].name);
+    if (index < 0 || !(denied & HOST_GRANT_BIT(host_functions[index].grant))) continue;
+    snprintf(error, error_size, "the module imports %s.%s, which needs %s",
+             module->imports[i].module, module->imports[i].name,
+             host_grant_name(host_functions[index].grant));
+    return false;
+  }
+  return true;
 }
 
 int host_function_find(const char *module, const char *name) {

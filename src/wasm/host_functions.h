@@ -4,6 +4,7 @@
 #ifndef MINOS_WASM_HOST_FUNCTIONS_H
 #define MINOS_WASM_HOST_FUNCTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "wasm/module.h"
@@ -24,6 +25,12 @@ typedef enum host_grant {
 
 /* "a directory grant", "the clock grant"... for error messages. */
 const char *host_grant_name(host_grant grant);
+#define HOST_GRANT_BIT(grant) (1u << (grant))
+
+/* Whether a module imports nothing that needs a grant in `denied` (a set
+ * of HOST_GRANT_BIT); if it does, error names the import and the grant. */
+bool host_imports_granted(const wasm_module *module, uint32_t denied, char *error,
+                          size_t error_size);
 
 typedef struct host_function {
   const char *module;

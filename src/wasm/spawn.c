@@ -95,6 +95,7 @@ static minos_status create_child(wasm_cell *self, loaded_module *module,
       .stack_bytes = spec->stack_bytes,
       .cpu_time_ns = spec->cpu_time_ns,
       .wait_for_start = true,
+      .denied_grants = self->denied_grants,
   };
   char error[256];
   minos_status status = wasm_cell_create(&config, out, error, sizeof error);

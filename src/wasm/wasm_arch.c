@@ -6,6 +6,7 @@
 
 #include "core/channel.h"
 #include "core/scheduler.h"
+#include "wasm/host_functions.h"
 #include "wasm/linear_memory.h"
 #include "wasm/wasm_cell.h"
 
@@ -175,6 +176,11 @@ static bool copy_network_grants(wasm_cell *wasm, const wasm_cell_config *config)
 
 minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
                               size_t error_size) {
+  if (!host_imports_granted(&config->module->info, config->denied_grants, error, error_size)) {
+    for (int fd = 0; fd < 3; fd++)
+      if (config->wasi.stdio[fd]) channel_end_close(config->wasi.stdio[fd]);
+    return MINOS_EMODULE;
+  }
   wasm_cell *wasm = calloc(1, sizeof *wasm);
   if (wasm && !copy_network_grants(wasm, config)) {
     free_network_grants(wasm);
@@ -197,6 +203,7 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
                         .cpu_time_ns = config->cpu_time_ns,
                         .unguarded_stack = config->module->variant == MODULE_COMPACT};
   wasm->wait_for_start = config->wait_for_start;
+  wasm->denied_grants = config->denied_grants;
   cell *created;
   status = cell_create(config->name, &wasm_arch, wasm, &limits, &created);
   if (status != MINOS_OK) {

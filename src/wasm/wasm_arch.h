@@ -25,6 +25,11 @@ typedef struct wasm_cell_config {
   uint64_t cpu_time_ns;        /* 0: no CPU limit */
   uint32_t descriptor_limit;   /* 0: the WASI default */
   bool wait_for_start;         /* stop after initialisation (cnew) */
+  /* Grants the cell lacks (HOST_GRANT_BIT set): a module importing a
+   * function that needs one of them is refused (MINOS_EMODULE). 0: a
+   * cell of `minos run`, granted whatever it imports. Children get their
+   * parent's. */
+  uint32_t denied_grants;
   /* Network grants: where minos_connect may go, where minos_listen may
    * listen. Copied into the cell; none means no network at all. */
   const net_rule *connect_rules;

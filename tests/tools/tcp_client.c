@@ -5,7 +5,13 @@
  *
  *   tcp_client PORT MESSAGE [COUNT [PARALLEL [EXPECT]]]
  *
- * Prints "N of COUNT replies as expected" and exits 0 only if all were. */
+ * Prints "N of COUNT replies as expected" and exits 0 only if all were.
+ *
+ *   tcp_client --hold PORT COUNT
+ *
+ * opens COUNT connections at once and keeps them open, sending nothing;
+ * after a moment, prints how many the server closed at once ("N refused")
+ * and how many it kept ("N held"). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -37,7 +43,30 @@ static int open_connection(int port, const char *message) {
   return fd;
 }
 
+static int hold(int port, int count) {
+  int *fds = calloc((size_t)count, sizeof *fds);
+  if (!fds) return 2;
+  for (int i = 0; i < count; i++) {
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fds[i], (struct sockaddr *)&address, sizeof address) != 0) perror("connect");
+  }
+  usleep(500 * 1000);
+  int refused = 0;
+  for (int i = 0; i < count; i++) {
+    struct pollfd watched = {.fd = fds[i], .events = POLLIN};
+    char byte;
+    if (poll(&watched, 1, 0) == 1 && read(fds[i], &byte, 1) <= 0) refused++;
+  }
+  printf("%d refused\n%d held\n", refused, count - refused);
+  for (int i = 0; i < count; i++) close(fds[i]);
+  free(fds);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "--hold") == 0) return hold(atoi(argv[2]), atoi(argv[3]));
   if (argc < 3) {
     fprintf(stderr, "usage: tcp_client PORT MESSAGE [COUNT [PARALLEL [EXPECT]]]\n");
     return 2;
@@ -49,6 +78,8 @@ int main(int argc, char **argv) {
   snprintf(expected, sizeof expected, "%s\n", argc > 5 ? argv[5] : message);
   if (parallel < 1) parallel = 1;
   connection *open = calloc((size_t)parallel, sizeof *open);
+  struct pollfd *watched = calloc((size_t)parallel, sizeof *watched);
+  if (!open || !watched) return 2;
   int started = 0, finished = 0, good = 0, active = 0;
   for (int i = 0; i < parallel; i++) open[i].fd = -1;
   while (finished < count) {
@@ -60,7 +91,6 @@ int main(int argc, char **argv) {
         else active++;
       }
     if (!active) continue;
-    struct pollfd watched[parallel];
     for (int i = 0; i < parallel; i++) watched[i] = (struct pollfd){.fd = open[i].fd, .events = POLLIN};
     if (poll(watched, (nfds_t)parallel, 10000) <= 0) {
       fprintf(stderr, "tcp_client: no reply within 10 s\n");

@@ -118,7 +118,9 @@ static void test_both_ways(reactor *sockets) {
   /* The peer can still send (half close), then closes: end of stream. */
   write_fd_all(pair.peer, "bye", 3);
   shutdown(pair.peer, SHUT_WR);
-  CHECK(drain_end(pair.from_peer, (uint8_t *)buffer, sizeof buffer) == 3);
+  int64_t drained = drain_end(pair.from_peer, (uint8_t *)buffer, sizeof buffer);
+  if (drained != 3) printf("drained %lld\n", (long long)drained);
+  CHECK(drained == 3);
   CHECK(read_end(pair.from_peer, buffer, sizeof buffer, SECONDS(5)) == 0);
   channel_end_close(pair.from_peer);
   close(pair.peer);
