@@ -20,7 +20,7 @@ foreach(report ${spec_reports})
              ${MINOS} ${SPECS} ${name})
 endforeach()
 
-minos_test(check_valid STDOUT "^valid.json: ok: 2 cells, 1 channels$" NO_STDERR "."
+minos_test(check_valid STDOUT "^valid.json: ok: 2 cells, 1 channel$" NO_STDERR "."
            COMMAND sh -c "cd ${SPECS} && exec \"$0\" check valid.json" ${MINOS})
 minos_test(check_valid_full STDOUT "valid_full.json: ok: 8 cells, 4 channels$" NO_STDERR "."
            COMMAND ${MINOS} check ${SPECS}/valid_full.json)

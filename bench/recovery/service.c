@@ -17,7 +17,9 @@
 static char buffer[4096];
 static size_t held;
 
-/* The next line (without its newline) in *line; 0 at the end of input. */
+/* The next line (without its newline) in *line; 0 at the end of input.
+ * The line returned last time is dropped first. (exchange.h has the same
+ * reader; this one keeps the service free of stdio and the clock.) */
 static size_t next_line(char **line) {
   static size_t consumed;
   memmove(buffer, buffer + consumed, held - consumed);

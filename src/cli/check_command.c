@@ -25,7 +25,9 @@ static int check_file(const char *path) {
     spec_problems_free(&problems);
     return EXIT_PROBLEMS;
   }
-  printf("%s: ok: %zu cells, %zu channels\n", path, loaded->cell_count, loaded->channel_count);
+  printf("%s: ok: %zu cell%s, %zu channel%s\n", path, loaded->cell_count,
+         loaded->cell_count == 1 ? "" : "s", loaded->channel_count,
+         loaded->channel_count == 1 ? "" : "s");
   spec_free(loaded);
   return 0;
 }

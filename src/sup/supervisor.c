@@ -233,8 +233,9 @@ static bool supervise_once(supervisor *owner, bool *told_to_stop, uint64_t *next
 }
 
 int supervisor_run(supervisor *owner) {
-  log_message(LOG_INFO, NULL, "system %s: %zu cells, %zu channels", owner->spec->name,
-              owner->spec->cell_count, owner->spec->channel_count);
+  size_t cells = owner->spec->cell_count, channels = owner->spec->channel_count;
+  log_message(LOG_INFO, NULL, "system %s: %zu cell%s, %zu channel%s", owner->spec->name, cells,
+              cells == 1 ? "" : "s", channels, channels == 1 ? "" : "s");
   bool told_to_stop = false;
   for (;;) {
     uint64_t next_deadline = DEADLINE_NEVER;
