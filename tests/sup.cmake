@@ -22,6 +22,7 @@ sup_spec(always OUTPUT always.json)
 sup_spec(init_timeout OUTPUT init_timeout.json)
 sup_spec(stop OUTPUT stop.json LOG ${SUP_SPECS}/stop.log)
 sup_spec(jobs OUTPUT jobs.json)
+sup_spec(cnew_grants OUTPUT cnew_grants.json)
 # Ports of their own, away from the ephemeral range.
 sup_spec(echo OUTPUT echo.json PORT 24601 CONCURRENCY 8 BACKLOG 64)
 sup_spec(echo OUTPUT echo_refusing.json PORT 24602 CONCURRENCY 2 BACKLOG 3)
@@ -79,6 +80,13 @@ minos_test(sup_tcp_trigger_refusals
            STDOUT "^5 refused$" "^5 held$" "refused a connection: 2 instances running, backlog of 3 full"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_echo.sh ${MINOS} $<TARGET_FILE:tcp_client>
                    ${SUP_SPECS}/echo_refusing.json 24602 ${SUP_SPECS}/echo_refusing.log --hold 10)
+
+# Grants hold for children too, and for the cell itself at start.
+minos_test(sup_cnew_within_grants
+           STDOUT "^\\[1\\] not started: not a valid module$" "^\\[2\\] .*job 2"
+           STDERR "imports wasi_snapshot_preview1.clock_time_get, which needs the clock grant"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_cnew_grants.sh ${MINOS} ${SUP_SPECS}/cnew_grants.json
+                   ${GUESTS}/spec_uses_clock.wasm ${EXAMPLES}/spawner/greet.wasm)
 
 # The examples as systems.
 minos_test(example_kv_system

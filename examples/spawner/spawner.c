@@ -18,7 +18,7 @@ static const char *error_name(int32_t rc) {
   static const char *const names[] = {"ok", "bad descriptor", "closed", "not permitted",
                                       "limit", "timed out", "bad pointer", "invalid argument",
                                       "out of memory", "would block", "not a valid module",
-                                      "initialisation failed", "runtime error"};
+                                      "initialisation failed", "peer restarted", "runtime error"};
   return rc < 0 && -rc < (int32_t)(sizeof names / sizeof names[0]) ? names[-rc] : "error";
 }
 
