@@ -17,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ typedef struct connection {
   int fd;
   bool peer_done;     /* the peer shut its sending side */
   size_t pending;     /* bytes of buffer not written back yet */
+  uint32_t watching;  /* the events epoll watches for it now */
   char buffer[BUFFER];
 } connection;
 
@@ -50,12 +52,16 @@ static int listen_on_port(void) {
   return fd;
 }
 
+/* Only when the interest changes: an epoll_ctl per event would be a
+ * system call the server does not need. */
 static void watch(int epoll_fd, connection *c, uint32_t events, int operation) {
+  if (operation == EPOLL_CTL_MOD && c->watching == events) return;
   struct epoll_event event = {.events = events, .data.ptr = c};
   if (epoll_ctl(epoll_fd, operation, c->fd, &event) != 0) {
     perror("trigger_epoll: epoll_ctl");
     exit(1);
   }
+  c->watching = events;
 }
 
 static void drop(connection *c) {

@@ -216,8 +216,8 @@ static int run_load(int port, int concurrency, double seconds) {
         if (s->fd < 0 && s->started_ns >= counted_from) last_end = bench_now_ns();
       }
     }
-    // Only slots that finished need a new connection: start them at once
-    // rather than after the next wait.
+    // Refill the slots that finished in this round now, not after the
+    // next wait.
     if (starting) {
       now = bench_now_ns();
       for (int i = 0; i < concurrency; i++)

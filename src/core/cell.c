@@ -167,6 +167,10 @@ void cell_detach(cell *self) {
  * a zombie holds only its outcome. */
 void cell_reap(cell *zombie) {
   if (!zombie) return;
+  /* The thread that marked it ended may still be inside cell_mark_ended
+   * (an owner may see `ended` before that thread lets go of the lock). */
+  spinlock_lock(&zombie->end_lock);
+  spinlock_unlock(&zombie->end_lock);
   if (zombie->arch->destroy) zombie->arch->destroy(zombie);
   free(zombie);
 }

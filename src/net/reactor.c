@@ -50,6 +50,7 @@ struct reactor_socket {
   waiter inbound_waiter, outbound_waiter;
   bool registered;          /* added to epoll (on the reactor's thread) */
   bool readable, writable;  /* what epoll last said, until a short read or send */
+  bool hung_up;             /* epoll said the peer is gone: read on to the end */
   bool outbound_finished;   /* its writer closed: shut down once pending is sent */
   bool peer_finished;       /* the peer closed or reset: nothing left to discard */
   uint8_t *pending;         /* read from outbound, not yet taken by the socket */
@@ -219,7 +220,7 @@ static void close_socket(reactor_socket *socket) {
 
 static void pump_inbound(reactor_socket *socket) {
   uint8_t *scratch = socket->owner->scratch;
-  while (socket->inbound && socket->readable) {
+  while (socket->inbound) {
     uint32_t room;
     bool reader_gone;
     channel_end_ready(socket->inbound, &room, &reader_gone);
@@ -227,6 +228,7 @@ static void pump_inbound(reactor_socket *socket) {
       finish_inbound(socket);
       return;
     }
+    if (!socket->readable) return;
     if (room == 0) {
       if (channel_end_watch(socket->inbound, &socket->inbound_waiter)) continue;
       return; /* the reader's next read wakes us */
@@ -241,8 +243,10 @@ static void pump_inbound(reactor_socket *socket) {
         finish_inbound(socket);
         return;
       }
-      /* A stream socket's short read means it is drained (epoll(7)). */
-      if ((uint32_t)got < wanted) socket->readable = false;
+      /* A stream socket's short read means it is drained (epoll(7)),
+       * unless the end of the stream is there too: that comes as no new
+       * edge, so it must be read now. */
+      if ((uint32_t)got < wanted && !socket->hung_up) socket->readable = false;
     } else if (got == 0) {
       socket->peer_finished = true;
       finish_inbound(socket);
@@ -355,6 +359,7 @@ static void socket_event(reactor_socket *socket, uint32_t events) {
   if (socket->fd < 0) return;
   /* An error or hang-up is seen by the next read or send. */
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) socket->readable = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) socket->hung_up = true;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) socket->writable = true;
   pump(socket);
 }

@@ -5,10 +5,11 @@
 
 /* Forgets restarts older than the window. */
 static void forget_old(restart_history *history, uint64_t window_ns, uint64_t now) {
-  size_t kept = 0;
-  while (kept < history->count && now - history->times[kept] > window_ns) kept++;
-  memmove(history->times, history->times + kept, (history->count - kept) * sizeof *history->times);
-  history->count -= kept;
+  size_t old = 0;
+  while (old < history->count && now - history->times[old] > window_ns) old++;
+  if (old == 0) return;
+  memmove(history->times, history->times + old, (history->count - old) * sizeof *history->times);
+  history->count -= old;
 }
 
 static uint64_t backoff_delay(const spec_restart *policy, size_t recent) {

@@ -46,7 +46,8 @@ static void start_instance(supervised_cell *service, uint64_t now) {
   service->state = SERVICE_RUNNING;
   service->started_at = now;
   service->init_deadline = now + service->spec->limits.init_timeout_ns;
-  cell_watch_end(service->instance, &service->owner->wake);
+  /* Ended already: nothing will wake the supervisor for it, so wake it now. */
+  if (cell_watch_end(service->instance, &service->owner->wake)) waiter_wake(&service->owner->wake);
   log_message(LOG_INFO, name, "started");
 }
 

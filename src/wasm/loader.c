@@ -465,22 +465,29 @@ static long innermost_wasm_function(const loaded_module *module, Dwarf *debug, D
   return deepest_wasm_function(module, &unit, address, -1);
 }
 
-static Dwarf *module_debug_info(loaded_module *module) {
+/* Under the registry lock: one Dwarf handle is not to be shared by
+ * threads, and faults are rare enough to take turns. */
+static long describe_function(loaded_module *module, uintptr_t offset) {
   pthread_mutex_lock(&registry_lock);
-  if (!module->debug && module->debug_fd < 0) {
-    module->debug_fd = open(module->artefact_path, O_RDONLY | O_CLOEXEC);
-    module->debug = module->debug_fd >= 0 ? dwarf_begin(module->debug_fd, DWARF_C_READ) : NULL;
+  long index = module->described_function;
+  if (!module->described_address || module->described_address != offset) {
+    if (!module->debug && module->debug_fd < 0) {
+      module->debug_fd = open(module->artefact_path, O_RDONLY | O_CLOEXEC);
+      module->debug = module->debug_fd >= 0 ? dwarf_begin(module->debug_fd, DWARF_C_READ) : NULL;
+    }
+    index = module->debug ? innermost_wasm_function(module, module->debug, offset) : -1;
+    module->described_address = offset;
+    module->described_function = index;
   }
   pthread_mutex_unlock(&registry_lock);
-  return module->debug;
+  return index;
 }
 
 bool module_describe_address(loaded_module *module, uintptr_t address, char *out,
                              size_t out_size) {
   struct link_map *map = NULL;
   if (!module || dlinfo(module->handle, RTLD_DI_LINKMAP, &map) != 0 || !map) return false;
-  Dwarf *debug = module_debug_info(module);
-  long index = debug ? innermost_wasm_function(module, debug, address - map->l_addr) : -1;
+  long index = describe_function(module, address - map->l_addr);
   if (index < 0) return false;
   const char *name = wasm_module_function_name(&module->info, (uint32_t)index);
   if (name)

@@ -23,6 +23,10 @@ typedef struct loaded_module {
   uintptr_t code_low, code_high; /* executable range, to tell traps from host faults */
   struct Dwarf *debug;           /* opened on the first trap, to name functions */
   int debug_fd;
+  /* The last address described and its function: a cell that crashes
+   * again and again (under a supervisor) at one place is named at once. */
+  uintptr_t described_address;
+  long described_function;
   unsigned references;
 } loaded_module;
 

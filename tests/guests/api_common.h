@@ -20,7 +20,7 @@ static FILE *report;
 __attribute__((unused)) static const char *status_name(long long value) {
   static const char *const names[] = {
       "OK",     "EBADF",  "ECLOSED", "EPERM",  "ELIMIT",  "ETIMEDOUT", "EFAULT",     "EINVAL",
-      "ENOMEM", "EAGAIN", "EMODULE", "EINIT",  "EIO",     "ETOOLCHAIN", "EUSAGE"};
+      "ENOMEM", "EAGAIN", "EMODULE", "EINIT",  "ERESET",  "EIO",       "ETOOLCHAIN", "EUSAGE"};
   if (value < 0 && -value < (long long)(sizeof names / sizeof names[0])) return names[-value];
   return value >= 0 ? "" : "?";
 }
