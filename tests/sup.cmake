@@ -61,6 +61,13 @@ minos_test(sup_stop
            NO_STDOUT "spinner#2" "polite#2"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS} ${SUP_SPECS}/stop.json
                    ${SUP_SPECS}/stop.log)
+# The same on one worker: two spinners taking turns must not starve the
+# cell that was woken to stop.
+sup_spec(stop OUTPUT stop_one_worker.json LOG ${SUP_SPECS}/stop_one_worker.log)
+minos_test(sup_stop_one_worker
+           STDOUT "^minos exited 0$" "polite#1: exited with status 0" "spinner#1: fault: killed"
+           COMMAND env MINOS_WORKERS=1 ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS}
+                   ${SUP_SPECS}/stop_one_worker.json ${SUP_SPECS}/stop_one_worker.log)
 # A channel trigger: a fresh cell per line, at most two at a time; one
 # that crashes ends alone.
 minos_test(sup_channel_trigger

@@ -50,10 +50,17 @@ static cell *pop(cell **head, cell **tail) {
   return item;
 }
 
+/* Woken cells first, for latency; a preempted cell that has waited a
+ * whole tick goes ahead of them, but then a woken one goes next, or two
+ * spinners taking turns, each overdue when its turn comes, would starve
+ * every woken cell on the worker. */
 static cell *take_ready(scheduler *self) {
   cell *waited = self->preempted_head;
-  if (waited && (!self->ready_head || monotonic_ns() - waited->preempted_at >= PREEMPT_TICK_NS))
-    return pop(&self->preempted_head, &self->preempted_tail);
+  bool overdue = waited && (!self->ready_head ||
+                            (!self->overdue_went_ahead &&
+                             monotonic_ns() - waited->preempted_at >= PREEMPT_TICK_NS));
+  self->overdue_went_ahead = overdue && self->ready_head;
+  if (overdue) return pop(&self->preempted_head, &self->preempted_tail);
   return pop(&self->ready_head, &self->ready_tail);
 }
 

@@ -23,6 +23,7 @@ typedef struct scheduler {
    * and a cell that only ever blocks briefly never waits behind it. */
   cell *ready_head, *ready_tail;
   cell *preempted_head, *preempted_tail;
+  bool overdue_went_ahead; /* the last pick was a preempted cell ahead of woken ones */
   cell *current;
   atomic_size_t live_cells;
   /* Cells made ready by other threads. */

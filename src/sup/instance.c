@@ -65,7 +65,7 @@ static minos_status install_named_ends(supervised_cell *cell_spec, cell *created
 }
 
 minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], const char *name,
-                             cell **out) {
+                             bool standby, cell **out) {
   const spec_cell *source = cell_spec->spec;
   wasi_grant *grants = copy_grants(source);
   if (!grants) {
@@ -91,6 +91,7 @@ minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], 
       .listen_rules = source->grants.listen,
       .listen_rule_count = source->grants.listen_count,
       .denied_grants = denied_grants(&source->grants),
+      .wait_for_start = standby,
   };
   char error[512] = "";
   cell *created;
@@ -100,12 +101,36 @@ minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], 
     log_error("%s: cannot create the cell: %s", name, error[0] ? error : minos_status_name(status));
     return status;
   }
-  if ((status = install_named_ends(cell_spec, created)) != MINOS_OK) {
+  if (!standby && (status = install_named_ends(cell_spec, created)) != MINOS_OK) {
     log_error("%s: cannot give the cell its ends: %s", name, minos_status_name(status));
     cell_disown(created);
     return status;
   }
   *out = created;
+  return MINOS_OK;
+}
+
+minos_status instance_promote(supervised_cell *cell_spec, cell *standby, channel_end *stdio[3]) {
+  minos_status status = MINOS_OK;
+  for (int slot = 0; slot < 3; slot++) {
+    if (status != MINOS_OK) {
+      channel_end_close(stdio[slot]);
+      continue;
+    }
+    int32_t number = standby->arch->install_end(standby, stdio[slot]);
+    if (number < 0) {
+      status = (minos_status)-number;
+      channel_end_close(stdio[slot]); /* still ours */
+    } else if (number != slot) {
+      status = MINOS_EIO; /* the cell holds it: disowning the cell gives it back */
+    }
+  }
+  if (status == MINOS_OK) status = install_named_ends(cell_spec, standby);
+  if (status != MINOS_OK) {
+    log_error("%s: cannot give the cell its ends: %s", standby->name, minos_status_name(status));
+    return status;
+  }
+  wasm_cell_start(standby);
   return MINOS_OK;
 }
 

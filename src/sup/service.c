@@ -18,9 +18,74 @@ static void describe_duration(uint64_t ns, char *text, size_t size) {
 
 static void decide_after_end(supervised_cell *service, bool failed, uint64_t now);
 
-static void start_instance(supervised_cell *service, uint64_t now) {
+/* Ready for the next restart: an instance initialised and waiting. Not
+ * for a cell that is never restarted, nor once a standby has failed (a
+ * cell that cannot initialise restarts cold, and fails as such). */
+static void prepare_standby(supervised_cell *service, uint64_t now) {
+  if (service->standby || service->standby_failed || service->owner->stopping ||
+      service->spec->restart.policy == RESTART_NEVER)
+    return;
   char name[48];
   instance_name(service, ++service->instance_number, name, sizeof name);
+  channel_end *none[3] = {NULL, NULL, NULL};
+  cell *standby;
+  if (instance_create(service, none, name, true, &standby) != MINOS_OK ||
+      instance_place(service, standby) != MINOS_OK) {
+    service->standby_failed = true;
+    return;
+  }
+  service->standby = standby;
+  service->standby_init_deadline = now + service->spec->limits.init_timeout_ns;
+}
+
+void service_discard_standby(supervised_cell *service) {
+  if (!service->standby) return;
+  cell_disown(service->standby);
+  service->standby = NULL;
+}
+
+/* A standby that ended before it was needed (its initialisation trapped
+ * or timed out) is reported like any instance, and not replaced. */
+static void check_standby(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  cell *standby = service->standby;
+  if (!standby) return;
+  if (atomic_load(&standby->ended)) {
+    const cell_outcome *outcome = &standby->outcome;
+    log_message(LOG_WARN, standby->name, "fault: %s (a standby, before it was needed)",
+                outcome->faulted ? cell_fault_name(outcome->fault) : "exited");
+    cell_reap(standby);
+    service->standby = NULL;
+    service->standby_failed = true;
+  } else if (!wasm_cell_initialised(standby)) {
+    if (now >= service->standby_init_deadline) cell_request_end(standby, FAULT_INIT_TIMEOUT);
+    else if (service->standby_init_deadline < *next_deadline)
+      *next_deadline = service->standby_init_deadline;
+  }
+}
+
+static minos_status start_with_stdio(supervised_cell *service, channel_end *stdio[3],
+                                     const char *name, cell *standby) {
+  if (standby) {
+    minos_status status = instance_promote(service, standby, stdio);
+    if (status == MINOS_OK) service->instance = standby;
+    else cell_disown(standby);
+    return status;
+  }
+  minos_status status = instance_create(service, stdio, name, false, &service->instance);
+  return status == MINOS_OK ? instance_place(service, service->instance) : status;
+}
+
+static void start_instance(supervised_cell *service, uint64_t now) {
+  cell *standby = service->standby;
+  if (standby && atomic_load(&standby->ended)) {
+    uint64_t ignored = DEADLINE_NEVER;
+    check_standby(service, now, &ignored);
+    standby = NULL;
+  }
+  service->standby = NULL;
+  char name[48];
+  if (standby) snprintf(name, sizeof name, "%s", standby->name);
+  else instance_name(service, ++service->instance_number, name, sizeof name);
   channel_end *stdio[3];
   bool complete = true;
   for (int slot = 0; slot < 3; slot++) {
@@ -32,12 +97,15 @@ static void start_instance(supervised_cell *service, uint64_t now) {
       complete &= stdio[slot] != NULL;
     }
   }
-  minos_status status = complete ? instance_create(service, stdio, name, &service->instance)
-                                 : MINOS_ENOMEM;
-  if (status == MINOS_OK) status = instance_place(service, service->instance);
-  if (!complete)
+  service->instance = NULL;
+  minos_status status = MINOS_ENOMEM;
+  if (complete) {
+    status = start_with_stdio(service, stdio, name, standby);
+  } else {
     for (int slot = 0; slot < 3; slot++)
       if (stdio[slot]) channel_end_close(stdio[slot]);
+    if (standby) cell_disown(standby);
+  }
   if (status != MINOS_OK) { /* as if it had failed at once: the policy decides */
     service->instance = NULL;
     decide_after_end(service, true, now);
@@ -45,10 +113,13 @@ static void start_instance(supervised_cell *service, uint64_t now) {
   }
   service->state = SERVICE_RUNNING;
   service->started_at = now;
-  service->init_deadline = now + service->spec->limits.init_timeout_ns;
+  service->init_deadline = standby && wasm_cell_initialised(standby)
+                               ? 0
+                               : now + service->spec->limits.init_timeout_ns;
   /* Ended already: nothing will wake the supervisor for it, so wake it now. */
   if (cell_watch_end(service->instance, &service->owner->wake)) waiter_wake(&service->owner->wake);
   log_message(LOG_INFO, name, "started");
+  prepare_standby(service, now);
 }
 
 static void give_up(supervised_cell *service, uint64_t now) {
@@ -58,6 +129,7 @@ static void give_up(supervised_cell *service, uint64_t now) {
   log_message(LOG_ERROR, service->spec->name, "failed: restarted %u times within %s; giving up",
               service->spec->restart.max_restarts, window);
   service->state = SERVICE_FAILED;
+  service_discard_standby(service);
   kept_ends_close_for_good(service);
   owner->exit_status = 1;
   if (owner->spec->on_give_up == GIVE_UP_STOP) supervisor_begin_stop(owner, now);
@@ -100,6 +172,7 @@ static void decide_after_end(supervised_cell *service, bool failed, uint64_t now
     /* A system whose cell failed for good did not do its job. */
     if (failed && !service->owner->stopping) service->owner->exit_status = 1;
     service->state = SERVICE_DONE;
+    service_discard_standby(service);
     kept_ends_close_for_good(service);
   } else {
     service->state = SERVICE_RESTARTING;
@@ -131,6 +204,7 @@ static void check_init_timeout(supervised_cell *service, uint64_t now, uint64_t 
 static void restart_when_due(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
   if (service->owner->stopping) {
     service->state = SERVICE_DONE;
+    service_discard_standby(service);
     kept_ends_close_for_good(service);
   } else if (now < service->restart_at) {
     lower_deadline(next_deadline, service->restart_at);
@@ -143,6 +217,7 @@ static void restart_when_due(supervised_cell *service, uint64_t now, uint64_t *n
 }
 
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  check_standby(service, now, next_deadline);
   switch (service->state) {
   case SERVICE_STARTING:
     start_instance(service, now);
@@ -168,6 +243,7 @@ void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadlin
 /* Stopping: a service's input ends, which a well-behaved cell takes as
  * the signal to finish; the grace period bounds how long it may take. */
 void service_tell_to_stop(supervised_cell *service) {
+  service_discard_standby(service);
   if (service->state != SERVICE_RUNNING || !service->kept[0].end) return;
   channel_end_finish_input(service->kept[0].end);
 }

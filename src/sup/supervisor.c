@@ -265,8 +265,10 @@ static void free_cell(supervised_cell *item) {
 void supervisor_free(supervisor *owner) {
   if (!owner) return;
   /* Triggers first: they stop making cells; then every cell has ended. */
-  for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++)
+  for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++) {
     if (owner->cells[i].trigger) trigger_stop_accepting(owner->cells[i].trigger);
+    service_discard_standby(&owner->cells[i]);
+  }
   if (owner->workers_started) runtime_shutdown(&owner->workers);
   for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++) free_cell(&owner->cells[i]);
   for (size_t i = 0; i < owner->spec->channel_count; i++) {

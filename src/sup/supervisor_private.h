@@ -45,6 +45,12 @@ typedef struct supervised_cell {
   /* A service (no trigger): */
   service_state state;
   cell *instance;
+  /* The next instance, already initialised and waiting (NULL if none):
+   * a restart then only hands it the ends, which is most of why a crash
+   * is served again within microseconds. */
+  cell *standby;
+  uint64_t standby_init_deadline;
+  bool standby_failed;
   uint64_t instance_number;
   uint64_t started_at, init_deadline, restart_at;
   restart_history history;
@@ -74,9 +80,14 @@ struct supervisor {
 void supervisor_begin_stop(supervisor *owner, uint64_t now);
 
 /* instance.c: a new instance of a cell, wired with `stdio` (taken, even on
- * failure) and the cell's kept named ends (lent), ready to be placed. */
+ * failure) and the cell's kept named ends (lent), ready to be placed. A
+ * standby has no ends (stdio all NULL) and, once placed, initialises and
+ * waits to be promoted. */
 minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], const char *name,
-                             cell **out);
+                             bool standby, cell **out);
+/* Gives a waiting standby its stdio (taken, even on failure) and named
+ * ends, then lets its _start run. On failure the caller disowns it. */
+minos_status instance_promote(supervised_cell *cell_spec, cell *standby, channel_end *stdio[3]);
 /* Starts it on a worker; on failure it is disowned (and its resources
  * released). */
 minos_status instance_place(supervised_cell *cell_spec, cell *created);
@@ -90,6 +101,7 @@ void instance_name(const supervised_cell *cell_spec, uint64_t number, char *name
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline);
 void service_tell_to_stop(supervised_cell *service);
 void service_kill(supervised_cell *service);
+void service_discard_standby(supervised_cell *service);
 bool service_finished(const supervised_cell *service);
 
 /* kept ends (kept_ends.c) */

@@ -100,7 +100,7 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
       if (stdio[i]) channel_end_close(stdio[i]);
     log_message(LOG_ERROR, name, "cannot start: out of memory");
   } else {
-    instance_create(cell_spec, stdio, name, &created);
+    instance_create(cell_spec, stdio, name, false, &created);
   }
   if (!created) {
     free(slot);
