@@ -134,8 +134,9 @@ minos_status instance_promote(supervised_cell *cell_spec, cell *standby, channel
   return MINOS_OK;
 }
 
-minos_status instance_place(supervised_cell *cell_spec, cell *created) {
-  minos_status status = runtime_place(&cell_spec->owner->workers, created, PLACE_ANY, NULL);
+minos_status instance_place(supervised_cell *cell_spec, cell *created, const cell *near) {
+  minos_status status = runtime_place(&cell_spec->owner->workers, created,
+                                      near ? PLACE_SAME_WORKER : PLACE_ANY, near);
   if (status != MINOS_OK) {
     log_error("%s: cannot start the cell: %s", created->name, minos_status_name(status));
     cell_disown(created);

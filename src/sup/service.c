@@ -18,7 +18,9 @@ static void describe_duration(uint64_t ns, char *text, size_t size) {
 
 static void decide_after_end(supervised_cell *service, bool failed, uint64_t now);
 
-/* Ready for the next restart: an instance initialised and waiting. Not
+/* Ready for the next restart: an instance initialised and waiting, on the
+ * worker of the one it will replace, where that one's peers are likely to
+ * be (a channel between cells of one worker costs no wake-up). Not
  * for a cell that is never restarted, nor once a standby has failed (a
  * cell that cannot initialise restarts cold, and fails as such). */
 static void prepare_standby(supervised_cell *service, uint64_t now) {
@@ -30,7 +32,7 @@ static void prepare_standby(supervised_cell *service, uint64_t now) {
   channel_end *none[3] = {NULL, NULL, NULL};
   cell *standby;
   if (instance_create(service, none, name, true, &standby) != MINOS_OK ||
-      instance_place(service, standby) != MINOS_OK) {
+      instance_place(service, standby, service->instance) != MINOS_OK) {
     service->standby_failed = true;
     return;
   }
@@ -72,7 +74,7 @@ static minos_status start_with_stdio(supervised_cell *service, channel_end *stdi
     return status;
   }
   minos_status status = instance_create(service, stdio, name, false, &service->instance);
-  return status == MINOS_OK ? instance_place(service, service->instance) : status;
+  return status == MINOS_OK ? instance_place(service, service->instance, NULL) : status;
 }
 
 static void start_instance(supervised_cell *service, uint64_t now) {

@@ -88,9 +88,9 @@ minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], 
 /* Gives a waiting standby its stdio (taken, even on failure) and named
  * ends, then lets its _start run. On failure the caller disowns it. */
 minos_status instance_promote(supervised_cell *cell_spec, cell *standby, channel_end *stdio[3]);
-/* Starts it on a worker; on failure it is disowned (and its resources
- * released). */
-minos_status instance_place(supervised_cell *cell_spec, cell *created);
+/* Starts it on a worker (near's, if given); on failure it is disowned
+ * (and its resources released). */
+minos_status instance_place(supervised_cell *cell_spec, cell *created, const cell *near);
 /* The per-instance part of stdio for a slot that is not kept: an empty
  * stdin, or a stream into the log (or dropped). NULL on failure. */
 channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char *name);

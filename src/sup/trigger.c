@@ -117,7 +117,7 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
   /* From here the slot goes with the cell, however it ends. */
   cell_own(created, &slot->owned, release_slot);
   log_message(LOG_INFO, name, "started for %s", event);
-  if (instance_place(cell_spec, created) == MINOS_OK) cell_detach(created);
+  if (instance_place(cell_spec, created, NULL) == MINOS_OK) cell_detach(created);
 }
 
 /* Waits for a place; false if the trigger is stopping instead. */
