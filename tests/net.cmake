@@ -16,9 +16,9 @@ set_tests_properties(net_cells_test PROPERTIES TIMEOUT 300
                      ENVIRONMENT "MINOS_CACHE_DIR=${MINOS_TEST_CACHE_DIR}")
 
 # Guests at both ends of loopback TCP, in separate minos processes.
-foreach(mode errors echo backpressure)
+foreach(mode errors echo backpressure unix)
   minos_test(net_loopback_${mode} TIMEOUT 120
-             STDOUT "^net (errors|client|source): all [0-9]+ checks passed$"
+             STDOUT "^net (errors|client|source|unix): all [0-9]+ checks passed$"
              NO_STDOUT "FAIL" NO_STDERR "FAIL"
              COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/net_loopback.sh ${MINOS} ${GUESTS}/net.wasm ${mode})
 endforeach()

@@ -20,8 +20,8 @@ typedef struct reactor_listener reactor_listener;
 
 minos_status reactor_create(reactor **out);
 /* Stops the thread, then closes every socket it still has: their ends'
- * holders see the end of the stream and MINOS_ECLOSED. Listeners still
- * watched stop being watched (their fds stay their owners'). */
+ * holders see the end of the stream and MINOS_ECLOSED. Close listeners
+ * first: one still watched is freed here (its fd stays its owner's). */
 void reactor_free(reactor *reactor);
 
 /* Takes a connected socket (made non-blocking here; TCP's Nagle delay is

@@ -15,6 +15,9 @@
  *   net source PORT SIZE   sends SIZE bytes of the pattern, checks the count
  *   net listen-exit PORT   listens, then exits without closing anything
  *   net cycles PORT N      N connect/accept/exchange/close cycles, quietly
+ *   net unix PATH          the same over a Unix socket (grants for unix:PATH):
+ *                          its file goes with the listener, so listening
+ *                          there again works
  *
  * A server that finds its port in use exits with 3, so that the script
  * running it can pick another port. Waits use a read timeout on a private
@@ -346,6 +349,32 @@ static int source(int port, uint32_t size) {
   api_exit("net source");
 }
 
+static int unix_socket(const char *path) {
+  char address[128];
+  snprintf(address, sizeof address, "unix:%s", path);
+  int32_t client[2], server[2], from;
+  char buffer[16];
+  for (int round = 0; round < 2; round++) {
+    int32_t listener = listen_on(address);
+    REQUIRE(listener >= 0);
+    REQUIRE(connect_to(address, client) == 0);
+    REQUIRE(minos_accept(listener, server, MINOS_WAIT_FOREVER) == 0);
+    CHECK_EQ(write_all(client[0], "over unix", 9), 9);
+    CHECK_EQ(minos_wclose(client[0]), 0);
+    CHECK_EQ(read_all(server[1], buffer, sizeof buffer), 9);
+    CHECK_EQ(memcmp(buffer, "over unix", 9), 0);
+    CHECK_EQ(write_all(server[0], "back", 4), 4);
+    CHECK_EQ(minos_wclose(server[0]), 0);
+    CHECK_EQ(minos_read(&client[1], 1, buffer, sizeof buffer, &from), 4);
+    CHECK_EQ(minos_read(&client[1], 1, buffer, sizeof buffer, &from), 0);
+    CHECK_EQ(close(client[1]), 0);
+    CHECK_EQ(close(server[1]), 0);
+    CHECK_EQ(close(listener), 0);
+    CHECK_ERR(connect_to(address, client), MINOS_ECLOSED); /* the file is gone */
+  }
+  api_exit("net unix");
+}
+
 int main(int argc, char **argv) {
   const char *command = argc > 1 ? argv[1] : "";
   int port = argc > 2 ? atoi(argv[2]) : 0;
@@ -354,12 +383,14 @@ int main(int argc, char **argv) {
   if (strcmp(command, "client") == 0 && port) return client(port);
   if (strcmp(command, "sink") == 0 && port) return sink(port);
   if (strcmp(command, "source") == 0 && argc > 3) return source(port, (uint32_t)atol(argv[3]));
+  if (strcmp(command, "unix") == 0 && argc > 2) return unix_socket(argv[2]);
   if (strcmp(command, "listen-exit") == 0 && port) return listen_on(tcp(port)) >= 0 ? 0 : 1;
   if (strcmp(command, "cycles") == 0 && argc > 3) {
     int32_t listener = listen_on(tcp(port));
     if (listener < 0) return listener == -MINOS_EIO ? EXIT_PORT_IN_USE : 1;
     return run_cycles(listener, port, atoi(argv[3])) == 0 ? 0 : 1;
   }
-  fprintf(stderr, "usage: net errors|serve|client|sink|source|listen-exit|cycles PORT [N]\n");
+  fprintf(stderr, "usage: net errors|serve|client|sink|source|listen-exit|cycles PORT [N]\n"
+                  "       net unix PATH\n");
   return 2;
 }

@@ -113,6 +113,8 @@ int main(int argc, char **argv) {
       finished++;
     }
   }
+  free(open);
+  free(watched);
   printf("%d of %d replies as expected\n", good, count);
   return good == count ? 0 : 1;
 }

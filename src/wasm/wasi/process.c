@@ -1,6 +1,8 @@
 /* Process control and sockets. A cell ends through the core (cell_exit),
  * which releases everything it holds; signals do not exist for cells; and
- * minos grants no sockets yet, so the sock_* calls only say why not. */
+ * a cell's connections are pairs of channel ends (minos_connect,
+ * minos_accept), which WASI's one-descriptor sockets cannot name, so the
+ * sock_* calls only say why not. */
 #include "core/scheduler.h"
 #include "wasm/wasi/wasi_private.h"
 
