@@ -27,11 +27,8 @@ static minos_status held_end(wasm_cell *self, int32_t fd, bool writes, channel_e
   return MINOS_OK;
 }
 
-int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out) {
-  if (!guest_span(self, ends_out, 8)) return minos_api_failure(MINOS_EFAULT);
-  channel_end *write_end, *read_end;
-  minos_status status = channel_create(capacity, &write_end, &read_end);
-  if (status != MINOS_OK) return minos_api_failure(status);
+int32_t minos_api_install_pair(wasm_cell *self, channel_end *write_end, channel_end *read_end,
+                               uint32_t ends_out) {
   int32_t write_fd = wasi_context_install_end(&self->wasi, write_end);
   int32_t read_fd = write_fd >= 0 ? wasi_context_install_end(&self->wasi, read_end) : write_fd;
   if (read_fd < 0) {
@@ -43,6 +40,14 @@ int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out) {
   guest_store_u32(self, ends_out, (uint32_t)write_fd);
   guest_store_u32(self, ends_out + 4, (uint32_t)read_fd);
   return 0;
+}
+
+int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out) {
+  if (!guest_span(self, ends_out, 8)) return minos_api_failure(MINOS_EFAULT);
+  channel_end *write_end, *read_end;
+  minos_status status = channel_create(capacity, &write_end, &read_end);
+  if (status != MINOS_OK) return minos_api_failure(status);
+  return minos_api_install_pair(self, write_end, read_end, ends_out);
 }
 
 int32_t minos_api_write(wasm_cell *self, int32_t wfd, uint32_t data, uint32_t length) {

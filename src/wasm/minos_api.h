@@ -10,6 +10,13 @@
 /* A call's result for a failure: the negated status. */
 static inline int32_t minos_api_failure(minos_status status) { return -(int32_t)status; }
 
+struct channel_end;
+/* Gives the cell a write end and a read end (a pipe's, a connection's) and
+ * stores their numbers at ends_out (checked by the caller); if it cannot
+ * hold both, both are closed and the error returned. */
+int32_t minos_api_install_pair(wasm_cell *self, struct channel_end *write_end,
+                               struct channel_end *read_end, uint32_t ends_out);
+
 int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out);
 int32_t minos_api_write(wasm_cell *self, int32_t wfd, uint32_t data, uint32_t length);
 int32_t minos_api_read(wasm_cell *self, uint32_t rfds, uint32_t count, uint32_t buffer,

@@ -26,23 +26,6 @@ static minos_status cell_reactor(wasm_cell *self, reactor **out) {
   return owner ? runtime_reactor(owner, out) : MINOS_EIO;
 }
 
-/* Gives the cell a connection's ends, to_peer first as a pipe's write end;
- * if it cannot hold both, the connection is closed. */
-static int32_t install_connection(wasm_cell *self, channel_end *from_peer, channel_end *to_peer,
-                                  uint32_t ends_out) {
-  int32_t write_fd = wasi_context_install_end(&self->wasi, to_peer);
-  int32_t read_fd = write_fd >= 0 ? wasi_context_install_end(&self->wasi, from_peer) : write_fd;
-  if (read_fd < 0) {
-    if (write_fd >= 0) wasi_context_take_end(&self->wasi, (uint32_t)write_fd);
-    channel_end_close(to_peer);
-    channel_end_close(from_peer);
-    return read_fd;
-  }
-  guest_store_u32(self, ends_out, (uint32_t)write_fd);
-  guest_store_u32(self, ends_out + 4, (uint32_t)read_fd);
-  return 0;
-}
-
 int32_t minos_api_connect(wasm_cell *self, uint32_t address, uint32_t length, uint32_t ends_out) {
   if (!guest_span(self, ends_out, 8)) return minos_api_failure(MINOS_EFAULT);
   net_endpoint endpoint;
@@ -55,7 +38,7 @@ int32_t minos_api_connect(wasm_cell *self, uint32_t address, uint32_t length, ui
   status = cell_reactor(self, &sockets);
   if (status == MINOS_OK) status = net_connect(sockets, &endpoint, &from_peer, &to_peer);
   if (status != MINOS_OK) return minos_api_failure(status);
-  return install_connection(self, from_peer, to_peer, ends_out);
+  return minos_api_install_pair(self, to_peer, from_peer, ends_out);
 }
 
 int32_t minos_api_listen(wasm_cell *self, uint32_t address, uint32_t length) {
@@ -91,5 +74,5 @@ int32_t minos_api_accept(wasm_cell *self, int32_t listener_fd, uint32_t ends_out
                                             &to_peer);
   cell_honour_end_request(self->cell);
   if (status != MINOS_OK) return minos_api_failure(status);
-  return install_connection(self, from_peer, to_peer, ends_out);
+  return minos_api_install_pair(self, to_peer, from_peer, ends_out);
 }

@@ -8,15 +8,8 @@
 
 #include "core/channel.h"
 #include "core/scheduler.h"
+#include "check.h"
 
-static int failures;
-#define CHECK(condition)                                                     \
-  do {                                                                       \
-    if (!(condition)) {                                                      \
-      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #condition);            \
-      failures++;                                                            \
-    }                                                                        \
-  } while (0)
 
 typedef struct task {
   void (*body)(cell *self, struct task *task);

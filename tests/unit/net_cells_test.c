@@ -15,18 +15,11 @@
 
 #include "core/runtime.h"
 #include "wasm/wasm_arch.h"
+#include "check.h"
 
 #define CELLS 20
 #define CYCLES_PER_CELL "100"
 
-static int failures;
-#define CHECK(condition)                                                     \
-  do {                                                                       \
-    if (!(condition)) {                                                      \
-      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #condition);            \
-      failures++;                                                            \
-    }                                                                        \
-  } while (0)
 
 static loaded_module *module;
 static runtime workers;

@@ -8,16 +8,9 @@
 #include <sys/un.h>
 
 #include "net/rule.h"
+#include "check.h"
 
-static int failures;
 
-#define CHECK(condition)                                              \
-  do {                                                                \
-    if (!(condition)) {                                               \
-      fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #condition); \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
 
 static net_rule parsed(const char *text) {
   net_rule rule;

@@ -17,15 +17,8 @@
 #include <unistd.h>
 
 #include "net/reactor.h"
+#include "check.h"
 
-static int failures;
-#define CHECK(condition)                                                     \
-  do {                                                                       \
-    if (!(condition)) {                                                      \
-      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #condition);            \
-      failures++;                                                            \
-    }                                                                        \
-  } while (0)
 #define REQUIRE(condition)                                                   \
   do {                                                                       \
     if (!(condition)) {                                                      \

@@ -6,16 +6,8 @@
 
 #include "core/channel.h"
 #include "sup/restart_policy.h"
+#include "check.h"
 
-static int failures, checks;
-#define CHECK(condition)                                                     \
-  do {                                                                       \
-    checks++;                                                                \
-    if (!(condition)) {                                                      \
-      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #condition);            \
-      failures++;                                                            \
-    }                                                                        \
-  } while (0)
 
 #define MS 1000000ULL
 

@@ -10,16 +10,9 @@
 #include <string.h>
 
 #include "spec/spec.h"
+#include "check.h"
 
-static int failures;
 
-#define CHECK(condition)                                                      \
-  do {                                                                        \
-    if (!(condition)) {                                                       \
-      fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #condition); \
-      failures++;                                                             \
-    }                                                                         \
-  } while (0)
 
 static const char full_spec[] =
     "{\"cells\": {\n"
