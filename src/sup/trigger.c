@@ -211,11 +211,12 @@ static void connection_accepted(void *context, int fd) {
   if (choice == QUEUE)
     owner->queued[(owner->queued_head + owner->queued_count++) % rule->backlog] = fd;
   uint32_t live = owner->live;
+  bool stopping = owner->stopping;
   pthread_mutex_unlock(&owner->lock);
   if (choice == START) spawn_for_connection(owner, fd);
   if (choice == REFUSE) {
     close(fd);
-    if (!owner->stopping)
+    if (!stopping)
       log_message(LOG_WARN, owner->cell_spec->spec->name,
                   "refused a connection: %u instances running, backlog of %u full", live,
                   rule->backlog);

@@ -159,6 +159,22 @@ static minos_status check_imports(const wasm_module *module, char *error, size_t
   return MINOS_OK;
 }
 
+/* A module in the cache was validated when it was compiled: the artefact
+ * is the proof, so checking a spec (at every minos up) runs wasm-validate
+ * only on code not compiled yet. */
+static bool validated_before(const uint8_t *bytes, size_t length) {
+  static const module_variant variants[] = {MODULE_FAST, MODULE_COMPACT};
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+    cache_entry entry;
+    char ignored[256];
+    if (cache_prepare(bytes, length, module_variant_name(variants[i]), &entry, ignored,
+                      sizeof ignored) == MINOS_OK &&
+        cache_exists(&entry))
+      return true;
+  }
+  return false;
+}
+
 minos_status module_check_file(const char *path, wasm_module *info_out, char *error,
                                size_t error_size) {
   uint8_t *bytes;
@@ -168,7 +184,8 @@ minos_status module_check_file(const char *path, wasm_module *info_out, char *er
   minos_status status = read_file(path, &bytes, &length, error, error_size);
   if (status != MINOS_OK) return status;
   status = wasm_module_check_header(bytes, length, error, error_size);
-  if (status == MINOS_OK) status = compile_validate(path, NULL, error, error_size);
+  if (status == MINOS_OK && !validated_before(bytes, length))
+    status = compile_validate(path, NULL, error, error_size);
   if (status == MINOS_OK) status = wasm_module_read(bytes, length, &info, error, error_size);
   if (status == MINOS_OK) status = check_imports(&info, error, error_size);
   free(bytes);
