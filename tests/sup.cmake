@@ -95,6 +95,16 @@ minos_test(sup_cnew_within_grants
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_cnew_grants.sh ${MINOS} ${SUP_SPECS}/cnew_grants.json
                    ${GUESTS}/spec_uses_clock.wasm ${EXAMPLES}/spawner/greet.wasm)
 
+# minos up refuses a spec with problems, saying each, and starts nothing.
+minos_test(sup_up_bad_spec EXIT 2
+           STDERR "unknown_keys.json:[0-9]+:[0-9]+: " "has problems; nothing was started"
+           NO_STDERR "started$"
+           COMMAND ${MINOS} up ${CMAKE_BINARY_DIR}/specs/unknown_keys.json)
+minos_test(sup_up_missing_spec EXIT 2 STDERR "cannot read .*no_such_spec.json"
+           COMMAND ${MINOS} up ${SUP_SPECS}/no_such_spec.json)
+minos_test(sup_up_usage EXIT 2 STDERR "usage: minos up"
+           COMMAND ${MINOS} up --frobnicate)
+
 # The examples as systems.
 minos_test(example_kv_system
            STDERR "client#1: stderr: 100 requests: 90 answered correctly, 10 lost to restarts"

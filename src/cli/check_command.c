@@ -7,15 +7,14 @@
 #include "core/log.h"
 #include "spec/spec.h"
 
-enum { EXIT_PROBLEMS = 1 };
-
-static int check_file(const char *path) {
+spec *load_spec_reporting(const char *path, int *exit_status) {
   char error[256];
   size_t length;
   char *text = spec_read_file(path, &length, error, sizeof error);
   if (!text) {
     log_error("cannot read %s: %s", path, error);
-    return EXIT_USAGE;
+    *exit_status = EXIT_USAGE;
+    return NULL;
   }
   spec_problems problems = {0};
   spec *loaded = spec_load_text(text, length, path, &problems);
@@ -23,8 +22,15 @@ static int check_file(const char *path) {
   if (!loaded) {
     spec_problems_print(&problems, path, stderr);
     spec_problems_free(&problems);
-    return EXIT_PROBLEMS;
+    *exit_status = EXIT_PROBLEMS;
   }
+  return loaded;
+}
+
+static int check_file(const char *path) {
+  int exit_status = 0;
+  spec *loaded = load_spec_reporting(path, &exit_status);
+  if (!loaded) return exit_status;
   printf("%s: ok: %zu cell%s, %zu channel%s\n", path, loaded->cell_count,
          loaded->cell_count == 1 ? "" : "s", loaded->channel_count,
          loaded->channel_count == 1 ? "" : "s");

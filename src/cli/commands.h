@@ -6,6 +6,7 @@
 
 /* Exit statuses of minos itself (a guest's own exit code passes through). */
 enum {
+  EXIT_PROBLEMS = 1,       /* minos check: the spec has problems */
   EXIT_USAGE = 2,          /* bad command line */
   EXIT_INVALID_MODULE = 2, /* malformed, invalid or refused module */
   EXIT_RUNTIME_ERROR = 125, /* minos could not do its job (toolchain, i/o, grants) */
@@ -19,6 +20,9 @@ int command_check(int argc, char **argv);
 int command_up(int argc, char **argv);
 
 struct spec;
+/* Reads and loads a spec, printing what is wrong with it if anything: NULL
+ * then, with *exit_status EXIT_USAGE (unreadable) or EXIT_PROBLEMS. */
+struct spec *load_spec_reporting(const char *path, int *exit_status);
 /* Runs a loaded spec under a supervisor until it ends or is stopped
  * (SIGINT, SIGTERM); the log goes to log_path, else the spec's, else stderr. */
 int run_system(const struct spec *system, const char *log_path);

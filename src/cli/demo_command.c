@@ -27,13 +27,9 @@ static bool write_file(const char *directory, const struct embedded_file *file) 
 static int run_demo_system(const char *directory) {
   char spec_path[512];
   snprintf(spec_path, sizeof spec_path, "%s/demo.json", directory);
-  spec_problems problems = {0};
-  spec *system = spec_load_file(spec_path, &problems);
-  if (!system) {
-    spec_problems_print(&problems, spec_path, stderr);
-    spec_problems_free(&problems);
-    return EXIT_RUNTIME_ERROR;
-  }
+  int load_status = 0;
+  spec *system = load_spec_reporting(spec_path, &load_status);
+  if (!system) return EXIT_RUNTIME_ERROR;
   int status = run_system(system, NULL);
   spec_free(system);
   return status;

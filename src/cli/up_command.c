@@ -79,13 +79,11 @@ int command_up(int argc, char **argv) {
     log_error("up needs a spec: minos up [-v|-q] [--log FILE] spec.json");
     return EXIT_USAGE;
   }
-  spec_problems problems = {0};
-  spec *system = spec_load_file(path, &problems);
+  int load_status = 0;
+  spec *system = load_spec_reporting(path, &load_status);
   if (!system) {
-    spec_problems_print(&problems, path, stderr);
-    log_error("%s: %zu problem%s; nothing was started (see 'minos check %s')", path,
-              problems.count, problems.count == 1 ? "" : "s", path);
-    spec_problems_free(&problems);
+    if (load_status == EXIT_PROBLEMS)
+      log_error("%s has problems; nothing was started (see 'minos check %s')", path, path);
     return EXIT_USAGE;
   }
   int exit_status = run_system(system, log_path);
