@@ -68,6 +68,13 @@ minos_test(sup_stop_one_worker
            STDOUT "^minos exited 0$" "polite#1: exited with status 0" "spinner#1: fault: killed"
            COMMAND env MINOS_WORKERS=1 ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS}
                    ${SUP_SPECS}/stop_one_worker.json ${SUP_SPECS}/stop_one_worker.log)
+# Interrupted twice: no waiting for the grace period.
+sup_spec(interrupt OUTPUT interrupt.json LOG ${SUP_SPECS}/interrupt.log)
+minos_test(sup_interrupt_twice TIMEOUT 20
+           STDOUT "^minos exited 0 after [0-9]{1,3} ms$" "asked again: killing the cells still running"
+                  "spinner#1: fault: killed"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_interrupt.sh ${MINOS} ${SUP_SPECS}/interrupt.json
+                   ${SUP_SPECS}/interrupt.log)
 # A channel trigger: a fresh cell per line, at most two at a time; one
 # that crashes ends alone.
 minos_test(sup_channel_trigger

@@ -163,6 +163,7 @@ minos_status supervisor_create(const spec *system, supervisor **out, char *error
   owner->spec = system;
   waiter_init_host(&owner->wake);
   atomic_init(&owner->stop_requested, false);
+  atomic_init(&owner->stop_now, false);
   owner->cells = calloc(system->cell_count, sizeof *owner->cells);
   owner->channel_write_ends = calloc(system->channel_count + 1, sizeof(channel_end *));
   owner->channel_read_ends = calloc(system->channel_count + 1, sizeof(channel_end *));
@@ -196,7 +197,8 @@ static void tell_to_stop(supervisor *owner) {
 }
 
 static void kill_everything(supervisor *owner) {
-  log_message(LOG_WARN, NULL, "grace period over: killing the cells still running");
+  log_message(LOG_WARN, NULL, "%s: killing the cells still running",
+              atomic_load(&owner->stop_now) ? "asked again" : "grace period over");
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
     supervised_cell *item = &owner->cells[i];
     if (item->trigger) trigger_kill(item->trigger);
@@ -226,7 +228,7 @@ static bool supervise_once(supervisor *owner, bool *told_to_stop, uint64_t *next
   }
   if (all_finished) return false;
   if (owner->stopping && !owner->killed) {
-    if (now >= owner->stop_deadline) kill_everything(owner);
+    if (now >= owner->stop_deadline || atomic_load(&owner->stop_now)) kill_everything(owner);
     else if (owner->stop_deadline < *next_deadline) *next_deadline = owner->stop_deadline;
   }
   return true;
@@ -248,7 +250,8 @@ int supervisor_run(supervisor *owner) {
 }
 
 void supervisor_request_stop(supervisor *owner) {
-  atomic_store(&owner->stop_requested, true);
+  /* A second request (Ctrl-C again) does not wait for the grace period. */
+  if (atomic_exchange(&owner->stop_requested, true)) atomic_store(&owner->stop_now, true);
   waiter_wake(&owner->wake);
 }
 

@@ -24,7 +24,8 @@ minos_status supervisor_create(const spec *spec, supervisor **out, char *error, 
  * ended and none is to be restarted, no trigger left) or is stopped.
  * Returns 0, or 1 if a cell gave up or the system could not start. */
 int supervisor_run(supervisor *supervisor);
-/* Async-signal-safe: asks for a graceful stop (SIGINT, SIGTERM). */
+/* Async-signal-safe: asks for a graceful stop (SIGINT, SIGTERM); asked
+ * again, kills what still runs without waiting for the grace period. */
 void supervisor_request_stop(supervisor *supervisor);
 void supervisor_free(supervisor *supervisor);
 

@@ -69,7 +69,7 @@ struct supervisor {
   bridge *bridges[64]; /* to and from the terminal */
   size_t bridge_count;
   waiter wake; /* the supervisor thread sleeps here; everything wakes it */
-  atomic_bool stop_requested;
+  atomic_bool stop_requested, stop_now;
   bool stopping, killed;
   uint64_t stop_deadline;
   int exit_status;
