@@ -135,8 +135,7 @@ static int remember_free(slot_arena *arena, void *slot) {
   return 0;
 }
 
-void slot_arena_give(slot_arena *arena, void *slot, size_t dirty_bytes) {
-  if (!slot) return;
+static void give_now(slot_arena *arena, void *slot, size_t dirty_bytes) {
   if (dirty_bytes > arena->slot_bytes) dirty_bytes = arena->slot_bytes;
   dirty_bytes = page_round_up(dirty_bytes);
   clear_sanitizer_shadow(slot, arena->slot_bytes);
@@ -152,4 +151,38 @@ void slot_arena_give(slot_arena *arena, void *slot, size_t dirty_bytes) {
   /* Without room to remember it, the slot's address space is lost but its
    * memory is already back with the kernel. */
   if (failed) log_error("out of memory: a %zu-byte slot is not reused", arena->slot_bytes);
+}
+
+/* Deferred gives, per thread. */
+#define DEFERRED_MAX 64
+typedef struct deferred_give {
+  slot_arena *arena;
+  void *slot;
+  size_t dirty_bytes;
+} deferred_give;
+static _Thread_local bool deferring;
+static _Thread_local deferred_give deferred[DEFERRED_MAX];
+static _Thread_local size_t deferred_count;
+
+void slot_arena_give(slot_arena *arena, void *slot, size_t dirty_bytes) {
+  if (!slot) return;
+  if (deferring && deferred_count < DEFERRED_MAX) {
+    deferred[deferred_count++] = (deferred_give){arena, slot, dirty_bytes};
+    return;
+  }
+  give_now(arena, slot, dirty_bytes);
+}
+
+void slot_arena_defer_gives(bool defer) {
+  deferring = defer;
+  if (!defer) slot_arena_flush_gives();
+}
+
+bool slot_arena_flush_gives(void) {
+  bool any = deferred_count > 0;
+  while (deferred_count > 0) {
+    deferred_give *give = &deferred[--deferred_count];
+    give_now(give->arena, give->slot, give->dirty_bytes);
+  }
+  return any;
 }

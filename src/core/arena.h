@@ -13,6 +13,7 @@
 #ifndef MINOS_CORE_ARENA_H
 #define MINOS_CORE_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct slot_arena slot_arena;
@@ -30,5 +31,14 @@ void *slot_arena_take(slot_arena *arena);
  * that may have been written; the rest must still be zero) go back to the
  * kernel and read as zero again. */
 void slot_arena_give(slot_arena *arena, void *slot, size_t dirty_bytes);
+
+/* Returning pages costs tens of microseconds (a system call whose TLB
+ * shootdowns reach every core the process runs on). A worker defers the
+ * gives of the cells that end on it, up to 64, and makes them when it has
+ * nothing to run, so the cell that runs next (a restarted service, the
+ * next request's cell) does not wait for them. For the calling thread. */
+void slot_arena_defer_gives(bool defer);
+/* Makes the calling thread's deferred gives; whether there were any. */
+bool slot_arena_flush_gives(void);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "core/fault_signals.h"
 #include "core/log.h"
+#include "core/arena.h"
 #include "core/preempt.h"
 
 /* How long an idle worker spins for new work before it sleeps in the
@@ -258,6 +259,7 @@ void scheduler_run(scheduler *self) {
     log_message(LOG_ERROR, NULL, "cannot set up the fault signal stack");
   bool ticking = preempt_thread_start(self) == MINOS_OK;
   bool alone = !self->has_thread;
+  slot_arena_defer_gives(true);
   for (;;) {
     drain_inbox(self);
     uint64_t next_deadline = fire_timers(self);
@@ -266,9 +268,11 @@ void scheduler_run(scheduler *self) {
       run_one(self, item);
       continue;
     }
+    if (slot_arena_flush_gives()) continue; /* that took a while: look again */
     if (atomic_load(&self->live_cells) == 0 && (alone || atomic_load(&self->stopping))) break;
     sleep_until_work(self, next_deadline);
   }
+  slot_arena_defer_gives(false);
   if (ticking) preempt_thread_stop(self);
   if (!alone) fault_signals_thread_exit();
   this_scheduler = NULL;
