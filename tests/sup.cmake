@@ -56,7 +56,7 @@ minos_test(sup_init_timeout EXIT 1
            COMMAND ${MINOS} up ${SUP_SPECS}/init_timeout.json)
 # SIGTERM: graceful stop, then kill after the grace period.
 minos_test(sup_stop
-           STDOUT "^minos exited 0$" "polite#1: exited with status 0" "stopping: cells' input ends"
+           STDOUT "^minos exited 0 after" "polite#1: exited with status 0" "stopping: cells' input ends"
                   "grace period over: killing" "spinner#1: fault: killed" "feeder#1: fault: killed"
            NO_STDOUT "spinner#2" "polite#2"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS} ${SUP_SPECS}/stop.json
@@ -65,7 +65,7 @@ minos_test(sup_stop
 # cell that was woken to stop.
 sup_spec(stop OUTPUT stop_one_worker.json LOG ${SUP_SPECS}/stop_one_worker.log)
 minos_test(sup_stop_one_worker
-           STDOUT "^minos exited 0$" "polite#1: exited with status 0" "spinner#1: fault: killed"
+           STDOUT "^minos exited 0 after" "polite#1: exited with status 0" "spinner#1: fault: killed"
            COMMAND env MINOS_WORKERS=1 ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS}
                    ${SUP_SPECS}/stop_one_worker.json ${SUP_SPECS}/stop_one_worker.log)
 # Interrupted twice: no waiting for the grace period.
@@ -73,8 +73,8 @@ sup_spec(interrupt OUTPUT interrupt.json LOG ${SUP_SPECS}/interrupt.log)
 minos_test(sup_interrupt_twice TIMEOUT 20
            STDOUT "^minos exited 0 after [0-9]{1,3} ms$" "asked again: killing the cells still running"
                   "spinner#1: fault: killed"
-           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_interrupt.sh ${MINOS} ${SUP_SPECS}/interrupt.json
-                   ${SUP_SPECS}/interrupt.log)
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS} ${SUP_SPECS}/interrupt.json
+                   ${SUP_SPECS}/interrupt.log --twice)
 # A channel trigger: a fresh cell per line, at most two at a time; one
 # that crashes ends alone.
 minos_test(sup_channel_trigger

@@ -69,15 +69,6 @@ static bool port_free(int port) {
   return bound;
 }
 
-static int open_fd_count(void) {
-  DIR *listing = opendir("/proc/self/fd");
-  int count = 0;
-  if (!listing) return -1;
-  while (readdir(listing)) count++;
-  closedir(listing);
-  return count;
-}
-
 /* Sockets close on the reactor's thread, a moment after their cell ended. */
 static int settled_fd_count(int wanted) {
   struct timespec pause = {0, 1000000};

@@ -292,15 +292,6 @@ static void test_listener(reactor *sockets) {
   for (int i = 1; i < 3; i++) close(seen.fds[i]);
 }
 
-static int open_fd_count(void) {
-  DIR *listing = opendir("/proc/self/fd");
-  int count = 0;
-  if (!listing) return -1;
-  while (readdir(listing)) count++;
-  closedir(listing);
-  return count;
-}
-
 /* The count once it has not changed for 50 ms: sockets of earlier tests
  * may still be closing. */
 static int stable_fd_count(void) {
