@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "process_usage.h"
+
 #define CELL_MEMORY_LIMIT ((uint64_t)1 << 20) /* small: a compact cell */
 #define THREAD_LIMIT 10000
 
@@ -21,24 +23,9 @@ typedef struct usage {
   long rss_kib, size_kib, mappings;
 } usage;
 
-static long status_field(const char *name) {
-  FILE *status = fopen("/proc/self/status", "r");
-  char line[256];
-  long value = -1;
-  size_t length = strlen(name);
-  while (status && fgets(line, sizeof line, status))
-    if (strncmp(line, name, length) == 0 && line[length] == ':') value = atol(line + length + 1);
-  if (status) fclose(status);
-  return value;
-}
-
 static usage measure(void) {
-  usage now = {status_field("VmRSS"), status_field("VmSize"), 0};
-  FILE *maps = fopen("/proc/self/maps", "r");
-  int c;
-  while (maps && (c = fgetc(maps)) != EOF) now.mappings += c == '\n';
-  if (maps) fclose(maps);
-  return now;
+  return (usage){process_status_field("VmRSS"), process_status_field("VmSize"),
+                 process_mapping_count()};
 }
 
 typedef struct idle_cell {

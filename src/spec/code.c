@@ -11,17 +11,15 @@
 #include "wasm/host_functions.h"
 #include "wasm/loader.h"
 
-static bool granted(const spec_cell *cell, host_grant grant) {
-  const spec_grants *grants = &cell->grants;
-  switch (grant) {
-    case HOST_GRANT_NONE: return true;
-    case HOST_GRANT_FILES: return grants->dir_count > 0;
-    case HOST_GRANT_CLOCK: return grants->clock;
-    case HOST_GRANT_RANDOM: return grants->random;
-    case HOST_GRANT_CONNECT: return grants->connect_count > 0;
-    case HOST_GRANT_LISTEN: return grants->listen_count > 0;
-    default: return false; /* a grant this file does not know yet is never assumed */
-  }
+uint32_t spec_denied_grants(const spec_grants *grants) {
+  /* Everything but what the spec gives, a grant added later included. */
+  uint32_t denied = ~HOST_GRANT_BIT(HOST_GRANT_NONE);
+  if (grants->dir_count) denied &= ~HOST_GRANT_BIT(HOST_GRANT_FILES);
+  if (grants->clock) denied &= ~HOST_GRANT_BIT(HOST_GRANT_CLOCK);
+  if (grants->random) denied &= ~HOST_GRANT_BIT(HOST_GRANT_RANDOM);
+  if (grants->connect_count) denied &= ~HOST_GRANT_BIT(HOST_GRANT_CONNECT);
+  if (grants->listen_count) denied &= ~HOST_GRANT_BIT(HOST_GRANT_LISTEN);
+  return denied;
 }
 
 /* What to write in the spec to give the grant. */
@@ -42,49 +40,23 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path;
 }
 
-/* The first import from `start` on that needs a grant the cell lacks,
- * skipping grants already in `reported`; -1 if none. */
-static long next_refused_import(const spec_cell *cell, const wasm_module *info, uint32_t start,
-                                const bool reported[], host_grant *grant) {
-  for (uint32_t i = start; i < info->import_count; i++) {
-    const wasm_import *import = &info->imports[i];
-    if (import->kind != WASM_EXTERNAL_FUNCTION) continue;
-    int index = host_function_find(import->module, import->name);
-    if (index < 0) continue; /* sealing refuses it, with its own message */
-    *grant = host_functions[index].grant;
-    if (granted(cell, *grant) || (reported && *grant < 8 && reported[*grant])) continue;
-    return (long)i;
-  }
-  return -1;
-}
-
 static void format_refusal(const spec_cell *cell, const wasm_import *import, host_grant grant,
                            char *error, size_t error_size) {
   snprintf(error, error_size, "%s imports %s.%s, which needs %s (%s)", base_name(cell->code_path),
            import->module, import->name, host_grant_name(grant), grant_example(grant));
 }
 
-bool spec_cell_allows_imports(const spec_cell *cell, const struct wasm_module *info, char *error,
-                              size_t error_size) {
-  host_grant grant;
-  long refused = next_refused_import(cell, info, 0, NULL, &grant);
-  if (refused < 0) return true;
-  format_refusal(cell, &info->imports[refused], grant, error, error_size);
-  return false;
-}
-
 /* One problem per missing grant, naming the first import that needs it. */
 static void check_grants(spec_loader *loader, const spec_cell *cell, const wasm_module *info,
                          const char *path, spec_position at) {
-  bool reported[8] = {false};
+  uint32_t denied = spec_denied_grants(&cell->grants);
   host_grant grant;
   long refused = -1;
-  while ((refused = next_refused_import(cell, info, (uint32_t)(refused + 1), reported, &grant)) >=
-         0) {
+  while ((refused = host_import_needing(info, denied, (uint32_t)(refused + 1), &grant)) >= 0) {
     char error[300];
     format_refusal(cell, &info->imports[refused], grant, error, sizeof error);
     spec_problem_add(loader->problems, path, at, "%s", error);
-    if (grant < 8) reported[grant] = true;
+    denied &= ~HOST_GRANT_BIT(grant); /* reported: once per grant */
   }
 }
 

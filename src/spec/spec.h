@@ -174,14 +174,9 @@ void spec_problems_free(spec_problems *problems);
 long spec_find_cell(const spec *spec, const char *name);
 long spec_find_channel(const spec *spec, const char *name);
 
-/* Whether every import of a module is allowed by the cell's grants (a
- * path_* function needs a directory grant, clock_time_get the clock
- * grant...). If not, error names the first import refused and the grant
- * it needs. spec_load checks this already; a supervisor that loads the
- * code again later can check what it loaded. */
-struct wasm_module;
-bool spec_cell_allows_imports(const spec_cell *cell, const struct wasm_module *info, char *error,
-                              size_t error_size);
+/* The host grants (host_functions.h's HOST_GRANT_BIT set) a cell's spec
+ * does not give it: what its code, and its children's, may not import. */
+uint32_t spec_denied_grants(const spec_grants *grants);
 
 /* The socket address a TCP trigger listens on: its IPv4 address, its IPv6
  * one ("[::1]:7000"), or 0.0.0.0 for any (":7000", "*:7000"), with its

@@ -28,17 +28,6 @@ channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char
   return write_end;
 }
 
-/* What the spec does not grant the cell, for the import check. */
-static uint32_t denied_grants(const spec_grants *grants) {
-  uint32_t denied = 0;
-  if (!grants->dir_count) denied |= HOST_GRANT_BIT(HOST_GRANT_FILES);
-  if (!grants->clock) denied |= HOST_GRANT_BIT(HOST_GRANT_CLOCK);
-  if (!grants->random) denied |= HOST_GRANT_BIT(HOST_GRANT_RANDOM);
-  if (!grants->connect_count) denied |= HOST_GRANT_BIT(HOST_GRANT_CONNECT);
-  if (!grants->listen_count) denied |= HOST_GRANT_BIT(HOST_GRANT_LISTEN);
-  return denied;
-}
-
 static wasi_grant *copy_grants(const spec_cell *source) {
   wasi_grant *grants = calloc(source->grants.dir_count + 1, sizeof *grants);
   for (size_t i = 0; grants && i < source->grants.dir_count; i++)
@@ -90,7 +79,7 @@ minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], 
       .connect_rule_count = source->grants.connect_count,
       .listen_rules = source->grants.listen,
       .listen_rule_count = source->grants.listen_count,
-      .denied_grants = denied_grants(&source->grants),
+      .denied_grants = spec_denied_grants(&source->grants),
       .wait_for_start = standby,
   };
   char error[512] = "";

@@ -9,16 +9,14 @@
  * writers block: backpressure instead of refusal. Instances are detached
  * cells; each carries a slot (a resource of its own) whose release, when
  * the instance ends however it ends, frees its place and logs its end. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
+#include "net/endpoint.h"
 #include "net/reactor.h"
 #include "sup/supervisor_private.h"
 
@@ -54,12 +52,16 @@ struct trigger_slot {
   trigger_slot *previous, *next;
 };
 
+/* The supervisor's thread is woken only when it has something to do: a
+ * queued connection to start, or a trigger that may be finished. Not once
+ * per request. */
 static void give_back_place(trigger *owner) {
   pthread_mutex_lock(&owner->lock);
   owner->live--;
   pthread_cond_broadcast(&owner->place_freed);
+  bool supervisor_needed = owner->queued_count > 0 || owner->live == 0;
   pthread_mutex_unlock(&owner->lock);
-  waiter_wake(&owner->cell_spec->owner->wake); /* a queued event may take it */
+  if (supervisor_needed) waiter_wake(&owner->cell_spec->owner->wake);
 }
 
 static void release_slot(resource *item) {
@@ -245,23 +247,20 @@ void trigger_step(trigger *owner, uint64_t now) {
 static minos_status open_listener(trigger *owner, char *error, size_t error_size) {
   const spec_trigger *rule = &owner->cell_spec->spec->trigger;
   const char *name = owner->cell_spec->spec->name;
-  struct sockaddr_storage address;
-  socklen_t length;
-  if (!spec_trigger_address(rule, &address, &length)) {
+  net_endpoint endpoint = {.protocol = NET_TCP};
+  if (!spec_trigger_address(rule, &endpoint.address, &endpoint.length)) {
     snprintf(error, error_size, "cell %s: trigger address %s is not valid", name, rule->listen);
     return MINOS_EUSAGE;
   }
-  int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int yes = 1;
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) != 0 ||
-      bind(fd, (struct sockaddr *)&address, length) != 0 || listen(fd, 4096) != 0) {
+  int fd;
+  minos_status status = net_listen_socket(&endpoint, &fd);
+  if (status != MINOS_OK) {
     snprintf(error, error_size, "cell %s: cannot listen on %s: %s", name, rule->listen,
              strerror(errno));
-    if (fd >= 0) close(fd);
-    return MINOS_EIO;
+    return status;
   }
   owner->listening_fd = fd;
-  minos_status status = runtime_reactor(&owner->cell_spec->owner->workers, &owner->sockets);
+  status = runtime_reactor(&owner->cell_spec->owner->workers, &owner->sockets);
   if (status == MINOS_OK)
     status = reactor_listen(owner->sockets, fd, connection_accepted, owner, &owner->listener);
   if (status != MINOS_OK)

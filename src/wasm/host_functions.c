@@ -86,17 +86,29 @@ const char *host_grant_name(host_grant grant) {
   return grant < sizeof names / sizeof names[0] ? names[grant] : "an unknown grant";
 }
 
+long host_import_needing(const wasm_module *module, uint32_t denied, uint32_t start,
+                         host_grant *grant) {
+  for (uint32_t i = start; denied && i < module->import_count; i++) {
+    const wasm_import *import = &module->imports[i];
+    int index = import->kind == WASM_EXTERNAL_FUNCTION
+                    ? host_function_find(import->module, import->name)
+                    : -1;
+    if (index < 0 || !(denied & HOST_GRANT_BIT(host_functions[index].grant))) continue;
+    *grant = host_functions[index].grant;
+    return (long)i;
+  }
+  return -1;
+}
+
 bool host_imports_granted(const wasm_module *module, uint32_t denied, char *error,
                           size_t error_size) {
-  for (uint32_t i = 0; denied && i < module->import_count; i++) {
-    int index = host_function_find(module->imports[i].module, module->imports[i].name);
-    if (index < 0 || !(denied & HOST_GRANT_BIT(host_functions[index].grant))) continue;
-    snprintf(error, error_size, "the module imports %s.%s, which needs %s",
-             module->imports[i].module, module->imports[i].name,
-             host_grant_name(host_functions[index].grant));
-    return false;
-  }
-  return true;
+  host_grant grant;
+  long refused = host_import_needing(module, denied, 0, &grant);
+  if (refused < 0) return true;
+  snprintf(error, error_size, "the module imports %s.%s, which needs %s",
+           module->imports[refused].module, module->imports[refused].name,
+           host_grant_name(grant));
+  return false;
 }
 
 int host_function_find(const char *module, const char *name) {

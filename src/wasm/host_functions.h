@@ -27,8 +27,12 @@ typedef enum host_grant {
 const char *host_grant_name(host_grant grant);
 #define HOST_GRANT_BIT(grant) (1u << (grant))
 
-/* Whether a module imports nothing that needs a grant in `denied` (a set
- * of HOST_GRANT_BIT); if it does, error names the import and the grant. */
+/* The first import from `start` on that needs a grant in `denied` (a set
+ * of HOST_GRANT_BIT), with that grant in *grant; -1 if none. */
+long host_import_needing(const wasm_module *module, uint32_t denied, uint32_t start,
+                         host_grant *grant);
+/* Whether a module imports nothing that needs a grant in `denied`; if it
+ * does, error names the import and the grant. */
 bool host_imports_granted(const wasm_module *module, uint32_t denied, char *error,
                           size_t error_size);
 

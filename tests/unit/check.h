@@ -4,7 +4,6 @@
 #ifndef MINOS_TESTS_CHECK_H
 #define MINOS_TESTS_CHECK_H
 
-#include <dirent.h>
 #include <stdio.h>
 
 static int checks, failures;
@@ -17,16 +16,5 @@ static int checks, failures;
       failures++;                                                            \
     }                                                                        \
   } while (0)
-
-/* Open descriptors of the test process: leak checks compare it across
- * many cycles. */
-static inline int open_fd_count(void) {
-  DIR *listing = opendir("/proc/self/fd");
-  int count = 0;
-  if (!listing) return -1;
-  while (readdir(listing)) count++;
-  closedir(listing);
-  return count;
-}
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "core/scheduler.h"
 #include "wasm/wasm_arch.h"
+#include "process_usage.h"
 
 #define CELL_MEMORY_LIMIT ((uint64_t)1 << 20)
 
@@ -28,26 +29,9 @@ typedef struct usage {
   long rss_kib, page_table_kib;
 } usage;
 
-static long status_field(const char *name) {
-  FILE *status = fopen("/proc/self/status", "r");
-  char line[256];
-  long value = -1;
-  size_t length = strlen(name);
-  while (status && fgets(line, sizeof line, status))
-    if (strncmp(line, name, length) == 0 && line[length] == ':') value = atol(line + length + 1);
-  if (status) fclose(status);
-  return value;
-}
-
 static usage measure(void) {
-  usage now = {0};
-  FILE *maps = fopen("/proc/self/maps", "r");
-  int c;
-  while (maps && (c = fgetc(maps)) != EOF) now.vmas += c == '\n';
-  if (maps) fclose(maps);
-  now.rss_kib = status_field("VmRSS");
-  now.page_table_kib = status_field("VmPTE");
-  return now;
+  return (usage){.vmas = process_mapping_count(), .rss_kib = process_status_field("VmRSS"),
+                 .page_table_kib = process_status_field("VmPTE")};
 }
 
 typedef struct round {

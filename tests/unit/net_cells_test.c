@@ -16,6 +16,7 @@
 #include "core/runtime.h"
 #include "wasm/wasm_arch.h"
 #include "check.h"
+#include "process_usage.h"
 
 #define CELLS 20
 #define CYCLES_PER_CELL "100"

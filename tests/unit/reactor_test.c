@@ -18,6 +18,7 @@
 
 #include "net/reactor.h"
 #include "check.h"
+#include "process_usage.h"
 
 #define REQUIRE(condition)                                                   \
   do {                                                                       \
