@@ -53,15 +53,10 @@ static minos_status install_named_ends(supervised_cell *cell_spec, cell *created
   return MINOS_OK;
 }
 
-minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], const char *name,
-                             bool standby, cell **out) {
+minos_status instance_create(supervised_cell *cell_spec, const char *name, cell **out) {
   const spec_cell *source = cell_spec->spec;
   wasi_grant *grants = copy_grants(source);
-  if (!grants) {
-    for (int slot = 0; slot < 3; slot++)
-      if (stdio[slot]) channel_end_close(stdio[slot]);
-    return MINOS_ENOMEM;
-  }
+  if (!grants) return MINOS_ENOMEM;
   wasm_cell_config config = {
       .name = name,
       .module = cell_spec->module,
@@ -70,8 +65,7 @@ minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], 
                .env = (const char *const *)cell_spec->env,
                .env_count = cell_spec->env_count,
                .grants = grants,
-               .grant_count = source->grants.dir_count,
-               .stdio = {stdio[0], stdio[1], stdio[2]}},
+               .grant_count = source->grants.dir_count},
       .memory_limit_bytes = source->limits.memory_bytes,
       .cpu_time_ns = source->limits.cpu_time_ns,
       .descriptor_limit = source->limits.descriptors,
@@ -80,33 +74,26 @@ minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], 
       .listen_rules = source->grants.listen,
       .listen_rule_count = source->grants.listen_count,
       .denied_grants = spec_denied_grants(&source->grants),
-      .wait_for_start = standby,
+      .wait_for_start = true,
   };
   char error[512] = "";
-  cell *created;
-  minos_status status = wasm_cell_create(&config, &created, error, sizeof error);
+  minos_status status = wasm_cell_create(&config, out, error, sizeof error);
   free(grants); /* the cell opened the directories and copied the names */
-  if (status != MINOS_OK) {
+  if (status != MINOS_OK)
     log_error("%s: cannot create the cell: %s", name, error[0] ? error : minos_status_name(status));
-    return status;
-  }
-  if (!standby && (status = install_named_ends(cell_spec, created)) != MINOS_OK) {
-    log_error("%s: cannot give the cell its ends: %s", name, minos_status_name(status));
-    cell_disown(created);
-    return status;
-  }
-  *out = created;
-  return MINOS_OK;
+  return status;
 }
 
-minos_status instance_promote(supervised_cell *cell_spec, cell *standby, channel_end *stdio[3]) {
+/* Stdio takes 0, 1 and 2, the lowest free numbers (the granted
+ * directories sit above them). */
+static minos_status install_stdio(cell *created, channel_end *stdio[3]) {
   minos_status status = MINOS_OK;
   for (int slot = 0; slot < 3; slot++) {
     if (status != MINOS_OK) {
       channel_end_close(stdio[slot]);
       continue;
     }
-    int32_t number = standby->arch->install_end(standby, stdio[slot]);
+    int32_t number = created->arch->install_end(created, stdio[slot]);
     if (number < 0) {
       status = (minos_status)-number;
       channel_end_close(stdio[slot]); /* still ours */
@@ -114,12 +101,17 @@ minos_status instance_promote(supervised_cell *cell_spec, cell *standby, channel
       status = MINOS_EIO; /* the cell holds it: disowning the cell gives it back */
     }
   }
-  if (status == MINOS_OK) status = install_named_ends(cell_spec, standby);
+  return status;
+}
+
+minos_status instance_give_ends(supervised_cell *cell_spec, cell *created, channel_end *stdio[3]) {
+  minos_status status = install_stdio(created, stdio);
+  if (status == MINOS_OK) status = install_named_ends(cell_spec, created);
   if (status != MINOS_OK) {
-    log_error("%s: cannot give the cell its ends: %s", standby->name, minos_status_name(status));
+    log_error("%s: cannot give the cell its ends: %s", created->name, minos_status_name(status));
     return status;
   }
-  wasm_cell_start(standby);
+  wasm_cell_start(created);
   return MINOS_OK;
 }
 

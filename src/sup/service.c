@@ -29,9 +29,8 @@ static void prepare_standby(supervised_cell *service, uint64_t now) {
     return;
   char name[48];
   instance_name(service, ++service->instance_number, name, sizeof name);
-  channel_end *none[3] = {NULL, NULL, NULL};
   cell *standby;
-  if (instance_create(service, none, name, true, &standby) != MINOS_OK ||
+  if (instance_create(service, name, &standby) != MINOS_OK ||
       instance_place(service, standby, service->instance) != MINOS_OK) {
     service->standby_failed = true;
     return;
@@ -65,16 +64,21 @@ static void check_standby(supervised_cell *service, uint64_t now, uint64_t *next
   }
 }
 
+/* A standby is placed already; a fresh instance is placed once it has its
+ * ends. */
 static minos_status start_with_stdio(supervised_cell *service, channel_end *stdio[3],
                                      const char *name, cell *standby) {
-  if (standby) {
-    minos_status status = instance_promote(service, standby, stdio);
-    if (status == MINOS_OK) service->instance = standby;
-    else cell_disown(standby);
+  cell *created = standby;
+  minos_status status = created ? MINOS_OK : instance_create(service, name, &created);
+  if (status != MINOS_OK) {
+    for (int slot = 0; slot < 3; slot++) channel_end_close(stdio[slot]);
     return status;
   }
-  minos_status status = instance_create(service, stdio, name, false, &service->instance);
-  return status == MINOS_OK ? instance_place(service, service->instance, NULL) : status;
+  status = instance_give_ends(service, created, stdio);
+  if (status != MINOS_OK) cell_disown(created);
+  else if (!standby) status = instance_place(service, created, NULL);
+  if (status == MINOS_OK) service->instance = created;
+  return status;
 }
 
 static void start_instance(supervised_cell *service, uint64_t now) {

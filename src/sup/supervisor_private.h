@@ -79,15 +79,14 @@ struct supervisor {
  * period (supervisor.c). */
 void supervisor_begin_stop(supervisor *owner, uint64_t now);
 
-/* instance.c: a new instance of a cell, wired with `stdio` (taken, even on
- * failure) and the cell's kept named ends (lent), ready to be placed. A
- * standby has no ends (stdio all NULL) and, once placed, initialises and
- * waits to be promoted. */
-minos_status instance_create(supervised_cell *cell_spec, channel_end *stdio[3], const char *name,
-                             bool standby, cell **out);
-/* Gives a waiting standby its stdio (taken, even on failure) and named
- * ends, then lets its _start run. On failure the caller disowns it. */
-minos_status instance_promote(supervised_cell *cell_spec, cell *standby, channel_end *stdio[3]);
+/* instance.c: a new instance of a cell, holding no end yet and waiting
+ * to be started: a standby is placed like that and initialises; the ends
+ * come later, at once for a fresh instance, at a restart for a standby. */
+minos_status instance_create(supervised_cell *cell_spec, const char *name, cell **out);
+/* Gives an instance its stdio (taken, even on failure) and the cell's kept
+ * named ends (lent), then lets its _start run (once it is placed). On
+ * failure the caller disowns it. */
+minos_status instance_give_ends(supervised_cell *cell_spec, cell *created, channel_end *stdio[3]);
 /* Starts it on a worker (near's, if given); on failure it is disowned
  * (and its resources released). */
 minos_status instance_place(supervised_cell *cell_spec, cell *created, const cell *near);

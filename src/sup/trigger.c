@@ -97,14 +97,11 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
   channel_end *stdio[3] = {input, output ? output : instance_own_stdio(cell_spec, 1, name),
                            instance_own_stdio(cell_spec, 2, name)};
   cell *created = NULL;
-  if (!slot || !stdio[1] || !stdio[2]) {
+  if (!slot || !stdio[1] || !stdio[2]) log_message(LOG_ERROR, name, "cannot start: out of memory");
+  else instance_create(cell_spec, name, &created);
+  if (!created) {
     for (int i = 0; i < 3; i++)
       if (stdio[i]) channel_end_close(stdio[i]);
-    log_message(LOG_ERROR, name, "cannot start: out of memory");
-  } else {
-    instance_create(cell_spec, stdio, name, false, &created);
-  }
-  if (!created) {
     free(slot);
     give_back_place(owner);
     return;
@@ -118,6 +115,10 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
   pthread_mutex_unlock(&owner->lock);
   /* From here the slot goes with the cell, however it ends. */
   cell_own(created, &slot->owned, release_slot);
+  if (instance_give_ends(cell_spec, created, stdio) != MINOS_OK) {
+    cell_disown(created); /* which releases the slot */
+    return;
+  }
   log_message(LOG_INFO, name, "started for %s", event);
   if (instance_place(cell_spec, created, NULL) == MINOS_OK) cell_detach(created);
 }
