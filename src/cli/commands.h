@@ -27,8 +27,6 @@ struct spec *load_spec_reporting(const char *path, int *exit_status);
  * (SIGINT, SIGTERM); the log goes to log_path, else the spec's, else stderr. */
 int run_system(const struct spec *system, const char *log_path);
 
-/* "64M", "1G", "4096": bytes, or -1 if malformed. */
-long long parse_size(const char *text);
 
 /* Runs one cell to its end on a scheduler of its own. */
 minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,

@@ -1,6 +1,7 @@
 /* minos run: one module as one sealed cell, with wasmtime's conventions
  * where they overlap (--dir HOST::GUEST, --env, args after the module). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +9,11 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
-#include <fcntl.h>
 
 #include "core/bridge.h"
 #include "core/runtime.h"
 #include "net/rule.h"
+#include "spec/spec.h"
 #include "wasm/wasm_arch.h"
 
 typedef struct run_options {
@@ -27,24 +28,6 @@ typedef struct run_options {
   char **guest_args;
   int guest_arg_count;
 } run_options;
-
-long long parse_size(const char *text) {
-  char *end;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (end == text || errno || text[0] == '-') return -1;
-  unsigned shift = 0;
-  switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    default: break;
-  }
-  if (*end == 'i' && shift) end++;
-  if (*end == 'B' || *end == 'b') end++;
-  if (*end || value > (1ULL << 40) >> shift) return -1;
-  return (long long)(value << shift);
-}
 
 /* "HOST::GUEST" or "HOST" (seen by the guest under the same name). */
 static int add_grant(run_options *options, const char *text, int read_only) {
@@ -113,10 +96,13 @@ static const char *option_value(int argc, char **argv, int *index, const char *f
   return argv[++*index];
 }
 
+/* Sizes as a spec writes them (spec_parse_size), up to 1 TiB. */
 static int parse_size_option(const char *flag, const char *value, long long *out) {
-  *out = parse_size(value);
-  if (*out <= 0) log_error("%s: '%s' is not a size (e.g. 65536, 64K, 16M, 1G)", flag, value);
-  return *out > 0 ? 0 : -1;
+  uint64_t bytes;
+  bool valid = spec_parse_size(value, &bytes) && bytes > 0 && bytes <= (1ULL << 40);
+  if (!valid) log_error("%s: '%s' is not a size (e.g. 65536, 64K, 16M, 1G)", flag, value);
+  *out = valid ? (long long)bytes : -1;
+  return valid ? 0 : -1;
 }
 
 static int parse_options(int argc, char **argv, run_options *options) {

@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
+#include "spec/spec.h"
 
 #define MAX_GRANTS 8
 
@@ -35,7 +36,9 @@ static int parse(int argc, char **argv, options *chosen) {
   int i = 1;
   for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
     if (strcmp(argv[i], "--max-memory") == 0) {
-      if ((chosen->memory_limit = parse_size(argv[i + 1])) <= 0) return -1;
+      uint64_t bytes;
+      if (!spec_parse_size(argv[i + 1], &bytes) || bytes == 0) return -1;
+      chosen->memory_limit = (long long)bytes;
     } else if (strcmp(argv[i], "--dir") != 0 || add_grant(chosen, argv[i + 1]) != 0) {
       return -1;
     }
