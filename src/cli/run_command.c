@@ -1,6 +1,5 @@
 /* minos run: one module as one sealed cell, with wasmtime's conventions
  * where they overlap (--dir HOST::GUEST, --env, args after the module). */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
