@@ -255,20 +255,28 @@ static minos_status patch_header(const char *directory, module_variant variant, 
 
 static const char *c_type(char letter) { return letter == 'I' ? "u64" : "u32"; }
 
-static void append_trampoline(text *glue, const wasm_import *import, int host_index) {
-  const char *signature = host_functions[host_index].signature;
+/* Only names minos itself holds reach the C text: the import was matched
+ * against host_functions, and the C names come from that table, never
+ * from the module's bytes. A host call is a safe point on both sides:
+ * MINOS_HOST_ENTER checks the stack, MINOS_HOST_LEAVE lets the runtime
+ * act on what came due while the call ran (module_glue.h). */
+static void append_trampoline(text *glue, int host_index) {
+  const host_function *function = &host_functions[host_index];
+  const char *signature = function->signature;
   const char *colon = strchr(signature, ':');
   int params = (int)(colon - signature);
   const char *result = colon[1] ? c_type(colon[1]) : "void";
-  text_append(glue, "%s Z_%sZ_%s(struct Z_%s_instance_t *context", result, import->module,
-              import->name, import->module);
+  text_append(glue, "%s Z_%sZ_%s(struct Z_%s_instance_t *context", result, function->module,
+              function->name, function->module);
   for (int i = 0; i < params; i++) text_append(glue, ", %s a%d", c_type(signature[i]), i);
-  text_append(glue, ") {\n  MINOS_HOST_ENTER(context);\n  %s((%s (*)(void *", colon[1] ? "return " : "",
-              result);
+  text_append(glue, ") {\n  MINOS_HOST_ENTER(context);\n  ");
+  if (colon[1]) text_append(glue, "%s result = ", result);
+  text_append(glue, "((%s (*)(void *", result);
   for (int i = 0; i < params; i++) text_append(glue, ", %s", c_type(signature[i]));
   text_append(glue, "))minos_host->imports[%d])(context", host_index);
   for (int i = 0; i < params; i++) text_append(glue, ", a%d", i);
-  text_append(glue, ");\n}\n\n");
+  text_append(glue, ");\n  MINOS_HOST_LEAVE(context);\n%s}\n\n",
+              colon[1] ? "  return result;\n" : "");
 }
 
 static int count_import_modules(const wasm_module *module) {
@@ -319,7 +327,7 @@ static minos_status write_glue(const char *directory, const wasm_module *module,
                      "#include \"generated.h\"\n\n");
   for (uint32_t i = 0; i < module->import_count; i++) {
     const wasm_import *import = &module->imports[i];
-    append_trampoline(&glue, import, host_function_find(import->module, import->name));
+    append_trampoline(&glue, host_function_find(import->module, import->name));
   }
   text_append(&glue, "static const char *const minos_function_identifiers[] = {\n%s  0};\n"
                      "enum { minos_function_identifier_count = %u };\n\n",

@@ -41,6 +41,9 @@ __attribute__((noreturn, cold, noinline, visibility("hidden"))) void minos_trap_
       minos_host->trap(WASM_RT_TRAP_EXHAUSTION, __builtin_return_address(0));        \
   } while (0)
 
+/* After every host call: nothing yet (the runtime's safe point). */
+#define MINOS_HOST_LEAVE(context) ((void)(context))
+
 /* Compact code (no guard pages) checks the stack in every function's
  * prologue instead: the stack pointer against the cell's stack floor,
  * which the instance holds as its first member (the translator adds it).
