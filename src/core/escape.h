@@ -1,0 +1,21 @@
+/* Text from a cell or a spec (a module's names, a cell's output, a
+ * refused import) is printed only through here: every byte that could
+ * act on a terminal or forge a log line (control characters, DEL, C1
+ * controls, bidirectional overrides, bytes that are not UTF-8) becomes a
+ * visible \xNN escape, and a backslash becomes \\, so escaped text can
+ * be read back without ambiguity. */
+#ifndef MINOS_CORE_ESCAPE_H
+#define MINOS_CORE_ESCAPE_H
+
+#include <stddef.h>
+
+/* Escapes in[0..length) into out (always NUL-terminated when out_size >
+ * 0; cut at a whole escape when it does not fit). Returns the length the
+ * whole escaped text has, like snprintf. */
+size_t escape_text(char *out, size_t out_size, const char *in, size_t length);
+
+/* For a printf argument: escapes a NUL-terminated string into a buffer of
+ * the caller's, and returns the buffer. */
+const char *escape_string(char *buffer, size_t size, const char *in);
+
+#endif
