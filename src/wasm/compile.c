@@ -468,18 +468,24 @@ static minos_status compile_compact(const char *cc, const char *directory,
   return run_step(link_argv, directory, "the C compiler", error, error_size);
 }
 
-minos_status compile_module(const char *wasm_path, const wasm_module *module,
-                            module_variant variant, const char *directory,
-                            const char *output_path, char *error, size_t error_size) {
+minos_status compile_write_sources(const char *wasm_path, const wasm_module *module,
+                                   module_variant variant, const char *directory, char *error,
+                                   size_t error_size) {
   text identifiers = {0};
   minos_status status = translate(wasm_path, variant, directory, &identifiers, error, error_size);
   if (status == MINOS_OK) status = write_embedded(directory);
   if (status == MINOS_OK) status = write_glue(directory, module, variant, &identifiers);
   free(identifiers.data);
-  if (status != MINOS_OK) {
-    if (!error[0]) snprintf(error, error_size, "cannot write generated sources in %s", directory);
-    return status;
-  }
+  if (status != MINOS_OK && !error[0])
+    snprintf(error, error_size, "cannot write generated sources in %s", directory);
+  return status;
+}
+
+minos_status compile_module(const char *wasm_path, const wasm_module *module,
+                            module_variant variant, const char *directory,
+                            const char *output_path, char *error, size_t error_size) {
+  minos_status status = compile_write_sources(wasm_path, module, variant, directory, error, error_size);
+  if (status != MINOS_OK) return status;
   const char *cc = toolchain_path(TOOL_CC, error, error_size);
   if (!cc) return MINOS_ETOOLCHAIN;
   return variant == MODULE_COMPACT ? compile_compact(cc, directory, output_path, error, error_size)

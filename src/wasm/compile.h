@@ -23,6 +23,13 @@
 minos_status compile_validate(const char *wasm_path, const char *directory, char *error,
                               size_t error_size);
 
+/* The C sources alone (wasm2c's output as minos patches it, and the glue),
+ * written in directory; no C compiler runs. compile_module's first half,
+ * and what the module fuzzer (tests/fuzz/module.c) checks. */
+minos_status compile_write_sources(const char *wasm_path, const wasm_module *module,
+                                   module_variant variant, const char *directory, char *error,
+                                   size_t error_size);
+
 /* Translates and compiles wasm_path (already validated and sealed) into
  * output_path, working in directory, as the variant says (module_variant.h).
  * MINOS_ELIMIT: compact only, a function's native frame is larger than

@@ -159,6 +159,10 @@ static minos_status check_imports(const wasm_module *module, char *error, size_t
   return MINOS_OK;
 }
 
+minos_status module_check_sealing(const wasm_module *module, char *error, size_t error_size) {
+  return check_imports(module, error, error_size);
+}
+
 /* A module in the cache was validated when it was compiled: the artefact
  * is the proof, so checking a spec (at every minos up) runs wasm-validate
  * only on code not compiled yet. */

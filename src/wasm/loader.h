@@ -68,6 +68,11 @@ minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
 minos_status module_check_file(const char *path, wasm_module *info_out, char *error,
                                size_t error_size);
 
+/* The checks a read module passes before it is compiled (what it imports,
+ * what it exports), as loading runs them: MINOS_EMODULE and the reason.
+ * For the module fuzzer (tests/fuzz/module.c). */
+minos_status module_check_sealing(const wasm_module *module, char *error, size_t error_size);
+
 /* The same, in the fast variant. */
 minos_status module_load_file(const char *path, loaded_module **out, load_report *report);
 minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
