@@ -2,11 +2,18 @@
  * so the format and the destination are decided in one place. `minos run`
  * prints "minos: [who: ]message" on stderr; a supervised system (minos up)
  * switches on timestamps and may send the log to a file, where runtime
- * events and cells' output lines meet, each under the name of the cell. */
+ * events and cells' output lines meet, each under the name of the cell.
+ *
+ * A log line cannot be forged: everything after the line's own prefix (the
+ * name and the message, with whatever names, paths or output of cells and
+ * specs it holds) is escaped by core/escape.h, so no byte from them can end
+ * the line, return the cursor, or drive a terminal; a line written here is
+ * always exactly one line. Callers pass text as it is, never pre-escaped. */
 #ifndef MINOS_CORE_LOG_H
 #define MINOS_CORE_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum log_level {
   LOG_OUTPUT, /* a cell's own output, passed on: always shown */
@@ -15,6 +22,11 @@ typedef enum log_level {
   LOG_INFO,
   LOG_DEBUG
 } log_level;
+
+/* The longest message log_message keeps, before escaping; the rest is cut. */
+#define LOG_MESSAGE_MAX 2048
+/* The longest line of a cell's output log_output keeps, before escaping. */
+#define LOG_OUTPUT_LINE_MAX ((size_t)64 << 10)
 
 void log_set_level(log_level level);
 log_level log_get_level(void);
@@ -26,6 +38,12 @@ void log_set_destination(int fd, bool timestamps);
  * (and processes appending to one file) never interleave. */
 void log_message(log_level level, const char *who, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* A line of a cell's output, "WHO: STREAM: TEXT[ENDING]": the bytes of
+ * text (NULs included, at most LOG_OUTPUT_LINE_MAX of them) escaped, and
+ * `ending` (minos's own words, such as a cut marker, or NULL) after them. */
+void log_output(const char *who, const char *stream, const char *text, size_t length,
+                const char *ending);
 
 #define log_error(...) log_message(LOG_ERROR, NULL, __VA_ARGS__)
 #define log_warn(...) log_message(LOG_WARN, NULL, __VA_ARGS__)

@@ -11,7 +11,8 @@
 static const char *const cell_keys[] = {"code",   "args",   "env",     "stdio",  "ends",
                                         "limits", "grants", "restart", "trigger"};
 static const char *const stdio_keys[] = {"stdin", "stdout", "stderr"};
-static const char *const limit_keys[] = {"memory", "cpu_time", "init_timeout", "descriptors"};
+static const char *const limit_keys[] = {"memory", "cpu_time", "init_timeout", "descriptors",
+                                         "log"};
 static const char *const restart_keys[] = {"policy", "window", "max_restarts", "backoff",
                                            "backoff_max"};
 static const char *const trigger_keys[] = {"tcp", "channel", "concurrency", "backlog"};
@@ -183,6 +184,8 @@ static void read_limits(spec_loader *loader, const json_value *object, const cha
   if ((value = spec_field(limits_value, limits_path, "descriptors", field_path)) &&
       spec_read_integer(loader, value, field_path, 3, 4096, &descriptors))
     limits->descriptors = (uint32_t)descriptors;
+  if ((value = spec_field(limits_value, limits_path, "log", field_path)))
+    spec_read_log_limits(loader, value, field_path, &limits->log);
 }
 
 static void read_restart(spec_loader *loader, const json_value *object, const char *path,

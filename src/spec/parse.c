@@ -8,7 +8,7 @@
 
 /* "$schema" lets editors find the schema; minos does not read it. */
 static const char *const document_keys[] = {"$schema", "name",  "on_give_up", "grace",
-                                            "log",     "cells", "channels"};
+                                            "log",     "log_limits", "cells", "channels"};
 static const char *const channel_keys[] = {"name", "from", "to", "capacity"};
 static const char *const give_up_names[] = {"stop", "continue"};
 
@@ -122,6 +122,8 @@ void spec_read_document(spec_loader *loader, const json_value *root) {
     system->log_path = spec_resolve_path(system, log_path);
     free(log_path);
   }
+  value = json_object_get(root, "log_limits");
+  if (value) spec_read_log_limits(loader, value, "log_limits", &system->log_limits);
   read_cells(loader, root);
   read_channels(loader, json_object_get(root, "channels"));
 }

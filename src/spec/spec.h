@@ -74,11 +74,46 @@ typedef struct spec_grants {
   bool random;       /* wasi random_get */
 } spec_grants;
 
+/* What one cell may put into the system's log: the lines its stdout and
+ * stderr send there, all its instances together (a restart or a trigger's
+ * next instance does not start afresh). Given as the spec's "log_limits"
+ * (every cell's default), a cell's "limits": {"log": ...}, or minos up's
+ * --log-* options (which replace the spec's defaults, not a cell's own).
+ * Defaults, for a cell that sets none:
+ *   rate      100 lines a second ("100/s"; also "/m", "/h"), sustained;
+ *   burst     1000 lines at once above the rate;
+ *   max_bytes 64 MiB over the cell's whole life, then nothing more;
+ *   max_line  4 KiB: a longer line is cut, "... [cut N bytes]" after it.
+ * Lines beyond these are dropped, never waited for (the cell is not held
+ * back), and counted: one "dropped N lines" event at most once a second. */
+enum {
+  SPEC_LOG_RATE = 1,
+  SPEC_LOG_BURST = 2,
+  SPEC_LOG_MAX_BYTES = 4,
+  SPEC_LOG_MAX_LINE = 8,
+};
+typedef struct spec_log_limits {
+  unsigned set;            /* the SPEC_LOG_* given; the rest come from defaults */
+  uint64_t rate_lines;     /* rate_lines per rate_period_ns */
+  uint64_t rate_period_ns;
+  uint64_t burst;
+  uint64_t max_bytes;
+  uint64_t max_line;
+} spec_log_limits;
+
+#define SPEC_LOG_RATE_MAX 1000000 /* lines in one period */
+#define SPEC_LOG_BURST_MAX 1000000
+#define SPEC_LOG_MAX_BYTES_MIN ((uint64_t)1 << 10)
+#define SPEC_LOG_MAX_BYTES_MAX ((uint64_t)1 << 40)
+#define SPEC_LOG_MAX_LINE_MIN 64
+#define SPEC_LOG_MAX_LINE_MAX ((uint64_t)64 << 10)
+
 typedef struct spec_limits {
   uint64_t memory_bytes;    /* default 64 MiB */
   uint64_t cpu_time_ns;     /* 0: none (default) */
   uint64_t init_timeout_ns; /* default 1 s */
   uint32_t descriptors;     /* default 64 */
+  spec_log_limits log;      /* only what the cell itself sets */
 } spec_limits;
 
 /* A named extra end of a cell, beyond its stdio. The cell finds its number
@@ -136,6 +171,7 @@ typedef struct spec {
   spec_give_up on_give_up; /* default GIVE_UP_STOP */
   uint64_t grace_ns;       /* on stop: time cells get before they are killed; default 2 s */
   char *log_path;          /* NULL: the log goes to minos's stderr */
+  spec_log_limits log_limits; /* every cell's default; only what is set */
   spec_cell *cells;
   size_t cell_count;
   spec_channel *channels;
@@ -184,6 +220,17 @@ uint32_t spec_denied_grants(const spec_grants *grants);
  * those). */
 bool spec_trigger_address(const spec_trigger *trigger, struct sockaddr_storage *address,
                           socklen_t *length);
+
+/* A cell's log limits: each its own if set, else the system's, else the
+ * default (above). */
+spec_log_limits spec_cell_log_limits(const spec *spec, const spec_cell *cell);
+/* One of the system's log limits from text, as minos up's --log-rate,
+ * --log-burst, --log-max-bytes and --log-max-line give them ("rate",
+ * "burst", "max_bytes", "max_line"); false with the reason in error. */
+bool spec_set_log_limit(spec_log_limits *limits, const char *key, const char *text, char *error,
+                        size_t error_size);
+/* "100/s", "6000/m", "10/h": lines per period; false if not a rate. */
+bool spec_parse_rate(const char *text, uint64_t *lines, uint64_t *period_ns);
 
 /* "64K", "16M", "1G", "4096", "512B", "1Gi": bytes; false if not a size. */
 bool spec_parse_size(const char *text, uint64_t *bytes);

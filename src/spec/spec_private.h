@@ -97,6 +97,11 @@ bool spec_check_keys(spec_loader *loader, const json_value *object, const char *
 /* A path in the spec made absolute against the spec's directory. */
 char *spec_resolve_path(const spec *spec, const char *path);
 
+/* log_limits.c: a "log_limits" object (or a cell's limits.log) into
+ * limits, marking what it sets. */
+void spec_read_log_limits(spec_loader *loader, const json_value *object, const char *path,
+                          spec_log_limits *limits);
+
 /* cell.c, grants.c */
 void spec_read_cell(spec_loader *loader, const json_member *member, spec_cell *cell,
                     cell_notes *notes);

@@ -21,7 +21,9 @@ channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char
   }
   bool discard = cell_spec->spec->stdio[slot] == STDIO_NULL;
   const char *stream = slot == 1 ? "stdout" : "stderr";
-  if (output_log_follow(cell_spec->owner->output, read_end, name, stream, discard) != MINOS_OK) {
+  size_t index = (size_t)(cell_spec->spec - cell_spec->owner->spec->cells);
+  if (output_log_follow(cell_spec->owner->output, read_end, index, name, stream, discard) !=
+      MINOS_OK) {
     channel_end_close(write_end);
     return NULL;
   }
@@ -69,6 +71,9 @@ minos_status instance_create(supervised_cell *cell_spec, const char *name, cell 
       .memory_limit_bytes = source->limits.memory_bytes,
       .cpu_time_ns = source->limits.cpu_time_ns,
       .descriptor_limit = source->limits.descriptors,
+      .parent_account = cell_spec->owner->workers.root,
+      .host_fds = cell_spec->owner->workers.cell_host_fds,
+      .max_cells = source->grants.spawn_max_cells,
       .connect_rules = source->grants.connect,
       .connect_rule_count = source->grants.connect_count,
       .listen_rules = source->grants.listen,

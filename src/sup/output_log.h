@@ -2,23 +2,35 @@
  * stream bound for the log becomes one log line under the cell's name
  * (core/log.h), so a tail of the log shows events and output in order.
  * One thread follows every such stream: a system with thousands of
- * request cells still has one. */
+ * request cells still has one.
+ *
+ * Flood control: what each spec cell may put into the log is bounded by
+ * its log limits (spec.h: spec_log_limits; defaults 100 lines a second
+ * with bursts of 1000, 64 MiB in all, lines cut at 4 KiB), shared by its
+ * stdout and stderr and by all its instances. Lines beyond them are read
+ * and dropped, so a flooding cell is never held back by the log nor holds
+ * back its neighbours' lines; what was dropped is told by one event,
+ * "dropped N lines", at most once a second per cell. */
 #ifndef MINOS_SUP_OUTPUT_LOG_H
 #define MINOS_SUP_OUTPUT_LOG_H
 
 #include <stdbool.h>
 
 #include "core/channel.h"
+#include "spec/spec.h"
 
 typedef struct output_log output_log;
 
-minos_status output_log_start(output_log **out);
+/* One budget per cell of system (its log limits). */
+minos_status output_log_start(output_log **out, const spec *system);
 /* Follows read_end (taking it) to its end: each line is logged as
- * "WHO: STREAM: line", or dropped when `discard` (a "null" stdout). */
-minos_status output_log_follow(output_log *log, channel_end *read_end, const char *who,
-                               const char *stream, bool discard);
+ * "WHO: STREAM: line", charged to the budget of the spec's cell number
+ * cell_index, or dropped when `discard` (a "null" stdout). */
+minos_status output_log_follow(output_log *log, channel_end *read_end,
+                               size_t cell_index, const char *who, const char *stream,
+                               bool discard);
 /* Once every followed stream has ended (their writers are gone), stops
- * the thread and frees the log. */
+ * the thread, logs what drops remain untold, and frees the log. */
 void output_log_finish(output_log *log);
 
 #endif

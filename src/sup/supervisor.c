@@ -129,7 +129,7 @@ static minos_status wire_terminal(supervisor *owner, supervised_cell *item, int 
 
 static minos_status prepare(supervisor *owner, char *error, size_t error_size) {
   const spec *system = owner->spec;
-  minos_status status = output_log_start(&owner->output);
+  minos_status status = output_log_start(&owner->output, system);
   if (status == MINOS_OK) status = runtime_init(&owner->workers, 0);
   if (status != MINOS_OK) {
     snprintf(error, error_size, "cannot start the runtime: %s", minos_status_name(status));

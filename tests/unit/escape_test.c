@@ -1,0 +1,94 @@
+/* core/escape.c: what hostile text becomes when printed; and core/log.c:
+ * a log line is one line whatever its name and message hold. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "core/escape.h"
+#include "core/log.h"
+
+static bool escapes_to(const char *in, size_t length, const char *expected) {
+  char out[256];
+  size_t needed = escape_text(out, sizeof out, in, length);
+  if (strcmp(out, expected) == 0 && needed == strlen(expected)) return true;
+  printf("escaped to \"%s\" (%zu), expected \"%s\"\n", out, needed, expected);
+  return false;
+}
+
+static void test_escape_text(void) {
+  CHECK(escapes_to("plain text", 10, "plain text"));
+  CHECK(escapes_to("a\nb\rc\td", 7, "a\\x0ab\\x0dc\\x09d"));
+  CHECK(escapes_to("\x1b[2J", 4, "\\x1b[2J"));
+  CHECK(escapes_to("nul\0byte", 8, "nul\\x00byte"));
+  CHECK(escapes_to("del\x7f", 4, "del\\x7f"));
+  CHECK(escapes_to("back\\slash", 10, "back\\\\slash"));
+  CHECK(escapes_to("caf\xc3\xa9 \xe2\x80\xa6", 9, "caf\xc3\xa9 \xe2\x80\xa6")); /* UTF-8 stays */
+  CHECK(escapes_to("c1 \xc2\x9b", 5, "c1 \\xc2\\x9b"));        /* CSI as a C1 control */
+  CHECK(escapes_to("\xe2\x80\xae" "abc", 6, "\\xe2\\x80\\xaeabc")); /* right-to-left override */
+  CHECK(escapes_to("\xe2\x80\xa8", 3, "\\xe2\\x80\\xa8"));         /* line separator */
+  CHECK(escapes_to("bad \xff\xc3", 6, "bad \\xff\\xc3"));       /* not UTF-8; cut sequence */
+  CHECK(escapes_to("\xc0\xaf", 2, "\\xc0\\xaf"));               /* overlong '/' */
+  CHECK(escapes_to("\xed\xa0\x80", 3, "\\xed\\xa0\\x80"));      /* a surrogate */
+  /* Cut at a whole escape, and the whole length still told. */
+  char small[8];
+  CHECK(escape_text(small, sizeof small, "ab\ncd", 5) == 8);
+  CHECK(strcmp(small, "ab\\x0ac") == 0);
+  CHECK(escape_text(small, 3, "\n", 1) == 4 && small[0] == '\0');
+  char name[32];
+  CHECK(strcmp(escape_string(name, sizeof name, "k\rv"), "k\\x0dv") == 0);
+  CHECK(strcmp(escape_string(name, sizeof name, NULL), "") == 0);
+}
+
+/* What the log wrote to a pipe, NUL-terminated. */
+static size_t drain(int fd, char *out, size_t size) {
+  ssize_t got = read(fd, out, size - 1);
+  out[got > 0 ? got : 0] = '\0';
+  return got > 0 ? (size_t)got : 0;
+}
+
+static size_t count_newlines(const char *text) {
+  size_t count = 0;
+  for (; *text; text++) count += *text == '\n';
+  return count;
+}
+
+static void test_log_lines(void) {
+  int ends[2];
+  CHECK(pipe(ends) == 0);
+  char got[70000];
+  log_set_destination(ends[1], false);
+  log_set_level(LOG_INFO);
+  log_message(LOG_ERROR, "cell\n2026-01-01 minos", "refused import \"%s\"",
+              "x\r2026-01-01T00:00:00.000000 minos: forged\n\x1b[2J");
+  drain(ends[0], got, sizeof got);
+  CHECK(count_newlines(got) == 1);
+  CHECK(strcmp(got, "minos: cell\\x0a2026-01-01 minos: refused import "
+                    "\"x\\x0d2026-01-01T00:00:00.000000 minos: forged\\x0a\\x1b[2J\"\n") == 0);
+  log_output("kv#1", "stderr", "a\0b\rc", 5, " (ending)");
+  drain(ends[0], got, sizeof got);
+  CHECK(strcmp(got, "minos: kv#1: stderr: a\\x00b\\x0dc (ending)\n") == 0);
+  /* A message of newlines grows fourfold and is cut, still one line. */
+  char many[3000];
+  memset(many, '\n', sizeof many - 1);
+  many[sizeof many - 1] = '\0';
+  log_message(LOG_WARN, NULL, "%s", many);
+  size_t length = drain(ends[0], got, sizeof got);
+  CHECK(count_newlines(got) == 1 && got[length - 1] == '\n');
+  CHECK(length > 4 * (LOG_MESSAGE_MAX - 8) && strncmp(got, "minos: \\x0a", 11) == 0);
+  log_message(LOG_DEBUG, NULL, "not shown at LOG_INFO");
+  log_output("w", "stdout", "", 0, NULL);
+  drain(ends[0], got, sizeof got);
+  CHECK(strcmp(got, "minos: w: stdout: \n") == 0);
+  log_set_destination(2, false);
+  close(ends[0]);
+  close(ends[1]);
+}
+
+int main(void) {
+  test_escape_text();
+  test_log_lines();
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
