@@ -76,6 +76,10 @@ typedef struct cell_arch {
   /* In a signal handler: whether the cell, interrupted at pc, may be
    * switched away from there (it holds no lock and is in no host call). */
   bool (*preemptible_at)(cell *cell, uintptr_t pc);
+  /* In a signal handler, when the cell is not preemptible where it is:
+   * have it call preempt_safe_point (core/preempt.h) at its next safe
+   * point. NULL: the arch has none, and a later tick catches the cell. */
+  void (*ask_safe_point)(cell *cell);
   /* From any thread (its parent's): gives the cell a channel end under its
    * lowest free descriptor number; the number, or a negative minos_status
    * (the end then stays the caller's). */

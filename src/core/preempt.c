@@ -15,6 +15,10 @@ static minos_status install_status = MINOS_OK;
 static _Thread_local timer_t thread_timer;
 static _Thread_local bool thread_timer_armed;
 static _Thread_local uint64_t cpu_at_last_tick;
+/* The worker's switch count when a tick asked the running cell to stop at
+ * its next safe point (0: not asked). A switch since then means the cell
+ * gave up the CPU by itself, and owes nothing. */
+static _Thread_local uint64_t safe_point_asked_at;
 
 /* The kernel fires CPU-time timers on its own tick (often 4 ms), not every
  * interval, so the tick charges the CPU time that really passed. */
@@ -37,7 +41,10 @@ static cell_fault due_end(cell *running) {
 
 /* Runs on the cell's own stack (no SA_ONSTACK), so switching away from
  * here leaves the handler's frame on that stack, and switching back later
- * returns through it to the interrupted code, as if nothing happened. */
+ * returns through it to the interrupted code, as if nothing happened.
+ * Outside the cell's own code (a host call) it cannot switch or end the
+ * cell, which may hold host state there; it asks the arch to stop at its
+ * next safe point (preempt_safe_point) instead. */
 static void on_tick(int signal_number, siginfo_t *info, void *signal_context) {
   (void)signal_number;
   (void)info;
@@ -52,18 +59,34 @@ static void on_tick(int signal_number, siginfo_t *info, void *signal_context) {
   running->cpu_used_ns += passed;
   bool whole_tick = self->switches == self->switches_at_tick;
   self->switches_at_tick = self->switches;
+  bool switch_due = whole_tick && scheduler_has_other_work(self);
   uintptr_t pc = interrupted_pc(signal_context);
   if (running->arch->preemptible_at && running->arch->preemptible_at(running, pc)) {
     cell_fault fault = due_end(running);
     if (fault != FAULT_NONE) cell_fault_now(running, fault, pc);
-    if (whole_tick && scheduler_has_other_work(self)) {
+    if (switch_due) {
       scheduler_preempt(running);
       /* Back on the CPU: an end may have been asked for meanwhile. */
       fault = due_end(running);
       if (fault != FAULT_NONE) cell_fault_now(running, fault, pc);
     }
+  } else if (running->arch->ask_safe_point && (switch_due || due_end(running) != FAULT_NONE)) {
+    safe_point_asked_at = self->switches;
+    running->arch->ask_safe_point(running);
   }
   errno = saved_errno;
+}
+
+void preempt_safe_point(cell *running, uintptr_t pc) {
+  scheduler *self = running->scheduler;
+  bool asked_and_still_running = safe_point_asked_at == self->switches;
+  safe_point_asked_at = 0;
+  cell_fault fault = due_end(running);
+  if (fault != FAULT_NONE) cell_fault_now(running, fault, pc);
+  if (!asked_and_still_running || !scheduler_has_other_work(self)) return;
+  scheduler_preempt(running);
+  fault = due_end(running);
+  if (fault != FAULT_NONE) cell_fault_now(running, fault, pc);
 }
 
 static void install(void) {

@@ -4,8 +4,10 @@
 #include <wasm-rt.h>
 
 #include "core/cell.h"
+#include "core/preempt.h"
 #include "wasm/host_functions.h"
 #include "wasm/linear_memory.h"
+#include "wasm/wasm_cell.h"
 
 static cell_fault fault_of_trap(int kind) {
   switch (kind) {
@@ -28,6 +30,13 @@ static __attribute__((noreturn)) void trap(int kind, const void *pc) {
   cell_fault_now(cell_current(), fault_of_trap(kind), (uintptr_t)pc - 1);
 }
 
+/* The tick asked the cell to stop after its host call (wasm_arch.c). */
+static void safe_point(void *host_context, const void *pc) {
+  wasm_cell *self = host_context;
+  self->safe_point_due = 0;
+  preempt_safe_point(self->cell, (uintptr_t)pc - 1);
+}
+
 static minos_host_table table;
 static void (*imports[64])(void);
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
@@ -44,6 +53,7 @@ static void build_table(void) {
       .allocate_table = table_allocate,
       .grow_table = table_grow,
       .free_table = table_free,
+      .safe_point = safe_point,
       .imports = imports,
   };
 }

@@ -104,6 +104,13 @@ static bool preemptible_at(cell *self, uintptr_t pc) {
   return module_code_contains(pc);
 }
 
+/* In the tick's signal handler: the cell is in host code; its import
+ * trampoline stops at the call's return (MINOS_HOST_LEAVE). */
+static void ask_safe_point(cell *self) {
+  wasm_cell *wasm = self->arch_data;
+  wasm->safe_point_due = 1;
+}
+
 static int32_t install_end(cell *self, struct channel_end *end) {
   wasm_cell *wasm = self->arch_data;
   return wasi_context_install_end(&wasm->wasi, end);
@@ -142,6 +149,7 @@ const cell_arch wasm_arch = {
     .classify_fault = classify_fault,
     .describe_end = describe_end,
     .preemptible_at = preemptible_at,
+    .ask_safe_point = ask_safe_point,
     .install_end = install_end,
     .destroy = destroy,
 };

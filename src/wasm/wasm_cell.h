@@ -3,6 +3,8 @@
 #ifndef MINOS_WASM_CELL_H
 #define MINOS_WASM_CELL_H
 
+#include <signal.h>
+#include <stddef.h>
 #include <wasm-rt.h>
 
 #include "core/cell.h"
@@ -15,10 +17,16 @@ struct wasm_cell {
    * refuse a host call that would run the cell's stack into its guard, and
    * compact code copies it into its instance for its prologue checks. */
   const char *host_stack_floor;
+  /* Second on purpose: every import trampoline reads it after its host
+   * call (MINOS_HOST_LEAVE, module_glue.h) and, if set, stops there for
+   * the runtime (preempt_safe_point). The preemption tick sets it when it
+   * lands in a host call; only this cell's worker touches it. */
+  volatile sig_atomic_t safe_point_due;
   cell *cell;
   loaded_module *module;
   void *instance;           /* the generated module's instance struct */
   wasm_rt_memory_t *memory; /* the module's memory, NULL if it has none */
+  uint64_t memory_charged;  /* its bytes, counted in the cell's account */
   wasi_context wasi;
   resource owned;
   /* A child made by cnew: it stops after its initialisation until its
@@ -32,5 +40,9 @@ struct wasm_cell {
   net_rule *connect_rules, *listen_rules;
   size_t connect_rule_count, listen_rule_count;
 };
+
+_Static_assert(offsetof(struct wasm_cell, safe_point_due) == MINOS_HOST_SAFE_POINT_OFFSET &&
+                   sizeof(sig_atomic_t) == sizeof(int),
+               "the generated trampolines read safe_point_due as an int at this offset");
 
 #endif

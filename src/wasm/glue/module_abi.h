@@ -11,7 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MINOS_MODULE_ABI_VERSION 1
+#define MINOS_MODULE_ABI_VERSION 2
+
+/* The host context the module's imports get (the runtime's struct
+ * wasm_cell) starts with the lowest frame address host code may start
+ * from (a pointer), then an int the trampolines test after each host
+ * call: non-zero asks them to call the table's safe_point. */
+#define MINOS_HOST_SAFE_POINT_OFFSET sizeof(void *)
 
 /* Trap kinds the generated code reports, beyond wasm-rt.h's own. */
 #define MINOS_TRAP_TABLE_OUT_OF_BOUNDS 100
@@ -30,6 +36,10 @@ typedef struct minos_host_table {
   void (*allocate_table)(void *table, size_t element_size, uint32_t elements, uint32_t maximum);
   uint32_t (*grow_table)(void *table, size_t element_size, uint32_t delta, const void *initial);
   void (*free_table)(void *table);
+  /* After a host call, when the context's safe-point flag is set: the
+   * runtime may switch away from or end the cell here; pc is the call
+   * site in generated code. */
+  void (*safe_point)(void *host_context, const void *pc);
   /* Host functions, in host_functions[] order (src/wasm/host_functions.c). */
   void (*const *imports)(void);
 } minos_host_table;
