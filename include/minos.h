@@ -103,6 +103,7 @@ typedef enum minos_fault {
   MINOS_FAULT_INIT_TIMEOUT,
   MINOS_FAULT_KILLED,
   MINOS_FAULT_HOST_ERROR, /* the runtime could not serve the cell */
+  MINOS_FAULT_TIMEOUT,    /* it ran past its wall-clock limit (minos run --timeout) */
   MINOS_FAULT_COUNT
 } minos_fault;
 
@@ -119,15 +120,26 @@ typedef struct minos_cell_status {
 #define MINOS_PLACE_SAME_WORKER 1
 #define MINOS_PLACE_OTHER_WORKER 2
 
-/* cnew's arch spec. Zero means "the default" for every limit. */
+/* cnew's arch spec. A child's limits are at most what its parent has
+ * left: a limit of 0 means all of that, and asking for more than that is
+ * refused (MINOS_ELIMIT), never cut down silently. Whatever a child
+ * spends (memory, its channels, CPU time, host descriptors, cells of its
+ * own) counts against its parent's limits too, so no number of children
+ * lets a cell spend more than it was given. Creating cells is a grant:
+ * a cell without one (minos run --max-cells, a spec's "spawn" grant) gets
+ * MINOS_EPERM, and MINOS_ELIMIT once it has as many live descendants as
+ * it may (a cell counts until its parent's cwait, or its parent's end). */
 typedef struct minos_arch_spec {
   uint32_t size;             /* sizeof(minos_arch_spec): the layout's version */
   uint32_t arch;             /* MINOS_ARCH_WASM */
-  uint64_t memory_bytes;     /* linear memory limit */
-  uint64_t cpu_time_ns;      /* CPU time before a "cpu limit" fault; 0: none */
+  uint64_t memory_bytes;     /* linear memory and channel buffers */
+  uint64_t cpu_time_ns;      /* CPU time before a "cpu limit" fault */
   uint64_t init_timeout_ns;  /* initialisation deadline; 0: 1 second */
-  uint32_t stack_bytes;      /* stack for the child's code */
+  uint32_t stack_bytes;      /* stack for the child's code; 0: 1 MiB */
   uint32_t placement;        /* MINOS_PLACE_* */
+  /* From here on, only in specs of size 48 or more (older ones mean 0). */
+  uint32_t descriptors;      /* descriptors it may hold at once (channel ends too) */
+  uint32_t max_cells;        /* live descendants it may have */
 } minos_arch_spec;
 
 /* Channel capacity: 0 means the default (64 KiB); at most 64 MiB, the
@@ -196,7 +208,8 @@ static inline const char *minos_fault_text(uint32_t fault) {
       "none", "out-of-bounds memory access", "out-of-bounds table access",
       "indirect call type mismatch", "null function", "integer divide by zero",
       "integer overflow", "invalid conversion to integer", "unreachable", "stack exhaustion",
-      "memory limit", "table limit", "cpu limit", "init timeout", "killed", "host error"};
+      "memory limit", "table limit", "cpu limit", "init timeout", "killed", "host error",
+      "timeout"};
   return fault < MINOS_FAULT_COUNT ? names[fault] : "unknown fault";
 }
 #endif /* __wasm__ */

@@ -41,7 +41,15 @@ int64_t minos_end_write(minos_end *write_end, const void *data, size_t length, i
 int64_t minos_end_read(minos_end *read_end, void *buffer, size_t size, int64_t timeout_ns);
 void minos_end_close(minos_end *end);
 
+/* A cell's options. Set size to sizeof(minos_cell_options) (the layout's
+ * version: fields added later are read only from callers that have them),
+ * then whatever differs from the defaults. A 0 means the documented
+ * default, never "unlimited": memory and descriptors always have a limit,
+ * and creating cells is off unless max_cells is set. CPU time is the one
+ * limit off by default (as in minos run and specs): what is right depends
+ * on the program. */
 typedef struct minos_cell_options {
+  size_t size;                     /* sizeof(minos_cell_options); 0 is refused (MINOS_EINVAL) */
   const char *name;                /* for logs; NULL: "cell" */
   const char *module_path;         /* a .wasm file, or: */
   const uint8_t *module_bytes;     /* the module itself */
@@ -50,16 +58,23 @@ typedef struct minos_cell_options {
   size_t arg_count;
   const char *const *env;          /* "KEY=VALUE" */
   size_t env_count;
-  uint64_t memory_bytes;           /* 0: no limit below 4 GiB */
-  uint64_t cpu_time_ns;            /* 0: no limit */
+  uint64_t memory_bytes;           /* linear memory and channels; 0: 64 MiB; at least 64 KiB */
+  uint64_t cpu_time_ns;            /* 0: no CPU limit */
+  uint32_t descriptors;            /* descriptors at once (channel ends too); 0: 1024 */
+  uint32_t max_cells;              /* live descendants (cnew); 0: it may create none */
   /* The cell's stdin (a read end), stdout and stderr (write ends); NULL
    * leaves the slot closed. minos_cell_new takes them over, even when it
    * fails. */
   minos_end *stdio[3];
 } minos_cell_options;
 
+#define MINOS_DEFAULT_MEMORY_BYTES ((uint64_t)64 << 20)
+#define MINOS_DEFAULT_DESCRIPTORS 1024u
+
 /* Compiles (or finds in the cache) and starts a cell. On failure, error
- * (if not NULL) says why in one line. */
+ * (if not NULL) says why in one line: MINOS_EINVAL for options that are
+ * not (no size, memory below one 64 KiB page or above 4 GiB, fewer than 3
+ * descriptors). */
 minos_status minos_cell_new(minos_runtime *runtime, const minos_cell_options *options,
                             minos_cell **out, char *error, size_t error_size);
 /* Waits for the cell's end: MINOS_OK and *status filled, or

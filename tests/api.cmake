@@ -6,7 +6,8 @@
 # hand-written modules (tests/modules/api_*.wat), read by the parent from
 # read-only grants and piped to cnew as bytes.
 
-set(API_GRANTS --ro-dir ${GUESTS}::/guests --ro-dir ${MODULES}::/modules)
+# Creating cells is a grant: child-limit holds 4,096 children at once.
+set(API_GRANTS --ro-dir ${GUESTS}::/guests --ro-dir ${MODULES}::/modules --max-cells 5000)
 set(EXAMPLES ${CMAKE_BINARY_DIR}/examples)
 
 # Channels inside one cell.
@@ -52,12 +53,12 @@ minos_test(api_children_abandon EXIT 5 TIMEOUT 30
 # A child's code straight from the parent's stdin, or copied from it.
 minos_test(api_stdin_code_direct STDIN ${MODULES}/api_exit.wasm
            STDOUT "^api_stdin_code direct: all [0-9]+ checks passed$" NO_STDERR "FAIL"
-           COMMAND ${MINOS} run ${GUESTS}/api_stdin_code.wasm direct)
+           COMMAND ${MINOS} run --max-cells 4 ${GUESTS}/api_stdin_code.wasm direct)
 minos_test(api_stdin_code_copy STDIN ${GUESTS}/api_child.wasm TIMEOUT 120
            STDOUT "^read [0-9]+ bytes of code from stdin$"
                   "^api_stdin_code copy: all [0-9]+ checks passed$"
            NO_STDERR "FAIL"
-           COMMAND ${MINOS} run ${GUESTS}/api_stdin_code.wasm copy)
+           COMMAND ${MINOS} run --max-cells 4 ${GUESTS}/api_stdin_code.wasm copy)
 
 # A spinner (no CPU limit) on the parent's own worker does not stop 20000
 # round trips with another child there.
@@ -65,7 +66,7 @@ minos_test(api_spinner TIMEOUT 120
            STDOUT "^api_spinner: 20000 round trips beside 2 spinners$"
                   "^api_spinner: all [0-9]+ checks passed$"
            NO_STDERR "FAIL"
-           COMMAND ${MINOS} run --ro-dir ${GUESTS}::/guests ${GUESTS}/api_spinner.wasm 20000)
+           COMMAND ${MINOS} run --max-cells 8 --ro-dir ${GUESTS}::/guests ${GUESTS}/api_spinner.wasm 20000)
 
 # 10,000 create/trap cycles: minos's VmRSS and open descriptors flat
 # between cycle 1,000 and 10,000 (sampled while the guest is parked).
@@ -81,7 +82,8 @@ minos_test(api_example_pipeline TIMEOUT 120 STDIN ${PROJECT_SOURCE_DIR}/examples
            STDERR "^pipeline: /bin/cat.wasm exited 0$" "^pipeline: /bin/grep.wasm exited 0$"
                   "^pipeline: /bin/wc.wasm exited 0$"
            NO_STDOUT "error"
-           COMMAND ${MINOS} run --ro-dir ${EXAMPLES}/pipeline::/bin ${EXAMPLES}/pipeline/pipeline.wasm
+           COMMAND ${MINOS} run --max-cells 8 --ro-dir ${EXAMPLES}/pipeline::/bin
+                   ${EXAMPLES}/pipeline/pipeline.wasm
                    /bin/cat.wasm /bin/grep.wasm /bin/wc.wasm)
 # Four stages: the error lines themselves, through two more cats.
 minos_test(api_example_pipeline_long TIMEOUT 120 STDIN ${PROJECT_SOURCE_DIR}/examples/pipeline/input.txt
@@ -90,7 +92,8 @@ minos_test(api_example_pipeline_long TIMEOUT 120 STDIN ${PROJECT_SOURCE_DIR}/exa
            NO_STDOUT "info" "warn"
            STDERR "^pipeline: /bin/cat.wasm exited 0$"
            NO_STDERR "ended:"
-           COMMAND ${MINOS} run --ro-dir ${EXAMPLES}/pipeline::/bin ${EXAMPLES}/pipeline/pipeline.wasm
+           COMMAND ${MINOS} run --max-cells 8 --ro-dir ${EXAMPLES}/pipeline::/bin
+                   ${EXAMPLES}/pipeline/pipeline.wasm
                    /bin/cat.wasm /bin/grep.wasm /bin/cat.wasm /bin/cat.wasm)
 minos_test(api_example_spawner TIMEOUT 120
            STDOUT "^spawner: child 1, [0-9]+ bytes of code$"

@@ -38,7 +38,7 @@ export ASAN_OPTIONS
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkfifo "$scratch/in"
-"$minos" run --ro-dir "$modules::/modules" "$guest" "$cycles" "$first" "$middle" "$cycles" \
+"$minos" run --max-cells 4 --ro-dir "$modules::/modules" "$guest" "$cycles" "$first" "$middle" "$cycles" \
   <"$scratch/in" >"$scratch/out" 2>"$scratch/err" &
 pid=$!
 exec 3>"$scratch/in"

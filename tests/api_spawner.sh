@@ -10,4 +10,4 @@ shift 2
 for module in "$@"; do
   wc -c <"$module"
   cat "$module"
-done | "$minos" run "$spawner"
+done | "$minos" run --max-cells 8 "$spawner"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A supervised cell's children are held to its grants: a spawner granted
-# nothing gets MINOS_EMODULE for a child importing the clock, and starts
+# only "spawn" gets MINOS_EMODULE for a child importing the clock, and starts
 # one that needs nothing.
 #   sup_cnew_grants.sh MINOS SPEC CLOCK_GUEST PLAIN_GUEST
 set -u

@@ -42,7 +42,8 @@ static int start_cell(minos_runtime *runtime, const char *module, idle_cell *out
     return -1;
   }
   static const char *const args[] = {"idle"};
-  minos_cell_options options = {.name = "idle", .module_path = module, .args = args,
+  minos_cell_options options = {.size = sizeof options, .name = "idle",
+                                .module_path = module, .args = args,
                                 .arg_count = 1, .memory_bytes = CELL_MEMORY_LIMIT,
                                 .stdio = {in_r, out_w, NULL}};
   char error[256];

@@ -1,5 +1,6 @@
 /* minos run: one module as one sealed cell, with wasmtime's conventions
  * where they overlap (--dir HOST::GUEST, --env, args after the module). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ typedef struct run_options {
   const char **env;
   size_t env_count;
   long long memory_limit, stack_size;
+  uint64_t cpu_time_ns, timeout_ns; /* 0: none */
+  uint64_t max_cells, max_total_cells, descriptors; /* 0: the defaults */
   const char *module_path;
   char **guest_args;
   int guest_arg_count;
@@ -104,6 +107,57 @@ static int parse_size_option(const char *flag, const char *value, long long *out
   return valid ? 0 : -1;
 }
 
+/* A wasm page is the least memory a limit can mean: below it, a limit
+ * would be no limit at all (or nothing could run), so it is refused. */
+static int parse_memory_option(const char *value, long long *out) {
+  if (parse_size_option("--max-memory", value, out) != 0) return -1;
+  if (*out >= 65536) return 0;
+  log_error("--max-memory: '%s' is below one wasm page (64K), the least a cell can have", value);
+  return -1;
+}
+
+static int parse_duration_option(const char *flag, const char *value, uint64_t *out) {
+  if (spec_parse_duration(value, out) && *out > 0) return 0;
+  log_error("%s: '%s' is not a duration above 0 (e.g. 500ms, 2s, 1m)", flag, value);
+  return -1;
+}
+
+static int parse_count_option(const char *flag, const char *value, uint64_t low, uint64_t high,
+                              uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long count = strtoull(value, &end, 10);
+  if (value[0] >= '0' && value[0] <= '9' && *end == '\0' && errno == 0 && count >= low &&
+      count <= high) {
+    *out = count;
+    return 0;
+  }
+  log_error("%s: '%s' is not a whole number from %llu to %llu", flag, value,
+            (unsigned long long)low, (unsigned long long)high);
+  return -1;
+}
+
+/* The limits' flags; 1 if `argv[*i]` is none of them. */
+static int parse_limit_option(int argc, char **argv, int *i, run_options *options) {
+  const char *value;
+  if ((value = option_value(argc, argv, i, "--max-memory")))
+    return parse_memory_option(value, &options->memory_limit);
+  if ((value = option_value(argc, argv, i, "--max-stack")))
+    return parse_size_option("--max-stack", value, &options->stack_size);
+  if ((value = option_value(argc, argv, i, "--max-cpu")))
+    return parse_duration_option("--max-cpu", value, &options->cpu_time_ns);
+  if ((value = option_value(argc, argv, i, "--timeout")))
+    return parse_duration_option("--timeout", value, &options->timeout_ns);
+  if ((value = option_value(argc, argv, i, "--max-cells")))
+    return parse_count_option("--max-cells", value, 1, 1000000, &options->max_cells);
+  if ((value = option_value(argc, argv, i, "--max-total-cells")))
+    return parse_count_option("--max-total-cells", value, 1, 100000000,
+                              &options->max_total_cells);
+  if ((value = option_value(argc, argv, i, "--max-descriptors")))
+    return parse_count_option("--max-descriptors", value, 3, 1000000, &options->descriptors);
+  return 1;
+}
+
 static int parse_options(int argc, char **argv, run_options *options) {
   int i = 0;
   for (; i < argc && argv[i][0] == '-'; i++) {
@@ -124,13 +178,10 @@ static int parse_options(int argc, char **argv, run_options *options) {
       failed = add_rule("--listen", value, &options->listen_rules, &options->listen_rule_count);
     } else if ((value = option_value(argc, argv, &i, "--env"))) {
       failed = add_env(options, value);
-    } else if ((value = option_value(argc, argv, &i, "--max-memory"))) {
-      failed = parse_size_option("--max-memory", value, &options->memory_limit);
-    } else if ((value = option_value(argc, argv, &i, "--max-stack"))) {
-      failed = parse_size_option("--max-stack", value, &options->stack_size);
+    } else if ((failed = parse_limit_option(argc, argv, &i, options)) != 1) {
+      /* a limit, read (0) or refused (-1) */
     } else {
       log_error("unknown option '%s' for run (try 'minos help')", argv[i]);
-      failed = 1;
     }
     if (failed) return -1;
   }
@@ -197,15 +248,31 @@ static void finish_stdio(host_stdio *wiring) {
   bridge_finish(wiring->bridges[0]);
 }
 
-minos_status run_wasm_cell(const wasm_cell_config *given, cell_outcome *outcome, char *error,
-                           size_t error_size) {
+/* Waits for the cell's end; past the wall-clock limit (0: none), ends it
+ * with a "timeout" fault and waits for that. */
+static void wait_for_end(cell *created, uint64_t timeout_ns) {
+  waiter host;
+  waiter_init_host(&host);
+  uint64_t deadline = timeout_ns ? deadline_after(timeout_ns) : DEADLINE_NEVER;
+  if (cell_wait_end(created, &host, deadline)) return;
+  cell_request_end(created, FAULT_TIMEOUT);
+  cell_wait_end(created, &host, DEADLINE_NEVER);
+}
+
+static minos_status run_limited(const wasm_cell_config *given, uint64_t timeout_ns,
+                                uint64_t max_total_cells, cell_outcome *outcome, char *error,
+                                size_t error_size) {
   runtime workers;
   minos_status status = runtime_init(&workers, 0);
   if (status != MINOS_OK) {
     snprintf(error, error_size, "cannot start the runtime: %s", minos_status_name(status));
     return status;
   }
+  if (max_total_cells) runtime_set_max_cells(&workers, max_total_cells);
   wasm_cell_config config = *given;
+  config.parent_account = workers.root;
+  if (!config.host_fds || config.host_fds > workers.cell_host_fds)
+    config.host_fds = workers.cell_host_fds;
   host_stdio wiring = {{NULL, NULL, NULL}};
   cell *created = NULL;
   status = wire_stdio(&wiring, &config.wasi);
@@ -217,9 +284,7 @@ minos_status run_wasm_cell(const wasm_cell_config *given, cell_outcome *outcome,
   if (status == MINOS_OK) status = wasm_cell_create(&config, &created, error, error_size);
   if (status == MINOS_OK) status = runtime_place(&workers, created, PLACE_ANY, NULL);
   if (status == MINOS_OK) {
-    waiter host;
-    waiter_init_host(&host);
-    cell_wait_end(created, &host, DEADLINE_NEVER);
+    wait_for_end(created, timeout_ns);
     *outcome = created->outcome;
     cell_reap(created);
   } else if (created) {
@@ -229,6 +294,11 @@ minos_status run_wasm_cell(const wasm_cell_config *given, cell_outcome *outcome,
   finish_stdio(&wiring);
   runtime_shutdown(&workers);
   return status;
+}
+
+minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,
+                           size_t error_size) {
+  return run_limited(config, 0, 0, outcome, error, error_size);
 }
 
 static int run_cell(run_options *options, loaded_module *module) {
@@ -243,6 +313,10 @@ static int run_cell(run_options *options, loaded_module *module) {
                .grant_count = options->grant_count},
       .memory_limit_bytes = (uint64_t)options->memory_limit,
       .stack_bytes = (size_t)options->stack_size,
+      .cpu_time_ns = options->cpu_time_ns,
+      .descriptor_limit = (uint32_t)options->descriptors,
+      .host_fds = options->descriptors, /* no more than its table holds; 0: its share */
+      .max_cells = options->max_cells,
       .connect_rules = options->connect_rules,
       .connect_rule_count = options->connect_rule_count,
       .listen_rules = options->listen_rules,
@@ -250,7 +324,8 @@ static int run_cell(run_options *options, loaded_module *module) {
   };
   char error[512] = "";
   cell_outcome outcome = {0};
-  if (run_wasm_cell(&config, &outcome, error, sizeof error) != MINOS_OK) {
+  if (run_limited(&config, options->timeout_ns, options->max_total_cells, &outcome, error,
+                  sizeof error) != MINOS_OK) {
     log_error("%s", error);
     return EXIT_RUNTIME_ERROR;
   }

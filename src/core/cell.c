@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/account.h"
 #include "core/scheduler.h"
 
 static atomic_uint_fast64_t next_cell_id = 1;
@@ -13,6 +14,7 @@ static atomic_uint_fast64_t next_cell_id = 1;
 _Static_assert((int)FAULT_COUNT == (int)MINOS_FAULT_COUNT, "fault enums differ");
 _Static_assert((int)FAULT_CPU_LIMIT == (int)MINOS_FAULT_CPU_LIMIT, "fault enums differ");
 _Static_assert((int)FAULT_HOST_ERROR == (int)MINOS_FAULT_HOST_ERROR, "fault enums differ");
+_Static_assert((int)FAULT_TIMEOUT == (int)MINOS_FAULT_TIMEOUT, "fault enums differ");
 
 const char *cell_fault_name(cell_fault fault) {
   static const char *const names[FAULT_COUNT] = {
@@ -32,6 +34,7 @@ const char *cell_fault_name(cell_fault fault) {
       [FAULT_INIT_TIMEOUT] = "init timeout",
       [FAULT_KILLED] = "killed",
       [FAULT_HOST_ERROR] = "host error",
+      [FAULT_TIMEOUT] = "timeout",
   };
   if ((unsigned)fault >= FAULT_COUNT) return "unknown fault";
   return names[fault];
@@ -44,14 +47,43 @@ static void cell_entry(void *argument) {
   cell_exit(self, 0);
 }
 
+static uint64_t limit_or_unlimited(uint64_t limit) { return limit ? limit : ACCOUNT_UNLIMITED; }
+
+/* Counts the cell in its parent's account, then opens its own. */
+static minos_status open_account(cell *created, const cell_limits *limits) {
+  minos_status status = account_charge(limits->parent_account, ACCOUNT_CELLS, 1);
+  if (status != MINOS_OK) return status;
+  const uint64_t account_limits[ACCOUNT_KIND_COUNT] = {
+      [ACCOUNT_MEMORY] = limit_or_unlimited(limits->memory_bytes),
+      [ACCOUNT_CPU] = limit_or_unlimited(limits->cpu_time_ns),
+      [ACCOUNT_HOST_FDS] = limits->host_fds,
+      [ACCOUNT_CELLS] = limits->max_cells,
+  };
+  created->account = account_new(limits->parent_account, account_limits);
+  if (created->account) return MINOS_OK;
+  account_credit(limits->parent_account, ACCOUNT_CELLS, 1);
+  return MINOS_ENOMEM;
+}
+
+static void close_account(cell *ended) {
+  account_credit(ended->account->parent, ACCOUNT_CELLS, 1);
+  account_release(ended->account);
+}
+
 minos_status cell_create(const char *name, const cell_arch *arch, void *arch_data,
                          const cell_limits *limits, cell **out) {
   cell *created = calloc(1, sizeof *created);
   if (!created) return MINOS_ENOMEM;
-  minos_status status = limits->unguarded_stack
-                            ? stack_create_unguarded(&created->stack, limits->stack_bytes)
-                            : stack_create(&created->stack, limits->stack_bytes);
+  minos_status status = open_account(created, limits);
   if (status != MINOS_OK) {
+    free(created);
+    return status;
+  }
+  status = limits->unguarded_stack
+               ? stack_create_unguarded(&created->stack, limits->stack_bytes)
+               : stack_create(&created->stack, limits->stack_bytes);
+  if (status != MINOS_OK) {
+    close_account(created);
     free(created);
     return status;
   }
@@ -66,12 +98,20 @@ minos_status cell_create(const char *name, const cell_arch *arch, void *arch_dat
   atomic_init(&created->end_request, FAULT_NONE);
   atomic_init(&created->ended, false);
   created->timer_slot = SIZE_MAX;
+  created->limits.parent_account = NULL; /* reached through its account */
   created->waiter.cell = created;
   context_make(&created->context, created->stack.usable_low, created->stack.usable_size,
                cell_entry, created);
   *out = created;
   return MINOS_OK;
 }
+
+void cell_charge_cpu(cell *self, uint64_t spent_ns) {
+  self->cpu_used_ns += spent_ns;
+  account_charge_spent(self->account, ACCOUNT_CPU, spent_ns);
+}
+
+bool cell_cpu_exhausted(const cell *self) { return account_exhausted(self->account, ACCOUNT_CPU); }
 
 void cell_own(cell *owner, resource *item, resource_release_fn release) {
   resource_add(&owner->resources, item, release);
@@ -172,5 +212,6 @@ void cell_reap(cell *zombie) {
   spinlock_lock(&zombie->end_lock);
   spinlock_unlock(&zombie->end_lock);
   if (zombie->arch->destroy) zombie->arch->destroy(zombie);
+  close_account(zombie); /* a zombie counts as a live cell until reaped */
   free(zombie);
 }

@@ -34,6 +34,7 @@ typedef enum cell_fault {
   FAULT_INIT_TIMEOUT,
   FAULT_KILLED,
   FAULT_HOST_ERROR, /* the runtime could not serve the cell (details logged) */
+  FAULT_TIMEOUT,    /* it ran longer than its wall-clock limit */
   FAULT_COUNT
 } cell_fault;
 
@@ -49,10 +50,19 @@ typedef struct cell_outcome {
   char where[160];     /* where the fault happened, if known (a function name) */
 } cell_outcome;
 
+struct account;
+
+/* A cell's own limits; the accounts above it (core/account.h) may hold it
+ * to less. */
 typedef struct cell_limits {
-  uint64_t memory_bytes; /* linear memory; 0 = the arch's own maximum */
+  uint64_t memory_bytes; /* linear memory and channels; 0 = the arch's own maximum */
   size_t stack_bytes;    /* native stack the cell's code may use */
   uint64_t cpu_time_ns;  /* CPU time before a "cpu limit" fault; 0 = none */
+  uint64_t host_fds;     /* host descriptors it may hold; 0 = none of its own */
+  uint64_t max_cells;    /* live descendants it may have; 0 = it may create none */
+  /* The account the cell is counted in and charged to (its parent's, or
+   * its runtime's root); NULL: none. */
+  struct account *parent_account;
   /* The cell's code checks its own stack depth (compact wasm code), so its
    * stack needs no guard page and comes from a shared arena (stack.h). */
   bool unguarded_stack;
@@ -117,10 +127,18 @@ struct cell {
   bool orphaned;           /* its owner let go: the runtime frees it */
   waiter *end_waiter;      /* the owner, waiting for its end */
   struct child_table *children; /* core/children.c, created on first use */
+  struct account *account; /* what it and its descendants spend (core/account.h) */
 };
 
+/* MINOS_ELIMIT when limits->parent_account has no room for one more cell. */
 minos_status cell_create(const char *name, const cell_arch *arch, void *arch_data,
                          const cell_limits *limits, cell **out);
+
+/* In the preemption signal handler: counts CPU time the cell spent, at
+ * its account and above; whether it or an account above it has used up
+ * its CPU time (the cell must end with a "cpu limit" fault). */
+void cell_charge_cpu(cell *cell, uint64_t spent_ns);
+bool cell_cpu_exhausted(const cell *cell);
 
 /* Ownership: registered resources are released when the cell ends. */
 void cell_own(cell *cell, resource *resource, resource_release_fn release);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/account.h"
 #include "core/cell.h"
 
 struct channel {
@@ -17,6 +18,7 @@ struct channel {
   /* channel_end_watch_close: [0] for the read end, [1] for the write end,
    * each woken when the other end goes. */
   waiter *close_watchers[2];
+  struct account *payer; /* its capacity is counted there (channel_charge) */
 };
 
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end) {
@@ -58,9 +60,20 @@ void channel_end_close(channel_end *end) {
   bool unused = !self->write_open && !self->read_open;
   spinlock_unlock(&self->lock);
   if (unused) {
+    if (self->payer) account_credit(self->payer, ACCOUNT_MEMORY, self->capacity);
+    account_release(self->payer);
     free(self->buffer);
     free(self);
   }
+}
+
+minos_status channel_charge(channel_end *end, struct account *payer) {
+  channel *self = end->channel;
+  minos_status status = account_charge(payer, ACCOUNT_MEMORY, self->capacity);
+  if (status != MINOS_OK || !payer) return status;
+  account_retain(payer); /* the channel may outlive the cell */
+  self->payer = payer;
+  return MINOS_OK;
 }
 
 void channel_end_lend(channel_end *end, channel_lender *lender) { end->lender = lender; }

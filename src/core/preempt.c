@@ -34,8 +34,7 @@ static uint64_t cpu_since_last_tick(void) {
 static cell_fault due_end(cell *running) {
   unsigned request = atomic_load_explicit(&running->end_request, memory_order_relaxed);
   if (request != FAULT_NONE) return (cell_fault)request;
-  if (running->limits.cpu_time_ns && running->cpu_used_ns >= running->limits.cpu_time_ns)
-    return FAULT_CPU_LIMIT;
+  if (cell_cpu_exhausted(running)) return FAULT_CPU_LIMIT; /* its own, or its tree's */
   return FAULT_NONE;
 }
 
@@ -56,7 +55,7 @@ static void on_tick(int signal_number, siginfo_t *info, void *signal_context) {
     errno = saved_errno;
     return;
   }
-  running->cpu_used_ns += passed;
+  cell_charge_cpu(running, passed); /* at its account and above */
   bool whole_tick = self->switches == self->switches_at_tick;
   self->switches_at_tick = self->switches;
   bool switch_due = whole_tick && scheduler_has_other_work(self);

@@ -1,6 +1,7 @@
 #include "core/runtime.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -18,8 +19,49 @@ static unsigned default_worker_count(void) {
   return (unsigned)count;
 }
 
+/* The hard limit is what the administrator allows; the soft one is often
+ * left at 1,024 for the sake of select(), which minos does not use. */
+static uint64_t raise_descriptor_limit(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    struct rlimit raised = {limit.rlim_max, limit.rlim_max};
+    if (raised.rlim_cur == RLIM_INFINITY) raised.rlim_cur = 1 << 20;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit.rlim_cur = raised.rlim_cur;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? (uint64_t)1 << 20 : (uint64_t)limit.rlim_cur;
+}
+
+/* A runtime keeps an eighth of the descriptors, and 64 more, for itself
+ * (logs, bridges, compiles, sockets of its own); a top-level cell may
+ * hold a quarter of the rest, so one cell (or tree) can never take them
+ * all from its neighbours. */
+static void share_descriptors(runtime *self, uint64_t process_limit) {
+  uint64_t reserve = 64 + process_limit / 8;
+  uint64_t for_cells = process_limit > reserve ? process_limit - reserve : 0;
+  self->root->limit[ACCOUNT_HOST_FDS] = for_cells;
+  self->cell_host_fds = for_cells / 4 > 16 ? for_cells / 4 : for_cells;
+}
+
+uint64_t runtime_default_max_cells(void) {
+  /* One per 8 KiB of physical memory, what an idle cell is meant to cost. */
+  long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+  uint64_t by_memory = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size / 8192 : 0;
+  return by_memory > RUNTIME_MINIMUM_MAX_CELLS ? by_memory : RUNTIME_MINIMUM_MAX_CELLS;
+}
+
+void runtime_set_max_cells(runtime *self, uint64_t max_cells) {
+  self->root->limit[ACCOUNT_CELLS] = max_cells;
+}
+
 minos_status runtime_init(runtime *self, unsigned worker_count) {
   self->reactor = NULL;
+  const uint64_t root_limits[ACCOUNT_KIND_COUNT] = {
+      [ACCOUNT_MEMORY] = ACCOUNT_UNLIMITED, [ACCOUNT_CPU] = ACCOUNT_UNLIMITED,
+      [ACCOUNT_HOST_FDS] = 0, [ACCOUNT_CELLS] = runtime_default_max_cells()};
+  self->root = account_new(NULL, root_limits);
+  if (!self->root) return MINOS_ENOMEM;
+  share_descriptors(self, raise_descriptor_limit());
   self->worker_count = worker_count ? worker_count : default_worker_count();
   self->workers = calloc(self->worker_count, sizeof *self->workers);
   if (!self->workers) return MINOS_ENOMEM;
@@ -97,5 +139,7 @@ void runtime_shutdown(runtime *self) {
   self->workers = NULL;
   reactor_free(self->reactor);
   self->reactor = NULL;
+  account_release(self->root); /* cells that outlive the runtime keep it */
+  self->root = NULL;
   pthread_mutex_destroy(&self->start_lock);
 }

@@ -6,8 +6,12 @@
 
 #include <pthread.h>
 
+#include "core/account.h"
 #include "core/cell.h"
 #include "core/scheduler.h"
+
+/* The least a runtime lets live at once, whatever its memory. */
+#define RUNTIME_MINIMUM_MAX_CELLS ((uint64_t)1024)
 
 typedef enum cell_placement {
   PLACE_ANY = 0,         /* the least busy worker */
@@ -22,10 +26,20 @@ typedef struct runtime {
   unsigned worker_count;
   pthread_mutex_t start_lock; /* serialises thread starts, and the reactor's */
   struct reactor *reactor;    /* sockets, started on first use */
+  /* Every cell of the runtime is counted here, through its tree: the
+   * live cells (runtime_set_max_cells) and the host descriptors they hold
+   * (the process's limit, less a reserve for the runtime itself). */
+  account *root;
+  uint64_t cell_host_fds; /* a top-level cell's share of host descriptors */
 } runtime;
 
-/* worker_count 0: the number of online cores (or MINOS_WORKERS). */
+/* worker_count 0: the number of online cores (or MINOS_WORKERS). Raises
+ * the process's soft descriptor limit to its hard limit. */
 minos_status runtime_init(runtime *runtime, unsigned worker_count);
+/* Live cells in the whole runtime; the default is one per 8 KiB of
+ * physical memory (runtime_default_max_cells), at least 1,024. */
+void runtime_set_max_cells(runtime *runtime, uint64_t max_cells);
+uint64_t runtime_default_max_cells(void);
 /* Starts the cell on a worker chosen by `placement` relative to `near`
  * (which may be NULL). */
 minos_status runtime_place(runtime *runtime, cell *item, cell_placement placement, const cell *near);

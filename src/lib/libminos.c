@@ -3,8 +3,10 @@
  * a cell handle is the cell itself, owned by the host until freed. */
 #include <minos_host.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/channel.h"
 #include "core/runtime.h"
@@ -78,6 +80,31 @@ static void close_stdio(const minos_cell_options *options) {
   for (int fd = 0; fd < 3; fd++) minos_end_close(options->stdio[fd]);
 }
 
+/* The caller's options as far as its version of the struct goes (the
+ * rest zero: the defaults), with the defaults filled in; MINOS_EINVAL for
+ * a limit that cannot be honoured. */
+static minos_status read_options(const minos_cell_options *given, minos_cell_options *options,
+                                 char *error, size_t error_size) {
+  memset(options, 0, sizeof *options);
+  size_t known = offsetof(minos_cell_options, stdio) + sizeof given->stdio;
+  if (!given || given->size < known) {
+    snprintf(error, error_size, "minos_cell_options.size must be sizeof(minos_cell_options)");
+    return MINOS_EINVAL;
+  }
+  memcpy(options, given, given->size < sizeof *options ? given->size : sizeof *options);
+  if (!options->memory_bytes) options->memory_bytes = MINOS_DEFAULT_MEMORY_BYTES;
+  if (!options->descriptors) options->descriptors = MINOS_DEFAULT_DESCRIPTORS;
+  if (options->memory_bytes < 65536 || options->memory_bytes > ((uint64_t)4 << 30)) {
+    snprintf(error, error_size, "memory_bytes must be between 64 KiB (one page) and 4 GiB");
+    return MINOS_EINVAL;
+  }
+  if (options->descriptors < 3) {
+    snprintf(error, error_size, "descriptors must be at least 3 (stdin, stdout, stderr)");
+    return MINOS_EINVAL;
+  }
+  return MINOS_OK;
+}
+
 static minos_status load(const minos_cell_options *options, loaded_module **module, char *error,
                          size_t error_size) {
   load_report report;
@@ -98,7 +125,7 @@ static minos_status load(const minos_cell_options *options, loaded_module **modu
 }
 
 EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
-                                   const minos_cell_options *options, minos_cell **out,
+                                   const minos_cell_options *given, minos_cell **out,
                                    char *error, size_t error_size) {
   char scratch[512];
   if (!error) {
@@ -106,9 +133,17 @@ EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
     error_size = sizeof scratch;
   }
   error[0] = '\0';
+  minos_cell_options resolved, *options = &resolved;
+  minos_status status = read_options(given, options, error, error_size);
+  if (status != MINOS_OK) {
+    if (given && given->size >= offsetof(minos_cell_options, stdio) + sizeof given->stdio)
+      close_stdio(given); /* it takes them over, even when it fails */
+    return status;
+  }
+  runtime *workers = &runtime_handle->workers;
   minos_cell *handle = calloc(1, sizeof *handle);
   loaded_module *module = NULL;
-  minos_status status = handle ? MINOS_OK : MINOS_ENOMEM;
+  status = handle ? MINOS_OK : MINOS_ENOMEM;
   if (status == MINOS_OK && !options->module_path && !options->module_bytes) status = MINOS_EINVAL;
   if (status == MINOS_OK) status = load(options, &module, error, error_size);
   if (status == MINOS_OK) {
@@ -119,6 +154,10 @@ EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
                  .env_count = options->env_count},
         .memory_limit_bytes = options->memory_bytes,
         .cpu_time_ns = options->cpu_time_ns,
+        .descriptor_limit = options->descriptors,
+        .parent_account = workers->root,
+        .host_fds = workers->cell_host_fds,
+        .max_cells = options->max_cells,
     };
     for (int fd = 0; fd < 3; fd++) config.wasi.stdio[fd] = end_of(options->stdio[fd]);
     status = wasm_cell_create(&config, &handle->cell, error, error_size);
@@ -127,7 +166,7 @@ EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
       free(handle);
       return status;
     }
-    status = runtime_place(&runtime_handle->workers, handle->cell, PLACE_ANY, NULL);
+    status = runtime_place(workers, handle->cell, PLACE_ANY, NULL);
     if (status == MINOS_OK) {
       *out = handle;
       return MINOS_OK;

@@ -1,4 +1,5 @@
-/* A cell's grants: directories, network rules, clock and randomness.
+/* A cell's grants: directories, network rules, clock, randomness and
+ * creating cells.
  * Conflicts inside one cell's grants are found here; those between cells
  * in overlaps.c. */
 #include <errno.h>
@@ -9,7 +10,12 @@
 
 #include "spec/spec_private.h"
 
-static const char *const grant_keys[] = {"dirs", "connect", "listen", "clock", "random"};
+static const char *const grant_keys[] = {"dirs", "connect", "listen", "clock", "random",
+                                         "spawn"};
+static const char *const spawn_keys[] = {"max_cells"};
+
+/* The most live descendants a spawn grant may allow one cell. */
+#define SPAWN_MAX_CELLS 1000000
 static const char *const dir_keys[] = {"host", "guest", "mode"};
 static const char *const modes[] = {"ro", "rw"};
 
@@ -163,6 +169,21 @@ static void read_rules(spec_loader *loader, const json_value *list, const char *
   }
 }
 
+/* "spawn": {"max_cells": N}: an object, so that compiling and other
+ * limits of its children can join it later. */
+static void read_spawn(spec_loader *loader, const json_value *spawn, const char *path,
+                       spec_grants *grants) {
+  char field_path[SPEC_PATH_SIZE];
+  if (!spec_check_keys(loader, spawn, path, spawn_keys, COUNT_OF(spawn_keys))) return;
+  const json_value *value = spec_field(spawn, path, "max_cells", field_path);
+  uint64_t max_cells;
+  if (!value)
+    spec_problem_add(loader->problems, path, spec_at(spawn),
+                     "missing \"max_cells\": how many cells it may have alive below it");
+  else if (spec_read_integer(loader, value, field_path, 1, SPAWN_MAX_CELLS, &max_cells))
+    grants->spawn_max_cells = (uint32_t)max_cells;
+}
+
 void spec_read_grants(spec_loader *loader, const json_value *value, const char *path,
                       spec_cell *cell, cell_notes *notes) {
   char field_path[SPEC_PATH_SIZE];
@@ -183,4 +204,6 @@ void spec_read_grants(spec_loader *loader, const json_value *value, const char *
     spec_read_boolean(loader, field, field_path, &grants->clock);
   if ((field = spec_field(value, path, "random", field_path)))
     spec_read_boolean(loader, field, field_path, &grants->random);
+  if ((field = spec_field(value, path, "spawn", field_path)))
+    read_spawn(loader, field, field_path, grants);
 }

@@ -72,6 +72,9 @@ typedef struct spec_grants {
   size_t listen_count;
   bool clock;        /* wasi clock_time_get, clock_res_get */
   bool random;       /* wasi random_get */
+  /* "spawn": {"max_cells": N}: it may create cells (cnew), N of them
+   * alive at once below it, all its descendants together; 0: it may not. */
+  uint32_t spawn_max_cells;
 } spec_grants;
 
 /* What one cell may put into the system's log: the lines its stdout and
@@ -176,6 +179,7 @@ typedef struct spec {
   size_t cell_count;
   spec_channel *channels;
   size_t channel_count;
+  struct spec_lookup *lookup; /* names to cells and channels (load.c) */
 } spec;
 
 typedef struct spec_problem {
@@ -205,6 +209,18 @@ void spec_free(spec *spec);
 /* "spec.json:12:5: cells.kv.limits.memory: ..." on `out`, one per line. */
 void spec_problems_print(const spec_problems *problems, const char *path, void *out_file);
 void spec_problems_free(spec_problems *problems);
+
+/* The descriptors every instance of a cell holds from its start, in the
+ * numbers it sees them under: stdio (0 to 2), then its granted directories,
+ * then its named ends (which minos up installs in that order). spec_load
+ * refuses a cell whose limits.descriptors cannot hold them. */
+static inline size_t spec_cell_start_descriptors(const spec_cell *cell) {
+  return 3 + cell->grants.dir_count + cell->end_count;
+}
+
+/* The most stdio streams of a system's cells that may be the terminal
+ * (minos up bridges each with a thread); spec_load refuses more. */
+#define SPEC_TERMINAL_STREAMS_MAX 64
 
 /* Lookups used when wiring a system. */
 long spec_find_cell(const spec *spec, const char *name);

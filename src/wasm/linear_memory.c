@@ -4,12 +4,14 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/account.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "wasm/wasm_cell.h"
 
 typedef struct owned_memory {
   resource owned;
+  wasm_cell *owner;    /* its memory_charged bytes are counted in its account */
   void *reservation;
   slot_arena *arena;   /* compact: the arena of the slot; NULL: 8 GiB reservation */
   size_t dirty_bytes;  /* compact: as far as the memory may have grown */
@@ -24,6 +26,8 @@ static wasm_cell *running_wasm_cell(void) { return cell_current()->arch_data; }
 
 static void release_memory(resource *item) {
   owned_memory *memory = (owned_memory *)item;
+  account_credit(memory->owner->cell->account, ACCOUNT_MEMORY, memory->owner->memory_charged);
+  memory->owner->memory_charged = 0;
   if (memory->arena)
     slot_arena_give(memory->arena, memory->reservation, memory->dirty_bytes);
   else
@@ -70,6 +74,10 @@ void linear_memory_allocate(void *opaque, uint32_t initial_pages, uint32_t maxim
   if (initial_pages > limit) cell_fault_now(self->cell, FAULT_MEMORY_LIMIT, 0);
   uint64_t maximum = maximum_pages < limit ? maximum_pages : limit;
   uint64_t initial_bytes = (uint64_t)initial_pages * WASM_PAGE_BYTES;
+  /* Counted in its account and its ancestors': a parent's memory limit
+   * holds its children's memories too. */
+  if (account_charge(self->cell->account, ACCOUNT_MEMORY, initial_bytes) != MINOS_OK)
+    cell_fault_now(self->cell, FAULT_MEMORY_LIMIT, 0);
   owned_memory *owned = malloc(sizeof *owned);
   void *reservation = NULL;
   if (owned)
@@ -78,8 +86,11 @@ void linear_memory_allocate(void *opaque, uint32_t initial_pages, uint32_t maxim
   if (!reservation) {
     log_message(LOG_ERROR, self->cell->name, "cannot reserve linear memory");
     free(owned);
+    account_credit(self->cell->account, ACCOUNT_MEMORY, initial_bytes);
     cell_fault_now(self->cell, FAULT_MEMORY_LIMIT, 0);
   }
+  owned->owner = self;
+  self->memory_charged += initial_bytes;
   owned->reservation = reservation;
   cell_own(self->cell, &owned->owned, release_memory);
   memory->data = reservation;
@@ -98,12 +109,20 @@ uint32_t linear_memory_grow(void *opaque, uint32_t delta_pages) {
   /* 65536 pages are 4 GiB, one more than size (a u32) can say; the
    * reservation is there, but minos caps memories one page short. */
   if (new_pages * WASM_PAGE_BYTES > UINT32_MAX) return UINT32_MAX;
+  wasm_cell *self = running_wasm_cell();
+  uint64_t delta_bytes = (uint64_t)delta_pages * WASM_PAGE_BYTES;
+  /* Its tree's memory (its ancestors' limits) may be spent before its own. */
+  if (account_charge(self->cell->account, ACCOUNT_MEMORY, delta_bytes) != MINOS_OK)
+    return UINT32_MAX;
   /* A compact memory's slot already holds max_pages of zeroed read-write
    * pages that its checked code could not touch until now. */
-  if (running_wasm_cell()->module->variant != MODULE_COMPACT &&
-      mprotect(memory->data + (uint64_t)old_pages * WASM_PAGE_BYTES,
-               (uint64_t)delta_pages * WASM_PAGE_BYTES, PROT_READ | PROT_WRITE) != 0)
+  if (self->module->variant != MODULE_COMPACT &&
+      mprotect(memory->data + (uint64_t)old_pages * WASM_PAGE_BYTES, delta_bytes,
+               PROT_READ | PROT_WRITE) != 0) {
+    account_credit(self->cell->account, ACCOUNT_MEMORY, delta_bytes);
     return UINT32_MAX;
+  }
+  self->memory_charged += delta_bytes;
   memory->pages = (uint32_t)new_pages;
   memory->size = (uint32_t)(new_pages * WASM_PAGE_BYTES);
   return old_pages;

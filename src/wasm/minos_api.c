@@ -47,6 +47,13 @@ int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out) {
   channel_end *write_end, *read_end;
   minos_status status = channel_create(capacity, &write_end, &read_end);
   if (status != MINOS_OK) return minos_api_failure(status);
+  /* Its buffer is the cell's memory, as its linear memory is. */
+  status = channel_charge(write_end, self->cell->account);
+  if (status != MINOS_OK) {
+    channel_end_close(write_end);
+    channel_end_close(read_end);
+    return minos_api_failure(status);
+  }
   return minos_api_install_pair(self, write_end, read_end, ends_out);
 }
 

@@ -209,13 +209,18 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
   cell_limits limits = {.memory_bytes = config->memory_limit_bytes,
                         .stack_bytes = guest_stack + HOST_STACK_RESERVE,
                         .cpu_time_ns = config->cpu_time_ns,
+                        .host_fds = config->host_fds,
+                        .max_cells = config->max_cells,
+                        .parent_account = config->parent_account,
                         .unguarded_stack = config->module->variant == MODULE_COMPACT};
   wasm->wait_for_start = config->wait_for_start;
   wasm->denied_grants = config->denied_grants;
   cell *created;
   status = cell_create(config->name, &wasm_arch, wasm, &limits, &created);
   if (status != MINOS_OK) {
-    snprintf(error, error_size, "cannot create cell: %s", minos_status_name(status));
+    snprintf(error, error_size, status == MINOS_ELIMIT ? "cannot create cell: too many cells"
+                                                       : "cannot create cell: %s",
+             minos_status_name(status));
     wasi_context_release(&wasm->wasi);
     free_network_grants(wasm);
     free(wasm);
@@ -226,6 +231,14 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
   module_retain(config->module);
   wasm->host_stack_floor = (const char *)created->stack.usable_low + HOST_STACK_RESERVE;
   cell_own(created, &wasm->owned, release_wasm_cell);
+  /* Its granted directories are host descriptors of its share. */
+  status = wasi_context_charge(&wasm->wasi, created->account);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "its granted directories are more than its share of host "
+                                "descriptors");
+    cell_disown(created); /* never started: freed here, with everything it holds */
+    return status;
+  }
   *out = created;
   return MINOS_OK;
 }

@@ -27,7 +27,8 @@ static void echo_through_cat(minos_runtime *runtime, const char *guests) {
   CHECK(minos_pipe_new(0, &in_w, &in_r) == MINOS_OK);
   CHECK(minos_pipe_new(0, &out_w, &out_r) == MINOS_OK);
   static const char *const args[] = {"cat"};
-  minos_cell_options options = {.name = "cat", .module_path = guest(guests, "wasi_cat.wasm"),
+  minos_cell_options options = {.size = sizeof options, .name = "cat",
+                                .module_path = guest(guests, "wasi_cat.wasm"),
                                 .args = args, .arg_count = 1, .stdio = {in_r, out_w, NULL}};
   minos_cell *cat;
   char error[256];
@@ -51,7 +52,8 @@ static void echo_through_cat(minos_runtime *runtime, const char *guests) {
 
 static void trap_is_contained(minos_runtime *runtime, const char *guests) {
   static const char *const args[] = {"traps", "unreachable"};
-  minos_cell_options options = {.module_path = guest(guests, "traps.wasm"), .args = args,
+  minos_cell_options options = {.size = sizeof options,
+                                .module_path = guest(guests, "traps.wasm"), .args = args,
                                 .arg_count = 2};
   minos_cell *traps;
   CHECK(minos_cell_new(runtime, &options, &traps, NULL, 0) == MINOS_OK);
@@ -65,7 +67,8 @@ static void trap_is_contained(minos_runtime *runtime, const char *guests) {
 static void wait_times_out_and_kill_ends(minos_runtime *runtime, const char *guests) {
   minos_end *in_w, *in_r;
   CHECK(minos_pipe_new(0, &in_w, &in_r) == MINOS_OK);
-  minos_cell_options options = {.module_path = guest(guests, "wasi_cat.wasm"),
+  minos_cell_options options = {.size = sizeof options,
+                                .module_path = guest(guests, "wasi_cat.wasm"),
                                 .stdio = {in_r, NULL, NULL}};
   minos_cell *cat;
   CHECK(minos_cell_new(runtime, &options, &cat, NULL, 0) == MINOS_OK);
@@ -82,7 +85,8 @@ static void wait_times_out_and_kill_ends(minos_runtime *runtime, const char *gue
 
 static void bad_module_refused(minos_runtime *runtime) {
   static const uint8_t junk[] = "#!/bin/sh\necho not a module\n";
-  minos_cell_options options = {.name = "junk", .module_bytes = junk, .module_size = sizeof junk};
+  minos_cell_options options = {.size = sizeof options, .name = "junk", .module_bytes = junk,
+                                .module_size = sizeof junk};
   minos_cell *cell = NULL;
   char error[256] = "";
   CHECK(minos_cell_new(runtime, &options, &cell, error, sizeof error) == MINOS_EMODULE);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/account.h"
 #include "net/listener.h"
 #include "wasm/wasi/wasi_private.h"
 
@@ -67,8 +68,23 @@ wasi_descriptor *wasi_descriptor_for_end(channel_end *end) {
   return descriptor;
 }
 
+/* Counts `count` more host descriptors of the descriptor in `account`. */
+static bool charge_host_fds(wasi_descriptor *descriptor, struct account *payer, uint32_t count) {
+  if (!payer || !count) return true;
+  if (account_charge(payer, ACCOUNT_HOST_FDS, count) != MINOS_OK) return false;
+  descriptor->charged_to = payer;
+  descriptor->charged_fds += count;
+  return true;
+}
+
+static uint32_t host_fds_held(const wasi_descriptor *descriptor) {
+  return (descriptor->host_fd >= 0) + (descriptor->readable_fd >= 0) + (descriptor->listener != NULL);
+}
+
 void wasi_descriptor_free(wasi_descriptor *descriptor) {
   if (!descriptor) return;
+  if (descriptor->charged_to)
+    account_credit(descriptor->charged_to, ACCOUNT_HOST_FDS, descriptor->charged_fds);
   if (descriptor->end) channel_end_close(descriptor->end);
   if (descriptor->listener) net_listener_close(descriptor->listener);
   if (descriptor->host_fd >= 0) close(descriptor->host_fd);
@@ -80,8 +96,19 @@ void wasi_descriptor_free(wasi_descriptor *descriptor) {
 
 int wasi_descriptor_readable_fd(wasi_descriptor *descriptor) {
   if (!descriptor->path_only) return descriptor->host_fd;
-  if (descriptor->readable_fd < 0)
-    descriptor->readable_fd = openat(descriptor->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (descriptor->readable_fd >= 0) return descriptor->readable_fd;
+  /* One more host descriptor, counted as the first was. */
+  if (descriptor->charged_to && !charge_host_fds(descriptor, descriptor->charged_to, 1)) {
+    errno = EMFILE;
+    return -1;
+  }
+  descriptor->readable_fd = openat(descriptor->host_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (descriptor->readable_fd < 0 && descriptor->charged_to) {
+    int saved = errno;
+    account_credit(descriptor->charged_to, ACCOUNT_HOST_FDS, 1);
+    descriptor->charged_fds--;
+    errno = saved;
+  }
   return descriptor->readable_fd;
 }
 
@@ -129,7 +156,8 @@ static uint32_t lowest_free(const wasi_context *context) {
 }
 
 bool wasi_descriptor_available(const wasi_context *context) {
-  return lowest_free(context) < context->descriptor_limit;
+  return lowest_free(context) < context->descriptor_limit &&
+         (!context->account || account_remaining(context->account, ACCOUNT_HOST_FDS) > 0);
 }
 
 static uint32_t install_lowest(wasi_context *context, wasi_descriptor *descriptor,
@@ -138,6 +166,12 @@ static uint32_t install_lowest(wasi_context *context, wasi_descriptor *descripto
   if (fd >= context->descriptor_limit) {
     wasi_descriptor_free(descriptor);
     return WASI_ERRNO_NFILE;
+  }
+  /* Past its share the cell gets EMFILE, as a process past its
+   * RLIMIT_NOFILE would; its neighbours still have theirs. */
+  if (!charge_host_fds(descriptor, context->account, host_fds_held(descriptor))) {
+    wasi_descriptor_free(descriptor);
+    return WASI_ERRNO_MFILE;
   }
   uint32_t error = install_at(context, descriptor, fd);
   if (error == WASI_ERRNO_SUCCESS) *fd_out = fd;
@@ -297,6 +331,7 @@ minos_status wasi_context_init(wasi_context *context, const wasi_config *config,
   context->released = false;
   context->retired = NULL;
   context->retired_count = 0;
+  context->account = NULL; /* wasi_context_charge, once the cell has one */
   /* A limit set by the caller before init stands; 0 means the default. */
   if (!context->descriptor_limit) context->descriptor_limit = WASI_DEFAULT_DESCRIPTOR_LIMIT;
   if (error_size) error[0] = '\0';
@@ -316,12 +351,14 @@ static int32_t install_held(wasi_context *context, wasi_descriptor *descriptor) 
   if (context->released) result = -MINOS_ECLOSED;
   else if (fd >= context->descriptor_limit) result = -MINOS_ELIMIT;
   else if (fd >= context->descriptor_capacity && !grow_table(context, fd + 1)) result = -MINOS_ENOMEM;
+  else if (!charge_host_fds(descriptor, context->account, host_fds_held(descriptor)))
+    result = -MINOS_ELIMIT;
   else {
     set_slot(context, fd, descriptor);
     result = (int32_t)fd;
   }
   spinlock_unlock(&context->table_lock);
-  if (result < 0) free(descriptor); /* what it held stays the caller's */
+  if (result < 0) free(descriptor); /* what it held stays the caller's (nothing charged) */
   return result;
 }
 
@@ -357,6 +394,19 @@ channel_end *wasi_context_take_end(wasi_context *context, uint32_t fd) {
   descriptor->end = NULL;
   wasi_descriptor_free(descriptor);
   return end;
+}
+
+minos_status wasi_context_charge(wasi_context *context, struct account *payer) {
+  spinlock_lock(&context->table_lock);
+  context->account = payer;
+  bool within = true;
+  for (uint32_t fd = 0; within && fd < context->descriptor_capacity; fd++) {
+    wasi_descriptor *descriptor = context->descriptors[fd];
+    if (descriptor && !descriptor->charged_to)
+      within = charge_host_fds(descriptor, payer, host_fds_held(descriptor));
+  }
+  spinlock_unlock(&context->table_lock);
+  return within ? MINOS_OK : MINOS_ELIMIT;
 }
 
 void wasi_context_release(wasi_context *context) {

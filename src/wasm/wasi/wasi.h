@@ -50,6 +50,9 @@ typedef struct wasi_context {
   wasi_descriptor **descriptors;
   uint32_t descriptor_capacity;
   uint32_t descriptor_limit;
+  /* Host descriptors (files, directories, sockets) are counted here
+   * (core/account.h: the cell's account); NULL: not counted. */
+  struct account *account;
   spinlock table_lock;
   bool released; /* the cell ended: nothing more may be installed */
   wasi_descriptor ***retired;
@@ -62,6 +65,10 @@ typedef struct wasi_context {
 minos_status wasi_context_init(wasi_context *context, const wasi_config *config, char *error,
                                size_t error_size);
 void wasi_context_release(wasi_context *context);
+/* From now on counts the context's host descriptors in `payer`,
+ * starting with the granted directories: MINOS_ELIMIT if they are more
+ * than it allows. */
+minos_status wasi_context_charge(wasi_context *context, struct account *payer);
 /* Installs a channel end at the lowest free number (minos's wpass, rpass,
  * pipe): the number, or a negative minos_status (MINOS_ELIMIT past the
  * descriptor limit; the end is then left to the caller). */

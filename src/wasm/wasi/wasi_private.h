@@ -319,6 +319,10 @@ struct wasi_descriptor {
    * listing_offsets[n - 1]; see readdir.c. */
   uint64_t *listing_offsets;
   uint32_t listing_count, listing_capacity;
+  /* The account its host descriptors are counted in (context.c), and how
+   * many (host_fd, readable_fd, a listener's socket). */
+  struct account *charged_to;
+  uint32_t charged_fds;
 };
 
 /* Errors */
@@ -333,11 +337,13 @@ wasi_descriptor *wasi_descriptor_for_end(channel_end *end);
 void wasi_descriptor_free(wasi_descriptor *descriptor);
 /* A descriptor of the same file that can be read, listed and synced. */
 int wasi_descriptor_readable_fd(wasi_descriptor *descriptor);
-/* Installs at the lowest free number; ERRNO_NFILE past the limit. On
+/* Installs at the lowest free number; ERRNO_NFILE past the limit,
+ * ERRNO_MFILE past the cell's share of host descriptors. On
  * failure the descriptor is freed (and its host fd closed). */
 uint32_t wasi_descriptor_install(wasi_context *context, wasi_descriptor *descriptor,
                                  uint32_t *fd_out);
-/* Whether one more descriptor fits under the limit: checked before an
+/* Whether one more descriptor (holding a host descriptor) fits under the
+ * limits: checked before an
  * open with side effects (O_CREAT), so that it does not half succeed. */
 bool wasi_descriptor_available(const wasi_context *context);
 wasi_descriptor *wasi_descriptor_get(wasi_context *context, uint32_t fd);
