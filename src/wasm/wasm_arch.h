@@ -24,6 +24,11 @@ typedef struct wasm_cell_config {
   size_t stack_bytes;          /* 0: WASM_DEFAULT_STACK_BYTES */
   uint64_t cpu_time_ns;        /* 0: no CPU limit */
   uint32_t descriptor_limit;   /* 0: the WASI default */
+  /* Where the cell is counted and charged (core/account.h): its parent's
+   * account, or its runtime's root (runtime.root). Required. */
+  struct account *parent_account;
+  uint64_t host_fds;  /* host descriptors it may hold (runtime.cell_host_fds) */
+  uint64_t max_cells; /* live descendants it may create; 0: none (no spawn grant) */
   bool wait_for_start;         /* stop after initialisation (cnew) */
   /* Grants the cell lacks (HOST_GRANT_BIT set): a module importing a
    * function that needs one of them is refused (MINOS_EMODULE). 0: a
