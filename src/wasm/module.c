@@ -38,7 +38,7 @@ static uint8_t read_byte(reader *in) {
 
 static uint64_t read_leb(reader *in, unsigned bits) {
   uint64_t value = 0;
-  for (unsigned shift = 0; shift < bits + 7; shift += 7) {
+  for (unsigned shift = 0; shift < bits; shift += 7) {
     uint8_t byte = read_byte(in);
     if (in->failed) return 0;
     value |= (uint64_t)(byte & 0x7f) << shift;
