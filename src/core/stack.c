@@ -6,6 +6,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/sanitizer.h"
 
 static size_t page_round_up(size_t size) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -46,10 +47,17 @@ void stack_destroy(guarded_stack *stack) {
   if (!stack->mapping) return;
   /* How deep the stack went is not known, so all of it goes back; pages
    * never touched cost madvise nothing. */
-  if (stack->arena)
+  if (stack->arena) {
     slot_arena_give(stack->arena, stack->mapping, stack->mapping_size);
-  else
+  } else {
+#ifdef MINOS_ASAN
+    /* The red zones of frames that never returned (a cell ended inside a
+     * host call) stay poisoned in ASan's shadow, which munmap leaves as it
+     * is: the next mapping at this address would inherit them. */
+    __asan_unpoison_memory_region(stack->usable_low, stack->usable_size);
+#endif
     munmap(stack->mapping, stack->mapping_size);
+  }
   stack->mapping = NULL;
 }
 
