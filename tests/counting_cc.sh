@@ -2,7 +2,10 @@
 # counting_cc NAME: writes $scratch/NAME, a C compiler that runs cc and adds
 # a line to $scratch/NAME.log each time it is started.
 # compiler_starts NAME: how many times it was started.
+# The compile sandbox lets the compiler write only to its build directory
+# and to MINOS_COMPILE_WRITABLE: here, where the log is.
 counting_cc() {
+  export MINOS_COMPILE_WRITABLE="$scratch"
   cat > "$scratch/$1" <<WRAP
 #!/bin/sh
 echo started >> "$scratch/$1.log"

@@ -11,6 +11,7 @@
 #include "core/children.h"
 #include "core/log.h"
 #include "core/runtime.h"
+#include "wasm/compile_pool.h"
 #include "wasm/guest_memory.h"
 #include "wasm/minos_api.h"
 #include "wasm/wasm_arch.h"
@@ -65,11 +66,37 @@ static minos_status read_code(wasm_cell *self, channel_end *end, uint8_t **out, 
   return MINOS_OK;
 }
 
+/* Code the cache holds already is loaded here; anything else is compiled
+ * on a compile thread (compile_pool.h) while the cell blocks, so the other
+ * cells of its worker keep running. A cell asked to end while it waits
+ * stops waiting (its caller honours the request); the job finishes alone. */
+static minos_status load_off_worker(wasm_cell *self, const uint8_t *code, size_t length,
+                                    uint64_t memory_bytes, loaded_module **module,
+                                    load_report *report) {
+  if (!compile_needed(code, length, memory_bytes))
+    return module_load_bytes_for_limit(code, length, "child", memory_bytes, module, report);
+  compile_limits limits;
+  minos_status status = compile_limits_from_environment(&limits, report->error,
+                                                        sizeof report->error);
+  if (status != MINOS_OK) return status;
+  compile_job *job = compile_job_start(code, length, "child", memory_bytes, &limits);
+  if (!job) {
+    snprintf(report->error, sizeof report->error, "cannot start a compile: out of memory");
+    return MINOS_ENOMEM;
+  }
+  bool done = compile_job_wait(job, &self->cell->waiter, &status, module, report);
+  compile_job_release(job);
+  if (!done) snprintf(report->error, sizeof report->error, "ended while its child compiled");
+  return done ? status : MINOS_EIO;
+}
+
 static minos_status load_child_module(wasm_cell *self, const uint8_t *code, size_t length,
                                       uint64_t memory_bytes, loaded_module **module) {
-  load_report report;
-  minos_status status = module_load_bytes_for_limit(code, length, "child", memory_bytes, module,
-                                                    &report);
+  load_report report = {.error = ""};
+  minos_status status =
+      compile_precheck(code, length, memory_bytes, report.error, sizeof report.error);
+  if (status == MINOS_OK)
+    status = load_off_worker(self, code, length, memory_bytes, module, &report);
   if (status == MINOS_OK && !(*module)->entry->start) {
     /* A cell is a command: started means its _start runs. */
     log_message(LOG_INFO, self->cell->name, "cnew: the code exports no _start function");
@@ -78,8 +105,10 @@ static minos_status load_child_module(wasm_cell *self, const uint8_t *code, size
     return MINOS_EMODULE;
   }
   if (status == MINOS_OK) return MINOS_OK;
-  log_message(LOG_INFO, self->cell->name, "cnew: %s", report.error);
-  return status == MINOS_EMODULE ? MINOS_EMODULE : MINOS_EIO;
+  /* A compile limit is the runtime's to report, not only the guest's. */
+  log_message(status == MINOS_ELIMIT ? LOG_WARN : LOG_INFO, self->cell->name, "cnew: %s",
+              report.error);
+  return status == MINOS_EMODULE || status == MINOS_ELIMIT ? status : MINOS_EIO;
 }
 
 static minos_status create_child(wasm_cell *self, loaded_module *module,

@@ -1,18 +1,15 @@
 #include "wasm/toolchain.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "wasm/compile_sandbox.h"
 
 static const struct {
   const char *variable, *default_name;
@@ -79,45 +76,23 @@ minos_status toolchain_identity(char *out, size_t out_size, char *error, size_t 
   return MINOS_OK;
 }
 
-static void drain(int fd, char *output, size_t output_size) {
-  size_t used = 0;
-  char scratch[4096];
-  for (;;) {
-    ssize_t got = read(fd, scratch, sizeof scratch);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    size_t keep = (size_t)got;
-    if (output_size && used + keep > output_size - 1) keep = output_size - 1 - used;
-    memcpy(output + used, scratch, keep);
-    used += keep;
-  }
-  if (output_size) output[used] = '\0';
+/* How messages name the tool argv[0] is. */
+static const char *tool_description(const char *path) {
+  static const char *const descriptions[TOOL_COUNT] = {
+      [TOOL_VALIDATE] = "wasm-validate", [TOOL_WASM2C] = "wasm2c", [TOOL_CC] = "the C compiler"};
+  pthread_mutex_lock(&resolve_lock);
+  const char *found = "a compile tool";
+  for (int tool = 0; tool < TOOL_COUNT; tool++)
+    if (resolved[tool][0] && strcmp(resolved[tool], path) == 0) found = descriptions[tool];
+  pthread_mutex_unlock(&resolve_lock);
+  return found;
 }
 
 minos_status toolchain_run(const char *const argv[], const char *directory, int *exit_status,
                            char *output, size_t output_size) {
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return MINOS_EIO;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
-  if (directory) posix_spawn_file_actions_addchdir_np(&actions, directory);
-  pid_t child;
-  int failure = posix_spawn(&child, argv[0], &actions, NULL, (char *const *)argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  if (failure != 0) {
-    close(pipe_fds[0]);
-    snprintf(output, output_size, "cannot start %s: %s", argv[0], strerror(failure));
-    return MINOS_ETOOLCHAIN;
-  }
-  drain(pipe_fds[0], output, output_size);
-  close(pipe_fds[0]);
-  int status;
-  while (waitpid(child, &status, 0) < 0)
-    if (errno != EINTR) return MINOS_EIO;
-  *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return MINOS_OK;
+  sandbox_result result;
+  minos_status status =
+      sandbox_run(argv, directory, tool_description(argv[0]), &result, output, output_size);
+  *exit_status = result.exit_status;
+  return status;
 }

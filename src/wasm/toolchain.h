@@ -18,9 +18,11 @@ const char *toolchain_path(toolchain_tool tool, char *error, size_t error_size);
  * it without minos having to start the compiler to ask its version. */
 minos_status toolchain_identity(char *out, size_t out_size, char *error, size_t error_size);
 
-/* Runs argv (argv[0] a resolved path) in directory, waits, and captures
- * its combined output (truncated to output_size). *exit_status is the
- * tool's exit status or -1 if it died by a signal. */
+/* Runs argv (argv[0] a resolved path) in directory, sandboxed and
+ * limited (compile_sandbox.h), waits, and captures its combined output
+ * (truncated to output_size). *exit_status is the tool's exit status or -1
+ * if it died by a signal. On a status other than MINOS_OK, output holds
+ * the reason: MINOS_ELIMIT when a compile limit stopped the tool. */
 minos_status toolchain_run(const char *const argv[], const char *directory, int *exit_status,
                            char *output, size_t output_size);
 

@@ -1,0 +1,52 @@
+/* Compiling off the workers. A cell's cnew whose code is not in the
+ * compile cache yet hands the load (module_load_bytes_for_limit, which
+ * validates, translates and compiles in the sandbox) to a compile thread
+ * and blocks on its scheduler like any blocking host call, so the other
+ * cells of its worker keep running. There are as many compile threads as
+ * cores (MINOS_COMPILE_THREADS overrides it): compiles of different
+ * modules run in parallel; compiles of one module wait for one another on
+ * the cache's per-key lock, and the second finds the first's artefact.
+ *
+ * A job outlives the cell that started it: a cell killed while it waits
+ * lets go of the job, which finishes on its own and releases what it
+ * loaded. */
+#ifndef MINOS_WASM_COMPILE_POOL_H
+#define MINOS_WASM_COMPILE_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/waiter.h"
+#include "wasm/compile_sandbox.h"
+#include "wasm/loader.h"
+
+typedef struct compile_job compile_job;
+
+/* Whether loading these bytes for a cell with this memory limit would run
+ * the toolchain (nothing in the cache for them yet). A hash and a stat:
+ * cheap enough for a worker. */
+bool compile_needed(const uint8_t *bytes, size_t length, uint64_t memory_limit_bytes);
+
+/* Refuses, before anything is compiled, a module that could never run
+ * under this memory limit (0: none): initial memory or data larger than
+ * the limit. MINOS_ELIMIT with the reason in error. */
+minos_status compile_precheck(const uint8_t *bytes, size_t length, uint64_t memory_limit_bytes,
+                              char *error, size_t error_size);
+
+/* Starts loading on a compile thread, under limits; the job copies bytes.
+ * NULL if out of memory (or no thread could be started). */
+compile_job *compile_job_start(const uint8_t *bytes, size_t length, const char *display_name,
+                               uint64_t memory_limit_bytes, const compile_limits *limits);
+
+/* Waits as `self` for the job. True when it is done: *status, *module
+ * (the caller's reference) and *report hold the load's outcome. False if
+ * the waiting cell was asked to end first. */
+bool compile_job_wait(compile_job *job, waiter *self, minos_status *status,
+                      loaded_module **module, load_report *report);
+
+/* The caller's last use of the job, done or not. */
+void compile_job_release(compile_job *job);
+
+#endif
