@@ -14,3 +14,40 @@ foreach(kind ${HOSTCALLS_SPIN_KINDS})
              COMMAND env MINOS_WORKERS=1 ${MINOS} run --ro-dir ${GUESTS}::/guests
                      ${GUESTS}/hostcalls_spin.wasm ${kind})
 endforeach()
+
+# A FIFO, a device or a socket in a grant never blocks the worker: the
+# cell gets ENXIO at once (with /dev granted, device nodes too).
+set(HOSTCALLS_TREE ${CMAKE_CURRENT_SOURCE_DIR}/hostcalls_tree.sh)
+minos_test(hostcalls_files_fifo TIMEOUT 60
+           STDOUT "^hostcalls_files fifo: done: all [0-9]+ checks passed$" "^links left: 0, all inside$"
+           NO_STDERR "FAIL"
+           COMMAND ${HOSTCALLS_TREE} ${MINOS} run --dir @TREE@/grant::/data
+                   ${GUESTS}/hostcalls_files.wasm fifo)
+minos_test(hostcalls_files_devices TIMEOUT 60
+           STDOUT "^hostcalls_files devices: done: all [0-9]+ checks passed$"
+           NO_STDERR "FAIL"
+           COMMAND ${MINOS} run --ro-dir /dev::/dev ${GUESTS}/hostcalls_files.wasm devices)
+
+# Links a cell plants or moves never lead out of its grant, as the host
+# sees them afterwards (hostcalls_tree.sh follows every one).
+minos_test(hostcalls_files_links TIMEOUT 60
+           STDOUT "^hostcalls_files links: done: all [0-9]+ checks passed$"
+                  "^links left: [1-9][0-9]*, all inside$"
+           NO_STDOUT "LEAK" NO_STDERR "FAIL"
+           COMMAND ${HOSTCALLS_TREE} ${MINOS} run --dir @TREE@/grant::/data
+                   ${GUESTS}/hostcalls_files.wasm links)
+
+# WASI: a directory opened with writing rights fails with EISDIR.
+minos_test(hostcalls_files_eisdir TIMEOUT 60
+           STDOUT "^hostcalls_files eisdir: done: all [0-9]+ checks passed$"
+           NO_STDERR "FAIL"
+           COMMAND ${HOSTCALLS_TREE} ${MINOS} run --dir @TREE@/grant::/data
+                   ${GUESTS}/hostcalls_files.wasm eisdir)
+
+# minos's own opens (module, spec, a spec's code, the log) never wait on a
+# FIFO (each case under timeout: a hang fails, never blocks the suite).
+minos_test(hostcalls_fifo_cli TIMEOUT 120
+           STDOUT "^ok run_module$" "^ok check_spec$" "^ok up_spec$" "^ok check_code$"
+                  "^ok up_code$" "^ok up_log_unread$" "^ok up_log_read$"
+           NO_STDOUT "FAIL" "HUNG"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/hostcalls_fifo.sh ${MINOS} ${GUESTS}/hello.wasm)

@@ -32,9 +32,18 @@ static int open_log(const char *path) {
     log_set_destination(2, true);
     return 0;
   }
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  /* A FIFO is fine for a user piping the log, but its reader must be there
+   * already: minos never waits at open for one (O_NONBLOCK says ENXIO).
+   * Writes then block as they would to a pipe on stderr. */
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0 && errno == ENXIO) {
+    log_error("cannot open the log %s: it is a FIFO that no process reads; start its reader first",
+              path);
+    return -1;
+  }
+  if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
     log_error("cannot open the log %s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
     return -1;
   }
   log_set_destination(fd, true);
@@ -58,43 +67,8 @@ int run_system(const spec *system, const char *log_path) {
   return exit_status;
 }
 
-#define UP_USAGE                                                                         \
-  "minos up [-v|-q] [--log FILE] [--log-rate N/s] [--log-burst N] [--log-max-bytes SIZE] " \
-  "[--log-max-line SIZE] spec.json"
-
-/* --log-rate and the like: the system's default log limits, in place of
- * the spec's "log_limits" (a cell's own limits.log still win). */
-static bool take_log_limit(const char *option, const char *value, spec_log_limits *limits) {
-  static const char *const options[][2] = {{"--log-rate", "rate"},
-                                           {"--log-burst", "burst"},
-                                           {"--log-max-bytes", "max_bytes"},
-                                           {"--log-max-line", "max_line"}};
-  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
-    if (strcmp(option, options[i][0]) != 0) continue;
-    char error[160];
-    if (spec_set_log_limit(limits, options[i][1], value, error, sizeof error)) return true;
-    log_error("up: %s: %s", option, error);
-    return false;
-  }
-  log_error("up: unexpected '%s' (usage: " UP_USAGE ")", option);
-  return false;
-}
-
-static void override_log_limits(spec *system, const spec_log_limits *given) {
-  spec_log_limits *limits = &system->log_limits;
-  if (given->set & SPEC_LOG_RATE) {
-    limits->rate_lines = given->rate_lines;
-    limits->rate_period_ns = given->rate_period_ns;
-  }
-  if (given->set & SPEC_LOG_BURST) limits->burst = given->burst;
-  if (given->set & SPEC_LOG_MAX_BYTES) limits->max_bytes = given->max_bytes;
-  if (given->set & SPEC_LOG_MAX_LINE) limits->max_line = given->max_line;
-  limits->set |= given->set;
-}
-
 int command_up(int argc, char **argv) {
   const char *log_path = NULL, *path = NULL;
-  spec_log_limits log_limits = {0};
   log_set_level(LOG_INFO);
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
@@ -103,18 +77,15 @@ int command_up(int argc, char **argv) {
       log_set_level(LOG_WARN);
     } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
       log_path = argv[++i];
-    } else if (strncmp(argv[i], "--log-", 6) == 0 && i + 1 < argc) {
-      if (!take_log_limit(argv[i], argv[i + 1], &log_limits)) return EXIT_USAGE;
-      i++;
     } else if (argv[i][0] == '-' || path) {
-      log_error("up: unexpected '%s' (usage: " UP_USAGE ")", argv[i]);
+      log_error("up: unexpected '%s' (usage: minos up [-v|-q] [--log FILE] spec.json)", argv[i]);
       return EXIT_USAGE;
     } else {
       path = argv[i];
     }
   }
   if (!path) {
-    log_error("up needs a spec: " UP_USAGE);
+    log_error("up needs a spec: minos up [-v|-q] [--log FILE] spec.json");
     return EXIT_USAGE;
   }
   int load_status = 0;
@@ -124,7 +95,6 @@ int command_up(int argc, char **argv) {
       log_error("%s has problems; nothing was started (see 'minos check %s')", path, path);
     return EXIT_USAGE;
   }
-  override_log_limits(system, &log_limits);
   int exit_status = run_system(system, log_path);
   spec_free(system);
   return exit_status;

@@ -87,7 +87,9 @@ spec *spec_load_text(const char *text, size_t length, const char *path, spec_pro
 }
 
 char *spec_read_file(const char *path, size_t *length, char *error, size_t error_size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO must not hold minos waiting for a writer; it is
+   * refused below, like anything but a regular file. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   struct stat status;
   if (fd < 0 || fstat(fd, &status) != 0) {
     snprintf(error, error_size, "%s", strerror(errno));

@@ -18,7 +18,6 @@
 #include "core/log.h"
 #include "wasm/cache.h"
 #include "wasm/compile.h"
-#include "wasm/compile_sandbox.h"
 #include "wasm/host_functions.h"
 #include "wasm/host_table.h"
 
@@ -95,7 +94,9 @@ static minos_status publish_code_range(const loaded_module *module) {
 
 static minos_status read_file(const char *path, uint8_t **bytes, size_t *length, char *error,
                               size_t error_size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO must not hold minos waiting for a writer; it is
+   * refused below, like anything but a regular file. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   struct stat info;
   if (fd < 0 || fstat(fd, &info) != 0) {
     snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
@@ -232,8 +233,7 @@ static minos_status build_artefact(const uint8_t *bytes, size_t length, module_v
   if (status == MINOS_OK)
     status = compile_module(wasm_path, info, variant, directory, output, error, error_size);
   if (status == MINOS_OK) status = cache_publish(entry, output, error, error_size);
-  /* A compile limit (compile_sandbox.h) is no verdict on the module. */
-  if (status == MINOS_ELIMIT && !compile_limit_stopped(error)) cache_record_refusal(entry, error);
+  if (status == MINOS_ELIMIT) cache_record_refusal(entry, error);
   if (status != MINOS_OK && status != MINOS_EMODULE && status != MINOS_ELIMIT && !error[0])
     snprintf(error, error_size, "cannot build in %s: %s", directory, strerror(errno));
   if (!getenv("MINOS_KEEP_BUILD")) cache_remove_tree(directory);
@@ -398,8 +398,7 @@ minos_status module_load_file_for_limit(const char *path, uint64_t memory_limit_
                                        loaded_module **out, load_report *report) {
   module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
   minos_status status = load_path(path, variant, out, report);
-  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT &&
-      !compile_limit_stopped(report->error)) {
+  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT) {
     log_info("%s: %s; loading it in the fast variant", path, report->error);
     status = load_path(path, MODULE_FAST, out, report);
   }
@@ -411,8 +410,7 @@ minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
                                          loaded_module **out, load_report *report) {
   module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
   minos_status status = module_load_bytes_as(bytes, length, display_name, variant, out, report);
-  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT &&
-      !compile_limit_stopped(report->error)) {
+  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT) {
     log_info("%s: %s; loading it in the fast variant", display_name, report->error);
     status = module_load_bytes_as(bytes, length, display_name, MODULE_FAST, out, report);
   }

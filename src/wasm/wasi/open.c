@@ -4,7 +4,18 @@
  * host open mode follows from them: reading rights give O_RDONLY, writing
  * rights O_WRONLY, both O_RDWR. The new descriptor gets the rights asked
  * for, cut down to what the directory may hand on and what its file type
- * can do (and to no writing rights beneath a read-only grant). */
+ * can do (and to no writing rights beneath a read-only grant).
+ *
+ * Only regular files and directories can be opened. Opening a FIFO waits
+ * for a peer to open its other side, opening a device runs its driver's
+ * open, and a socket cannot be opened at all: none of them may hold the
+ * worker thread, which runs other cells. Such an object is refused with
+ * ENXIO (Linux's answer for a socket, and for a FIFO that would wait): it
+ * is looked at first without being opened (O_PATH), and the open itself
+ * is non-blocking, so one swapped in between cannot block either and is
+ * refused after the fact. The cell can still see it (path_filestat_get,
+ * fd_readdir), remove or rename it. A directory asked for with writing
+ * rights fails with EISDIR, as WASI and open(2) want. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -43,6 +54,41 @@ static int host_open_flags(const open_request *request) {
    * as POSIX O_NOFOLLOW does. */
   if (!(request->lookup_flags & WASI_LOOKUP_SYMLINK_FOLLOW)) flags |= O_NOFOLLOW;
   return flags;
+}
+
+static bool openable(mode_t mode) { return S_ISREG(mode) || S_ISDIR(mode); }
+
+/* EXDEV and the like are left to the real open, which says them better. */
+static bool refused_before_opening(int directory_fd, const char *path, int flags) {
+  int probe = wasi_open_beneath(directory_fd, path, O_PATH | (flags & (O_NOFOLLOW | O_DIRECTORY)), 0);
+  if (probe < 0) return false;
+  struct stat status;
+  bool refused = fstat(probe, &status) == 0 && !S_ISLNK(status.st_mode) && !openable(status.st_mode);
+  close(probe);
+  return refused;
+}
+
+/* The open without waiting; the descriptor is made blocking again (unless
+ * the cell asked for it non-blocking) once it is known to be a file or a
+ * directory, for which O_NONBLOCK means nothing anyway. */
+static uint32_t open_file_or_directory(int directory_fd, const char *path, int flags,
+                                       bool write_rights, int *host_fd) {
+  if (refused_before_opening(directory_fd, path, flags)) return WASI_ERRNO_NXIO;
+  int fd = wasi_open_beneath(directory_fd, path, flags | O_NONBLOCK, 0666);
+  if (fd < 0) return wasi_errno_from_resolution(errno);
+  struct stat status;
+  uint32_t error = WASI_ERRNO_SUCCESS;
+  if (fstat(fd, &status) != 0) error = wasi_errno_now();
+  else if (!openable(status.st_mode)) error = WASI_ERRNO_NXIO;
+  else if (S_ISDIR(status.st_mode) && write_rights) error = WASI_ERRNO_ISDIR;
+  else if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+    error = wasi_errno_now();
+  if (error) {
+    close(fd);
+    return error;
+  }
+  *host_fd = fd;
+  return WASI_ERRNO_SUCCESS;
 }
 
 /* Write attempts beneath a read-only grant fail here, before anything is
@@ -91,9 +137,11 @@ uint32_t wasi_path_open(wasm_cell *self, uint32_t fd, uint32_t dirflags, uint32_
   char *copy;
   error = wasi_path_from_guest(self, path, path_len, &copy);
   if (error) return error;
-  int host_fd = wasi_open_beneath(directory->host_fd, copy, host_open_flags(&request), 0666);
+  int host_fd = -1;
+  error = open_file_or_directory(directory->host_fd, copy, host_open_flags(&request),
+                                 rights_base & WASI_RIGHTS_OPEN_FOR_WRITING, &host_fd);
   free(copy);
-  if (host_fd < 0) return wasi_errno_from_resolution(errno);
+  if (error) return error;
   wasi_descriptor *opened = describe(host_fd, directory, &request);
   if (!opened) {
     close(host_fd);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wasm/wasi/link_guard.h"
 #include "wasm/wasi/wasi_private.h"
 
 /* A path split into an open parent directory and its last component. */
@@ -90,7 +91,8 @@ uint32_t wasi_path_rename(wasm_cell *self, uint32_t fd, uint32_t old_path, uint3
   error = open_beneath_parent(self, new_fd, WASI_RIGHT_PATH_RENAME_TARGET, new_path,
                               new_path_len, &to);
   if (!error) {
-    error = result_of(renameat(from.parent_fd, from.last, to.parent_fd, to.last));
+    error = link_guard_check_move(self, from.parent_fd, from.last, to.parent_fd, true);
+    if (!error) error = result_of(renameat(from.parent_fd, from.last, to.parent_fd, to.last));
     close_beneath(&to);
   }
   close_beneath(&from);
@@ -120,7 +122,7 @@ static uint32_t link_unresolved(wasm_cell *self, uint32_t old_fd, uint32_t old_p
   if (error) return error;
   if (has_trailing_slash(from.last))
     error = WASI_ERRNO_PERM;
-  else
+  else if (!(error = link_guard_check_move(self, from.parent_fd, from.last, to->parent_fd, false)))
     error = result_of(linkat(from.parent_fd, from.last, to->parent_fd, to->last, 0));
   close_beneath(&from);
   return error;
@@ -149,22 +151,19 @@ uint32_t wasi_path_link(wasm_cell *self, uint32_t old_fd, uint32_t old_flags, ui
 }
 
 /* Any target is harmless to the cell itself: following a link always
- * resolves beneath. An absolute target is still refused, so the cell
- * cannot plant a link that would mislead a host program walking the
- * granted directory later. */
+ * resolves beneath. Targets that would leave the grant are still refused
+ * (EPERM), so the cell cannot plant a link that would mislead a host
+ * program walking the granted directory later: see link_guard.h. */
 uint32_t wasi_path_symlink(wasm_cell *self, uint32_t old_path, uint32_t old_path_len, uint32_t fd,
                            uint32_t new_path, uint32_t new_path_len) {
   char *target;
   uint32_t error = wasi_path_from_guest(self, old_path, old_path_len, &target);
   if (error) return error;
-  if (target[0] == '/') {
-    free(target);
-    return WASI_ERRNO_PERM;
-  }
   beneath at;
   error = open_beneath_parent(self, fd, WASI_RIGHT_PATH_SYMLINK, new_path, new_path_len, &at);
   if (!error) {
-    error = result_of(symlinkat(target, at.parent_fd, at.last));
+    error = link_guard_check_target(self, at.parent_fd, target);
+    if (!error) error = result_of(symlinkat(target, at.parent_fd, at.last));
     close_beneath(&at);
   }
   free(target);
