@@ -67,8 +67,43 @@ int run_system(const spec *system, const char *log_path) {
   return exit_status;
 }
 
+#define UP_USAGE                                                                         \
+  "minos up [-v|-q] [--log FILE] [--log-rate N/s] [--log-burst N] [--log-max-bytes SIZE] " \
+  "[--log-max-line SIZE] spec.json"
+
+/* --log-rate and the like: the system's default log limits, in place of
+ * the spec's "log_limits" (a cell's own limits.log still win). */
+static bool take_log_limit(const char *option, const char *value, spec_log_limits *limits) {
+  static const char *const options[][2] = {{"--log-rate", "rate"},
+                                           {"--log-burst", "burst"},
+                                           {"--log-max-bytes", "max_bytes"},
+                                           {"--log-max-line", "max_line"}};
+  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+    if (strcmp(option, options[i][0]) != 0) continue;
+    char error[160];
+    if (spec_set_log_limit(limits, options[i][1], value, error, sizeof error)) return true;
+    log_error("up: %s: %s", option, error);
+    return false;
+  }
+  log_error("up: unexpected '%s' (usage: " UP_USAGE ")", option);
+  return false;
+}
+
+static void override_log_limits(spec *system, const spec_log_limits *given) {
+  spec_log_limits *limits = &system->log_limits;
+  if (given->set & SPEC_LOG_RATE) {
+    limits->rate_lines = given->rate_lines;
+    limits->rate_period_ns = given->rate_period_ns;
+  }
+  if (given->set & SPEC_LOG_BURST) limits->burst = given->burst;
+  if (given->set & SPEC_LOG_MAX_BYTES) limits->max_bytes = given->max_bytes;
+  if (given->set & SPEC_LOG_MAX_LINE) limits->max_line = given->max_line;
+  limits->set |= given->set;
+}
+
 int command_up(int argc, char **argv) {
   const char *log_path = NULL, *path = NULL;
+  spec_log_limits log_limits = {0};
   log_set_level(LOG_INFO);
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
@@ -77,15 +112,18 @@ int command_up(int argc, char **argv) {
       log_set_level(LOG_WARN);
     } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
       log_path = argv[++i];
+    } else if (strncmp(argv[i], "--log-", 6) == 0 && i + 1 < argc) {
+      if (!take_log_limit(argv[i], argv[i + 1], &log_limits)) return EXIT_USAGE;
+      i++;
     } else if (argv[i][0] == '-' || path) {
-      log_error("up: unexpected '%s' (usage: minos up [-v|-q] [--log FILE] spec.json)", argv[i]);
+      log_error("up: unexpected '%s' (usage: " UP_USAGE ")", argv[i]);
       return EXIT_USAGE;
     } else {
       path = argv[i];
     }
   }
   if (!path) {
-    log_error("up needs a spec: minos up [-v|-q] [--log FILE] spec.json");
+    log_error("up needs a spec: " UP_USAGE);
     return EXIT_USAGE;
   }
   int load_status = 0;
@@ -95,6 +133,7 @@ int command_up(int argc, char **argv) {
       log_error("%s has problems; nothing was started (see 'minos check %s')", path, path);
     return EXIT_USAGE;
   }
+  override_log_limits(system, &log_limits);
   int exit_status = run_system(system, log_path);
   spec_free(system);
   return exit_status;

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "wasm/cache.h"
 #include "wasm/compile.h"
+#include "wasm/compile_sandbox.h"
 #include "wasm/host_functions.h"
 #include "wasm/host_table.h"
 
@@ -233,7 +234,8 @@ static minos_status build_artefact(const uint8_t *bytes, size_t length, module_v
   if (status == MINOS_OK)
     status = compile_module(wasm_path, info, variant, directory, output, error, error_size);
   if (status == MINOS_OK) status = cache_publish(entry, output, error, error_size);
-  if (status == MINOS_ELIMIT) cache_record_refusal(entry, error);
+  /* A compile limit (compile_sandbox.h) is no verdict on the module. */
+  if (status == MINOS_ELIMIT && !compile_limit_stopped(error)) cache_record_refusal(entry, error);
   if (status != MINOS_OK && status != MINOS_EMODULE && status != MINOS_ELIMIT && !error[0])
     snprintf(error, error_size, "cannot build in %s: %s", directory, strerror(errno));
   if (!getenv("MINOS_KEEP_BUILD")) cache_remove_tree(directory);
@@ -398,7 +400,8 @@ minos_status module_load_file_for_limit(const char *path, uint64_t memory_limit_
                                        loaded_module **out, load_report *report) {
   module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
   minos_status status = load_path(path, variant, out, report);
-  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT) {
+  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT &&
+      !compile_limit_stopped(report->error)) {
     log_info("%s: %s; loading it in the fast variant", path, report->error);
     status = load_path(path, MODULE_FAST, out, report);
   }
@@ -410,7 +413,8 @@ minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
                                          loaded_module **out, load_report *report) {
   module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
   minos_status status = module_load_bytes_as(bytes, length, display_name, variant, out, report);
-  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT) {
+  if (status == MINOS_ELIMIT && variant == MODULE_COMPACT &&
+      !compile_limit_stopped(report->error)) {
     log_info("%s: %s; loading it in the fast variant", display_name, report->error);
     status = module_load_bytes_as(bytes, length, display_name, MODULE_FAST, out, report);
   }
