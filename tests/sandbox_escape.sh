@@ -2,8 +2,9 @@
 # sandbox_escape.sh MINOS MODULE: the compile tools' sandbox holds against
 # a "C compiler" (MINOS_CC) that tries to get out: it may write in its
 # build directory, but not outside it; it may not make a network socket,
-# plant a symlink or a FIFO, or leave a process behind. Each attempt's
-# result is part of the compile's error message, which minos prints.
+# plant a symlink or a FIFO, raise its limits, hold a capability, or leave
+# a process behind. Each attempt's result is part of the compile's error
+# message, which minos prints.
 set -u
 minos=$1 module=$2
 scratch=$(mktemp -d)
@@ -18,6 +19,8 @@ perl -e 'print socket(S, 10, 1, 0) ? "tcp6: made\n" : "tcp6: refused\n"'
 perl -e 'print socket(S, 2, 2, 0) ? "udp: made\n" : "udp: refused\n"'
 if ln -s /etc/passwd link 2>/dev/null; then echo "symlink: made"; else echo "symlink: refused"; fi
 if mkfifo fifo 2>/dev/null; then echo "fifo: made"; else echo "fifo: refused"; fi
+if (ulimit -H -v unlimited) 2>/dev/null; then echo "limit: raised"; else echo "limit: kept"; fi
+awk '/^CapEff/ { print "capabilities: " \$2 }' /proc/self/status
 sleep "600.$$" &
 exit 3
 WRAP
@@ -27,7 +30,7 @@ status=$?
 echo "$output"
 [ "$status" -ne 0 ] || fail "minos compile succeeded with a compiler that fails"
 for expected in "outside: refused" "inside: written" "tcp: refused" "tcp6: refused" "udp: refused" \
-                "symlink: refused" "fifo: refused"; do
+                "symlink: refused" "fifo: refused" "limit: kept" "capabilities: 0000000000000000"; do
   case "$output" in
     *"$expected"*) ;;
     *) fail "the compiler's sandbox did not give '$expected'" ;;

@@ -11,9 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <linux/securebits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -281,6 +283,7 @@ typedef struct child_plan {
   char *const *environment;
   const char *directory;
   int input_fd, output_fd, ruleset;
+  bool drop_capabilities; /* the runtime runs as root */
   struct rlimit memory, cpu, file_size, processes;
   /* Written by the child (it shares our memory until it execs). */
   const char *failed_step;
@@ -294,6 +297,24 @@ struct kernel_sigaction {
   void *restorer;
   uint64_t mask;
 };
+
+/* Root keeps its user id but loses every capability, for good: none in
+ * any set, none in the bounding set, and (SECBIT_NOROOT) none regained by
+ * exec'ing as root. Without CAP_SYS_RESOURCE the limits cannot be raised
+ * again; without the rest, root's files are the only ones it may write
+ * beyond what any user may, and Landlock keeps it from those. */
+__attribute__((no_sanitize("address", "undefined"))) static int drop_capabilities(void) {
+  unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                       SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
+  if (syscall(SYS_prctl, PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) return -1;
+  for (int capability = 0; capability < 64; capability++)
+    if (syscall(SYS_prctl, PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 && errno != EINVAL)
+      return -1;
+  syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct none[2] = {{0, 0, 0}, {0, 0, 0}};
+  return (int)syscall(SYS_capset, &header, none);
+}
 
 __attribute__((no_sanitize("address", "undefined"))) static int fail_step(child_plan *plan,
                                                                            const char *step) {
@@ -327,6 +348,7 @@ __attribute__((no_sanitize("address", "undefined"))) static int child_main(void 
   struct rlimit no_core = {0, 0};
   syscall(SYS_setrlimit, RLIMIT_CORE, &no_core);
   if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail_step(plan, "no_new_privs");
+  if (plan->drop_capabilities && drop_capabilities() != 0) return fail_step(plan, "capabilities");
   if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return fail_step(plan, "pdeathsig");
   if (plan->ruleset >= 0 && syscall(SYS_landlock_restrict_self, plan->ruleset, 0) != 0)
     return fail_step(plan, "landlock");
@@ -516,6 +538,7 @@ static minos_status prepare(const char *directory, const compile_limits **limits
 static void fill_plan(child_plan *plan, const compile_limits *limits, uint64_t deadline) {
   uint64_t now = monotonic_ns();
   rlim_t seconds = (rlim_t)((deadline > now ? deadline - now : 0) / 1000000000) + 1;
+  plan->drop_capabilities = geteuid() == 0;
   plan->memory = (struct rlimit){limits->memory_bytes, limits->memory_bytes};
   plan->cpu = (struct rlimit){seconds, seconds + 1};
   plan->file_size = (struct rlimit){limits->file_bytes, limits->file_bytes};
