@@ -6,6 +6,11 @@
  *     bytes, function names sorted), and the lookups and the type
  *     formatting used in error messages are safe on it;
  *   - the sealing checks (imports, exports) decide without crashing;
+ *   - the sealing rewriter (module_seal.c, what wasm2c is given) accepts
+ *     what the reader accepts or says why, and its output reads again,
+ *     holds no custom section, the same imports, as many exports, and
+ *     export names of letters, digits and '_' only ("_start", "memory" or
+ *     names minos made up), so no name of the module reaches C;
  *   - a module they accept, and wasm-validate too, gets its C sources
  *     written (wasm2c's output patched, the glue) in a scratch directory,
  *     without running the C compiler; with MINOS_FUZZ_STRICT=1 a valid,
@@ -22,6 +27,11 @@
 #include "wasm/compile.h"
 #include "wasm/loader.h"
 #include "wasm/module.h"
+
+#if __has_include("wasm/module_seal.h")
+#include "wasm/module_seal.h"
+#define HAVE_MODULE_SEAL 1
+#endif
 
 #define TRANSLATE_LIMIT ((size_t)64 * 1024)
 
@@ -73,6 +83,62 @@ static void check_consistent(const wasm_module *module, const uint8_t *data, siz
   }
 }
 
+#ifdef HAVE_MODULE_SEAL
+static uint32_t read_leb_u32(const uint8_t **at, const uint8_t *end) {
+  uint32_t value = 0;
+  for (unsigned shift = 0; shift < 35 && *at < end; shift += 7) {
+    uint8_t byte = *(*at)++;
+    value |= (uint32_t)(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return value;
+  }
+  fail("the sealed module holds a malformed section header", NULL);
+  return 0;
+}
+
+static bool plain_name(const char *name) {
+  if (!name[0]) return false;
+  for (const char *c = name; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+      return false;
+  return true;
+}
+
+/* The sealed copy; NULL if the rewriter refused the module. */
+static uint8_t *check_sealed(const uint8_t *data, size_t size, const wasm_module *original,
+                             size_t *sealed_size) {
+  uint8_t *sealed = NULL;
+  char error[1024] = "";
+  if (module_seal(data, size, &sealed, sealed_size, error, sizeof error) != MINOS_OK) {
+    if (!error[0]) fail("the sealing rewriter refused without a reason", NULL);
+    free(sealed);
+    return NULL;
+  }
+  const uint8_t *at = sealed + 8, *end = sealed + *sealed_size;
+  if (*sealed_size < 8) fail("the sealed module has no header", NULL);
+  while (at < end) {
+    uint8_t id = *at++;
+    uint32_t length = read_leb_u32(&at, end);
+    if (id == 0) fail("the sealed module holds a custom section", NULL);
+    if (length > (size_t)(end - at)) fail("a sealed section runs past the end", NULL);
+    at += length;
+  }
+  wasm_module module = {0};
+  if (wasm_module_read(sealed, *sealed_size, &module, error, sizeof error) != MINOS_OK)
+    fail("the sealed module does not read", error);
+  if (module.import_count != original->import_count || module.export_count != original->export_count)
+    fail("sealing changed the number of imports or exports", NULL);
+  for (uint32_t i = 0; i < module.import_count; i++)
+    if (strcmp(module.imports[i].module, original->imports[i].module) != 0 ||
+        strcmp(module.imports[i].name, original->imports[i].name) != 0)
+      fail("sealing changed an import", module.imports[i].name);
+  for (uint32_t i = 0; i < module.export_count; i++)
+    if (!plain_name(module.exports[i].name)) fail("a sealed export keeps an unsafe name", NULL);
+  if (module.function_name_count || module.module_name) fail("the sealed module keeps names", NULL);
+  wasm_module_release(&module);
+  return sealed;
+}
+#endif
+
 static int write_module(const uint8_t *data, size_t size, char *path, size_t path_size) {
   snprintf(path, path_size, "%s/module.wasm", scratch);
   FILE *file = fopen(path, "wb");
@@ -116,7 +182,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   error[0] = '\0';
   status = module_check_sealing(&module, error, sizeof error);
   if (status != MINOS_OK && !error[0]) fail("the sealing checks refused without a reason", NULL);
+#ifdef HAVE_MODULE_SEAL
+  /* What the loader translates is the sealed copy. */
+  size_t sealed_size = 0;
+  uint8_t *sealed = check_sealed(data, size, &module, &sealed_size);
+  if (sealed && status == MINOS_OK && sealed_size <= TRANSLATE_LIMIT)
+    translate(sealed, sealed_size, &module);
+  free(sealed);
+#else
   if (status == MINOS_OK && size <= TRANSLATE_LIMIT) translate(data, size, &module);
+#endif
   wasm_module_release(&module);
   return 0;
 }
