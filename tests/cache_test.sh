@@ -54,4 +54,11 @@ chmod 777 "$scratch/open/minos-cache-1"
 MINOS_CACHE_DIR="$scratch/open" "$minos" run "$module" > /dev/null 2> "$scratch/err"; status=$?
 [ $status -eq 125 ] || fail "world-writable cache accepted (exit $status)"
 grep -q "writable by no one else" "$scratch/err" || fail "no clear message: $(cat "$scratch/err")"
+# A relative cache directory is taken from the current directory, once:
+# the tools, which run in their own build directory, still find it.
+mkdir "$scratch/here"
+(cd "$scratch/here" && MINOS_CACHE_DIR=relative "$minos" run "$module" > /dev/null 2> "$scratch/err")
+status=$?
+[ $status -eq 7 ] || fail "relative MINOS_CACHE_DIR: exit $status: $(cat "$scratch/err")"
+[ -d "$scratch/here/relative/minos-cache-1" ] || fail "relative cache not made under the current directory"
 echo "cache behaves"

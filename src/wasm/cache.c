@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/embedded.h"
+#include "wasm/module_seal.h"
 #include "wasm/toolchain.h"
 
 /* Bumped whenever the layout of the cache or the compile flags change. */
@@ -47,17 +48,34 @@ static minos_status make_directories(char *path, char *error, size_t error_size)
   return MINOS_OK;
 }
 
+/* The tools run in their own build directory, so a relative cache
+ * directory (MINOS_CACHE_DIR=cache) is made absolute here, once. */
+static int absolute_prefix(const char *path, char *cwd, size_t cwd_size) {
+  cwd[0] = '\0';
+  if (path[0] == '/') return 0;
+  if (!getcwd(cwd, cwd_size - 1)) return -1;
+  strcat(cwd, "/");
+  return 0;
+}
+
 static minos_status cache_root(char *out, size_t out_size, char *error, size_t error_size) {
   const char *explicit_dir = getenv("MINOS_CACHE_DIR");
   const char *xdg = getenv("XDG_CACHE_HOME");
   const char *home = getenv("HOME");
+  const char *base = explicit_dir && *explicit_dir ? explicit_dir : home;
+  char cwd[PATH_MAX] = "";
+  if (base && *base && absolute_prefix(base, cwd, sizeof cwd) != 0) {
+    snprintf(error, error_size, "cannot resolve the cache directory %s: %s", base,
+             strerror(errno));
+    return MINOS_EUSAGE;
+  }
   int written;
   if (explicit_dir && *explicit_dir)
-    written = snprintf(out, out_size, "%s/" CACHE_FORMAT, explicit_dir);
+    written = snprintf(out, out_size, "%s%s/" CACHE_FORMAT, cwd, explicit_dir);
   else if (xdg && *xdg == '/')
     written = snprintf(out, out_size, "%s/minos/" CACHE_FORMAT, xdg);
   else if (home && *home)
-    written = snprintf(out, out_size, "%s/.cache/minos/" CACHE_FORMAT, home);
+    written = snprintf(out, out_size, "%s%s/.cache/minos/" CACHE_FORMAT, cwd, home);
   else {
     snprintf(error, error_size, "no cache directory: set MINOS_CACHE_DIR or HOME");
     return MINOS_EUSAGE;
@@ -128,6 +146,7 @@ minos_status cache_prepare(const uint8_t *module, size_t length, const char *var
   sha256_init(&hash);
   sha256_update(&hash, sizeof CACHE_FORMAT, (const uint8_t *)CACHE_FORMAT);
   sha256_update(&hash, strlen(variant) + 1, (const uint8_t *)variant);
+  sha256_update(&hash, sizeof MODULE_SEAL_VERSION, (const uint8_t *)MODULE_SEAL_VERSION);
   sha256_update(&hash, strlen(embedded_glue_digest) + 1, (const uint8_t *)embedded_glue_digest);
   sha256_update(&hash, strlen(identity) + 1, (const uint8_t *)identity);
   sha256_update(&hash, length, module);
