@@ -11,7 +11,7 @@ foreach(kind ${HOSTCALLS_SPIN_KINDS})
                     "^hostcalls_spin ${kind}: the limited spinner ended after [0-9]+ ms$"
                     "^hostcalls_spin: all [0-9]+ checks passed$"
              NO_STDERR "FAIL"
-             COMMAND env MINOS_WORKERS=1 ${MINOS} run --ro-dir ${GUESTS}::/guests
+             COMMAND env MINOS_WORKERS=1 ${MINOS} run --max-cells 4 --ro-dir ${GUESTS}::/guests
                      ${GUESTS}/hostcalls_spin.wasm ${kind})
 endforeach()
 
