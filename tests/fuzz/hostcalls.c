@@ -13,7 +13,9 @@
  *   - the cell touched nothing outside its grants: it has a fresh
  *     read-write scratch directory (/rw) and a read-only one (/ro); the
  *     read-only one and a sibling directory outside both grants must be
- *     exactly as they were.
+ *     exactly as they were;
+ *   - it planted no link that leads out of /rw for a host program that
+ *     later walks the directory (absolute, or through ".." past its root).
  * Beyond the directories, the cell may use the clock and randomness and
  * create up to MAX_CHILDREN live children (cnew); it has no network rule,
  * so connect and listen are refused. The guest comes from
@@ -217,6 +219,37 @@ static void check_walls(void) {
   }
 }
 
+/* Whether a link's target, read from the link's directory `depth` levels
+ * below the grant's root, stays beneath the root (lexically, as a host
+ * program following it would go). */
+static bool stays_inside(const char *target, int depth) {
+  if (target[0] == '/') return false;
+  for (const char *part = target; *part;) {
+    size_t length = strcspn(part, "/");
+    if (length == 2 && part[0] == '.' && part[1] == '.') depth--;
+    else if (length && !(length == 1 && part[0] == '.')) depth++;
+    if (depth < 0) return false;
+    part += length + (part[length] == '/');
+  }
+  return true;
+}
+
+static int check_link(const char *path, const struct stat *status, int flag, struct FTW *walk) {
+  (void)status;
+  if (flag != FTW_SL && flag != FTW_SLN) return 0;
+  char target[PATH_MAX];
+  ssize_t length = readlink(path, target, sizeof target - 1);
+  if (length < 0) return 0;
+  target[length] = '\0';
+  if (!stays_inside(target, walk->level - 1)) {
+    fprintf(stderr, "fuzz_hostcalls: %s -> %s\n", path, target);
+    fail("the cell planted a link that leads out of its grant");
+  }
+  return 0;
+}
+
+static void check_links(void) { nftw(rw_path, check_link, 16, FTW_PHYS); }
+
 static void run_cell(const uint8_t *data, size_t size) {
   channel_end *stdin_write, *stdin_read, *stdout_write, *stdout_read;
   if (channel_create(65536, &stdin_write, &stdin_read) != MINOS_OK ||
@@ -271,6 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int descriptors = open_fd_count();
   run_cell(data, size);
   check_walls();
+  check_links();
   check_descriptors(descriptors);
   return 0;
 }
