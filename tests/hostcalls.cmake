@@ -4,7 +4,7 @@
 # specs and logs never wait on a FIFO; links a cell plants stay inside
 # its grant; WASI's EISDIR.
 
-set(HOSTCALLS_SPIN_KINDS pipe wasi-pipe nowait poll clock random)
+set(HOSTCALLS_SPIN_KINDS pipe wasi-pipe nowait poll clock random random-big)
 foreach(kind ${HOSTCALLS_SPIN_KINDS})
   minos_test(hostcalls_spin_${kind} TIMEOUT 120
              STDOUT "^hostcalls_spin ${kind}: [0-9]+ ticks of 20 ms in 2 s beside the spinner"

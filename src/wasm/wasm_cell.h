@@ -8,6 +8,7 @@
 #include <wasm-rt.h>
 
 #include "core/cell.h"
+#include "core/preempt.h"
 #include "net/rule.h"
 #include "wasm/loader.h"
 #include "wasm/wasi/wasi.h"
@@ -40,6 +41,16 @@ struct wasm_cell {
   net_rule *connect_rules, *listen_rules;
   size_t connect_rule_count, listen_rule_count;
 };
+
+/* A safe point inside host code that runs long (a loop over a big buffer),
+ * for the same tick MINOS_HOST_LEAVE would otherwise act on only at the
+ * call's return: the cell may be switched away from or ended here, so
+ * only where it holds nothing that ending it would leak. */
+static inline void wasm_cell_safe_point(struct wasm_cell *self) {
+  if (!self->safe_point_due) return;
+  self->safe_point_due = 0;
+  preempt_safe_point(self->cell, 0);
+}
 
 _Static_assert(offsetof(struct wasm_cell, safe_point_due) == MINOS_HOST_SAFE_POINT_OFFSET &&
                    sizeof(sig_atomic_t) == sizeof(int),

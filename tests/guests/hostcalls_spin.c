@@ -7,7 +7,8 @@
  * KIND is what the child spins on: pipe (minos write and read on its own
  * channel), wasi-pipe (the same through fd_write and fd_read), nowait
  * (minos read with MINOS_NO_WAIT on an empty channel), poll (poll_oneoff
- * with a zero timeout), clock (clock_time_get), random (random_get).
+ * with a zero timeout), clock (clock_time_get), random (random_get of 16
+ * bytes), random-big (random_get of 64 MiB, a host call that takes long).
  *
  * The parent starts a spinner with no CPU limit on its own worker and
  * ticks every 20 ms for 2 s (a sleep in poll_oneoff), measuring how late
@@ -84,6 +85,16 @@ static void spin_on_random(void) {
   }
 }
 
+/* One call that takes long inside the host (a fill of 64 MiB) rather
+ * than many short ones: it must let the others run while it fills. */
+static void spin_on_big_random(void) {
+  enum { SIZE = 64 << 20 };
+  unsigned char *bytes = malloc(SIZE);
+  if (!bytes) exit(99);
+  for (;;)
+    if (__wasi_random_get(bytes, SIZE) != 0) exit(98);
+}
+
 static int child(void) {
   char command[32] = {0};
   int32_t in = 0, from;
@@ -97,6 +108,7 @@ static int child(void) {
   if (strcmp(command, "poll") == 0) spin_on_poll();
   if (strcmp(command, "clock") == 0) spin_on_clock();
   if (strcmp(command, "random") == 0) spin_on_random();
+  if (strcmp(command, "random-big") == 0) spin_on_big_random();
   return 99;
 }
 

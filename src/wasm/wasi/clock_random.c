@@ -9,6 +9,9 @@
 #include <time.h>
 
 #include "wasm/wasi/wasi_private.h"
+#include "wasm/wasm_cell.h"
+
+#define RANDOM_PIECE ((size_t)1 << 20)
 
 uint32_t wasi_clock_to_host(uint32_t clock_id, int *host_clock) {
   switch (clock_id) {
@@ -51,14 +54,18 @@ uint32_t wasi_clock_time_get(wasm_cell *self, uint32_t clock_id, uint64_t precis
 uint32_t wasi_random_get(wasm_cell *self, uint32_t buf, uint32_t buf_len) {
   unsigned char *bytes = guest_span(self, buf, buf_len);
   if (!bytes) return WASI_ERRNO_FAULT;
+  /* In pieces, with a safe point between them: a fill of gigabytes takes
+   * seconds, which the cell's neighbours on its worker need not wait out. */
   size_t filled = 0;
   while (filled < buf_len) {
-    ssize_t count = getrandom(bytes + filled, buf_len - filled, 0);
+    size_t piece = buf_len - filled < RANDOM_PIECE ? buf_len - filled : RANDOM_PIECE;
+    ssize_t count = getrandom(bytes + filled, piece, 0);
     if (count < 0) {
       if (errno == EINTR) continue;
       return wasi_errno_now();
     }
     filled += (size_t)count;
+    wasm_cell_safe_point(self);
   }
   return WASI_ERRNO_SUCCESS;
 }
