@@ -38,3 +38,38 @@ minos_test(logfloor_bad_option EXIT 2
 minos_test(logfloor_bad_size EXIT 2
            STDERR "^minos: up: --log-max-line: '1' is not a size from 64 to 65536 bytes"
            COMMAND ${MINOS} up --log-max-line 1 ${LOGFLOOR_SPECS}/flood.json)
+
+# Specs: checking stays linear in a spec's size (100,000 keys, items,
+# cells, channels, problems; 20,000 listeners), and what check accepts,
+# up can start (tests/specs/capacity.json, and the host descriptors below).
+add_executable(spec_scale_test unit/spec_scale_test.c)
+target_link_libraries(spec_scale_test PRIVATE minos_runtime)
+add_test(NAME spec_scale_test COMMAND spec_scale_test ${GUESTS})
+set_tests_properties(spec_scale_test PROPERTIES TIMEOUT 600)
+
+# Each granted directory is a host descriptor: a cell granted more than
+# the runtime's share of this process's limit lets it hold is refused by
+# check (and so by up) rather than failing at every start. At a hard limit
+# of 1024 open files a cell may hold 208 (core/runtime.c).
+set(HOST_FD_DIRS "")
+foreach(i RANGE 299)
+  if(i GREATER 0)
+    string(APPEND HOST_FD_DIRS ", ")
+  endif()
+  string(APPEND HOST_FD_DIRS "{\"host\": \"${LOGFLOOR_SPECS}\", \"guest\": \"/d${i}\"}")
+endforeach()
+file(WRITE ${LOGFLOOR_SPECS}/host_fds.json
+     "{\"cells\": {\"many\": {\"code\": \"${GUESTS}/hello.wasm\", \"limits\": {\"descriptors\": 400},\n"
+     "  \"grants\": {\"dirs\": [${HOST_FD_DIRS}]}}}}\n")
+minos_test(logfloor_host_fds_check EXIT 1
+           STDERR "host_fds.json:2:22: cells.many.grants.dirs: 300 granted directories are as many host descriptors, more than a cell may hold here \\(208,"
+           COMMAND sh -c "ulimit -n 1024 && ulimit -Hn 1024 && exec \"$0\" check \"$1\""
+                   ${MINOS} ${LOGFLOOR_SPECS}/host_fds.json)
+minos_test(logfloor_host_fds_up EXIT 2 STDERR "cells.many.grants.dirs: 300 granted directories"
+           "has problems; nothing was started"
+           COMMAND sh -c "ulimit -n 1024 && ulimit -Hn 1024 && exec \"$0\" up \"$1\""
+                   ${MINOS} ${LOGFLOOR_SPECS}/host_fds.json)
+# With a hard limit of 4096 a cell may hold 880: the same spec is fine.
+minos_test(logfloor_host_fds_enough STDOUT "host_fds.json: ok: 1 cell"
+           COMMAND sh -c "ulimit -Sn 1024 && ulimit -Hn 4096 && exec \"$0\" check \"$1\""
+                   ${MINOS} ${LOGFLOOR_SPECS}/host_fds.json)

@@ -72,6 +72,23 @@ size_t escape_text(char *out, size_t out_size, const char *in, size_t length) {
   return needed;
 }
 
+size_t escape_find_unsafe(const char *in, size_t length) {
+  const unsigned char *bytes = (const unsigned char *)in;
+  for (size_t at = 0; at < length;) {
+    unsigned char byte = bytes[at];
+    if (byte < 0x80) {
+      if (byte < 0x20 || byte == 0x7f) return at;
+      at++;
+      continue;
+    }
+    uint32_t code_point = 0;
+    size_t sequence = utf8_sequence(bytes + at, length - at, &code_point);
+    if (!sequence || unsafe_code_point(code_point)) return at;
+    at += sequence;
+  }
+  return length;
+}
+
 const char *escape_string(char *buffer, size_t size, const char *in) {
   escape_text(buffer, size, in ? in : "", in ? strlen(in) : 0);
   return buffer;

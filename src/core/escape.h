@@ -14,6 +14,10 @@
  * whole escaped text has, like snprintf. */
 size_t escape_text(char *out, size_t out_size, const char *in, size_t length);
 
+/* Where the first byte escape_text would escape (a backslash aside) is,
+ * or length if none: for refusing such text outright, as specs do. */
+size_t escape_find_unsafe(const char *in, size_t length);
+
 /* For a printf argument: escapes a NUL-terminated string into a buffer of
  * the caller's, and returns the buffer. */
 const char *escape_string(char *buffer, size_t size, const char *in);

@@ -21,6 +21,10 @@ static unsigned default_worker_count(void) {
 
 /* The hard limit is what the administrator allows; the soft one is often
  * left at 1,024 for the sake of select(), which minos does not use. */
+static uint64_t hard_descriptor_limit(const struct rlimit *limit) {
+  return limit->rlim_max == RLIM_INFINITY ? (uint64_t)1 << 20 : (uint64_t)limit->rlim_max;
+}
+
 static uint64_t raise_descriptor_limit(void) {
   struct rlimit limit;
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
@@ -36,11 +40,21 @@ static uint64_t raise_descriptor_limit(void) {
  * (logs, bridges, compiles, sockets of its own); a top-level cell may
  * hold a quarter of the rest, so one cell (or tree) can never take them
  * all from its neighbours. */
-static void share_descriptors(runtime *self, uint64_t process_limit) {
+static void descriptor_shares(uint64_t process_limit, uint64_t *for_cells, uint64_t *per_cell) {
   uint64_t reserve = 64 + process_limit / 8;
-  uint64_t for_cells = process_limit > reserve ? process_limit - reserve : 0;
-  self->root->limit[ACCOUNT_HOST_FDS] = for_cells;
-  self->cell_host_fds = for_cells / 4 > 16 ? for_cells / 4 : for_cells;
+  *for_cells = process_limit > reserve ? process_limit - reserve : 0;
+  *per_cell = *for_cells / 4 > 16 ? *for_cells / 4 : *for_cells;
+}
+
+static void share_descriptors(runtime *self, uint64_t process_limit) {
+  descriptor_shares(process_limit, &self->root->limit[ACCOUNT_HOST_FDS], &self->cell_host_fds);
+}
+
+void runtime_descriptor_shares(uint64_t *for_cells, uint64_t *per_cell) {
+  struct rlimit limit;
+  uint64_t process_limit = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? hard_descriptor_limit(&limit)
+                                                                 : 1024;
+  descriptor_shares(process_limit, for_cells, per_cell);
 }
 
 uint64_t runtime_default_max_cells(void) {

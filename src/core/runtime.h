@@ -36,6 +36,10 @@ typedef struct runtime {
 /* worker_count 0: the number of online cores (or MINOS_WORKERS). Raises
  * the process's soft descriptor limit to its hard limit. */
 minos_status runtime_init(runtime *runtime, unsigned worker_count);
+/* The host descriptors a runtime started now in this process would let
+ * its cells hold: all together, and each top-level cell (its
+ * cell_host_fds); for checking a spec before it runs. */
+void runtime_descriptor_shares(uint64_t *for_cells, uint64_t *per_cell);
 /* Live cells in the whole runtime; the default is one per 8 KiB of
  * physical memory (runtime_default_max_cells), at least 1,024. */
 void runtime_set_max_cells(runtime *runtime, uint64_t max_cells);

@@ -90,11 +90,6 @@ static void read_env(spec_loader *loader, const json_value *object, const char *
     }
     const json_value *value = member->value;
     if (!spec_expect(loader, value, variable_path, JSON_STRING)) continue;
-    if (strlen(value->string.text) != value->string.length) {
-      spec_problem_add(loader->problems, variable_path, spec_at(value),
-                       "must not contain a NUL character");
-      continue;
-    }
     size_t length = strlen(member->key) + value->string.length + 2;
     char *pair = malloc(length);
     if (!pair) continue;
@@ -182,7 +177,7 @@ static void read_limits(spec_loader *loader, const json_value *object, const cha
     spec_read_duration(loader, value, field_path, 1, &limits->init_timeout_ns);
   uint64_t descriptors;
   if ((value = spec_field(limits_value, limits_path, "descriptors", field_path)) &&
-      spec_read_integer(loader, value, field_path, 3, 4096, &descriptors))
+      spec_read_integer(loader, value, field_path, 3, SPEC_DESCRIPTORS_MAX, &descriptors))
     limits->descriptors = (uint32_t)descriptors;
   if ((value = spec_field(limits_value, limits_path, "log", field_path)))
     spec_read_log_limits(loader, value, field_path, &limits->log);

@@ -4,9 +4,11 @@
  * for more is refused before it runs rather than failing when it tries. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "spec/name_index.h"
 #include "spec/spec_private.h"
 #include "wasm/host_functions.h"
 #include "wasm/loader.h"
@@ -60,9 +62,49 @@ static void check_grants(spec_loader *loader, const spec_cell *cell, const wasm_
   }
 }
 
-static void check_cell_code(spec_loader *loader, const spec_cell *cell, const cell_notes *notes) {
+/* Each module file is checked once, however many cells run it: a system
+ * of thousands of cells of one module is not thousands of checks. */
+typedef struct checked_module {
+  char *path;
+  minos_status status;
+  char *error;
+  wasm_module info;
+} checked_module;
+
+typedef struct checked_modules {
+  checked_module *items;
+  size_t count;
+  name_index paths;
+} checked_modules;
+
+static const char *checked_path(const void *modules, size_t index) {
+  return ((const checked_modules *)modules)->items[index].path;
+}
+
+/* The result of checking path, from an earlier check if there was one;
+ * NULL if out of memory. */
+static const checked_module *check_module_once(checked_modules *modules, const char *path) {
+  long known = name_index_find(&modules->paths, path);
+  if (known >= 0) return &modules->items[known];
+  checked_module *item = &modules->items[modules->count];
+  char error[1024];
+  *item = (checked_module){.path = strdup(path)};
+  item->status = module_check_file(path, &item->info, error, sizeof error);
+  item->error = strdup(error);
+  if (!item->path || !item->error || !name_index_add(&modules->paths, modules->count)) {
+    free(item->path);
+    free(item->error);
+    wasm_module_release(&item->info);
+    return NULL;
+  }
+  modules->count++;
+  return item;
+}
+
+static void check_cell_code(spec_loader *loader, checked_modules *modules, const spec_cell *cell,
+                            const cell_notes *notes) {
   const char *written = notes->code->string.text;
-  char path[SPEC_PATH_SIZE], error[1024];
+  char path[SPEC_PATH_SIZE];
   spec_position at = spec_at(notes->code);
   snprintf(path, sizeof path, "cells.%s.code", cell->name);
   struct stat status;
@@ -74,22 +116,32 @@ static void check_cell_code(spec_loader *loader, const spec_cell *cell, const ce
     spec_problem_add(loader->problems, path, at, "%s is not a regular file", written);
     return;
   }
-  wasm_module info = {0};
-  minos_status checked = module_check_file(cell->code_path, &info, error, sizeof error);
-  if (checked == MINOS_EMODULE)
-    spec_problem_add(loader->problems, path, at, "invalid module %s: %s", written, error);
-  else if (checked != MINOS_OK)
-    spec_problem_add(loader->problems, path, at, "cannot check %s: %s", written, error);
-  else if (!wasm_module_find_export(&info, "_start", WASM_EXTERNAL_FUNCTION))
+  const checked_module *checked = check_module_once(modules, cell->code_path);
+  if (!checked)
+    spec_problem_add(loader->problems, path, at, "cannot check %s: out of memory", written);
+  else if (checked->status == MINOS_EMODULE)
+    spec_problem_add(loader->problems, path, at, "invalid module %s: %s", written, checked->error);
+  else if (checked->status != MINOS_OK)
+    spec_problem_add(loader->problems, path, at, "cannot check %s: %s", written, checked->error);
+  else if (!wasm_module_find_export(&checked->info, "_start", WASM_EXTERNAL_FUNCTION))
     spec_problem_add(loader->problems, path, at,
                      "invalid module %s: it exports no _start function (not a WASI command)",
                      written);
   else
-    check_grants(loader, cell, &info, path, at);
-  wasm_module_release(&info);
+    check_grants(loader, cell, &checked->info, path, at);
 }
 
 void spec_check_code(spec_loader *loader) {
-  for (size_t i = 0; i < loader->spec->cell_count; i++)
-    if (loader->cells[i].code) check_cell_code(loader, &loader->spec->cells[i], &loader->cells[i]);
+  checked_modules modules = {.items = calloc(loader->spec->cell_count + 1, sizeof *modules.items)};
+  name_index_init(&modules.paths, checked_path, &modules);
+  for (size_t i = 0; modules.items && i < loader->spec->cell_count; i++)
+    if (loader->cells[i].code && loader->spec->cells[i].code_path)
+      check_cell_code(loader, &modules, &loader->spec->cells[i], &loader->cells[i]);
+  for (size_t i = 0; i < modules.count; i++) {
+    free(modules.items[i].path);
+    free(modules.items[i].error);
+    wasm_module_release(&modules.items[i].info);
+  }
+  name_index_free(&modules.paths);
+  free(modules.items);
 }

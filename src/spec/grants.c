@@ -104,9 +104,22 @@ static void check_guest_path(spec_loader *loader, const spec_grants *grants, siz
   }
 }
 
+/* Longer lists are refused before their items are compared in pairs:
+ * no cell can hold more directories than descriptors, and CIDR blocks and
+ * port ranges say in one rule what would otherwise take many. */
+#define DIRS_MAX (SPEC_DESCRIPTORS_MAX - 3)
+#define RULES_MAX 1024
+
 static void read_dirs(spec_loader *loader, const json_value *dirs, const char *path,
                       spec_grants *grants) {
   if (!spec_expect(loader, dirs, path, JSON_ARRAY) || dirs->array.count == 0) return;
+  if (dirs->array.count > DIRS_MAX) {
+    spec_problem_add(loader->problems, path, spec_at(dirs),
+                     "%zu directories are more than a cell can hold (at most %d: a cell holds "
+                     "at most %d descriptors, 3 of them stdio)",
+                     dirs->array.count, DIRS_MAX, SPEC_DESCRIPTORS_MAX);
+    return;
+  }
   grants->dirs = calloc(dirs->array.count, sizeof *grants->dirs);
   size_t *item_of = calloc(dirs->array.count, sizeof *item_of);
   for (size_t i = 0; grants->dirs && item_of && i < dirs->array.count; i++) {
@@ -149,6 +162,13 @@ static void read_rules(spec_loader *loader, const json_value *list, const char *
   char path[SPEC_PATH_SIZE];
   spec_path_key(path, grants_path, list_name);
   if (!spec_expect(loader, list, path, JSON_ARRAY) || list->array.count == 0) return;
+  if (list->array.count > RULES_MAX) {
+    spec_problem_add(loader->problems, path, spec_at(list),
+                     "%zu rules are more than %d; cover more with CIDR blocks (10.0.0.0/8) and "
+                     "port ranges (8000-8099)",
+                     list->array.count, RULES_MAX);
+    return;
+  }
   net_rule *rules = calloc(list->array.count, sizeof *rules);
   const json_value **rule_at = calloc(list->array.count, sizeof *rule_at);
   *rules_out = rules;

@@ -12,10 +12,15 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#include "core/escape.h"
+#include "spec/name_index.h"
+
 /* Deeper documents are refused: nothing in a spec nests beyond a handful
  * of levels, and json_free recurses. */
 #define DEPTH_LIMIT 64
 #define PATH_SIZE 256
+/* Objects with more keys than this find duplicates through an index. */
+#define KEYS_SCANNED 16
 
 typedef struct frame {
   json_value *container;
@@ -24,6 +29,7 @@ typedef struct frame {
   json_position key_at;
   bool duplicate;       /* the pending key was seen before in this object */
   bool orphan;          /* the value of a duplicate key: freed, not kept */
+  name_index keys;      /* objects past KEYS_SCANNED keys: their keys */
 } frame;
 
 typedef struct tree_builder {
@@ -125,6 +131,28 @@ static void path_append(tree_builder *builder, const char *part) {
   if (wrote > 0) builder->path_length += (size_t)wrote < room ? (size_t)wrote : room - 1;
 }
 
+static const char *member_key(const void *object, size_t member) {
+  return ((const json_value *)object)->object.members[member].key;
+}
+
+/* Keeps the newest member of top's object findable. */
+static bool index_new_key(frame *top) {
+  const json_value *object = top->container;
+  size_t count = object->object.count;
+  if (count < KEYS_SCANNED) return true;
+  if (count > KEYS_SCANNED) return name_index_add(&top->keys, count - 1);
+  name_index_init(&top->keys, member_key, object);
+  for (size_t i = 0; i < count; i++)
+    if (!name_index_add(&top->keys, i)) return false;
+  return true;
+}
+
+static bool key_taken(const frame *top, const char *key) {
+  if (top->container->object.count < KEYS_SCANNED)
+    return json_object_member(top->container, key) != NULL;
+  return name_index_find(&top->keys, key) >= 0;
+}
+
 /* Adds value to the container being built (or makes it the root). The
  * value of a duplicate key is not kept: containers go on being built,
  * as orphans, so that what is inside them is still checked. */
@@ -151,6 +179,7 @@ static bool attach(tree_builder *builder, json_value *value, bool *orphan) {
       goto out_of_memory;
     parent->object.members[parent->object.count++] =
         (json_member){top->pending_key, top->key_at, value};
+    if (!index_new_key(top)) goto out_of_memory;
   }
   top->pending_key = NULL;
   top->duplicate = false;
@@ -203,6 +232,7 @@ static int open_container(tree_builder *builder, json_type type) {
 static int close_container(void *context) {
   tree_builder *builder = context;
   frame *top = &builder->stack[--builder->depth];
+  name_index_free(&top->keys);
   builder->path_length = top->path_length;
   builder->path[builder->path_length] = '\0';
   if (top->orphan) json_free(top->container);
@@ -243,9 +273,67 @@ static int on_number(void *context, const char *text, size_t length) {
   return add_scalar(builder, value);
 }
 
+/* The path of the value or key coming next in the container being built:
+ * "cells.kv.args[2]", "cells.kv.env.KEY". */
+static void next_path(const tree_builder *builder, const char *key, char *out, size_t size) {
+  const char *separator = builder->path_length ? "." : "";
+  if (builder->depth == 0)
+    snprintf(out, size, "%s", "");
+  else if (key)
+    snprintf(out, size, "%.*s%s%s", (int)builder->path_length, builder->path, separator, key);
+  else if (builder->stack[builder->depth - 1].container->type == JSON_ARRAY)
+    snprintf(out, size, "%.*s[%zu]", (int)builder->path_length, builder->path,
+             builder->stack[builder->depth - 1].container->array.count);
+  else
+    snprintf(out, size, "%.*s%s%s", (int)builder->path_length, builder->path, separator,
+             builder->stack[builder->depth - 1].pending_key);
+}
+
+/* A key as a part of a path: its unsafe bytes as '?', so that the path
+ * stays one C string (a NUL would end it) that prints as it reads. */
+static void key_for_path(const unsigned char *text, size_t length, char *out, size_t size) {
+  size_t used = 0;
+  while (length > 0 && used + 1 < size) {
+    size_t safe = escape_find_unsafe((const char *)text, length);
+    size_t taken = safe < size - 1 - used ? safe : size - 1 - used;
+    memcpy(out + used, text, taken);
+    used += taken;
+    if (taken < safe || safe == length) break;
+    out[used++] = '?';
+    text += safe + 1;
+    length -= safe + 1;
+  }
+  out[used] = '\0';
+}
+
+/* Every string of a spec, key or value, is printable UTF-8 text: a NUL
+ * would cut a name where C reads it, and control characters, bidirectional
+ * overrides and bytes that are not UTF-8 would act on whoever reads a
+ * name in a log or on a terminal. Reported; the parse goes on. */
+static void check_text(tree_builder *builder, const unsigned char *text, size_t length,
+                       bool is_key, json_position at) {
+  size_t unsafe = escape_find_unsafe((const char *)text, length);
+  if (unsafe == length) return;
+  char path[PATH_SIZE + 64], message[PATH_SIZE + 160], key[64], what[96];
+  key_for_path(text, length, key, sizeof key);
+  next_path(builder, is_key ? key : NULL, path, sizeof path);
+  unsigned byte = text[unsafe];
+  if (byte < 0x80)
+    snprintf(what, sizeof what, "%s (0x%02x)", byte == 0 ? "a NUL" : "a control character", byte);
+  else
+    snprintf(what, sizeof what, "a control, a bidirectional override or bytes that are not "
+             "UTF-8 (0x%02x...)", byte);
+  snprintf(message, sizeof message,
+           "the %s holds %s at byte %zu; spec text must be printable UTF-8",
+           is_key ? "key" : "string", what, unsafe);
+  builder->report(builder->context, path, at, message);
+}
+
 static int on_string(void *context, const unsigned char *text, size_t length) {
   tree_builder *builder = context;
-  json_value *value = new_value(builder, JSON_STRING, start_of_string(builder));
+  json_position at = start_of_string(builder);
+  check_text(builder, text, length, false, at);
+  json_value *value = new_value(builder, JSON_STRING, at);
   if (!value) return 0;
   value->string.text = malloc(length + 1);
   if (!value->string.text) {
@@ -268,8 +356,9 @@ static int on_key(void *context, const unsigned char *text, size_t length) {
     return 0;
   }
   top->key_at = start_of_string(builder);
+  check_text(builder, text, length, true, top->key_at);
   top->pending_key = key;
-  top->duplicate = json_object_member(top->container, key) != NULL;
+  top->duplicate = key_taken(top, key);
   if (top->duplicate) {
     char path[PATH_SIZE + 64], message[PATH_SIZE + 64];
     snprintf(path, sizeof path, "%.*s%s%s", (int)builder->path_length, builder->path,
@@ -328,6 +417,7 @@ static void report_syntax_error(tree_builder *builder, yajl_status status) {
 static void discard(tree_builder *builder) {
   for (size_t i = 0; i < builder->depth; i++) {
     free(builder->stack[i].pending_key);
+    name_index_free(&builder->stack[i].keys);
     if (builder->stack[i].orphan) json_free(builder->stack[i].container);
   }
   json_free(builder->root);

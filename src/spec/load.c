@@ -9,7 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spec/name_index.h"
 #include "spec/spec_private.h"
+
+struct spec_lookup {
+  name_index cells, channels;
+};
 
 #define SPEC_SIZE_LIMIT ((size_t)16 << 20)
 
@@ -42,21 +47,59 @@ static char *default_name(const char *path) {
   return strndup(base, length);
 }
 
+static void free_lookup(spec *system) {
+  if (!system->lookup) return;
+  name_index_free(&system->lookup->cells);
+  name_index_free(&system->lookup->channels);
+  free(system->lookup);
+  system->lookup = NULL;
+}
+
 static void free_notes(spec_loader *loader) {
   for (size_t i = 0; loader->cells && i < loader->spec->cell_count; i++) {
     free(loader->cells[i].end_known);
     free(loader->cells[i].connect_at);
     free(loader->cells[i].listen_at);
+    name_index_free(&loader->cells[i].ends);
   }
   free(loader->cells);
   free(loader->channels);
 }
 
+static const char *cell_name(const void *system, size_t index) {
+  return ((const spec *)system)->cells[index].name;
+}
+
+static const char *channel_name(const void *system, size_t index) {
+  return ((const spec *)system)->channels[index].name;
+}
+
+/* Names to cells and channels, so that wiring thousands of channels is
+ * not thousands of scans; the first of channels named alike is found. */
+static void index_names(spec *system) {
+  struct spec_lookup *lookup = calloc(1, sizeof *lookup);
+  if (!lookup) return; /* lookups scan instead */
+  name_index_init(&lookup->cells, cell_name, system);
+  name_index_init(&lookup->channels, channel_name, system);
+  bool indexed = true;
+  for (size_t i = 0; indexed && i < system->cell_count; i++)
+    if (system->cells[i].name && name_index_find(&lookup->cells, system->cells[i].name) < 0)
+      indexed = name_index_add(&lookup->cells, i);
+  for (size_t i = 0; indexed && i < system->channel_count; i++)
+    if (system->channels[i].name &&
+        name_index_find(&lookup->channels, system->channels[i].name) < 0)
+      indexed = name_index_add(&lookup->channels, i);
+  system->lookup = lookup;
+  if (!indexed) free_lookup(system);
+}
+
 static void run_passes(spec_loader *loader, const json_value *root) {
   spec_read_document(loader, root);
+  index_names(loader->spec);
   spec_check_wiring(loader);
   spec_check_triggers(loader);
   spec_check_overlaps(loader);
+  spec_check_capacity(loader);
   spec_check_code(loader);
 }
 
@@ -158,6 +201,7 @@ static void free_cell(spec_cell *cell) {
 
 void spec_free(spec *system) {
   if (!system) return;
+  free_lookup(system);
   for (size_t i = 0; i < system->cell_count; i++) free_cell(&system->cells[i]);
   free(system->cells);
   for (size_t i = 0; i < system->channel_count; i++) {
@@ -174,12 +218,14 @@ void spec_free(spec *system) {
 }
 
 long spec_find_cell(const spec *system, const char *name) {
+  if (system->lookup) return name_index_find(&system->lookup->cells, name);
   for (size_t i = 0; i < system->cell_count; i++)
     if (system->cells[i].name && strcmp(system->cells[i].name, name) == 0) return (long)i;
   return -1;
 }
 
 long spec_find_channel(const spec *system, const char *name) {
+  if (system->lookup) return name_index_find(&system->lookup->channels, name);
   for (size_t i = 0; i < system->channel_count; i++)
     if (system->channels[i].name && strcmp(system->channels[i].name, name) == 0) return (long)i;
   return -1;

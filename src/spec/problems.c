@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/escape.h"
 #include "spec/spec_private.h"
+
+#define PATH_MAX_SHOWN 1024
 
 void spec_problem_add(spec_problems *problems, const char *path, spec_position at,
                       const char *format, ...) {
@@ -26,32 +29,55 @@ void spec_problem_add(spec_problems *problems, const char *path, spec_position a
   va_end(arguments);
 }
 
-static bool comes_after(const spec_problem *a, const spec_problem *b) {
-  if (a->at.line != b->at.line) return a->at.line > b->at.line;
-  return a->at.column > b->at.column;
+typedef struct sort_entry {
+  spec_position at;
+  size_t order; /* as found: problems at one place stay in that order */
+} sort_entry;
+
+static int compare_entries(const void *a_entry, const void *b_entry) {
+  const sort_entry *a = a_entry, *b = b_entry;
+  if (a->at.line != b->at.line) return a->at.line < b->at.line ? -1 : 1;
+  if (a->at.column != b->at.column) return a->at.column < b->at.column ? -1 : 1;
+  return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* In the order of the text, as a reader goes through it. Insertion sort
- * is stable: problems at one place stay in the order they were found. */
+/* In the order of the text, as a reader goes through it; stable, and
+ * n log n however many problems a hostile spec has. */
 void spec_problems_sort(spec_problems *problems) {
-  for (size_t i = 1; i < problems->count; i++) {
-    spec_problem moving = problems->items[i];
-    size_t j = i;
-    for (; j > 0 && comes_after(&problems->items[j - 1], &moving); j--)
-      problems->items[j] = problems->items[j - 1];
-    problems->items[j] = moving;
+  size_t count = problems->count;
+  if (count < 2) return;
+  sort_entry *entries = malloc(count * sizeof *entries);
+  spec_problem *sorted = malloc(count * sizeof *sorted);
+  for (size_t i = 0; entries && sorted && i < count; i++)
+    entries[i] = (sort_entry){problems->items[i].at, i};
+  if (entries && sorted) {
+    qsort(entries, count, sizeof *entries, compare_entries);
+    for (size_t i = 0; i < count; i++) sorted[i] = problems->items[entries[i].order];
+    free(problems->items);
+    problems->items = sorted;
+    problems->capacity = count;
+    sorted = NULL;
   }
+  free(entries);
+  free(sorted);
 }
 
+/* Paths and messages quote the spec's own text: printed escaped, so that
+ * no spec can drive the terminal of whoever checks it. */
 void spec_problems_print(const spec_problems *problems, const char *path, void *out_file) {
   FILE *out = out_file;
+  char file[4 * PATH_MAX_SHOWN], where[4 * sizeof problems->items->path],
+      message[4 * sizeof problems->items->message];
+  escape_string(file, sizeof file, path);
   for (size_t i = 0; i < problems->count; i++) {
     const spec_problem *problem = &problems->items[i];
+    escape_string(where, sizeof where, problem->path);
+    escape_string(message, sizeof message, problem->message);
     if (problem->at.line)
-      fprintf(out, "%s:%u:%u: %s: %s\n", path, problem->at.line, problem->at.column,
-              problem->path, problem->message);
+      fprintf(out, "%s:%u:%u: %s: %s\n", file, problem->at.line, problem->at.column, where,
+              message);
     else
-      fprintf(out, "%s: %s: %s\n", path, problem->path, problem->message);
+      fprintf(out, "%s: %s: %s\n", file, where, message);
   }
   fflush(out);
 }

@@ -214,9 +214,12 @@ void spec_problems_free(spec_problems *problems);
  * numbers it sees them under: stdio (0 to 2), then its granted directories,
  * then its named ends (which minos up installs in that order). spec_load
  * refuses a cell whose limits.descriptors cannot hold them. */
-static inline size_t spec_cell_start_descriptors(const spec_cell *cell) {
-  return 3 + cell->grants.dir_count + cell->end_count;
+static inline size_t spec_cell_start_descriptors(const spec_cell *of) {
+  return 3 + of->grants.dir_count + of->end_count;
 }
+
+/* The most descriptors "limits": {"descriptors": N} may give a cell. */
+#define SPEC_DESCRIPTORS_MAX 4096
 
 /* The most stdio streams of a system's cells that may be the terminal
  * (minos up bridges each with a thread); spec_load refuses more. */
@@ -239,7 +242,7 @@ bool spec_trigger_address(const spec_trigger *trigger, struct sockaddr_storage *
 
 /* A cell's log limits: each its own if set, else the system's, else the
  * default (above). */
-spec_log_limits spec_cell_log_limits(const spec *spec, const spec_cell *cell);
+spec_log_limits spec_cell_log_limits(const spec *system, const spec_cell *of);
 /* One of the system's log limits from text, as minos up's --log-rate,
  * --log-burst, --log-max-bytes and --log-max-line give them ("rate",
  * "burst", "max_bytes", "max_line"); false with the reason in error. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "spec/json.h"
+#include "spec/name_index.h"
 #include "spec/spec.h"
 
 #define SPEC_PATH_SIZE sizeof(((spec_problem *)0)->path)
@@ -30,6 +31,7 @@ typedef struct cell_notes {
   const json_value **connect_at; /* per connect rule: the text it came from */
   const json_value **listen_at;
   const json_value *listen_list; /* the "listen" array */
+  name_index ends;              /* names of its ends (wiring.c builds it) */
 } cell_notes;
 
 typedef struct channel_notes {
@@ -111,11 +113,12 @@ void spec_read_grants(spec_loader *loader, const json_value *value, const char *
  * listener needs; false, with error saying why, if it is not one. */
 bool spec_trigger_rule(const spec_trigger *trigger, net_rule *rule, char *error, size_t error_size);
 
-/* parse.c, wiring.c, overlaps.c, code.c: the passes. */
+/* parse.c, wiring.c, overlaps.c, capacity.c, code.c: the passes. */
 void spec_read_document(spec_loader *loader, const json_value *root);
 void spec_check_wiring(spec_loader *loader);
 void spec_check_triggers(spec_loader *loader);
 void spec_check_overlaps(spec_loader *loader);
+void spec_check_capacity(spec_loader *loader);
 void spec_check_code(spec_loader *loader);
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))

@@ -24,10 +24,7 @@ bool spec_expect(spec_loader *loader, const json_value *value, const char *path,
 
 bool spec_read_string(spec_loader *loader, const json_value *value, const char *path, char **out) {
   if (!spec_expect(loader, value, path, JSON_STRING)) return false;
-  if (strlen(value->string.text) != value->string.length) {
-    spec_problem_add(loader->problems, path, spec_at(value), "must not contain a NUL character");
-    return false;
-  }
+  /* A NUL or control character in it was reported with the JSON (json.c). */
   if (value->string.length == 0) {
     spec_problem_add(loader->problems, path, spec_at(value), "must not be empty");
     return false;

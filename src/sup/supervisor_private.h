@@ -66,7 +66,7 @@ struct supervisor {
   supervised_cell *cells;
   /* Each spec channel's ends not kept by a cell (a channel trigger's input). */
   channel_end **channel_write_ends, **channel_read_ends;
-  bridge *bridges[64]; /* to and from the terminal */
+  bridge *bridges[SPEC_TERMINAL_STREAMS_MAX]; /* to and from the terminal */
   size_t bridge_count;
   waiter wake; /* the supervisor thread sleeps here; everything wakes it */
   atomic_bool stop_requested, stop_now;
