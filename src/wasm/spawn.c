@@ -2,11 +2,16 @@
  * while the code arrives, is compiled (or found in the cache) and the child
  * initialises on a worker; initialisation (memory, data segments, the
  * module's start function) runs under the init timeout, and a child that
- * traps or overruns it never becomes the parent's: cnew fails instead. */
+ * traps or overruns it never becomes the parent's: cnew fails instead.
+ *
+ * Creating cells is a grant (a cell's max_cells), and a child's limits
+ * are at most what its parent has left (include/minos.h): its account
+ * hangs below its parent's, so what it spends counts there too. */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/account.h"
 #include "core/channel.h"
 #include "core/children.h"
 #include "core/log.h"
@@ -19,6 +24,13 @@
 #define MAXIMUM_CODE_BYTES ((size_t)MINOS_CHANNEL_MAX_CAPACITY)
 #define DEFAULT_INIT_TIMEOUT_NS ((uint64_t)1000000000)
 #define ARCH_SPEC_MINIMUM 8 /* size and arch */
+
+/* What the child gets: the arch spec's limits, resolved against what the
+ * parent has left. */
+typedef struct child_limits {
+  uint64_t memory_bytes, cpu_time_ns, host_fds, max_cells;
+  uint32_t descriptors;
+} child_limits;
 
 /* Reads the spec as far as the guest's version of it goes; fields it does
  * not have stay zero (the defaults). */
@@ -35,35 +47,82 @@ static minos_status load_spec(wasm_cell *self, uint32_t address, uint32_t size,
   return MINOS_OK;
 }
 
+/* A limit asked for against what is left: 0 takes all that is left
+ * (`none` if nothing is left, when 0 would mean no limit at all). More
+ * than is left is refused, not cut down: a parent that asks 1 GiB for a
+ * child and has 10 MiB left has made a mistake it should hear about. */
+static minos_status inherit(uint64_t asked, uint64_t left, bool zero_is_unlimited,
+                            uint64_t *out) {
+  if (asked > left) return MINOS_ELIMIT;
+  if (asked) *out = asked;
+  else if (left == ACCOUNT_UNLIMITED) *out = 0;
+  else if (left == 0 && zero_is_unlimited) return MINOS_ELIMIT;
+  else *out = left;
+  return MINOS_OK;
+}
+
+static minos_status resolve_limits(wasm_cell *self, const minos_arch_spec *spec,
+                                   child_limits *out) {
+  const account *parent = self->cell->account;
+  if (self->cell->limits.max_cells == 0) return MINOS_EPERM; /* not granted */
+  uint64_t cells_left = account_remaining(parent, ACCOUNT_CELLS);
+  if (cells_left == 0) return MINOS_ELIMIT;
+  uint32_t descriptors_left = self->wasi.descriptor_limit;
+  if (spec->descriptors > descriptors_left) return MINOS_ELIMIT;
+  out->descriptors = spec->descriptors ? spec->descriptors : descriptors_left;
+  minos_status status = inherit(spec->memory_bytes, account_remaining(parent, ACCOUNT_MEMORY),
+                                true, &out->memory_bytes);
+  if (status == MINOS_OK)
+    status = inherit(spec->cpu_time_ns, account_remaining(parent, ACCOUNT_CPU), true,
+                     &out->cpu_time_ns);
+  if (status == MINOS_OK) /* the child itself takes one of the cells left */
+    status = inherit(spec->max_cells, cells_left - 1, false, &out->max_cells);
+  out->host_fds = account_remaining(parent, ACCOUNT_HOST_FDS);
+  if (out->host_fds == ACCOUNT_UNLIMITED) out->host_fds = out->descriptors;
+  return status;
+}
+
+/* The code as it arrives; its buffer is the parent's memory meanwhile. */
+typedef struct code_buffer {
+  uint8_t *bytes;
+  size_t used, capacity;
+} code_buffer;
+
+static void free_code(wasm_cell *self, code_buffer *code) {
+  account_credit(self->cell->account, ACCOUNT_MEMORY, code->capacity);
+  free(code->bytes);
+  *code = (code_buffer){NULL, 0, 0};
+}
+
+static minos_status grow_code(wasm_cell *self, code_buffer *code) {
+  size_t capacity = code->capacity ? code->capacity * 2 : 64 * 1024;
+  if (capacity > MAXIMUM_CODE_BYTES) return MINOS_ELIMIT;
+  size_t more = capacity - code->capacity;
+  if (account_charge(self->cell->account, ACCOUNT_MEMORY, more) != MINOS_OK) return MINOS_ELIMIT;
+  uint8_t *grown = realloc(code->bytes, capacity);
+  if (!grown) {
+    account_credit(self->cell->account, ACCOUNT_MEMORY, more);
+    return MINOS_ENOMEM;
+  }
+  code->bytes = grown;
+  code->capacity = capacity;
+  return MINOS_OK;
+}
+
 /* Everything until the end of the stream, or the reason it could not be. */
-static minos_status read_code(wasm_cell *self, channel_end *end, uint8_t **out, size_t *length) {
-  size_t used = 0, capacity = 64 * 1024;
-  uint8_t *code = malloc(capacity);
+static minos_status read_code(wasm_cell *self, channel_end *end, code_buffer *code) {
   uint32_t rotation = 0, which;
-  minos_status status = code ? MINOS_OK : MINOS_ENOMEM;
+  minos_status status = MINOS_OK;
   while (status == MINOS_OK) {
-    if (used == capacity) {
-      uint8_t *grown = capacity < MAXIMUM_CODE_BYTES ? realloc(code, capacity * 2) : NULL;
-      if (!grown) {
-        status = capacity < MAXIMUM_CODE_BYTES ? MINOS_ENOMEM : MINOS_ELIMIT;
-        break;
-      }
-      code = grown;
-      capacity *= 2;
-    }
-    int64_t got = channel_read(&self->cell->waiter, &end, 1, code + used,
-                               (uint32_t)(capacity - used), DEADLINE_NEVER, &rotation, &which);
+    if (code->used == code->capacity && (status = grow_code(self, code)) != MINOS_OK) break;
+    int64_t got = channel_read(&self->cell->waiter, &end, 1, code->bytes + code->used,
+                               (uint32_t)(code->capacity - code->used), DEADLINE_NEVER,
+                               &rotation, &which);
     if (got == 0) break;
     if (got < 0) status = (minos_status)-got;
-    else used += (size_t)got;
+    else code->used += (size_t)got;
   }
-  if (status != MINOS_OK) {
-    free(code);
-    return status;
-  }
-  *out = code;
-  *length = used;
-  return MINOS_OK;
+  return status;
 }
 
 /* Code the cache holds already is loaded here; anything else is compiled
@@ -108,11 +167,13 @@ static minos_status load_child_module(wasm_cell *self, const uint8_t *code, size
   /* A compile limit is the runtime's to report, not only the guest's. */
   log_message(status == MINOS_ELIMIT ? LOG_WARN : LOG_INFO, self->cell->name, "cnew: %s",
               report.error);
-  return status == MINOS_EMODULE || status == MINOS_ELIMIT ? status : MINOS_EIO;
+  bool told = status == MINOS_EMODULE || status == MINOS_ELIMIT || status == MINOS_EINIT;
+  return told ? status : MINOS_EIO;
 }
 
 static minos_status create_child(wasm_cell *self, loaded_module *module,
-                                 const minos_arch_spec *spec, cell **out) {
+                                 const minos_arch_spec *spec, const child_limits *limits,
+                                 cell **out) {
   static const char *const args[] = {"child"};
   char name[48];
   snprintf(name, sizeof name, "%s/child", self->cell->name);
@@ -120,15 +181,21 @@ static minos_status create_child(wasm_cell *self, loaded_module *module,
       .name = name,
       .module = module,
       .wasi = {.args = args, .arg_count = 1},
-      .memory_limit_bytes = spec->memory_bytes,
+      .memory_limit_bytes = limits->memory_bytes,
       .stack_bytes = spec->stack_bytes,
-      .cpu_time_ns = spec->cpu_time_ns,
+      .cpu_time_ns = limits->cpu_time_ns,
+      .descriptor_limit = limits->descriptors,
+      .parent_account = self->cell->account,
+      .host_fds = limits->host_fds,
+      .max_cells = limits->max_cells,
       .wait_for_start = true,
       .denied_grants = self->denied_grants,
   };
   char error[256];
   minos_status status = wasm_cell_create(&config, out, error, sizeof error);
-  if (status != MINOS_OK) log_message(LOG_WARN, self->cell->name, "cnew: %s", error);
+  /* At a cap, the guest hears MINOS_ELIMIT: a loop must not fill the log. */
+  if (status != MINOS_OK && status != MINOS_ELIMIT)
+    log_message(LOG_WARN, self->cell->name, "cnew: %s", error);
   return status;
 }
 
@@ -158,20 +225,24 @@ static int32_t initialise(wasm_cell *self, cell *child, const minos_arch_spec *s
 int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec_address,
                        uint32_t spec_size) {
   minos_arch_spec spec;
+  child_limits limits;
   minos_status status = load_spec(self, spec_address, spec_size, &spec);
   if (status != MINOS_OK) return minos_api_failure(status);
   channel_end *end = code_rfd >= 0 ? wasi_context_end(&self->wasi, (uint32_t)code_rfd) : NULL;
   if (!end) return minos_api_failure(MINOS_EBADF);
   if (end->writes) return minos_api_failure(MINOS_EPERM);
-  uint8_t *code = NULL;
-  size_t length = 0;
-  status = read_code(self, end, &code, &length);
+  /* Refused before the code is read: the code stays the caller's. */
+  status = resolve_limits(self, &spec, &limits);
+  if (status != MINOS_OK) return minos_api_failure(status);
+  code_buffer code = {NULL, 0, 0};
+  status = read_code(self, end, &code);
   if (status == MINOS_OK) channel_end_close(wasi_context_take_end(&self->wasi, (uint32_t)code_rfd));
   loaded_module *module = NULL;
-  if (status == MINOS_OK) status = load_child_module(self, code, length, spec.memory_bytes, &module);
-  free(code);
+  if (status == MINOS_OK)
+    status = load_child_module(self, code.bytes, code.used, limits.memory_bytes, &module);
+  free_code(self, &code);
   cell *child = NULL;
-  if (status == MINOS_OK) status = create_child(self, module, &spec, &child);
+  if (status == MINOS_OK) status = create_child(self, module, &spec, &limits, &child);
   if (module) module_release(module);
   int32_t result = status == MINOS_OK ? initialise(self, child, &spec) : minos_api_failure(status);
   cell_honour_end_request(self->cell);
