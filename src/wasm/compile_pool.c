@@ -16,6 +16,7 @@
 
 struct compile_job {
   compile_job *next; /* in the queue */
+  bool started;      /* taken off the queue by a compile thread (queue_lock) */
   uint8_t *bytes;
   size_t length;
   char display_name[64];
@@ -73,6 +74,7 @@ static void *compile_thread(void *unused) {
     compile_job *job = queue_head;
     queue_head = job->next;
     if (!queue_head) queue_tail = NULL;
+    job->started = true;
     pthread_mutex_unlock(&queue_lock);
     run_job(job);
     pthread_mutex_lock(&queue_lock);
@@ -157,7 +159,29 @@ bool compile_job_wait(compile_job *job, waiter *self, minos_status *status,
   return true;
 }
 
-void compile_job_release(compile_job *job) { job_release(job); }
+/* With queue_lock held: takes a job nobody started off the queue. */
+static bool unqueue(compile_job *job) {
+  if (job->started) return false;
+  compile_job **link = &queue_head, *previous = NULL;
+  while (*link && *link != job) {
+    previous = *link;
+    link = &(*link)->next;
+  }
+  if (!*link) return false;
+  *link = job->next;
+  if (queue_tail == job) queue_tail = previous;
+  return true;
+}
+
+/* A job its cell gave up on before a thread took it is dropped, so cells
+ * that start compiles and are killed cannot pile up copies of code. */
+void compile_job_release(compile_job *job) {
+  pthread_mutex_lock(&queue_lock);
+  bool dropped = unqueue(job);
+  pthread_mutex_unlock(&queue_lock);
+  if (dropped) job_release(job); /* the compile thread's reference */
+  job_release(job);
+}
 
 bool compile_needed(const uint8_t *bytes, size_t length, uint64_t memory_limit_bytes) {
   module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
@@ -208,7 +232,7 @@ minos_status compile_precheck(const uint8_t *bytes, size_t length, uint64_t memo
                "the module's data section (%llu bytes) is larger than the cell's memory limit "
                "(%llu bytes)",
                (unsigned long long)size, (unsigned long long)memory_limit_bytes);
-      return MINOS_ELIMIT;
+      return MINOS_EINIT;
     }
     if (id == 5 && first_memory_pages(at, at + size, &pages) &&
         pages > memory_limit_bytes / WASM_PAGE_BYTES) {
@@ -216,7 +240,7 @@ minos_status compile_precheck(const uint8_t *bytes, size_t length, uint64_t memo
                "the module's initial memory (%llu pages of 64 KiB) is larger than the cell's "
                "memory limit (%llu bytes)",
                (unsigned long long)pages, (unsigned long long)memory_limit_bytes);
-      return MINOS_ELIMIT;
+      return MINOS_EINIT;
     }
     at += size;
   }

@@ -8,8 +8,9 @@
  * the cache's per-key lock, and the second finds the first's artefact.
  *
  * A job outlives the cell that started it: a cell killed while it waits
- * lets go of the job, which finishes on its own and releases what it
- * loaded. */
+ * lets go of the job; one no thread has taken yet is dropped, one under
+ * way finishes on its own (within the compile limits) and releases what
+ * it loaded. */
 #ifndef MINOS_WASM_COMPILE_POOL_H
 #define MINOS_WASM_COMPILE_POOL_H
 
@@ -31,7 +32,8 @@ bool compile_needed(const uint8_t *bytes, size_t length, uint64_t memory_limit_b
 
 /* Refuses, before anything is compiled, a module that could never run
  * under this memory limit (0: none): initial memory or data larger than
- * the limit. MINOS_ELIMIT with the reason in error. */
+ * the limit. MINOS_EINIT (its initialisation would fail on the limit, as
+ * cnew documents) with the reason in error. */
 minos_status compile_precheck(const uint8_t *bytes, size_t length, uint64_t memory_limit_bytes,
                               char *error, size_t error_size);
 

@@ -12,10 +12,23 @@
  *     no symlinks, hard links, FIFOs or device nodes anywhere, so nothing
  *     in the scratch directory can point the runtime elsewhere;
  *   - PR_SET_NO_NEW_PRIVS, an environment of its own (PATH, TMPDIR and
- *     HOME set to the scratch directory, LC_ALL=C), its own process group,
- *     which it cannot leave (setsid and setpgid are refused), and which is
- *     killed as a whole when the tool ends or its time is up; no ptrace,
- *     bpf, mounts, namespaces, keyrings, io_uring or module loading;
+ *     HOME set to the scratch directory, LC_ALL=C), no descriptor of the
+ *     runtime's but stdin (/dev/null) and stdout/stderr (a pipe), its own
+ *     process group, which it cannot leave (setsid and setpgid are
+ *     refused), and which is killed as a whole when the tool ends or its
+ *     time is up; as root, also a PID namespace whose init is the tool (the
+ *     kernel ends all it started when it ends, even if the runtime dies
+ *     first: PR_SET_PDEATHSIG), and no capability at all (every set and
+ *     the bounding set emptied, SECBIT_NOROOT), so it cannot raise its
+ *     limits; no ptrace, bpf, mounts, namespaces, keyrings, io_uring or
+ *     module loading;
+ *   - it keeps the runtime's user id. Dropping root to an unprivileged
+ *     one (nobody) would need the cache and scratch directories and every
+ *     tool (a MINOS_CC in a private directory, say) reachable by that
+ *     user, and the files minos writes there readable whatever its umask,
+ *     and would leave artefacts the runtime loads as code owned by
+ *     another user; root without capabilities, under Landlock, the
+ *     namespaces and seccomp, is held as tightly where it matters;
  *   - limits:
  *       wall time        MINOS_COMPILE_TIMEOUT  default 60s  for one module's
  *                                                whole compile (all its steps)

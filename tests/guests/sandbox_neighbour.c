@@ -14,7 +14,8 @@
  *     cnew a copy of SELF and wait (the test ends this cell meanwhile).
  *   sandbox_neighbour.wasm precheck
  *     modules that could never fit a 1 MiB memory limit are refused
- *     before anything is compiled.
+ *     (MINOS_EINIT, as their initialisation would fail) before anything
+ *     is compiled.
  *   As a child (no arguments): writes a tick to fd 0 every 5 ms until
  *   that fails. */
 #include "api_common.h"
@@ -167,10 +168,10 @@ static void precheck(void) {
   static const unsigned char hundred_pages[] = {1, 0, 100};
   unsigned char *memory = module_with_section(5, 3, hundred_pages, 3, &length);
   uint64_t started = now_ns();
-  CHECK_ERR(cnew_bytes(memory, length, &spec), MINOS_ELIMIT);
+  CHECK_ERR(cnew_bytes(memory, length, &spec), MINOS_EINIT);
   free(memory);
   unsigned char *data = module_with_section(11, 2 << 20, NULL, 0, &length);
-  CHECK_ERR(cnew_bytes(data, length, &spec), MINOS_ELIMIT);
+  CHECK_ERR(cnew_bytes(data, length, &spec), MINOS_EINIT);
   free(data);
   /* Refused up front: no compiler ran (that would take far longer). */
   CHECK(now_ns() - started < 500000000ull);
