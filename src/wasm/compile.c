@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/embedded.h"
+#include "core/escape.h"
 #include "wasm/host_functions.h"
 #include "wasm/toolchain.h"
 #include "wasm/wasm_arch.h"
@@ -83,11 +84,12 @@ static minos_status write_whole(const char *directory, const char *name, const c
   return (fclose(file) == 0 && written == length) ? MINOS_OK : MINOS_EIO;
 }
 
-/* "module.wasm:000001d: error: type mismatch ..." -> "at byte offset 0x1d: type mismatch ..." */
+/* "module.wasm:000001d: error: type mismatch ..." -> "at byte offset 0x1d: type mismatch ...",
+ * escaped: the validator quotes the module's names. */
 static void reword_validator_error(const char *output, char *error, size_t error_size) {
   const char *line = strstr(output, "error: ");
   if (!line) {
-    snprintf(error, error_size, "%.*s", (int)strcspn(output, "\n"), output);
+    escape_text(error, error_size, output, strcspn(output, "\n"));
     return;
   }
   const char *offset = line;
@@ -97,15 +99,63 @@ static void reword_validator_error(const char *output, char *error, size_t error
   while (start > output && start[-1] != ':' && start[-1] != '\n') start--;
   unsigned long position = strtoul(start, NULL, 16);
   const char *message = line + strlen("error: ");
-  snprintf(error, error_size, "at byte offset 0x%lx: %.*s", position,
-           (int)strcspn(message, "\n"), message);
+  int used = snprintf(error, error_size, "at byte offset 0x%lx: ", position);
+  if (used >= 0 && (size_t)used < error_size)
+    escape_text(error + used, error_size - (size_t)used, message, strcspn(message, "\n"));
+}
+
+/* What minos compiles: wasm-validate 1.0.32's default features (the MVP,
+ * mutable globals, saturating float-to-int, sign extension, multi-value,
+ * bulk memory, reference types) less SIMD, which wasm2c 1.0.32 cannot
+ * translate (it aborts). The proposals off by default stay off: minos's
+ * glue has no runtime for exceptions, threads or several memories, and
+ * wasm2c 1.0.32 translates none of the others. */
+static const char *const compiled_features[] = {"--disable-simd"};
+enum { COMPILED_FEATURE_COUNT = sizeof compiled_features / sizeof compiled_features[0] };
+
+/* To name the proposal an invalid module needs: the flag that makes
+ * wasm-validate accept it (SIMD: its defaults). */
+static const struct {
+  const char *name, *flag;
+} proposals[] = {
+    {"SIMD", NULL},
+    {"relaxed SIMD", "--enable-relaxed-simd"},
+    {"exception handling", "--enable-exceptions"},
+    {"threads", "--enable-threads"},
+    {"tail calls", "--enable-tail-call"},
+    {"memory64", "--enable-memory64"},
+    {"multi-memory", "--enable-multi-memory"},
+    {"extended constant expressions", "--enable-extended-const"},
+    {"typed function references", "--enable-function-references"},
+    {"garbage collection", "--enable-gc"},
+};
+
+/* Whether wasm-validate, run as argv says, accepts the module. */
+static bool validator_accepts(const char *const argv[], const char *directory) {
+  char output[256];
+  int exit_status;
+  return toolchain_run(argv, directory, &exit_status, output, sizeof output) == MINOS_OK &&
+         exit_status == 0;
+}
+
+/* The proposal that makes the module valid, or NULL. */
+static const char *proposal_needed(const char *validator, const char *wasm_path,
+                                   const char *directory) {
+  for (size_t i = 0; i < sizeof proposals / sizeof proposals[0]; i++) {
+    const char *argv[] = {validator, proposals[i].flag ? proposals[i].flag : wasm_path,
+                          proposals[i].flag ? wasm_path : NULL, NULL};
+    if (validator_accepts(argv, directory)) return proposals[i].name;
+  }
+  return NULL;
 }
 
 minos_status compile_validate(const char *wasm_path, const char *directory, char *error,
                               size_t error_size) {
   const char *validator = toolchain_path(TOOL_VALIDATE, error, error_size);
   if (!validator) return MINOS_ETOOLCHAIN;
-  const char *argv[] = {validator, wasm_path, NULL};
+  const char *argv[COMPILED_FEATURE_COUNT + 3] = {validator};
+  for (size_t i = 0; i < COMPILED_FEATURE_COUNT; i++) argv[1 + i] = compiled_features[i];
+  argv[1 + COMPILED_FEATURE_COUNT] = wasm_path;
   char output[4096];
   int exit_status;
   minos_status status = toolchain_run(argv, directory, &exit_status, output, sizeof output);
@@ -119,6 +169,11 @@ minos_status compile_validate(const char *wasm_path, const char *directory, char
     return MINOS_ETOOLCHAIN;
   }
   reword_validator_error(output, error, error_size);
+  const char *proposal = proposal_needed(validator, wasm_path, directory);
+  size_t used = strlen(error);
+  if (proposal && used < error_size)
+    snprintf(error + used, error_size - used,
+             " (the module uses the %s proposal, which minos cannot compile)", proposal);
   return MINOS_EMODULE;
 }
 
@@ -279,6 +334,24 @@ static void append_trampoline(text *glue, int host_index) {
               colon[1] ? "  return result;\n" : "");
 }
 
+/* One trampoline per host function, however often the module imports
+ * it: wasm2c declares one C name for every import of the same function. */
+static void append_trampolines(text *glue, const wasm_module *module) {
+  bool *wanted = calloc(host_function_count, sizeof *wanted);
+  if (!wanted) {
+    glue->failed = 1;
+    return;
+  }
+  for (uint32_t i = 0; i < module->import_count; i++) {
+    const wasm_import *import = &module->imports[i];
+    int index = host_function_find(import->module, import->name);
+    if (index >= 0) wanted[index] = true;
+  }
+  for (size_t i = 0; i < host_function_count; i++)
+    if (wanted[i]) append_trampoline(glue, (int)i);
+  free(wanted);
+}
+
 static int count_import_modules(const wasm_module *module) {
   int count = 0;
   for (uint32_t i = 0; i < module->import_count; i++) {
@@ -325,10 +398,7 @@ static minos_status write_glue(const char *directory, const wasm_module *module,
   text_append(&glue, "/* Generated by minos for one module. */\n"
                      "#define MINOS_GLUE_DEFINE_RUNTIME 1\n#include \"module_glue.h\"\n"
                      "#include \"generated.h\"\n\n");
-  for (uint32_t i = 0; i < module->import_count; i++) {
-    const wasm_import *import = &module->imports[i];
-    append_trampoline(&glue, host_function_find(import->module, import->name));
-  }
+  append_trampolines(&glue, module);
   text_append(&glue, "static const char *const minos_function_identifiers[] = {\n%s  0};\n"
                      "enum { minos_function_identifier_count = %u };\n\n",
               identifiers->data ? identifiers->data : "", identifiers->count);

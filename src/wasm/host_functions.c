@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/escape.h"
 #include "wasm/minos_api.h"
 #include "wasm/wasi/wasi.h"
 
@@ -105,8 +106,10 @@ bool host_imports_granted(const wasm_module *module, uint32_t denied, char *erro
   host_grant grant;
   long refused = host_import_needing(module, denied, 0, &grant);
   if (refused < 0) return true;
+  char where[64], what[64]; /* a host function's names, but printed as any module's are */
   snprintf(error, error_size, "the module imports %s.%s, which needs %s",
-           module->imports[refused].module, module->imports[refused].name,
+           escape_string(where, sizeof where, module->imports[refused].module),
+           escape_string(what, sizeof what, module->imports[refused].name),
            host_grant_name(grant));
   return false;
 }

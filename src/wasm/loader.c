@@ -15,14 +15,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/escape.h"
 #include "core/log.h"
 #include "wasm/cache.h"
 #include "wasm/compile.h"
 #include "wasm/compile_sandbox.h"
 #include "wasm/host_functions.h"
 #include "wasm/host_table.h"
+#include "wasm/module_seal.h"
 
 #define MODULE_SIZE_LIMIT ((size_t)256 << 20)
+/* A memory's size in bytes must fit wasm-rt.h's 32-bit field. */
+#define WASM_LARGEST_MEMORY_PAGES 65535u
 
 /* Loaded modules stay mapped for the life of the process: cells of the
  * same module share one mapping, and code ranges never vanish under the
@@ -128,21 +132,40 @@ static minos_status read_file(const char *path, uint8_t **bytes, size_t *length,
   return MINOS_OK;
 }
 
+/* A module's name, fit to print: escaped (core/escape.h), NUL bytes
+ * included, and cut to the buffer. */
+static const char *printable(char *buffer, size_t size, const char *name, uint32_t length) {
+  escape_text(buffer, size, name ? name : "", name ? length : 0);
+  return buffer;
+}
+
+/* Whether the name holds a NUL: no host function's does, and C would
+ * read the name only up to it. */
+static bool holds_nul(const char *name, uint32_t length) {
+  return name && strlen(name) != length;
+}
+
 /* Sealing: the module may import only minos's host functions, with their
  * exact types, and nothing else (no memories, tables or globals). */
 static minos_status check_imports(const wasm_module *module, char *error, size_t error_size) {
   for (uint32_t i = 0; i < module->import_count; i++) {
     const wasm_import *import = &module->imports[i];
+    char where[256], what[256];
+    printable(where, sizeof where, import->module, import->module_length);
+    printable(what, sizeof what, import->name, import->name_length);
     if (import->kind != WASM_EXTERNAL_FUNCTION) {
       static const char *const kinds[] = {"function", "table", "memory", "global", "tag"};
       snprintf(error, error_size, "module imports %s %s.%s, but minos provides only functions",
-               import->kind < 5 ? kinds[import->kind] : "item", import->module, import->name);
+               import->kind < 5 ? kinds[import->kind] : "item", where, what);
       return MINOS_EMODULE;
     }
-    int index = host_function_find(import->module, import->name);
+    int index = holds_nul(import->module, import->module_length) ||
+                        holds_nul(import->name, import->name_length)
+                    ? -1
+                    : host_function_find(import->module, import->name);
     if (index < 0) {
-      snprintf(error, error_size, "module imports %s.%s, which minos does not provide",
-               import->module, import->name);
+      snprintf(error, error_size, "module imports %s.%s, which minos does not provide", where,
+               what);
       return MINOS_EMODULE;
     }
     if (import->type_index >= module->type_count ||
@@ -151,19 +174,69 @@ static minos_status check_imports(const wasm_module *module, char *error, size_t
       if (import->type_index < module->type_count)
         wasm_function_type_format(&module->types[import->type_index], found, sizeof found);
       snprintf(error, error_size, "module imports %s.%s with type %s, which is not minos's (%s)",
-               import->module, import->name, found, host_functions[index].signature);
+               where, what, found, host_functions[index].signature);
       return MINOS_EMODULE;
     }
   }
-  if (module->defined_memory_count && !wasm_module_find_export(module, "memory", WASM_EXTERNAL_MEMORY)) {
-    snprintf(error, error_size, "module defines a memory but does not export it as \"memory\"");
+  return MINOS_OK;
+}
+
+/* minos calls _start with no arguments and expects nothing back, as WASI
+ * says; an imported _start would be a host function run as the cell. */
+static minos_status check_start(const wasm_module *module, char *error, size_t error_size) {
+  const wasm_export *start = wasm_module_find_export(module, "_start", WASM_EXTERNAL_FUNCTION);
+  if (!start) return MINOS_OK;
+  if (start->index < module->imported_function_count) {
+    snprintf(error, error_size,
+             "_start must be a function defined in the module, of type () -> (), "
+             "not an imported one");
+    return MINOS_EMODULE;
+  }
+  uint32_t defined = start->index - module->imported_function_count;
+  uint32_t type = defined < module->defined_function_count && module->function_type_indices
+                      ? module->function_type_indices[defined]
+                      : UINT32_MAX;
+  if (type >= module->type_count || module->types[type].param_count ||
+      module->types[type].result_count) {
+    char found[300] = "?";
+    if (type < module->type_count)
+      wasm_function_type_format(&module->types[type], found, sizeof found);
+    snprintf(error, error_size, "_start must be of type () -> (), not %s", found);
     return MINOS_EMODULE;
   }
   return MINOS_OK;
 }
 
+/* The generated code keeps a memory's size in bytes in 32 bits (wasm-rt.h),
+ * so the largest memory minos runs is one page short of 4 GiB; a module
+ * may still declare 65,536 pages as its maximum (growth stops a page
+ * short, linear_memory.c), but not start with them. */
+static minos_status check_memory(const wasm_module *module, char *error, size_t error_size) {
+  if (module->defined_memory_count &&
+      !wasm_module_find_export(module, "memory", WASM_EXTERNAL_MEMORY)) {
+    snprintf(error, error_size, "module defines a memory but does not export it as \"memory\"");
+    return MINOS_EMODULE;
+  }
+  if (module->defined_memory_count && module->memory_initial_pages > WASM_LARGEST_MEMORY_PAGES) {
+    snprintf(error, error_size,
+             "the module's memory starts at %llu pages; minos runs memories of at most %u "
+             "pages (4 GiB less 64 KiB)",
+             (unsigned long long)module->memory_initial_pages, WASM_LARGEST_MEMORY_PAGES);
+    return MINOS_EMODULE;
+  }
+  return MINOS_OK;
+}
+
+/* Everything minos requires of a module beyond validity. */
+static minos_status check_module(const wasm_module *module, char *error, size_t error_size) {
+  minos_status status = check_imports(module, error, error_size);
+  if (status == MINOS_OK) status = check_start(module, error, error_size);
+  if (status == MINOS_OK) status = check_memory(module, error, error_size);
+  return status;
+}
+
 minos_status module_check_sealing(const wasm_module *module, char *error, size_t error_size) {
-  return check_imports(module, error, error_size);
+  return check_module(module, error, error_size);
 }
 
 /* A module in the cache was validated when it was compiled: the artefact
@@ -191,10 +264,11 @@ minos_status module_check_file(const char *path, wasm_module *info_out, char *er
   minos_status status = read_file(path, &bytes, &length, error, error_size);
   if (status != MINOS_OK) return status;
   status = wasm_module_check_header(bytes, length, error, error_size);
+  if (status == MINOS_OK) status = wasm_module_check_nesting(bytes, length, error, error_size);
   if (status == MINOS_OK && !validated_before(bytes, length))
     status = compile_validate(path, NULL, error, error_size);
   if (status == MINOS_OK) status = wasm_module_read(bytes, length, &info, error, error_size);
-  if (status == MINOS_OK) status = check_imports(&info, error, error_size);
+  if (status == MINOS_OK) status = check_module(&info, error, error_size);
   free(bytes);
   free(info.types);
   info.types = NULL;
@@ -206,9 +280,10 @@ minos_status module_check_file(const char *path, wasm_module *info_out, char *er
   return status;
 }
 
-static minos_status write_module_bytes(const char *directory, const uint8_t *bytes, size_t length,
-                                       char *path, size_t path_size) {
-  snprintf(path, path_size, "%s/module.wasm", directory);
+static minos_status write_module_bytes(const char *directory, const char *name,
+                                       const uint8_t *bytes, size_t length, char *path,
+                                       size_t path_size) {
+  snprintf(path, path_size, "%s/%s", directory, name);
   FILE *file = fopen(path, "wb");
   if (!file) return MINOS_EIO;
   size_t written = fwrite(bytes, 1, length, file);
@@ -226,10 +301,21 @@ static minos_status build_artefact(const uint8_t *bytes, size_t length, module_v
              strerror(errno));
     return status;
   }
-  status = write_module_bytes(directory, bytes, length, wasm_path, sizeof wasm_path);
+  status = write_module_bytes(directory, "module.wasm", bytes, length, wasm_path,
+                              sizeof wasm_path);
+  if (status == MINOS_OK) status = wasm_module_check_nesting(bytes, length, error, error_size);
   if (status == MINOS_OK) status = compile_validate(wasm_path, directory, error, error_size);
   if (status == MINOS_OK) status = wasm_module_read(bytes, length, info, error, error_size);
-  if (status == MINOS_OK) status = check_imports(info, error, error_size);
+  if (status == MINOS_OK) status = check_module(info, error, error_size);
+  /* wasm2c sees only the sealed copy (module_seal.h). */
+  uint8_t *sealed = NULL;
+  size_t sealed_length = 0;
+  if (status == MINOS_OK)
+    status = module_seal(bytes, length, &sealed, &sealed_length, error, error_size);
+  if (status == MINOS_OK)
+    status = write_module_bytes(directory, "sealed.wasm", sealed, sealed_length, wasm_path,
+                                sizeof wasm_path);
+  free(sealed);
   snprintf(output, sizeof output, "%s/module.so", directory);
   if (status == MINOS_OK)
     status = compile_module(wasm_path, info, variant, directory, output, error, error_size);
@@ -274,14 +360,14 @@ static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_
   report->cache_hit = cache_exists(entry);
   if (report->cache_hit) {
     status = wasm_module_read(bytes, length, info, error, error_size);
-    return status == MINOS_OK ? check_imports(info, error, error_size) : status;
+    return status == MINOS_OK ? check_module(info, error, error_size) : status;
   }
   if (cache_refused(entry, error, error_size)) return MINOS_ELIMIT;
   status = cache_lock(entry, error, error_size);
   if (status != MINOS_OK) return status;
   if (cache_exists(entry)) { /* another run built it while we waited */
     status = wasm_module_read(bytes, length, info, error, error_size);
-    if (status == MINOS_OK) status = check_imports(info, error, error_size);
+    if (status == MINOS_OK) status = check_module(info, error, error_size);
   } else if (cache_refused(entry, error, error_size)) { /* or refused it */
     status = MINOS_ELIMIT;
   } else {
@@ -518,7 +604,7 @@ bool module_describe_address(loaded_module *module, uintptr_t address, char *out
   if (index < 0) return false;
   const char *name = wasm_module_function_name(&module->info, (uint32_t)index);
   if (name)
-    snprintf(out, out_size, "%s", name);
+    escape_string(out, out_size, name);
   else
     snprintf(out, out_size, "function[%ld]", index);
   return true;

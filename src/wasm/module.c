@@ -62,8 +62,9 @@ static uint32_t read_count(reader *in, size_t minimum_bytes_each) {
   return in->failed ? 0 : count;
 }
 
-static char *read_name(reader *in) {
+static char *read_name_length(reader *in, uint32_t *length_out) {
   uint32_t length = read_u32(in);
+  if (length_out) *length_out = length;
   if (in->failed) return NULL;
   if (length > (size_t)(in->end - in->at)) {
     fail(in, "name extends past the end of its section");
@@ -79,6 +80,8 @@ static char *read_name(reader *in) {
   in->at += length;
   return name;
 }
+
+static char *read_name(reader *in) { return read_name_length(in, NULL); }
 
 static void read_limits(reader *in, uint64_t *initial, uint64_t *maximum, bool *has_maximum) {
   uint8_t flags = read_byte(in);
@@ -117,8 +120,8 @@ static void read_imports(reader *in, wasm_module *module) {
   module->imports = calloc(module->import_count ? module->import_count : 1, sizeof *module->imports);
   for (uint32_t i = 0; i < module->import_count && !in->failed; i++) {
     wasm_import *import = &module->imports[i];
-    import->module = read_name(in);
-    import->name = read_name(in);
+    import->module = read_name_length(in, &import->module_length);
+    import->name = read_name_length(in, &import->name_length);
     import->kind = read_byte(in);
     uint64_t initial, maximum;
     bool has_maximum;
@@ -136,6 +139,16 @@ static void read_imports(reader *in, wasm_module *module) {
   }
 }
 
+static void read_functions(reader *in, wasm_module *module) {
+  uint32_t count = read_count(in, 1);
+  free(module->function_type_indices);
+  module->defined_function_count = count;
+  module->function_type_indices = calloc(count ? count : 1, sizeof *module->function_type_indices);
+  if (!module->function_type_indices) fail(in, "out of memory");
+  for (uint32_t i = 0; i < module->defined_function_count && !in->failed; i++)
+    module->function_type_indices[i] = read_u32(in);
+}
+
 static void read_memories(reader *in, wasm_module *module) {
   module->defined_memory_count = read_count(in, 2);
   for (uint32_t i = 0; i < module->defined_memory_count && !in->failed; i++)
@@ -147,7 +160,7 @@ static void read_exports(reader *in, wasm_module *module) {
   module->export_count = read_count(in, 3);
   module->exports = calloc(module->export_count ? module->export_count : 1, sizeof *module->exports);
   for (uint32_t i = 0; i < module->export_count && !in->failed; i++) {
-    module->exports[i].name = read_name(in);
+    module->exports[i].name = read_name_length(in, &module->exports[i].name_length);
     module->exports[i].kind = read_byte(in);
     module->exports[i].index = read_u32(in);
   }
@@ -202,7 +215,7 @@ static void read_section(reader *in, uint8_t id, wasm_module *module) {
     case 0: read_custom(in, module); break;
     case 1: read_types(in, module); break;
     case 2: read_imports(in, module); break;
-    case 3: module->defined_function_count = read_count(in, 1); break;
+    case 3: read_functions(in, module); break;
     case 5: read_memories(in, module); break;
     case 7: read_exports(in, module); break;
     default: break; /* sections minos does not need */
@@ -252,6 +265,110 @@ minos_status wasm_module_read(const uint8_t *bytes, size_t length, wasm_module *
   return MINOS_OK;
 }
 
+/* Skips one LEB128 number of any width. */
+static void skip_leb(reader *in) {
+  for (int i = 0; i < 10; i++)
+    if (!(read_byte(in) & 0x80) || in->failed) return;
+  fail(in, "integer representation too long");
+}
+
+static void skip_bytes(reader *in, size_t count) {
+  if (count > (size_t)(in->end - in->at))
+    fail(in, "unexpected end of function");
+  else
+    in->at += count;
+}
+
+/* Skips the immediates of opcode 0xfc sub; false if it is unknown. */
+static bool skip_prefixed(reader *in) {
+  uint32_t sub = read_u32(in);
+  if (sub <= 7) return true;                  /* saturating conversions */
+  if (sub == 8) return skip_leb(in), read_byte(in), true;        /* memory.init */
+  if (sub == 10) return read_byte(in), read_byte(in), true;      /* memory.copy */
+  if (sub == 11) return read_byte(in), true;                     /* memory.fill */
+  if (sub == 12 || sub == 14) return skip_leb(in), skip_leb(in), true;
+  if (sub == 9 || sub == 13 || (sub >= 15 && sub <= 17)) return skip_leb(in), true;
+  return false;
+}
+
+/* Skips the immediates of opcode; false if it is unknown to minos (the
+ * validator will say more). */
+static bool skip_immediates(reader *in, uint8_t opcode) {
+  if (opcode <= 0x01 || opcode == 0x05 || opcode == 0x0b || opcode == 0x0f ||
+      opcode == 0x1a || opcode == 0x1b || (opcode >= 0x45 && opcode <= 0xc4) || opcode == 0xd1)
+    return true;
+  if ((opcode >= 0x02 && opcode <= 0x04) || opcode == 0x0c || opcode == 0x0d ||
+      opcode == 0x10 || (opcode >= 0x20 && opcode <= 0x26) || opcode == 0x3f ||
+      opcode == 0x40 || opcode == 0x41 || opcode == 0x42 || opcode == 0xd0 || opcode == 0xd2)
+    return skip_leb(in), true;
+  if (opcode == 0x11 || (opcode >= 0x28 && opcode <= 0x3e)) return skip_leb(in), skip_leb(in), true;
+  if (opcode == 0x43 || opcode == 0x44) return skip_bytes(in, opcode == 0x43 ? 4 : 8), true;
+  if (opcode == 0x0e || opcode == 0x1c) {
+    uint32_t count = read_u32(in);
+    for (uint64_t i = 0; i < (uint64_t)count + (opcode == 0x0e) && !in->failed; i++)
+      skip_leb(in);
+    return true;
+  }
+  return opcode == 0xfc && skip_prefixed(in);
+}
+
+enum nesting { NESTING_FINE, NESTING_TOO_DEEP, IFS_TOO_DEEP };
+
+/* One function body: its locals, then its code. Stops early, fine, at
+ * anything it cannot decode; in->at is where it stopped. */
+static enum nesting function_nesting(reader *in) {
+  uint32_t groups = read_u32(in);
+  for (uint32_t i = 0; i < groups && !in->failed; i++) skip_leb(in), read_byte(in);
+  uint32_t depth = 1, if_depth = 0;
+  uint8_t open_ifs[WASM_NESTING_LIMIT / 8 + 1] = {0}; /* which open blocks are ifs */
+  while (!in->failed && in->at < in->end) {
+    uint8_t opcode = read_byte(in);
+    if (opcode == 0x0b && --depth == 0) return NESTING_FINE;
+    if (opcode == 0x0b && open_ifs[depth / 8] & (1u << depth % 8)) {
+      open_ifs[depth / 8] &= (uint8_t)~(1u << depth % 8);
+      if_depth--;
+    }
+    if (!skip_immediates(in, opcode)) return NESTING_FINE;
+    if (opcode < 0x02 || opcode > 0x04) continue;
+    if (depth > WASM_NESTING_LIMIT) return NESTING_TOO_DEEP;
+    if (opcode == 0x04 && ++if_depth > WASM_IF_NESTING_LIMIT) return IFS_TOO_DEEP;
+    if (opcode == 0x04) open_ifs[depth / 8] |= (uint8_t)(1u << depth % 8);
+    depth++;
+  }
+  return NESTING_FINE;
+}
+
+minos_status wasm_module_check_nesting(const uint8_t *bytes, size_t length, char *error,
+                                       size_t error_size) {
+  char scratch[8]; /* decoding errors are the validator's to report */
+  reader in = {bytes, bytes + 8, bytes + length, scratch, sizeof scratch, false};
+  while (!in.failed && in.at < in.end) {
+    uint8_t id = read_byte(&in);
+    uint32_t size = read_u32(&in);
+    if (in.failed || size > (size_t)(in.end - in.at)) return MINOS_OK;
+    reader code = in;
+    code.end = in.at + size;
+    in.at += size;
+    uint32_t count = id == 10 ? read_u32(&code) : 0;
+    for (uint32_t i = 0; i < count && !code.failed; i++) {
+      uint32_t body_size = read_u32(&code);
+      if (code.failed || body_size > (size_t)(code.end - code.at)) return MINOS_OK;
+      reader body = code;
+      body.end = code.at + body_size;
+      code.at += body_size;
+      enum nesting found = function_nesting(&body);
+      if (found == NESTING_FINE) continue;
+      snprintf(error, error_size,
+               "at byte offset 0x%zx: %s nest more than %u deep; minos compiles at most that%s",
+               (size_t)(body.at - bytes), found == NESTING_TOO_DEEP ? "blocks" : "ifs",
+               found == NESTING_TOO_DEEP ? WASM_NESTING_LIMIT : WASM_IF_NESTING_LIMIT,
+               found == IFS_TOO_DEEP ? " (the C compiler's limit)" : "");
+      return MINOS_EMODULE;
+    }
+  }
+  return MINOS_OK;
+}
+
 void wasm_module_release(wasm_module *module) {
   for (uint32_t i = 0; i < module->import_count; i++) {
     free(module->imports[i].module);
@@ -260,6 +377,7 @@ void wasm_module_release(wasm_module *module) {
   for (uint32_t i = 0; i < module->export_count; i++) free(module->exports[i].name);
   for (uint32_t i = 0; i < module->function_name_count; i++) free(module->function_names[i].name);
   free(module->types);
+  free(module->function_type_indices);
   free(module->imports);
   free(module->exports);
   free(module->function_names);
@@ -271,7 +389,7 @@ const wasm_export *wasm_module_find_export(const wasm_module *module, const char
                                            uint8_t kind) {
   for (uint32_t i = 0; i < module->export_count; i++)
     if (module->exports[i].kind == kind && module->exports[i].name &&
-        strcmp(module->exports[i].name, name) == 0)
+        module->exports[i].name_length == strlen(name) && strcmp(module->exports[i].name, name) == 0)
       return &module->exports[i];
   return NULL;
 }

@@ -29,14 +29,18 @@ typedef struct wasm_function_type {
   const uint8_t *params, *results; /* point into the module bytes */
 } wasm_function_type;
 
+/* Names are NUL-terminated copies, but a wasm name may hold a NUL: the
+ * lengths say where each really ends ("fd_write\0x" is not "fd_write"). */
 typedef struct wasm_import {
   char *module, *name;
+  uint32_t module_length, name_length;
   uint8_t kind;        /* enum wasm_external_kind */
   uint32_t type_index; /* for functions */
 } wasm_import;
 
 typedef struct wasm_export {
   char *name;
+  uint32_t name_length;
   uint8_t kind;
   uint32_t index;
 } wasm_export;
@@ -53,6 +57,7 @@ typedef struct wasm_module {
   wasm_import *imports;
   uint32_t imported_function_count;
   uint32_t defined_function_count;
+  uint32_t *function_type_indices; /* of each defined function */
   uint32_t defined_memory_count;
   uint64_t memory_initial_pages, memory_maximum_pages;
   bool memory_has_maximum;
@@ -71,6 +76,19 @@ void wasm_module_release(wasm_module *module);
 /* Only the magic number and version. */
 minos_status wasm_module_check_header(const uint8_t *bytes, size_t length, char *error,
                                       size_t error_size);
+
+/* How deep a function's blocks, loops and ifs may nest: past this, wasm2c
+ * (and wasm-validate, further on) overflow their stacks. An if becomes a
+ * brace block in C, and clang stops at 256 nested brackets, so ifs nest
+ * less deep. */
+#define WASM_NESTING_LIMIT 8192u
+#define WASM_IF_NESTING_LIMIT 200u
+
+/* Refuses (MINOS_EMODULE, naming the byte offset) a function nested past
+ * the limits above. It walks the code before validation, so that no tool
+ * sees such a function; what it cannot decode it leaves to the validator. */
+minos_status wasm_module_check_nesting(const uint8_t *bytes, size_t length, char *error,
+                                       size_t error_size);
 
 const wasm_export *wasm_module_find_export(const wasm_module *module, const char *name,
                                            uint8_t kind);

@@ -1,0 +1,4 @@
+;; _start must be () -> ().
+(module
+  (memory (export "memory") 1)
+  (func (export "_start") (result i32) (i32.const 0)))
