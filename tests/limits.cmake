@@ -20,3 +20,19 @@ foreach(case "memory|--max-memory;8M;--max-cells;8"
              NO_STDERR "FAIL"
              COMMAND ${LIMITS_RUN} ${flags} ${GUESTS}/limits_tree.wasm ${section})
 endforeach()
+
+# Host descriptors: the soft limit raised to the hard one; a cell at its
+# share gets EMFILE and its neighbour still opens files.
+set(LIMITS_DATA ${CMAKE_BINARY_DIR}/limits-data)
+file(WRITE ${LIMITS_DATA}/file "x\n")
+set(DATA ${LIMITS_DATA})
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/limits/files.json.in
+               ${CMAKE_BINARY_DIR}/limits-specs/files.json @ONLY)
+minos_test(limits_host_descriptors TIMEOUT 60
+           STDERR "^hog: holds 300 files$"
+                  "hog: holds [0-9]+ files, then No file descriptors available$"
+                  "hog: the neighbour says: opened /data/file"
+           NO_STDERR "cannot open"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/limits_files.sh ${MINOS}
+                   ${CMAKE_BINARY_DIR}/limits-specs/files.json ${GUESTS}/limits_files.wasm
+                   ${LIMITS_DATA})

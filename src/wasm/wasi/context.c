@@ -155,9 +155,11 @@ static uint32_t lowest_free(const wasi_context *context) {
   return fd;
 }
 
-bool wasi_descriptor_available(const wasi_context *context) {
-  return lowest_free(context) < context->descriptor_limit &&
-         (!context->account || account_remaining(context->account, ACCOUNT_HOST_FDS) > 0);
+uint32_t wasi_descriptor_room(const wasi_context *context) {
+  if (lowest_free(context) >= context->descriptor_limit) return WASI_ERRNO_NFILE;
+  if (context->account && account_remaining(context->account, ACCOUNT_HOST_FDS) == 0)
+    return WASI_ERRNO_MFILE;
+  return WASI_ERRNO_SUCCESS;
 }
 
 static uint32_t install_lowest(wasi_context *context, wasi_descriptor *descriptor,

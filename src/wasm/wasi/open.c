@@ -133,7 +133,7 @@ uint32_t wasi_path_open(wasm_cell *self, uint32_t fd, uint32_t dirflags, uint32_
   uint32_t error = check_request(&self->wasi, fd, &request, &directory);
   if (error) return error;
   if (!guest_span(self, fd_out, 4)) return WASI_ERRNO_FAULT;
-  if (!wasi_descriptor_available(&self->wasi)) return WASI_ERRNO_NFILE;
+  if ((error = wasi_descriptor_room(&self->wasi)) != WASI_ERRNO_SUCCESS) return error;
   char *copy;
   error = wasi_path_from_guest(self, path, path_len, &copy);
   if (error) return error;

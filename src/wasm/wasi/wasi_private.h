@@ -342,10 +342,11 @@ int wasi_descriptor_readable_fd(wasi_descriptor *descriptor);
  * failure the descriptor is freed (and its host fd closed). */
 uint32_t wasi_descriptor_install(wasi_context *context, wasi_descriptor *descriptor,
                                  uint32_t *fd_out);
-/* Whether one more descriptor (holding a host descriptor) fits under the
- * limits: checked before an
- * open with side effects (O_CREAT), so that it does not half succeed. */
-bool wasi_descriptor_available(const wasi_context *context);
+/* Whether one more descriptor holding a host descriptor fits: 0, or
+ * ERRNO_NFILE (the table is full) or ERRNO_MFILE (the cell holds its share
+ * of host descriptors). Checked before an open with side effects
+ * (O_CREAT), so that it does not half succeed. */
+uint32_t wasi_descriptor_room(const wasi_context *context);
 wasi_descriptor *wasi_descriptor_get(wasi_context *context, uint32_t fd);
 /* Takes a descriptor out of the table (NULL: none), without freeing it. */
 wasi_descriptor *wasi_descriptor_remove(wasi_context *context, uint32_t fd);
