@@ -36,3 +36,48 @@ minos_test(limits_host_descriptors TIMEOUT 60
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/limits_files.sh ${MINOS}
                    ${CMAKE_BINARY_DIR}/limits-specs/files.json ${GUESTS}/limits_files.wasm
                    ${LIMITS_DATA})
+
+# A supervised cell without the "spawn" grant: cnew is not permitted, and
+# the cell carries on (the spawner reports each refusal and goes on).
+set(EXAMPLES ${CMAKE_BINARY_DIR}/examples)
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/limits/no_spawn.json.in
+               ${CMAKE_BINARY_DIR}/limits-specs/no_spawn.json @ONLY)
+minos_test(limits_sup_no_spawn_grant
+           STDOUT "^\\[1\\] not started: not permitted$" "^\\[2\\] not started: not permitted$"
+                  "^spawner: 2 children, 0 exited 0, 2 did not$"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_cnew_grants.sh ${MINOS}
+                   ${CMAKE_BINARY_DIR}/limits-specs/no_spawn.json
+                   ${EXAMPLES}/spawner/greet.wasm ${EXAMPLES}/spawner/greet.wasm)
+
+# minos run: a limit that cannot be honoured is refused (exit 2, saying
+# why), never taken as "no limit"; CPU time and wall time end the cell with
+# a fault (exit 134).
+foreach(case "--max-memory;1K|is below one wasm page"
+             "--max-memory;0|is not a size"
+             "--max-cpu;fast|is not a duration"
+             "--max-cpu;0|is not a duration above 0"
+             "--timeout;0|is not a duration above 0"
+             "--max-cells;0|is not a whole number from 1"
+             "--max-cells;-3|is not a whole number from 1"
+             "--max-descriptors;2|is not a whole number from 3"
+             "--max-total-cells;lots|is not a whole number from 1")
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 flag)
+  list(GET parts 1 value)
+  list(GET parts 2 message)
+  string(MAKE_C_IDENTIFIER "limits_run_${flag}_${value}" test_name)
+  minos_test(${test_name} EXIT 2 STDERR "${flag}: '${value}' ${message}"
+             COMMAND ${MINOS} run ${flag} ${value} ${GUESTS}/hello.wasm)
+endforeach()
+file(WRITE ${LIMITS_DATA}/spin "spin\n")
+minos_test(limits_run_max_cpu EXIT 134 STDIN ${LIMITS_DATA}/spin
+           STDERR "^minos: fault: cpu limit"
+           COMMAND ${MINOS} run --max-cpu 200ms ${GUESTS}/limits_child.wasm)
+minos_test(limits_run_timeout_spinning EXIT 134 STDIN ${LIMITS_DATA}/spin
+           STDERR "^minos: fault: timeout"
+           COMMAND ${MINOS} run --timeout 300ms ${GUESTS}/limits_child.wasm)
+# Blocked on its stdin (a FIFO that stays open and silent): ended at its
+# timeout, and minos exits.
+minos_test(limits_run_timeout_blocked EXIT 134 STDERR "^minos: fault: timeout"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/limits_blocked_stdin.sh ${MINOS} run
+                   --timeout 300ms ${GUESTS}/limits_child.wasm)
