@@ -271,6 +271,8 @@ static minos_status run_limited(const wasm_cell_config *given, uint64_t timeout_
   if (max_total_cells) runtime_set_max_cells(&workers, max_total_cells);
   wasm_cell_config config = *given;
   config.parent_account = workers.root;
+  /* No limit given: the most a wasm32 memory can be, for its channels too. */
+  if (!config.memory_limit_bytes) config.memory_limit_bytes = (uint64_t)4 << 30;
   if (!config.host_fds || config.host_fds > workers.cell_host_fds)
     config.host_fds = workers.cell_host_fds;
   host_stdio wiring = {{NULL, NULL, NULL}};
