@@ -13,6 +13,13 @@ foreach(kind ${HOSTCALLS_SPIN_KINDS})
              NO_STDERR "FAIL"
              COMMAND env MINOS_WORKERS=1 ${MINOS} run --max-cells 4 --ro-dir ${GUESTS}::/guests
                      ${GUESTS}/hostcalls_spin.wasm ${kind})
+  # The same spinner as minos run's own cell: --max-cpu ends it with the
+  # "cpu limit" fault (its command comes on stdin).
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/hostcalls_spin_${kind}.txt "${kind}\n")
+  minos_test(hostcalls_spin_${kind}_max_cpu EXIT 134 TIMEOUT 120
+             STDIN ${CMAKE_CURRENT_BINARY_DIR}/hostcalls_spin_${kind}.txt
+             STDOUT "^s$" STDERR "fault: cpu limit"
+             COMMAND ${MINOS} run --max-cpu 300ms ${GUESTS}/hostcalls_spin.wasm)
 endforeach()
 
 # A FIFO, a device or a socket in a grant never blocks the worker: the
