@@ -49,7 +49,10 @@ void minos_end_close(minos_end *end);
  * limit off by default (as in minos run and specs): what is right depends
  * on the program. */
 typedef struct minos_cell_options {
-  size_t size;                     /* sizeof(minos_cell_options); 0 is refused (MINOS_EINVAL) */
+  /* sizeof(minos_cell_options). Less than the first version's size is
+   * refused (MINOS_EINVAL) without touching the stdio ends, which then
+   * stay the caller's. */
+  size_t size;
   const char *name;                /* for logs; NULL: "cell" */
   const char *module_path;         /* a .wasm file, or: */
   const uint8_t *module_bytes;     /* the module itself */

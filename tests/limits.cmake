@@ -81,3 +81,11 @@ minos_test(limits_run_timeout_spinning EXIT 134 STDIN ${LIMITS_DATA}/spin
 minos_test(limits_run_timeout_blocked EXIT 134 STDERR "^minos: fault: timeout"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/limits_blocked_stdin.sh ${MINOS} run
                    --timeout 300ms ${GUESTS}/limits_child.wasm)
+
+# libminos: options it cannot honour are refused; 0 means a default.
+add_executable(embed_limits limits/embed_limits.c)
+target_link_libraries(embed_limits PRIVATE minos_shared)
+add_test(NAME limits_embed COMMAND embed_limits ${GUESTS})
+set_tests_properties(limits_embed PROPERTIES
+  ENVIRONMENT "MINOS_CACHE_DIR=${MINOS_TEST_CACHE_DIR}"
+  PASS_REGULAR_EXPRESSION "^[^F]*embed_limits: all checks passed")
