@@ -19,6 +19,7 @@ struct channel {
    * each woken when the other end goes. */
   waiter *close_watchers[2];
   struct account *payer; /* its capacity is counted there (channel_charge) */
+  uint32_t host_fds;     /* and these host descriptors (a connection's socket) */
 };
 
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end) {
@@ -60,19 +61,28 @@ void channel_end_close(channel_end *end) {
   bool unused = !self->write_open && !self->read_open;
   spinlock_unlock(&self->lock);
   if (unused) {
-    if (self->payer) account_credit(self->payer, ACCOUNT_MEMORY, self->capacity);
+    if (self->payer) {
+      account_credit(self->payer, ACCOUNT_MEMORY, self->capacity);
+      account_credit(self->payer, ACCOUNT_HOST_FDS, self->host_fds);
+    }
     account_release(self->payer);
     free(self->buffer);
     free(self);
   }
 }
 
-minos_status channel_charge(channel_end *end, struct account *payer) {
+minos_status channel_charge(channel_end *end, struct account *payer, uint32_t host_fds) {
   channel *self = end->channel;
+  if (!payer || self->payer) return MINOS_OK; /* nobody to charge, or charged already */
   minos_status status = account_charge(payer, ACCOUNT_MEMORY, self->capacity);
-  if (status != MINOS_OK || !payer) return status;
+  if (status != MINOS_OK) return status;
+  if ((status = account_charge(payer, ACCOUNT_HOST_FDS, host_fds)) != MINOS_OK) {
+    account_credit(payer, ACCOUNT_MEMORY, self->capacity);
+    return status;
+  }
   account_retain(payer); /* the channel may outlive the cell */
   self->payer = payer;
+  self->host_fds = host_fds;
   return MINOS_OK;
 }
 

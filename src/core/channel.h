@@ -60,12 +60,14 @@ struct channel_end {
  * CHANNEL_MAX_CAPACITY. The buffer is allocated on the first write. */
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end);
 
-/* Right after channel_create: counts the channel's whole capacity in the
- * memory of `payer` (core/account.h), the account of the cell that made
- * it, until both ends are closed, wherever they went (the most it can make
- * the runtime hold, known up front). MINOS_ELIMIT if that is past a limit. */
+/* Counts the channel's whole capacity in the memory of `payer` (core/
+ * account.h), the account of the cell that made it (or opened the
+ * connection it carries), and `host_fds` host descriptors (a connection's
+ * socket), until both ends are closed, wherever they went: the most it
+ * can make the runtime hold, known up front. MINOS_ELIMIT if that is past
+ * a limit. A channel is charged once: a second charge does nothing. */
 struct account;
-minos_status channel_charge(channel_end *end, struct account *payer);
+minos_status channel_charge(channel_end *end, struct account *payer, uint32_t host_fds);
 
 /* Closes an end; the channel goes when both ends have. A lent end goes
  * back to its lender instead. */

@@ -42,13 +42,26 @@ int32_t minos_api_install_pair(wasm_cell *self, channel_end *write_end, channel_
   return 0;
 }
 
+int32_t minos_api_install_connection(wasm_cell *self, channel_end *to_peer,
+                                     channel_end *from_peer, uint32_t ends_out) {
+  /* Two channels and a socket: the cell's memory and host descriptors. */
+  minos_status status = channel_charge(to_peer, self->cell->account, 0);
+  if (status == MINOS_OK) status = channel_charge(from_peer, self->cell->account, 1);
+  if (status != MINOS_OK) { /* closing them closes the socket */
+    channel_end_close(to_peer);
+    channel_end_close(from_peer);
+    return minos_api_failure(status);
+  }
+  return minos_api_install_pair(self, to_peer, from_peer, ends_out);
+}
+
 int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out) {
   if (!guest_span(self, ends_out, 8)) return minos_api_failure(MINOS_EFAULT);
   channel_end *write_end, *read_end;
   minos_status status = channel_create(capacity, &write_end, &read_end);
   if (status != MINOS_OK) return minos_api_failure(status);
   /* Its buffer is the cell's memory, as its linear memory is. */
-  status = channel_charge(write_end, self->cell->account);
+  status = channel_charge(write_end, self->cell->account, 0);
   if (status != MINOS_OK) {
     channel_end_close(write_end);
     channel_end_close(read_end);

@@ -16,6 +16,10 @@ struct channel_end;
  * hold both, both are closed and the error returned. */
 int32_t minos_api_install_pair(wasm_cell *self, struct channel_end *write_end,
                                struct channel_end *read_end, uint32_t ends_out);
+/* The same for a connection's ends (net_api.c), first counting its
+ * channels and its socket in the cell's account (MINOS_ELIMIT past it). */
+int32_t minos_api_install_connection(wasm_cell *self, struct channel_end *to_peer,
+                                     struct channel_end *from_peer, uint32_t ends_out);
 
 int32_t minos_api_pipe(wasm_cell *self, uint32_t capacity, uint32_t ends_out);
 int32_t minos_api_write(wasm_cell *self, int32_t wfd, uint32_t data, uint32_t length);

@@ -38,7 +38,7 @@ int32_t minos_api_connect(wasm_cell *self, uint32_t address, uint32_t length, ui
   status = cell_reactor(self, &sockets);
   if (status == MINOS_OK) status = net_connect(sockets, &endpoint, &from_peer, &to_peer);
   if (status != MINOS_OK) return minos_api_failure(status);
-  return minos_api_install_pair(self, to_peer, from_peer, ends_out);
+  return minos_api_install_connection(self, to_peer, from_peer, ends_out);
 }
 
 int32_t minos_api_listen(wasm_cell *self, uint32_t address, uint32_t length) {
@@ -74,5 +74,5 @@ int32_t minos_api_accept(wasm_cell *self, int32_t listener_fd, uint32_t ends_out
                                             &to_peer);
   cell_honour_end_request(self->cell);
   if (status != MINOS_OK) return minos_api_failure(status);
-  return minos_api_install_pair(self, to_peer, from_peer, ends_out);
+  return minos_api_install_connection(self, to_peer, from_peer, ends_out);
 }

@@ -40,7 +40,9 @@ static int run_guest(const char *command, int port, const char *count) {
                              .connect_rules = &rule,
                              .connect_rule_count = 1,
                              .listen_rules = &rule,
-                             .listen_rule_count = 1};
+                             .listen_rule_count = 1,
+                             .parent_account = workers.root,
+                             .host_fds = workers.cell_host_fds};
   cell *created;
   if (wasm_cell_create(&config, &created, error, sizeof error) != MINOS_OK) {
     printf("cannot create the cell: %s\n", error);
