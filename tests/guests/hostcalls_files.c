@@ -40,6 +40,10 @@ static void fifo(void) {
   CHECK_WASI(open_at(GRANT, "fifo", 0, WRITE_RIGHTS, NULL), __WASI_ERRNO_NXIO);
   CHECK_WASI(open_at(GRANT, "fifo", 0, READ_RIGHTS | WRITE_RIGHTS, NULL), __WASI_ERRNO_NXIO);
   CHECK_WASI(open_at(GRANT, "fifo", __WASI_OFLAGS_CREAT, WRITE_RIGHTS, NULL), __WASI_ERRNO_NXIO);
+  CHECK_WASI(open_at(GRANT, "fifo", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WRITE_RIGHTS, NULL),
+             __WASI_ERRNO_EXIST);
+  __wasi_rights_t truncating = WRITE_RIGHTS | __WASI_RIGHTS_PATH_FILESTAT_SET_SIZE;
+  CHECK_WASI(open_at(GRANT, "fifo", __WASI_OFLAGS_TRUNC, truncating, NULL), __WASI_ERRNO_NXIO);
   CHECK_ERRNO(open("/data/fifo", O_RDONLY), ENXIO);
   CHECK_ERRNO(open("/data/fifo", O_WRONLY | O_NONBLOCK), ENXIO);
   /* through a link to it, too */

@@ -73,7 +73,9 @@ static bool refused_before_opening(int directory_fd, const char *path, int flags
  * directory, for which O_NONBLOCK means nothing anyway. */
 static uint32_t open_file_or_directory(int directory_fd, const char *path, int flags,
                                        bool write_rights, int *host_fd) {
-  if (refused_before_opening(directory_fd, path, flags)) return WASI_ERRNO_NXIO;
+  /* An exclusive create never opens what is there (EEXIST). */
+  bool exclusive = (flags & O_CREAT) && (flags & O_EXCL);
+  if (!exclusive && refused_before_opening(directory_fd, path, flags)) return WASI_ERRNO_NXIO;
   int fd = wasi_open_beneath(directory_fd, path, flags | O_NONBLOCK, 0666);
   if (fd < 0) return wasi_errno_from_resolution(errno);
   struct stat status;
