@@ -30,7 +30,8 @@ __attribute__((unused)) static const char *fault_name(uint32_t fault) {
       "NONE",         "MEMORY_OUT_OF_BOUNDS", "TABLE_OUT_OF_BOUNDS", "INDIRECT_CALL_TYPE_MISMATCH",
       "NULL_FUNCTION", "INTEGER_DIVIDE_BY_ZERO", "INTEGER_OVERFLOW", "INVALID_CONVERSION",
       "UNREACHABLE",  "STACK_EXHAUSTION",     "MEMORY_LIMIT",        "TABLE_LIMIT",
-      "CPU_LIMIT",    "INIT_TIMEOUT",         "KILLED",              "HOST_ERROR"};
+      "CPU_LIMIT",    "INIT_TIMEOUT",         "KILLED",              "HOST_ERROR",
+      "TIMEOUT"};
   return fault < sizeof names / sizeof names[0] ? names[fault] : "?";
 }
 
