@@ -60,7 +60,8 @@ void runtime_descriptor_shares(uint64_t *for_cells, uint64_t *per_cell) {
 uint64_t runtime_default_max_cells(void) {
   /* One per 8 KiB of physical memory, what an idle cell is meant to cost. */
   long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
-  uint64_t by_memory = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size / 8192 : 0;
+  uint64_t by_memory =
+      pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size / 8192 : 0;
   return by_memory > RUNTIME_MINIMUM_MAX_CELLS ? by_memory : RUNTIME_MINIMUM_MAX_CELLS;
 }
 

@@ -78,7 +78,8 @@ static bool charge_host_fds(wasi_descriptor *descriptor, struct account *payer, 
 }
 
 static uint32_t host_fds_held(const wasi_descriptor *descriptor) {
-  return (descriptor->host_fd >= 0) + (descriptor->readable_fd >= 0) + (descriptor->listener != NULL);
+  return (descriptor->host_fd >= 0) + (descriptor->readable_fd >= 0) +
+         (descriptor->listener != NULL);
 }
 
 void wasi_descriptor_free(wasi_descriptor *descriptor) {
