@@ -160,7 +160,8 @@ static void eisdir(void) {
   /* reading a directory, or no rights at all, is fine */
   CHECK_WASI(open_at(GRANT, ".", directory, 0, NULL), 0);
   CHECK_WASI(open_at(GRANT, ".", directory, __WASI_RIGHTS_FD_READ, NULL), 0);
-  CHECK_WASI(open_at(GRANT, "sub", directory, READ_RIGHTS | __WASI_RIGHTS_PATH_CREATE_FILE, NULL), 0);
+  __wasi_rights_t creating = READ_RIGHTS | __WASI_RIGHTS_PATH_CREATE_FILE;
+  CHECK_WASI(open_at(GRANT, "sub", directory, creating, NULL), 0);
   CHECK_WASI(open_at(GRANT, ".", 0, 0, NULL), 0);
   CHECK_ERRNO(open("/data", O_RDWR | O_DIRECTORY), EISDIR);
   CHECK(opendir("/data") != NULL);

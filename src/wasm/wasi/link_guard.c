@@ -34,8 +34,8 @@ static uint32_t collect_roots(wasm_cell *self, grant_roots *out) {
   if (!out->roots) return WASI_ERRNO_NOMEM;
   for (uint32_t fd = 0; fd < context->descriptor_capacity; fd++) {
     wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
-    if (descriptor && descriptor->preopen_path && fstat(descriptor->host_fd, &out->roots[out->count]) == 0)
-      out->count++;
+    if (!descriptor || !descriptor->preopen_path) continue;
+    if (fstat(descriptor->host_fd, &out->roots[out->count]) == 0) out->count++;
   }
   return WASI_ERRNO_SUCCESS;
 }

@@ -60,10 +60,12 @@ static bool openable(mode_t mode) { return S_ISREG(mode) || S_ISDIR(mode); }
 
 /* EXDEV and the like are left to the real open, which says them better. */
 static bool refused_before_opening(int directory_fd, const char *path, int flags) {
-  int probe = wasi_open_beneath(directory_fd, path, O_PATH | (flags & (O_NOFOLLOW | O_DIRECTORY)), 0);
+  int lookup = O_PATH | (flags & (O_NOFOLLOW | O_DIRECTORY));
+  int probe = wasi_open_beneath(directory_fd, path, lookup, 0);
   if (probe < 0) return false;
   struct stat status;
-  bool refused = fstat(probe, &status) == 0 && !S_ISLNK(status.st_mode) && !openable(status.st_mode);
+  bool refused = fstat(probe, &status) == 0 && !S_ISLNK(status.st_mode) &&
+                 !openable(status.st_mode);
   close(probe);
   return refused;
 }
