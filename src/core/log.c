@@ -1,7 +1,9 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,22 @@
 #define PREFIX_MAX 256
 /* Escaping turns a byte into at most 4. */
 #define ESCAPED_SIZE(bytes) (PREFIX_MAX + 4 * (bytes) + 64)
+
+/* Events under one name: EVENT_RATE a second, EVENT_BURST at once; names
+ * share EVENT_NAMES budgets by hash (a name pushed out starts afresh). */
+#define EVENT_RATE 100
+#define EVENT_BURST 1000
+#define EVENT_NAMES 256
+
+typedef struct event_budget {
+  char who[48];
+  double tokens;
+  uint64_t refilled_at;
+  uint64_t dropped; /* since its last event that went out */
+} event_budget;
+
+static event_budget event_budgets[EVENT_NAMES];
+static pthread_mutex_t event_budgets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static log_level enabled_level = LOG_WARN;
 static int destination = 2;
@@ -85,8 +103,53 @@ static void compose_and_write(char *line, size_t size, const char *who, const ch
   write_line(line, used);
 }
 
+static uint64_t now_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static size_t name_slot(const char *who) {
+  uint32_t hash = 2166136261u;
+  for (const unsigned char *at = (const unsigned char *)who; *at; at++)
+    hash = (hash ^ *at) * 16777619u;
+  return hash % EVENT_NAMES;
+}
+
+/* Whether an event under `who` may go out now; if so, *dropped_before
+ * says how many of its events were dropped since the last one that did. */
+static bool admit_event(const char *who, uint64_t *dropped_before) {
+  uint64_t now = now_ns();
+  pthread_mutex_lock(&event_budgets_lock);
+  event_budget *budget = &event_budgets[name_slot(who)];
+  if (strncmp(budget->who, who, sizeof budget->who) != 0) {
+    snprintf(budget->who, sizeof budget->who, "%s", who);
+    budget->tokens = EVENT_BURST;
+    budget->refilled_at = now;
+    budget->dropped = 0;
+  }
+  budget->tokens += (double)(now - budget->refilled_at) * EVENT_RATE / 1e9;
+  if (budget->tokens > EVENT_BURST) budget->tokens = EVENT_BURST;
+  budget->refilled_at = now;
+  bool admitted = budget->tokens >= 1;
+  if (admitted) {
+    budget->tokens -= 1;
+    *dropped_before = budget->dropped;
+    budget->dropped = 0;
+  } else {
+    budget->dropped++;
+  }
+  pthread_mutex_unlock(&event_budgets_lock);
+  return admitted;
+}
+
 void log_message(log_level level, const char *who, const char *format, ...) {
   if (level > enabled_level) return;
+  uint64_t dropped = 0;
+  if (who && level != LOG_OUTPUT && !admit_event(who, &dropped)) return;
+  if (dropped)
+    log_message(LOG_OUTPUT, who, "dropped %llu events over the log's limit for one name (%d a "
+                "second, bursts of %d)", (unsigned long long)dropped, EVENT_RATE, EVENT_BURST);
   char message[LOG_MESSAGE_MAX], line[ESCAPED_SIZE(LOG_MESSAGE_MAX)];
   va_list args;
   va_start(args, format);

@@ -8,7 +8,13 @@
  * name and the message, with whatever names, paths or output of cells and
  * specs it holds) is escaped by core/escape.h, so no byte from them can end
  * the line, return the cursor, or drive a terminal; a line written here is
- * always exactly one line. Callers pass text as it is, never pre-escaped. */
+ * always exactly one line. Callers pass text as it is, never pre-escaped.
+ *
+ * Nor can a cell flood it through the runtime: events logged under a name
+ * (a cell's, as for a refused cnew) go out at most 100 a second per name,
+ * in bursts of up to 1000; the rest are dropped and counted, and the
+ * count goes out with the name's next event. (Cells' own output has
+ * limits of its own: sup/output_log.h.) */
 #ifndef MINOS_CORE_LOG_H
 #define MINOS_CORE_LOG_H
 

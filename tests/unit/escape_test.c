@@ -1,8 +1,10 @@
 /* core/escape.c: what hostile text becomes when printed; and core/log.c:
  * a log line is one line whatever its name and message hold. */
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -41,7 +43,8 @@ static void test_escape_text(void) {
   CHECK(strcmp(escape_string(name, sizeof name, NULL), "") == 0);
 }
 
-/* What the log wrote to a pipe, NUL-terminated. */
+/* What the log wrote to a pipe, NUL-terminated; the pipe's read end is
+ * non-blocking, so nothing written reads as "". */
 static size_t drain(int fd, char *out, size_t size) {
   ssize_t got = read(fd, out, size - 1);
   out[got > 0 ? got : 0] = '\0';
@@ -56,7 +59,7 @@ static size_t count_newlines(const char *text) {
 
 static void test_log_lines(void) {
   int ends[2];
-  CHECK(pipe(ends) == 0);
+  CHECK(pipe(ends) == 0 && fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0);
   char got[70000];
   log_set_destination(ends[1], false);
   log_set_level(LOG_INFO);
@@ -86,9 +89,43 @@ static void test_log_lines(void) {
   close(ends[1]);
 }
 
+/* Events under one name beyond their burst are dropped and counted; the
+ * count goes out with the name's next event; other names are untouched. */
+static void test_event_limit(void) {
+  int ends[2];
+  CHECK(pipe(ends) == 0 && fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0);
+  log_set_destination(ends[1], false);
+  log_set_level(LOG_INFO);
+  static char got[1 << 20];
+  size_t lines = 0;
+  for (int i = 0; i < 3000; i++) {
+    log_message(LOG_WARN, "flooder/child", "cnew: refused %d", i);
+    if (i % 100 == 99) { /* keep the pipe from filling */
+      drain(ends[0], got, sizeof got);
+      lines += count_newlines(got);
+    }
+  }
+  CHECK(lines >= 1000 && lines < 1100); /* the burst, and what trickled in since */
+  log_message(LOG_WARN, "neighbour", "still heard");
+  drain(ends[0], got, sizeof got);
+  CHECK(strcmp(got, "minos: neighbour: still heard\n") == 0);
+  struct timespec pause = {0, 30 * 1000000}; /* 100 a second: 3 more may go */
+  nanosleep(&pause, NULL);
+  log_message(LOG_WARN, "flooder/child", "cnew: refused again");
+  drain(ends[0], got, sizeof got);
+  unsigned long long dropped = 0;
+  CHECK(sscanf(got, "minos: flooder/child: dropped %llu events", &dropped) == 1);
+  CHECK(dropped + lines == 3000);
+  CHECK(strstr(got, "\nminos: flooder/child: cnew: refused again\n") != NULL);
+  log_set_destination(2, false);
+  close(ends[0]);
+  close(ends[1]);
+}
+
 int main(void) {
   test_escape_text();
   test_log_lines();
+  test_event_limit();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }
