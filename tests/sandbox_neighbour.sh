@@ -7,7 +7,7 @@
 #   compile        the copy's compile takes a second more
 #   limit-time     MINOS_COMPILE_TIMEOUT=1s; BIG_MODULE takes longer
 #   limit-memory   MINOS_COMPILE_MEMORY=150MiB; BIG_MODULE needs more
-#   hang           the copy's compile takes 30 s; the run ends before
+#   hang           the copy's compile takes 60 s; the run ends long before
 set -u
 mode=$1 minos=$2 guest=$3 big=$4
 shift 4
@@ -30,6 +30,15 @@ case "$mode" in
   compile) echo 1 > "$scratch/slow"; run "$guest" compile "/guests/$name" ;;
   limit-time) MINOS_COMPILE_TIMEOUT=1s run "$guest" limit "/guests/$name" "/modules/$(basename "$big")" ;;
   limit-memory) MINOS_COMPILE_MEMORY=150MiB run "$guest" limit "/guests/$name" "/modules/$(basename "$big")" ;;
-  hang) echo 30 > "$scratch/slow"; run "$@" "$guest" hang "/guests/$name" ;;
+  hang)
+    # The run (given --timeout) must end long before the 60 s compile.
+    echo 60 > "$scratch/slow"
+    started=$(date +%s)
+    run "$@" "$guest" hang "/guests/$name"
+    status=$?
+    took=$(($(date +%s) - started))
+    echo "the run took $took s"
+    [ "$took" -lt 45 ] || { echo "FAIL: the run waited for the compile"; exit 1; }
+    exit "$status" ;;
   *) echo "usage: sandbox_neighbour.sh compile|limit-time|limit-memory|hang MINOS GUEST BIG_MODULE" >&2; exit 2 ;;
 esac
