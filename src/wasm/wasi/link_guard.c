@@ -25,17 +25,22 @@ static bool same_object(const struct stat *a, const struct stat *b) {
   return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+static wasi_descriptor *grant_at(wasi_context *context, uint32_t fd) {
+  wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
+  return descriptor && descriptor->preopen_path ? descriptor : NULL;
+}
+
 /* The granted directories the cell still holds. */
 static uint32_t collect_roots(wasm_cell *self, grant_roots *out) {
   *out = (grant_roots){0};
   wasi_context *context = &self->wasi;
-  out->roots = calloc(context->descriptor_capacity ? context->descriptor_capacity : 1,
-                      sizeof *out->roots);
-  if (!out->roots) return WASI_ERRNO_NOMEM;
-  for (uint32_t fd = 0; fd < context->descriptor_capacity; fd++) {
-    wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
-    if (!descriptor || !descriptor->preopen_path) continue;
-    if (fstat(descriptor->host_fd, &out->roots[out->count]) == 0) out->count++;
+  size_t grants = 0;
+  for (uint32_t fd = 0; fd < context->descriptor_capacity; fd++)
+    grants += grant_at(context, fd) != NULL;
+  if (!(out->roots = calloc(grants ? grants : 1, sizeof *out->roots))) return WASI_ERRNO_NOMEM;
+  for (uint32_t fd = 0; fd < context->descriptor_capacity && out->count < grants; fd++) {
+    wasi_descriptor *grant = grant_at(context, fd);
+    if (grant && fstat(grant->host_fd, &out->roots[out->count]) == 0) out->count++;
   }
   return WASI_ERRNO_SUCCESS;
 }
