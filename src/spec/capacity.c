@@ -28,8 +28,9 @@ static void check_descriptors(spec_loader *loader, size_t index) {
     snprintf(remedy, sizeof remedy, "a cell holds at most %d", SPEC_DESCRIPTORS_MAX);
   spec_problem_add(loader->problems, path, given ? spec_at(given) : item->at,
                    "its instances start holding %zu descriptors (3 for stdio, %zu granted "
-                   "directories, %zu named ends), more than its limit of %u; %s",
-                   needed, item->grants.dir_count, item->end_count, item->limits.descriptors,
+                   "director%s, %zu named end%s), more than its limit of %u; %s",
+                   needed, item->grants.dir_count, item->grants.dir_count == 1 ? "y" : "ies",
+                   item->end_count, item->end_count == 1 ? "" : "s", item->limits.descriptors,
                    remedy);
 }
 
