@@ -11,6 +11,7 @@
 #include "spec/name_index.h"
 #include "spec/spec_private.h"
 #include "wasm/host_functions.h"
+#include "wasm/linear_memory.h"
 #include "wasm/loader.h"
 
 uint32_t spec_denied_grants(const spec_grants *grants) {
@@ -60,6 +61,24 @@ static void check_grants(spec_loader *loader, const spec_cell *cell, const wasm_
     spec_problem_add(loader->problems, path, at, "%s", error);
     denied &= ~HOST_GRANT_BIT(grant); /* reported: once per grant */
   }
+}
+
+/* A cell whose memory limit cannot hold its module's initial memory ends
+ * at its start, every time (core/linear_memory.c): refused here instead. */
+static void check_initial_memory(spec_loader *loader, const spec_cell *cell,
+                                 const cell_notes *notes, const wasm_module *info,
+                                 const char *code_path, spec_position code_at) {
+  uint64_t pages = info->defined_memory_count ? info->memory_initial_pages : 0;
+  if (pages <= cell->limits.memory_bytes / WASM_PAGE_BYTES) return;
+  const json_value *limits = json_object_get(notes->object, "limits");
+  const json_value *given = json_object_get(limits, "memory");
+  char path[SPEC_PATH_SIZE];
+  snprintf(path, sizeof path, "cells.%s.limits.memory", cell->name);
+  spec_problem_add(loader->problems, given ? path : code_path, given ? spec_at(given) : code_at,
+                   "the module's initial memory (%llu pages of 64 KiB, %llu bytes) is more than "
+                   "the cell's memory limit (%llu bytes)",
+                   (unsigned long long)pages, (unsigned long long)pages * WASM_PAGE_BYTES,
+                   (unsigned long long)cell->limits.memory_bytes);
 }
 
 /* Each module file is checked once, however many cells run it: a system
@@ -127,8 +146,10 @@ static void check_cell_code(spec_loader *loader, checked_modules *modules, const
     spec_problem_add(loader->problems, path, at,
                      "invalid module %s: it exports no _start function (not a WASI command)",
                      written);
-  else
+  else {
     check_grants(loader, cell, &checked->info, path, at);
+    check_initial_memory(loader, cell, notes, &checked->info, path, at);
+  }
 }
 
 void spec_check_code(spec_loader *loader) {
