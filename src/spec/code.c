@@ -64,7 +64,7 @@ static void check_grants(spec_loader *loader, const spec_cell *cell, const wasm_
 }
 
 /* A cell whose memory limit cannot hold its module's initial memory ends
- * at its start, every time (core/linear_memory.c): refused here instead. */
+ * at its start, every time (wasm/linear_memory.c): refused here instead. */
 static void check_initial_memory(spec_loader *loader, const spec_cell *cell,
                                  const cell_notes *notes, const wasm_module *info,
                                  const char *code_path, spec_position code_at) {
