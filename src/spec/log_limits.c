@@ -122,10 +122,10 @@ static void take_set(spec_log_limits *out, const spec_log_limits *from) {
   if (from->set & SPEC_LOG_MAX_LINE) out->max_line = from->max_line;
 }
 
-spec_log_limits spec_cell_log_limits(const spec *system, const spec_cell *cell) {
+spec_log_limits spec_cell_log_limits(const spec *system, const spec_cell *of) {
   spec_log_limits limits = defaults;
   if (system) take_set(&limits, &system->log_limits);
-  if (cell) take_set(&limits, &cell->limits.log);
+  if (of) take_set(&limits, &of->limits.log);
   limits.set = SPEC_LOG_RATE | SPEC_LOG_BURST | SPEC_LOG_MAX_BYTES | SPEC_LOG_MAX_LINE;
   return limits;
 }
