@@ -109,7 +109,8 @@ minos_status module_seal(const uint8_t *bytes, size_t length, uint8_t **sealed,
                          size_t *sealed_length, char *error, size_t error_size) {
   cursor in = {bytes, bytes + length, false};
   output out = {0};
-  put(&out, take(&in, 8), in.failed ? 0 : 8);
+  const uint8_t *header = take(&in, 8);
+  if (header) put(&out, header, 8);
   while (!in.failed && in.at < in.end) {
     const uint8_t *section = in.at;
     const uint8_t *id = take(&in, 1);
