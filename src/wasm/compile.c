@@ -435,7 +435,9 @@ static minos_status translate(const char *wasm_path, module_variant variant, con
                               text *identifiers, char *error, size_t error_size) {
   const char *wasm2c = toolchain_path(TOOL_WASM2C, error, error_size);
   if (!wasm2c) return MINOS_ETOOLCHAIN;
-  const char *argv[] = {wasm2c, wasm_path, "-n", "m", "-o", "generated.c", NULL};
+  /* The sealed module has no name section; --no-debug-names says so twice. */
+  const char *argv[] = {wasm2c, wasm_path, "--no-debug-names", "-n", "m",
+                        "-o", "generated.c", NULL};
   minos_status status = run_step(argv, directory, "wasm2c", error, error_size);
   if (status != MINOS_OK) return status;
   char path[4096];

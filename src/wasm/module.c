@@ -389,7 +389,8 @@ const wasm_export *wasm_module_find_export(const wasm_module *module, const char
                                            uint8_t kind) {
   for (uint32_t i = 0; i < module->export_count; i++)
     if (module->exports[i].kind == kind && module->exports[i].name &&
-        module->exports[i].name_length == strlen(name) && strcmp(module->exports[i].name, name) == 0)
+        module->exports[i].name_length == strlen(name) &&
+        strcmp(module->exports[i].name, name) == 0)
       return &module->exports[i];
   return NULL;
 }

@@ -17,9 +17,10 @@
 
 #include "core/error.h"
 
-/* Part of every cache key: bump it whenever the rewriting changes, so
- * modules compiled from an older rewrite are compiled again. */
-#define MODULE_SEAL_VERSION "minos-seal-1"
+/* Part of every cache key: bump it whenever the rewriting (or how wasm2c
+ * is run on its output) changes, so modules compiled before are compiled
+ * again. */
+#define MODULE_SEAL_VERSION "minos-seal-2"
 
 /* Writes the sealed copy of bytes[0..length) (a module the validator
  * accepted) into *sealed (malloc'd; the caller frees it). MINOS_EMODULE
