@@ -58,3 +58,10 @@ minos_test(sandbox_precheck TIMEOUT 300
 minos_test(sandbox_bad_limit EXIT 125 STDERR "MINOS_COMPILE_MEMORY=lots is not a size"
            COMMAND ${CMAKE_COMMAND} -E env MINOS_COMPILE_MEMORY=lots MINOS_CACHE_DIR=${CMAKE_CURRENT_BINARY_DIR}/sandbox-bad-limit-cache
                    ${MINOS} compile ${GUESTS}/hello.wasm)
+
+# A compiler that spins is stopped at the CPU limit, well before the wall
+# time limit, and the reason names it.
+minos_test(sandbox_cpu_limit EXIT 125 TIMEOUT 300
+           STDERR "the C compiler used more than the 2 s CPU time limit"
+           COMMAND ${CMAKE_COMMAND} -E env MINOS_CC=${CMAKE_CURRENT_SOURCE_DIR}/sandbox_spin_cc.sh
+                   MINOS_COMPILE_CPU=2s ${MINOS} compile ${GUESTS}/hello.wasm)

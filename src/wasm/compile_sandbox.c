@@ -66,10 +66,15 @@ static minos_status read_limit(const char *variable, bool duration, uint64_t *va
 }
 
 minos_status compile_limits_from_environment(compile_limits *out, char *error, size_t error_size) {
-  *out = (compile_limits){COMPILE_DEFAULT_TIMEOUT_NS, COMPILE_DEFAULT_MEMORY_BYTES,
-                          COMPILE_DEFAULT_FILE_BYTES, COMPILE_DEFAULT_PROCESSES};
+  *out = (compile_limits){.timeout_ns = COMPILE_DEFAULT_TIMEOUT_NS,
+                          .cpu_ns = COMPILE_DEFAULT_CPU_NS,
+                          .memory_bytes = COMPILE_DEFAULT_MEMORY_BYTES,
+                          .file_bytes = COMPILE_DEFAULT_FILE_BYTES,
+                          .processes = COMPILE_DEFAULT_PROCESSES};
   uint64_t processes = out->processes;
   minos_status status = read_limit("MINOS_COMPILE_TIMEOUT", true, &out->timeout_ns, error, error_size);
+  if (status == MINOS_OK)
+    status = read_limit("MINOS_COMPILE_CPU", true, &out->cpu_ns, error, error_size);
   if (status == MINOS_OK)
     status = read_limit("MINOS_COMPILE_MEMORY", false, &out->memory_bytes, error, error_size);
   if (status == MINOS_OK)
@@ -430,18 +435,26 @@ static bool mentions(const char *text, const char *const phrases[], size_t count
 /* A tool that failed because a limit stopped it says so in its own words
  * (cc1 "out of memory allocating", wasm2c "std::bad_alloc", the compiler
  * driver naming the signal that ended cc1); a limit is named from them. */
-static bool describe_limit(int wait_status, const char *text, const char *what,
-                           const compile_limits *limits, char *out, size_t out_size) {
+static bool describe_limit(int wait_status, const struct rusage *usage, const char *text,
+                           const char *what, const compile_limits *limits, char *out,
+                           size_t out_size) {
   static const char *const memory_phrases[] = {"out of memory", "Out of memory", "memory exhausted",
                                                "Cannot allocate memory", "cannot allocate",
                                                "bad_alloc", "virtual memory exhausted"};
   static const char *const cpu_phrases[] = {"CPU time limit exceeded"};
   static const char *const file_phrases[] = {"File size limit exceeded", "File too large"};
   int signal_number = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
+  /* The tool itself may have run into the hard limit (SIGKILL): a PID
+   * namespace's init ignores SIGXCPU. */
+  uint64_t cpu_ns = ((uint64_t)usage->ru_utime.tv_sec + (uint64_t)usage->ru_stime.tv_sec) *
+                        1000000000u +
+                    ((uint64_t)usage->ru_utime.tv_usec + (uint64_t)usage->ru_stime.tv_usec) * 1000u;
+  bool out_of_cpu = signal_number == SIGXCPU ||
+                    (signal_number == SIGKILL && cpu_ns >= limits->cpu_ns);
   char amount[32];
-  if (signal_number == SIGXCPU || mentions(text, cpu_phrases, 1)) {
+  if (out_of_cpu || mentions(text, cpu_phrases, 1)) {
     snprintf(out, out_size, "%s used more than the %g s CPU time limit", what,
-             (double)limits->timeout_ns / 1e9);
+             (double)limits->cpu_ns / 1e9);
   } else if (signal_number == SIGXFSZ || mentions(text, file_phrases, 2)) {
     format_size(limits->file_bytes, amount, sizeof amount);
     snprintf(out, out_size, "%s wrote a file larger than the %s limit", what, amount);
@@ -537,7 +550,12 @@ static minos_status prepare(const char *directory, const compile_limits **limits
 
 static void fill_plan(child_plan *plan, const compile_limits *limits, uint64_t deadline) {
   uint64_t now = monotonic_ns();
-  rlim_t seconds = (rlim_t)((deadline > now ? deadline - now : 0) / 1000000000) + 1;
+  /* A second past the deadline at most: where the wall time is the
+   * tighter limit, it is the one that stops the tool (and is named). */
+  uint64_t left = (deadline > now ? deadline - now : 0) + 1000000000u;
+  uint64_t cpu = limits->cpu_ns < left ? limits->cpu_ns : left;
+  rlim_t seconds = (rlim_t)((cpu + 999999999) / 1000000000);
+  if (seconds == 0) seconds = 1;
   plan->drop_capabilities = geteuid() == 0;
   plan->memory = (struct rlimit){limits->memory_bytes, limits->memory_bytes};
   plan->cpu = (struct rlimit){seconds, seconds + 1};
@@ -547,8 +565,8 @@ static void fill_plan(child_plan *plan, const compile_limits *limits, uint64_t d
 }
 
 static minos_status judge(const child_plan *plan, bool timed_out, int wait_status,
-                          const compile_limits *limits, const char *what, capture *output,
-                          sandbox_result *result) {
+                          const struct rusage *usage, const compile_limits *limits,
+                          const char *what, capture *output, sandbox_result *result) {
   char sentence[300];
   result->exit_status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
   if (timed_out) {
@@ -558,7 +576,8 @@ static minos_status judge(const child_plan *plan, bool timed_out, int wait_statu
     snprintf(sentence, sizeof sentence, "cannot start %s in the compile sandbox (%s: %s)", what,
              plan->failed_step, strerror(plan->failed_errno));
   } else if (wait_status == 0 ||
-             !describe_limit(wait_status, output->text, what, limits, sentence, sizeof sentence)) {
+             !describe_limit(wait_status, usage, output->text, what, limits, sentence,
+                             sizeof sentence)) {
     return MINOS_OK;
   }
   snprintf(output->text, output->size, "%s", sentence);
@@ -602,11 +621,11 @@ minos_status sandbox_run(const char *const argv[], const char *directory, const 
   }
   capture captured = {output, output_size, 0};
   int wait_status = 0;
-  struct rusage usage;
+  struct rusage usage = {0};
   bool timed_out = supervise(child, pidfd, pipe_fds[0], deadline, &captured, &wait_status, &usage);
   close(pipe_fds[0]);
   close(pidfd);
-  status = judge(&plan, timed_out, wait_status, limits, what, &captured, result);
+  status = judge(&plan, timed_out, wait_status, &usage, limits, what, &captured, result);
   if (status == MINOS_ELIMIT)
     snprintf(session.limit_sentence, sizeof session.limit_sentence, "%s", output);
   return status;

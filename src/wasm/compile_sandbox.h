@@ -30,9 +30,12 @@
  *     another user; root without capabilities, under Landlock, the
  *     namespaces and seccomp, is held as tightly where it matters;
  *   - limits:
- *       wall time        MINOS_COMPILE_TIMEOUT  default 60s  for one module's
+ *       wall time        MINOS_COMPILE_TIMEOUT  default 120s for one module's
  *                                                whole compile (all its steps)
- *       CPU time         the same number of seconds, per process (RLIMIT_CPU)
+ *       CPU time         MINOS_COMPILE_CPU      default 60s  per process
+ *                                                (RLIMIT_CPU): the measure of
+ *                        the work itself, where wall time also measures how
+ *                        busy the machine is; the wall time is the backstop
  *       memory           MINOS_COMPILE_MEMORY   default 2GiB per process
  *                                                (RLIMIT_AS)
  *       file size        MINOS_COMPILE_FILE_SIZE default 1GiB (RLIMIT_FSIZE)
@@ -43,7 +46,7 @@
  *       captured output  what the caller's buffer holds; the rest is read
  *                        and dropped, so a chatty tool cannot stall
  *     An exceeded limit ends the tool with MINOS_ELIMIT and a sentence that
- *     names the limit ("compiling took longer than the 60 s limit", "the C
+ *     names the limit ("compiling took longer than the 120 s limit", "the C
  *     compiler needed more than 2 GiB of memory").
  *   - MINOS_COMPILE_WRITABLE: a ':'-separated list of directories the tools
  *     may also write to (a compiler wrapper's own cache, such as ccache's).
@@ -59,13 +62,15 @@
 
 #include "core/error.h"
 
-#define COMPILE_DEFAULT_TIMEOUT_NS ((uint64_t)60 * 1000000000)
+#define COMPILE_DEFAULT_TIMEOUT_NS ((uint64_t)120 * 1000000000)
+#define COMPILE_DEFAULT_CPU_NS ((uint64_t)60 * 1000000000)
 #define COMPILE_DEFAULT_MEMORY_BYTES ((uint64_t)2 << 30)
 #define COMPILE_DEFAULT_FILE_BYTES ((uint64_t)1 << 30)
 #define COMPILE_DEFAULT_PROCESSES 64u
 
 typedef struct compile_limits {
   uint64_t timeout_ns;
+  uint64_t cpu_ns;
   uint64_t memory_bytes;
   uint64_t file_bytes;
   uint32_t processes;

@@ -1,0 +1,3 @@
+#!/bin/sh
+# A "C compiler" that spins for ever (tests/sandbox.cmake: the compile CPU limit).
+exec perl -e '1 while 1'
