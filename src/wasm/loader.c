@@ -603,7 +603,8 @@ bool module_describe_address(loaded_module *module, uintptr_t address, char *out
   long index = describe_function(module, address - map->l_addr);
   if (index < 0) return false;
   const char *name = wasm_module_function_name(&module->info, (uint32_t)index);
-  if (name)
+  /* An empty name (or one that starts with a NUL) names nothing. */
+  if (name && name[0])
     escape_string(out, out_size, name);
   else
     snprintf(out, out_size, "function[%ld]", index);
