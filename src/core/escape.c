@@ -31,7 +31,8 @@ static bool unsafe_code_point(uint32_t code_point) {
          code_point == 0x2029;
 }
 
-size_t escape_text(char *out, size_t out_size, const char *in, size_t length) {
+static size_t escape(char *out, size_t out_size, const char *in, size_t length,
+                     bool backslashes) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *bytes = (const unsigned char *)in;
   size_t needed = 0, written = 0;
@@ -42,7 +43,7 @@ size_t escape_text(char *out, size_t out_size, const char *in, size_t length) {
     unsigned char byte = bytes[at];
     uint32_t code_point = 0;
     size_t sequence = byte >= 0x80 ? utf8_sequence(bytes + at, length - at, &code_point) : 1;
-    if (byte == '\\') {
+    if (byte == '\\' && backslashes) {
       memcpy(piece, "\\\\", 2);
       piece_length = 2;
     } else if (byte >= 0x20 && byte != 0x7f && sequence && !unsafe_code_point(code_point)) {
@@ -70,6 +71,14 @@ size_t escape_text(char *out, size_t out_size, const char *in, size_t length) {
   }
   if (out_size > 0) out[written] = '\0';
   return needed;
+}
+
+size_t escape_text(char *out, size_t out_size, const char *in, size_t length) {
+  return escape(out, out_size, in, length, true);
+}
+
+size_t escape_unsafe(char *out, size_t out_size, const char *in, size_t length) {
+  return escape(out, out_size, in, length, false);
 }
 
 size_t escape_find_unsafe(const char *in, size_t length) {

@@ -14,6 +14,13 @@
  * whole escaped text has, like snprintf. */
 size_t escape_text(char *out, size_t out_size, const char *in, size_t length);
 
+/* The same, but a backslash stays as it is: for the log, where a
+ * module's names arrive already escaped inside error strings (which also
+ * reach libminos callers) and must not show doubled. Nothing it leaves
+ * can start a line or act on a terminal; a literal "\x0d" in a cell's
+ * output and an escaped CR look alike, which is harmless. */
+size_t escape_unsafe(char *out, size_t out_size, const char *in, size_t length);
+
 /* Where the first byte escape_text would escape (a backslash aside) is,
  * or length if none: for refusing such text outright, as specs do. */
 size_t escape_find_unsafe(const char *in, size_t length);

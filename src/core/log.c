@@ -70,7 +70,7 @@ static void write_line(const char *line, size_t length) {
  * the new length (less than size: escaped text holds no NUL). */
 static size_t append_escaped(char *line, size_t used, size_t size, const char *text,
                              size_t length) {
-  escape_text(line + used, size - used, text, length);
+  escape_unsafe(line + used, size - used, text, length);
   return used + strlen(line + used);
 }
 
@@ -86,7 +86,8 @@ static size_t format_prefix(char *line, size_t size, const char *who) {
                                                                              "minos: ");
   if (!who && !with_timestamps) return used;
   char name[PREFIX_MAX / 2];
-  escape_string(name, sizeof name, who ? who : "minos");
+  const char *shown = who ? who : "minos";
+  escape_unsafe(name, sizeof name, shown, strlen(shown));
   used = append_plain(line, used, size, name);
   return append_plain(line, used, size, ": ");
 }

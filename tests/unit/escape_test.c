@@ -38,6 +38,11 @@ static void test_escape_text(void) {
   CHECK(escape_text(small, sizeof small, "ab\ncd", 5) == 8);
   CHECK(strcmp(small, "ab\\x0ac") == 0);
   CHECK(escape_text(small, 3, "\n", 1) == 4 && small[0] == '\0');
+  /* The log's form leaves backslashes, so text escaped once (a module's
+   * names in an error string) does not show doubled. */
+  char unsafe[64];
+  CHECK(escape_unsafe(unsafe, sizeof unsafe, "a\\x0d\r\\b", 8) == 11);
+  CHECK(strcmp(unsafe, "a\\x0d\\x0d\\b") == 0);
   char name[32];
   CHECK(strcmp(escape_string(name, sizeof name, "k\rv"), "k\\x0dv") == 0);
   CHECK(strcmp(escape_string(name, sizeof name, NULL), "") == 0);
