@@ -244,10 +244,19 @@ minos_status wasm_module_read(const uint8_t *bytes, size_t length, wasm_module *
   minos_status status = wasm_module_check_header(bytes, length, error, error_size);
   if (status != MINOS_OK) return status;
   reader in = {bytes, bytes + 8, bytes + length, error, error_size, false};
+  /* Only custom sections may repeat; the validator says so too, but the
+   * reader also runs on bytes it never saw (cached modules, fuzzing), and
+   * a second section must not replace the first's arrays. */
+  bool seen[256] = {false};
   while (!in.failed && in.at < in.end) {
     uint8_t id = read_byte(&in);
     uint32_t size = read_u32(&in);
     if (in.failed) break;
+    if (id != 0 && seen[id]) {
+      fail(&in, "section %u appears twice", id);
+      break;
+    }
+    seen[id] = true;
     if (size > (size_t)(in.end - in.at)) {
       fail(&in, "section %u extends past the end of the module", id);
       break;
