@@ -89,3 +89,15 @@ add_test(NAME limits_embed COMMAND embed_limits ${GUESTS})
 set_tests_properties(limits_embed PROPERTIES
   ENVIRONMENT "MINOS_CACHE_DIR=${MINOS_TEST_CACHE_DIR}"
   PASS_REGULAR_EXPRESSION "^[^F]*embed_limits: all checks passed")
+
+# minos up holds the runtime to --max-total-cells as minos run does: the
+# cell and three children, then MINOS_ELIMIT.
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/limits/total_cells.json.in
+               ${CMAKE_BINARY_DIR}/limits-specs/total_cells.json @ONLY)
+minos_test(limits_sup_total_cells TIMEOUT 120
+           STDOUT "^limits_tree total-cells: all [0-9]+ checks passed$"
+           NO_STDOUT "FAIL"
+           COMMAND ${MINOS} up -q --max-total-cells 4 ${CMAKE_BINARY_DIR}/limits-specs/total_cells.json)
+minos_test(limits_sup_total_cells_refused EXIT 2
+           STDERR "--max-total-cells: '0' is not a whole number from 1"
+           COMMAND ${MINOS} up --max-total-cells 0 ${CMAKE_BINARY_DIR}/limits-specs/total_cells.json)

@@ -28,6 +28,13 @@ struct spec *load_spec_reporting(const char *path, int *exit_status);
 int run_system(const struct spec *system, const char *log_path);
 
 
+/* A whole number from low to high given to `flag`: 0 and *out set, or -1
+ * with the reason logged. */
+int parse_count_option(const char *flag, const char *value, uint64_t low, uint64_t high,
+                       uint64_t *out);
+/* The most live cells a runtime may be told to hold (--max-total-cells). */
+#define MAX_TOTAL_CELLS_LIMIT 100000000u
+
 /* Runs one cell to its end on a scheduler of its own. */
 minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,
                            size_t error_size);

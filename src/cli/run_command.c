@@ -122,7 +122,7 @@ static int parse_duration_option(const char *flag, const char *value, uint64_t *
   return -1;
 }
 
-static int parse_count_option(const char *flag, const char *value, uint64_t low, uint64_t high,
+int parse_count_option(const char *flag, const char *value, uint64_t low, uint64_t high,
                               uint64_t *out) {
   char *end;
   errno = 0;
@@ -151,7 +151,7 @@ static int parse_limit_option(int argc, char **argv, int *i, run_options *option
   if ((value = option_value(argc, argv, i, "--max-cells")))
     return parse_count_option("--max-cells", value, 1, 1000000, &options->max_cells);
   if ((value = option_value(argc, argv, i, "--max-total-cells")))
-    return parse_count_option("--max-total-cells", value, 1, 100000000,
+    return parse_count_option("--max-total-cells", value, 1, MAX_TOTAL_CELLS_LIMIT,
                               &options->max_total_cells);
   if ((value = option_value(argc, argv, i, "--max-descriptors")))
     return parse_count_option("--max-descriptors", value, 3, 1000000, &options->descriptors);

@@ -69,7 +69,7 @@ int run_system(const spec *system, const char *log_path) {
 
 #define UP_USAGE                                                                         \
   "minos up [-v|-q] [--log FILE] [--log-rate N/s] [--log-burst N] [--log-max-bytes SIZE] " \
-  "[--log-max-line SIZE] spec.json"
+  "[--log-max-line SIZE] [--max-total-cells N] spec.json"
 
 /* --log-rate and the like: the system's default log limits, in place of
  * the spec's "log_limits" (a cell's own limits.log still win). */
@@ -104,6 +104,7 @@ static void override_log_limits(spec *system, const spec_log_limits *given) {
 int command_up(int argc, char **argv) {
   const char *log_path = NULL, *path = NULL;
   spec_log_limits log_limits = {0};
+  uint64_t max_total_cells = 0;
   log_set_level(LOG_INFO);
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
@@ -112,6 +113,10 @@ int command_up(int argc, char **argv) {
       log_set_level(LOG_WARN);
     } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
       log_path = argv[++i];
+    } else if (strcmp(argv[i], "--max-total-cells") == 0 && i + 1 < argc) {
+      if (parse_count_option(argv[i], argv[i + 1], 1, MAX_TOTAL_CELLS_LIMIT, &max_total_cells))
+        return EXIT_USAGE;
+      i++;
     } else if (strncmp(argv[i], "--log-", 6) == 0 && i + 1 < argc) {
       if (!take_log_limit(argv[i], argv[i + 1], &log_limits)) return EXIT_USAGE;
       i++;
@@ -134,6 +139,7 @@ int command_up(int argc, char **argv) {
     return EXIT_USAGE;
   }
   override_log_limits(system, &log_limits);
+  system->max_total_cells = max_total_cells;
   int exit_status = run_system(system, log_path);
   spec_free(system);
   return exit_status;

@@ -180,6 +180,8 @@ typedef struct spec {
   spec_channel *channels;
   size_t channel_count;
   struct spec_lookup *lookup; /* names to cells and channels (load.c) */
+  uint64_t max_total_cells; /* live cells in the runtime (minos up --max-total-cells);
+                             * 0: the runtime's default */
 } spec;
 
 typedef struct spec_problem {

@@ -135,6 +135,7 @@ static minos_status prepare(supervisor *owner, char *error, size_t error_size) {
     snprintf(error, error_size, "cannot start the runtime: %s", minos_status_name(status));
     return status;
   }
+  if (system->max_total_cells) runtime_set_max_cells(&owner->workers, system->max_total_cells);
   owner->workers_started = true;
   for (size_t i = 0; i < system->cell_count && status == MINOS_OK; i++)
     status = load_cell(owner, i, error, error_size);
