@@ -30,6 +30,11 @@ typedef struct minos_end minos_end; /* one end of a channel, held by the host */
 
 /* worker_count 0: one per core. */
 minos_status minos_runtime_new(unsigned worker_count, minos_runtime **out);
+/* The most cells alive in the runtime at once, every cell's children
+ * included (default: one per 8 KiB of RAM, at least 1,024); a cell or a
+ * cnew past it fails with MINOS_ELIMIT. MINOS_EINVAL for 0 or more than
+ * 100,000,000. */
+minos_status minos_runtime_set_max_cells(minos_runtime *runtime, uint64_t max_cells);
 void minos_runtime_free(minos_runtime *runtime);
 
 /* A channel of `capacity` bytes (0: the default); both ends the host's. */
@@ -69,6 +74,10 @@ typedef struct minos_cell_options {
    * leaves the slot closed. minos_cell_new takes them over, even when it
    * fails. */
   minos_end *stdio[3];
+  /* Added in the second version of the struct (read only when size covers
+   * it): wall-clock time from minos_cell_new until the cell is ended with
+   * MINOS_FAULT_TIMEOUT, whether it spins or waits; 0: none. */
+  uint64_t timeout_ns;
 } minos_cell_options;
 
 #define MINOS_DEFAULT_MEMORY_BYTES ((uint64_t)64 << 20)

@@ -3,6 +3,8 @@
  * a cell handle is the cell itself, owned by the host until freed. */
 #include <minos_host.h>
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,21 +16,110 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+typedef struct minos_cell minos_cell;
+
+/* Wall-clock timeouts (minos_cell_options.timeout_ns): one watchdog thread
+ * per runtime, started with its first timed cell, ends each timed cell at
+ * its deadline. Timed cells wait in a list, earliest first, under
+ * watch_lock; a handle is unlinked under it before it is freed, so the
+ * watchdog never touches a freed cell. */
 struct minos_runtime {
   runtime workers;
+  pthread_mutex_t watch_lock;
+  pthread_cond_t watch_wake; /* on CLOCK_MONOTONIC, as deadlines are */
+  minos_cell *timed;
+  bool watchdog_started, watchdog_stopping;
+  pthread_t watchdog;
 };
 
 struct minos_cell {
   cell *cell;
+  minos_runtime *runtime;
+  uint64_t deadline; /* monotonic ns; 0: none */
+  minos_cell *next_timed;
 };
+
+static void *watch_deadlines(void *argument) {
+  minos_runtime *self = argument;
+  pthread_mutex_lock(&self->watch_lock);
+  while (!self->watchdog_stopping) {
+    minos_cell *first = self->timed;
+    if (!first) {
+      pthread_cond_wait(&self->watch_wake, &self->watch_lock);
+    } else if (monotonic_ns() >= first->deadline) {
+      self->timed = first->next_timed;
+      first->next_timed = NULL;
+      first->deadline = 0;
+      if (!atomic_load(&first->cell->ended)) cell_request_end(first->cell, FAULT_TIMEOUT);
+    } else {
+      struct timespec until = {.tv_sec = (time_t)(first->deadline / 1000000000u),
+                               .tv_nsec = (long)(first->deadline % 1000000000u)};
+      pthread_cond_timedwait(&self->watch_wake, &self->watch_lock, &until);
+    }
+  }
+  pthread_mutex_unlock(&self->watch_lock);
+  return NULL;
+}
+
+/* With watch_lock held. */
+static minos_status start_watchdog(minos_runtime *self) {
+  if (self->watchdog_started) return MINOS_OK;
+  if (pthread_create(&self->watchdog, NULL, watch_deadlines, self) != 0) return MINOS_ENOMEM;
+  self->watchdog_started = true;
+  return MINOS_OK;
+}
+
+static minos_status watch(minos_cell *handle, uint64_t timeout_ns) {
+  minos_runtime *self = handle->runtime;
+  pthread_mutex_lock(&self->watch_lock);
+  minos_status status = start_watchdog(self);
+  if (status == MINOS_OK) {
+    handle->deadline = deadline_after(timeout_ns);
+    minos_cell **at = &self->timed;
+    while (*at && (*at)->deadline <= handle->deadline) at = &(*at)->next_timed;
+    handle->next_timed = *at;
+    *at = handle;
+    pthread_cond_signal(&self->watch_wake);
+  }
+  pthread_mutex_unlock(&self->watch_lock);
+  return status;
+}
+
+static void unwatch(minos_cell *handle) {
+  minos_runtime *self = handle->runtime;
+  pthread_mutex_lock(&self->watch_lock);
+  for (minos_cell **at = &self->timed; *at; at = &(*at)->next_timed)
+    if (*at == handle) {
+      *at = handle->next_timed;
+      break;
+    }
+  pthread_mutex_unlock(&self->watch_lock);
+}
+
+static void stop_watchdog(minos_runtime *self) {
+  pthread_mutex_lock(&self->watch_lock);
+  self->watchdog_stopping = true;
+  pthread_cond_signal(&self->watch_wake);
+  bool started = self->watchdog_started;
+  pthread_mutex_unlock(&self->watch_lock);
+  if (started) pthread_join(self->watchdog, NULL);
+}
 
 static channel_end *end_of(minos_end *end) { return (channel_end *)end; }
 
 EXPORT minos_status minos_runtime_new(unsigned worker_count, minos_runtime **out) {
   minos_runtime *created = calloc(1, sizeof *created);
   if (!created) return MINOS_ENOMEM;
+  pthread_condattr_t monotonic;
+  pthread_condattr_init(&monotonic);
+  pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+  pthread_mutex_init(&created->watch_lock, NULL);
+  pthread_cond_init(&created->watch_wake, &monotonic);
+  pthread_condattr_destroy(&monotonic);
   minos_status status = runtime_init(&created->workers, worker_count);
   if (status != MINOS_OK) {
+    pthread_cond_destroy(&created->watch_wake);
+    pthread_mutex_destroy(&created->watch_lock);
     free(created);
     return status;
   }
@@ -36,9 +127,20 @@ EXPORT minos_status minos_runtime_new(unsigned worker_count, minos_runtime **out
   return MINOS_OK;
 }
 
+EXPORT minos_status minos_runtime_set_max_cells(minos_runtime *self, uint64_t max_cells) {
+  if (!self || max_cells == 0 || max_cells > 100000000u) return MINOS_EINVAL;
+  runtime_set_max_cells(&self->workers, max_cells);
+  return MINOS_OK;
+}
+
+/* The watchdog stops after the runtime: cells still running at shutdown
+ * keep their deadlines while the runtime waits for them. */
 EXPORT void minos_runtime_free(minos_runtime *self) {
   if (!self) return;
   runtime_shutdown(&self->workers);
+  stop_watchdog(self);
+  pthread_cond_destroy(&self->watch_wake);
+  pthread_mutex_destroy(&self->watch_lock);
   free(self);
 }
 
@@ -166,11 +268,14 @@ EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
       free(handle);
       return status;
     }
-    status = runtime_place(workers, handle->cell, PLACE_ANY, NULL);
+    handle->runtime = runtime_handle;
+    if (options->timeout_ns) status = watch(handle, options->timeout_ns);
+    if (status == MINOS_OK) status = runtime_place(workers, handle->cell, PLACE_ANY, NULL);
     if (status == MINOS_OK) {
       *out = handle;
       return MINOS_OK;
     }
+    unwatch(handle);
     cell_disown(handle->cell); /* it holds the ends now */
     free(handle);
     snprintf(error, error_size, "cannot start the cell: %s", minos_status_name(status));
@@ -197,6 +302,7 @@ EXPORT void minos_cell_kill(minos_cell *self) { cell_request_end(self->cell, FAU
 
 EXPORT void minos_cell_free(minos_cell *self) {
   if (!self) return;
+  if (self->runtime) unwatch(self);
   cell_disown(self->cell);
   free(self);
 }
