@@ -298,7 +298,7 @@ static void key_for_path(const unsigned char *text, size_t length, char *out, si
     size_t taken = safe < size - 1 - used ? safe : size - 1 - used;
     memcpy(out + used, text, taken);
     used += taken;
-    if (taken < safe || safe == length) break;
+    if (taken < safe || safe == length || used + 1 >= size) break;
     out[used++] = '?';
     text += safe + 1;
     length -= safe + 1;
