@@ -58,3 +58,11 @@ minos_test(directory_as_module EXIT 125 STDERR "not a regular file"
            COMMAND ${MINOS} run ${GUESTS})
 minos_test(missing_grant EXIT 125 STDERR "/nonexistent/dir"
            COMMAND ${MINOS} run --dir /nonexistent/dir ${GUESTS}/hello.wasm)
+
+# A malformed MINOS_WORKERS is an error naming it, never one worker by default.
+foreach(workers "abc" "0" "300" "2x")
+  minos_test(run_bad_workers_${workers} EXIT 125
+             STDERR "^minos: MINOS_WORKERS: '${workers}' is not a whole number from 1 to 256$"
+             NO_STDOUT "hello"
+             COMMAND env MINOS_WORKERS=${workers} ${MINOS} run ${GUESTS}/hello.wasm)
+endforeach()

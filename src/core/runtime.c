@@ -11,12 +11,23 @@ runtime *runtime_of(const cell *item) {
   return item->scheduler ? item->scheduler->runtime : NULL;
 }
 
+#define MAX_WORKERS 256
+
+/* One per core, or MINOS_WORKERS; a malformed value is an error (0), not
+ * silently one worker. */
 static unsigned default_worker_count(void) {
   const char *configured = getenv("MINOS_WORKERS");
-  long count = configured ? strtol(configured, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-  if (count < 1) count = 1;
-  if (count > 256) count = 256;
-  return (unsigned)count;
+  if (!configured) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : (unsigned)cores;
+  }
+  char *end;
+  long count = strtol(configured, &end, 10);
+  if (configured[0] >= '0' && configured[0] <= '9' && *end == '\0' && count >= 1 &&
+      count <= MAX_WORKERS)
+    return (unsigned)count;
+  log_error("MINOS_WORKERS: '%s' is not a whole number from 1 to %d", configured, MAX_WORKERS);
+  return 0;
 }
 
 /* The hard limit is what the administrator allows; the soft one is often
@@ -71,13 +82,14 @@ void runtime_set_max_cells(runtime *self, uint64_t max_cells) {
 
 minos_status runtime_init(runtime *self, unsigned worker_count) {
   self->reactor = NULL;
+  if (!worker_count && !(worker_count = default_worker_count())) return MINOS_EUSAGE;
   const uint64_t root_limits[ACCOUNT_KIND_COUNT] = {
       [ACCOUNT_MEMORY] = ACCOUNT_UNLIMITED, [ACCOUNT_CPU] = ACCOUNT_UNLIMITED,
       [ACCOUNT_HOST_FDS] = 0, [ACCOUNT_CELLS] = runtime_default_max_cells()};
   self->root = account_new(NULL, root_limits);
   if (!self->root) return MINOS_ENOMEM;
   share_descriptors(self, raise_descriptor_limit());
-  self->worker_count = worker_count ? worker_count : default_worker_count();
+  self->worker_count = worker_count;
   self->workers = calloc(self->worker_count, sizeof *self->workers);
   if (!self->workers) return MINOS_ENOMEM;
   pthread_mutex_init(&self->start_lock, NULL);

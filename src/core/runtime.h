@@ -33,7 +33,8 @@ typedef struct runtime {
   uint64_t cell_host_fds; /* a top-level cell's share of host descriptors */
 } runtime;
 
-/* worker_count 0: the number of online cores (or MINOS_WORKERS). Raises
+/* worker_count 0: the number of online cores, or MINOS_WORKERS (1 to 256;
+ * anything else: MINOS_EUSAGE, with the reason logged). Raises
  * the process's soft descriptor limit to its hard limit. */
 minos_status runtime_init(runtime *runtime, unsigned worker_count);
 /* The host descriptors a runtime started now in this process would let
