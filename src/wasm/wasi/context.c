@@ -275,6 +275,7 @@ static minos_status add_grant(wasi_context *context, uint32_t fd, const wasi_gra
   }
   descriptor->rights_inheriting = WASI_RIGHTS_DIRECTORY | WASI_RIGHTS_FILE;
   descriptor->path_only = true;
+  descriptor->slow = wasi_host_fd_is_slow(host_fd);
   descriptor->read_only = grant->read_only;
   if (grant->read_only) descriptor->rights_base &= ~WASI_RIGHTS_WRITING;
   if (install_at(context, descriptor, fd) != WASI_ERRNO_SUCCESS) {

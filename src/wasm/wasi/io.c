@@ -1,7 +1,8 @@
 /* fd_read, fd_write, fd_pread, fd_pwrite: scatter/gather I/O straight
  * between the host descriptor and guest memory, with every iovec checked
  * against the cell's memory first. Partial transfers are returned as they
- * are; interrupted system calls are restarted. */
+ * are; interrupted system calls are restarted. Descriptors on a slow file
+ * system (network, FUSE) transfer on an offload thread (slow_files.c). */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -67,6 +68,11 @@ static uint32_t transfer(wasm_cell *self, enum transfer kind, uint32_t fd, uint3
     uint32_t moved = 0;
     error = wasi_channel_transfer(self, descriptor, host, iovs_len, &moved);
     done = moved;
+  } else if (descriptor->slow) {
+    size_t moved = 0;
+    error = wasi_slow_transfer(self, descriptor->host_fd, reading, positioned, offset, host,
+                               iovs_len, &moved);
+    done = (ssize_t)moved;
   } else {
     done = host_transfer(kind, descriptor->host_fd, host, (int)iovs_len, (off_t)offset);
     error = done < 0 ? wasi_errno_now() : WASI_ERRNO_SUCCESS;

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/cell.h"
+#include "core/offload.h"
 #include "wasm/wasi/wasi_private.h"
 
 #define KNOWN_OFLAGS (WASI_OFLAG_CREAT | WASI_OFLAG_DIRECTORY | WASI_OFLAG_EXCL | WASI_OFLAG_TRUNC)
@@ -59,9 +61,10 @@ static int host_open_flags(const open_request *request) {
 static bool openable(mode_t mode) { return S_ISREG(mode) || S_ISDIR(mode); }
 
 /* EXDEV and the like are left to the real open, which says them better. */
-static bool refused_before_opening(int directory_fd, const char *path, int flags) {
+static bool refused_before_opening(int directory_fd, const char *path, int flags,
+                                   bool same_mount) {
   int lookup = O_PATH | (flags & (O_NOFOLLOW | O_DIRECTORY));
-  int probe = wasi_open_beneath(directory_fd, path, lookup, 0);
+  int probe = wasi_open_beneath_how(directory_fd, path, lookup, 0, same_mount);
   if (probe < 0) return false;
   struct stat status;
   bool refused = fstat(probe, &status) == 0 && !S_ISLNK(status.st_mode) &&
@@ -72,13 +75,18 @@ static bool refused_before_opening(int directory_fd, const char *path, int flags
 
 /* The open without waiting; the descriptor is made blocking again (unless
  * the cell asked for it non-blocking) once it is known to be a file or a
- * directory, for which O_NONBLOCK means nothing anyway. */
+ * directory, for which O_NONBLOCK means nothing anyway. With same_mount
+ * (an open on the worker, beneath a local directory) a path that crosses
+ * into another mount, which may be slow, fails with XDEV before touching
+ * it: the caller then retries off the worker. */
 static uint32_t open_file_or_directory(int directory_fd, const char *path, int flags,
-                                       bool write_rights, int *host_fd) {
+                                       bool write_rights, bool same_mount, int *host_fd) {
   /* An exclusive create never opens what is there (EEXIST). */
   bool exclusive = (flags & O_CREAT) && (flags & O_EXCL);
-  if (!exclusive && refused_before_opening(directory_fd, path, flags)) return WASI_ERRNO_NXIO;
-  int fd = wasi_open_beneath(directory_fd, path, flags | O_NONBLOCK, 0666);
+  if (!exclusive && refused_before_opening(directory_fd, path, flags, same_mount))
+    return WASI_ERRNO_NXIO;
+  int fd = wasi_open_beneath_how(directory_fd, path, flags | O_NONBLOCK, 0666, same_mount);
+  if (fd < 0 && same_mount && errno == EXDEV) return WASI_ERRNO_XDEV;
   if (fd < 0) return wasi_errno_from_resolution(errno);
   struct stat status;
   uint32_t error = WASI_ERRNO_SUCCESS;
@@ -93,6 +101,56 @@ static uint32_t open_file_or_directory(int directory_fd, const char *path, int f
   }
   *host_fd = fd;
   return WASI_ERRNO_SUCCESS;
+}
+
+/* An open beneath a directory on a slow file system runs on an offload
+ * thread (see slow_files.c), on duplicates it owns: a cell killed while it
+ * waits lets go, and the job closes what it opened. */
+typedef struct slow_open {
+  int directory_fd;
+  char *path;
+  int flags;
+  bool write_rights;
+  int host_fd;
+  uint32_t error;
+  bool slow; /* the file's own file system may hang (asked here, off the worker) */
+} slow_open;
+
+static void run_open(void *argument) {
+  slow_open *job = argument;
+  job->error = open_file_or_directory(job->directory_fd, job->path, job->flags,
+                                      job->write_rights, false, &job->host_fd);
+  if (!job->error) job->slow = wasi_host_fd_is_slow(job->host_fd);
+}
+
+static void free_open(void *argument) {
+  slow_open *job = argument;
+  if (job->host_fd >= 0) close(job->host_fd);
+  if (job->directory_fd >= 0) close(job->directory_fd);
+  free(job->path);
+  free(job);
+}
+
+static uint32_t open_off_worker(wasm_cell *self, int directory_fd, const char *path, int flags,
+                                bool write_rights, int *host_fd, bool *slow) {
+  slow_open *job = calloc(1, sizeof *job);
+  if (!job) return WASI_ERRNO_NOMEM;
+  *job = (slow_open){fcntl(directory_fd, F_DUPFD_CLOEXEC, 0), strdup(path), flags, write_rights,
+                     -1, WASI_ERRNO_SUCCESS, true};
+  if (job->directory_fd < 0 || !job->path) {
+    free_open(job);
+    return WASI_ERRNO_NOMEM;
+  }
+  offload_outcome outcome = offload_run(&self->cell->waiter, run_open, free_open, job);
+  if (outcome == OFFLOAD_ABANDONED) return WASI_ERRNO_CANCELED; /* the cell is ending */
+  uint32_t error = outcome == OFFLOAD_REFUSED ? WASI_ERRNO_NOMEM : job->error;
+  if (!error) {
+    *host_fd = job->host_fd;
+    *slow = job->slow;
+    job->host_fd = -1;
+  }
+  free_open(job);
+  return error;
 }
 
 /* Write attempts beneath a read-only grant fail here, before anything is
@@ -118,11 +176,12 @@ static uint32_t check_request(wasi_context *context, uint32_t fd, const open_req
   return WASI_ERRNO_SUCCESS;
 }
 
-static wasi_descriptor *describe(int host_fd, const wasi_descriptor *directory,
+static wasi_descriptor *describe(int host_fd, bool slow, const wasi_descriptor *directory,
                                  const open_request *request) {
   wasi_descriptor *opened = wasi_descriptor_new(host_fd, wasi_filetype_of_fd(host_fd));
   if (!opened) return NULL;
   opened->read_only = directory->read_only;
+  opened->slow = slow;
   opened->rights_base &= request->rights_base & directory->rights_inheriting;
   if (opened->read_only) opened->rights_base &= ~WASI_RIGHTS_WRITING;
   opened->rights_inheriting = request->rights_inheriting & directory->rights_inheriting;
@@ -142,11 +201,19 @@ uint32_t wasi_path_open(wasm_cell *self, uint32_t fd, uint32_t dirflags, uint32_
   error = wasi_path_from_guest(self, path, path_len, &copy);
   if (error) return error;
   int host_fd = -1;
-  error = open_file_or_directory(directory->host_fd, copy, host_open_flags(&request),
-                                 rights_base & WASI_RIGHTS_OPEN_FOR_WRITING, &host_fd);
+  bool write_rights = rights_base & WASI_RIGHTS_OPEN_FOR_WRITING, slow = directory->slow;
+  /* Beneath a local directory, on its own mount: local, opened here. */
+  if (!slow)
+    error = open_file_or_directory(directory->host_fd, copy, host_open_flags(&request),
+                                   write_rights, true, &host_fd);
+  if (slow || error == WASI_ERRNO_XDEV)
+    error = open_off_worker(self, directory->host_fd, copy, host_open_flags(&request),
+                            write_rights, &host_fd, &slow);
   free(copy);
+  /* A cell asked to end while its open waited ends here. */
+  if (error == WASI_ERRNO_CANCELED) cell_honour_end_request(self->cell);
   if (error) return error;
-  wasi_descriptor *opened = describe(host_fd, directory, &request);
+  wasi_descriptor *opened = describe(host_fd, slow, directory, &request);
   if (!opened) {
     close(host_fd);
     return WASI_ERRNO_NOMEM;

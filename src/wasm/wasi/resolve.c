@@ -47,10 +47,15 @@ uint32_t wasi_errno_from_resolution(int host_errno) {
 }
 
 int wasi_open_beneath(int directory, const char *path, int flags, mode_t mode) {
+  return wasi_open_beneath_how(directory, path, flags, mode, false);
+}
+
+int wasi_open_beneath_how(int directory, const char *path, int flags, mode_t mode,
+                          bool same_mount) {
   struct open_how how = {
       .flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
       .mode = (flags & O_CREAT) ? mode : 0,
-      .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+      .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (same_mount ? RESOLVE_NO_XDEV : 0),
   };
   /* EAGAIN: a concurrent rename made the kernel unsure the walk stayed
    * beneath; it asks to retry rather than guess. */

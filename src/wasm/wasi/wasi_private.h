@@ -308,6 +308,9 @@ struct wasi_descriptor {
   /* Beneath a read-only grant: the whole tree behaves like a read-only
    * mount, so writing attempts fail with ERRNO_ROFS. */
   bool read_only;
+  /* On a file system that may hang (network, FUSE): its calls run off the
+   * worker (slow_files.c). */
+  bool slow;
   uint8_t filetype;
   uint64_t rights_base, rights_inheriting;
   char *preopen_path; /* the guest name of a granted directory, else NULL */
@@ -379,6 +382,10 @@ uint32_t wasi_path_from_guest(const wasm_cell *self, uint32_t path, uint32_t pat
                               char **out);
 /* openat2 beneath `directory`; -1 and errno on failure. */
 int wasi_open_beneath(int directory, const char *path, int flags, mode_t mode);
+/* The same; with same_mount, a walk that would cross into another mount
+ * fails with EXDEV (RESOLVE_NO_XDEV) before it touches that file system. */
+int wasi_open_beneath_how(int directory, const char *path, int flags, mode_t mode,
+                          bool same_mount);
 uint32_t wasi_errno_from_resolution(int host_errno);
 /* Opens the parent of `path` (which it edits) beneath `directory` as an
  * O_PATH descriptor the caller closes, and points *last at the final
@@ -392,6 +399,17 @@ uint32_t wasi_errno_from_status(minos_status status);
  * takes what comes without waiting (reads) or writes everything (writes). */
 uint32_t wasi_channel_transfer(wasm_cell *self, wasi_descriptor *descriptor,
                                const struct iovec *iov, uint32_t count, uint32_t *done);
+
+/* Slow file systems (slow_files.c) */
+/* Whether calls on this host descriptor may hang: anything but a local
+ * file system. */
+bool wasi_host_fd_is_slow(int host_fd);
+/* A read or write on an offload thread while the cell blocks: at most a
+ * few MiB, through a buffer of its own. CANCELED if the cell was asked to
+ * end meanwhile. */
+uint32_t wasi_slow_transfer(wasm_cell *self, int host_fd, bool reading, bool positioned,
+                            uint64_t offset, const struct iovec *iov, uint32_t count,
+                            size_t *done);
 
 /* Clocks (clock_random.c): ERRNO_INVAL for an unknown clock. */
 uint32_t wasi_clock_to_host(uint32_t clock_id, int *host_clock);

@@ -1,0 +1,162 @@
+#include "core/offload.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "core/cell.h"
+#include "core/sync.h"
+
+#define DEFAULT_OFFLOAD_THREADS 4
+#define MAXIMUM_OFFLOAD_THREADS 64
+
+typedef struct offload_job {
+  struct offload_job *next; /* in the queue */
+  bool started;             /* taken off the queue by a thread (queue_lock) */
+  void (*run)(void *argument);
+  void (*release)(void *argument);
+  void *argument;
+  /* Shared by the waiting cell and the offload thread, under lock. */
+  spinlock lock;
+  bool done, abandoned;
+  waiter *waiting;
+} offload_job;
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_filled = PTHREAD_COND_INITIALIZER;
+static offload_job *queue_head, *queue_tail;
+static unsigned thread_count, idle_threads;
+
+/* The job is done: its cell is woken, or, if it let go (abandon), the
+ * job and its argument are freed here. */
+static void finish_job(offload_job *job) {
+  spinlock_lock(&job->lock);
+  job->done = true;
+  bool abandoned = job->abandoned;
+  /* Woken under the lock: a waiter that gives up clears itself under it. */
+  if (job->waiting) waiter_wake(job->waiting);
+  spinlock_unlock(&job->lock);
+  if (!abandoned) return;
+  if (job->release) job->release(job->argument);
+  free(job);
+}
+
+static void *offload_thread(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&queue_lock);
+  for (;;) {
+    while (!queue_head) {
+      idle_threads++;
+      pthread_cond_wait(&queue_filled, &queue_lock);
+      idle_threads--;
+    }
+    offload_job *job = queue_head;
+    queue_head = job->next;
+    if (!queue_head) queue_tail = NULL;
+    job->started = true;
+    pthread_mutex_unlock(&queue_lock);
+    job->run(job->argument);
+    finish_job(job);
+    pthread_mutex_lock(&queue_lock);
+  }
+  return NULL;
+}
+
+static unsigned wanted_threads(void) {
+  const char *text = getenv("MINOS_OFFLOAD_THREADS");
+  long count = text && *text ? strtol(text, NULL, 10) : DEFAULT_OFFLOAD_THREADS;
+  if (count < 1) count = 1;
+  return count > MAXIMUM_OFFLOAD_THREADS ? MAXIMUM_OFFLOAD_THREADS : (unsigned)count;
+}
+
+/* With queue_lock held: one thread more while jobs wait with none idle.
+ * Threads stay for the life of the process. */
+static bool grow_pool(void) {
+  if (idle_threads > 0 || thread_count >= wanted_threads()) return thread_count > 0;
+  pthread_attr_t attributes;
+  pthread_t thread;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  bool started = pthread_create(&thread, &attributes, offload_thread, NULL) == 0;
+  pthread_attr_destroy(&attributes);
+  if (started) thread_count++;
+  return started || thread_count > 0;
+}
+
+static bool enqueue(offload_job *job) {
+  pthread_mutex_lock(&queue_lock);
+  bool served = grow_pool();
+  if (served) {
+    if (queue_tail) queue_tail->next = job;
+    else queue_head = job;
+    queue_tail = job;
+    pthread_cond_signal(&queue_filled);
+  }
+  pthread_mutex_unlock(&queue_lock);
+  return served;
+}
+
+/* True once the job is done; false if the cell was asked to end first. */
+static bool wait_for(offload_job *job, waiter *self) {
+  for (;;) {
+    spinlock_lock(&job->lock);
+    bool done = job->done;
+    bool ending = !done && self->cell && atomic_load(&self->cell->end_request);
+    job->waiting = done || ending ? NULL : self;
+    spinlock_unlock(&job->lock);
+    if (done) return true;
+    if (ending) return false;
+    waiter_sleep(self, DEADLINE_NEVER);
+  }
+}
+
+/* With queue_lock held: takes a job no thread has started off the queue. */
+static bool unqueue(offload_job *job) {
+  if (job->started) return false;
+  offload_job **link = &queue_head, *previous = NULL;
+  while (*link && *link != job) {
+    previous = *link;
+    link = &(*link)->next;
+  }
+  if (!*link) return false;
+  *link = job->next;
+  if (queue_tail == job) queue_tail = previous;
+  return true;
+}
+
+/* The cell lets go of its job. One no thread has taken yet is dropped, so
+ * the jobs of killed cells do not pile up behind calls that hang; one
+ * under way is left to its thread to finish and free, unless it is done
+ * already. Who frees is decided under the locks, exactly once. */
+static void abandon(offload_job *job) {
+  pthread_mutex_lock(&queue_lock);
+  bool dropped = unqueue(job);
+  pthread_mutex_unlock(&queue_lock);
+  bool done = true;
+  if (!dropped) {
+    spinlock_lock(&job->lock);
+    done = job->done;
+    job->abandoned = !done;
+    spinlock_unlock(&job->lock);
+  }
+  if (!done) return; /* its thread frees it */
+  if (job->release) job->release(job->argument);
+  free(job);
+}
+
+offload_outcome offload_run(waiter *self, void (*run)(void *argument),
+                            void (*release)(void *argument), void *argument) {
+  offload_job *job = calloc(1, sizeof *job);
+  if (!job) return OFFLOAD_REFUSED;
+  *job = (offload_job){.run = run, .release = release, .argument = argument};
+  if (!enqueue(job)) {
+    free(job);
+    return OFFLOAD_REFUSED;
+  }
+  if (!wait_for(job, self)) {
+    abandon(job);
+    return OFFLOAD_ABANDONED;
+  }
+  free(job);
+  return OFFLOAD_DONE;
+}

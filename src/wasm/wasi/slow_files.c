@@ -1,0 +1,171 @@
+/* Files on slow file systems. A read on a local disk is over in
+ * microseconds and is done inline, on the worker; a read on a network or
+ * FUSE file system can hang for minutes (a server gone, a FUSE daemon
+ * stuck), which would freeze every cell of the worker. So each host
+ * descriptor is classified once, when it is granted or opened (fstatfs),
+ * and the calls on a slow one run on an offload thread (core/offload.h)
+ * while the cell blocks.
+ *
+ * Opens beneath a local directory stay on the worker but may not cross
+ * into another mount (open.c): one that would is retried off the worker,
+ * and what it opens is classified there.
+ *
+ * An offloaded call never touches guest memory or the cell's descriptor:
+ * a cell killed while it waits lets go of the call, which finishes later
+ * on its own. So it works on its own duplicate of the host descriptor and
+ * its own buffer, and the cell copies data in or out around it. */
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "core/cell.h"
+#include "core/offload.h"
+#include "wasm/wasi/wasi_private.h"
+
+/* One offloaded transfer moves at most this much; the guest sees a short
+ * read or write, as POSIX allows, and asks again. */
+#define SLOW_TRANSFER_MAX ((size_t)4 << 20)
+
+/* Magic numbers missing from older kernel headers. */
+#ifndef XFS_SUPER_MAGIC
+#define XFS_SUPER_MAGIC 0x58465342
+#endif
+#ifndef ZFS_SUPER_MAGIC
+#define ZFS_SUPER_MAGIC 0x2fc12fc1
+#endif
+#ifndef EXFAT_SUPER_MAGIC
+#define EXFAT_SUPER_MAGIC 0x2011bab0
+#endif
+#ifndef F2FS_SUPER_MAGIC
+#define F2FS_SUPER_MAGIC 0xf2f52010
+#endif
+
+/* File systems whose calls never wait on anything but local memory or a
+ * local disk. Everything else (NFS, FUSE, CIFS, 9p, Ceph, AFS, and what
+ * is not known here) counts as slow: the safe side. */
+static bool local_filesystem(unsigned long type) {
+  switch (type) {
+  case EXT4_SUPER_MAGIC: /* ext2, ext3 and ext4 share it */
+  case XFS_SUPER_MAGIC:
+  case BTRFS_SUPER_MAGIC:
+  case TMPFS_MAGIC:
+  case RAMFS_MAGIC:
+  case OVERLAYFS_SUPER_MAGIC:
+  case F2FS_SUPER_MAGIC:
+  case SQUASHFS_MAGIC:
+  case MSDOS_SUPER_MAGIC:
+  case EXFAT_SUPER_MAGIC:
+  case ZFS_SUPER_MAGIC:
+  case PROC_SUPER_MAGIC:
+  case SYSFS_MAGIC:
+  case DEVPTS_SUPER_MAGIC:
+  case CGROUP2_SUPER_MAGIC:
+  case ISOFS_SUPER_MAGIC: return true;
+  default: return false;
+  }
+}
+
+bool wasi_host_fd_is_slow(int host_fd) {
+  /* MINOS_SLOW_FILES=all treats every file as slow (the offload path on
+   * any machine), =none every file as local (its reads and writes inline,
+   * as before: for file systems known not to hang, and to compare). */
+  const char *forced = getenv("MINOS_SLOW_FILES");
+  if (forced && strcmp(forced, "all") == 0) return true;
+  if (forced && strcmp(forced, "none") == 0) return false;
+  struct statfs status;
+  if (fstatfs(host_fd, &status) != 0) return true;
+  return !local_filesystem((unsigned long)status.f_type);
+}
+
+/* ---- read, write, pread, pwrite -------------------------------------- */
+
+typedef struct slow_transfer {
+  int fd; /* a duplicate, owned */
+  bool reading, positioned;
+  off_t offset;
+  char *buffer;
+  size_t length;
+  ssize_t done;
+  int error;
+} slow_transfer;
+
+static void run_transfer(void *argument) {
+  slow_transfer *job = argument;
+  do {
+    if (job->reading)
+      job->done = job->positioned ? pread(job->fd, job->buffer, job->length, job->offset)
+                                  : read(job->fd, job->buffer, job->length);
+    else
+      job->done = job->positioned ? pwrite(job->fd, job->buffer, job->length, job->offset)
+                                  : write(job->fd, job->buffer, job->length);
+  } while (job->done < 0 && errno == EINTR);
+  job->error = job->done < 0 ? errno : 0;
+}
+
+static void free_transfer(void *argument) {
+  slow_transfer *job = argument;
+  if (job->fd >= 0) close(job->fd);
+  free(job->buffer);
+  free(job);
+}
+
+static size_t iovec_total(const struct iovec *iov, uint32_t count) {
+  size_t total = 0;
+  for (uint32_t i = 0; i < count && total < SLOW_TRANSFER_MAX; i++) total += iov[i].iov_len;
+  return total < SLOW_TRANSFER_MAX ? total : SLOW_TRANSFER_MAX;
+}
+
+/* Between the job's buffer and the guest's iovecs, `length` bytes. */
+static void copy_iovecs(const struct iovec *iov, uint32_t count, char *buffer, size_t length,
+                        bool to_guest) {
+  for (uint32_t i = 0; i < count && length > 0; i++) {
+    size_t part = iov[i].iov_len < length ? iov[i].iov_len : length;
+    if (to_guest) memcpy(iov[i].iov_base, buffer, part);
+    else memcpy(buffer, iov[i].iov_base, part);
+    buffer += part;
+    length -= part;
+  }
+}
+
+static slow_transfer *new_transfer(int host_fd, bool reading, const struct iovec *iov,
+                                   uint32_t count) {
+  slow_transfer *job = calloc(1, sizeof *job);
+  if (!job) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  job->length = iovec_total(iov, count);
+  job->buffer = malloc(job->length ? job->length : 1);
+  job->fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 0);
+  if (!job->buffer || job->fd < 0) {
+    int saved = job->buffer ? errno : ENOMEM;
+    free_transfer(job);
+    errno = saved;
+    return NULL;
+  }
+  job->reading = reading;
+  if (!reading) copy_iovecs(iov, count, job->buffer, job->length, false);
+  return job;
+}
+
+uint32_t wasi_slow_transfer(wasm_cell *self, int host_fd, bool reading, bool positioned,
+                            uint64_t offset, const struct iovec *iov, uint32_t count,
+                            size_t *done) {
+  slow_transfer *job = new_transfer(host_fd, reading, iov, count);
+  if (!job) return errno == EMFILE || errno == ENFILE ? WASI_ERRNO_MFILE : WASI_ERRNO_NOMEM;
+  job->positioned = positioned;
+  job->offset = (off_t)offset;
+  switch (offload_run(&self->cell->waiter, run_transfer, free_transfer, job)) {
+  case OFFLOAD_ABANDONED: return WASI_ERRNO_CANCELED; /* the cell is ending */
+  case OFFLOAD_REFUSED: free_transfer(job); return WASI_ERRNO_NOMEM;
+  case OFFLOAD_DONE: break;
+  }
+  uint32_t error = job->done < 0 ? wasi_errno_from_host(job->error) : WASI_ERRNO_SUCCESS;
+  if (!error && reading) copy_iovecs(iov, count, job->buffer, (size_t)job->done, true);
+  *done = job->done < 0 ? 0 : (size_t)job->done;
+  free_transfer(job);
+  return error;
+}
