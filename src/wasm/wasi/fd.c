@@ -17,6 +17,23 @@
 
 static uint32_t result_of(int status) { return status == 0 ? WASI_ERRNO_SUCCESS : wasi_errno_now(); }
 
+/* The call inline, or on a slow file system (slow_files.c) off the worker:
+ * 0, or -1 and errno. */
+static int fd_call(wasm_cell *self, const wasi_descriptor *descriptor, int host_fd,
+                   slow_fd_operation operation, off_t size, struct stat *status) {
+  if (descriptor->slow) return wasi_slow_fd_call(self, host_fd, operation, size, status);
+  int result;
+  do {
+    switch (operation) {
+    case SLOW_FSTAT: result = fstat(host_fd, status); break;
+    case SLOW_FSYNC: result = fsync(host_fd); break;
+    case SLOW_FDATASYNC: result = fdatasync(host_fd); break;
+    default: result = ftruncate(host_fd, size); break;
+    }
+  } while (result != 0 && errno == EINTR);
+  return result;
+}
+
 uint32_t wasi_fd_close(wasm_cell *self, uint32_t fd) {
   wasi_descriptor *descriptor = wasi_descriptor_remove(&self->wasi, fd);
   if (!descriptor) return WASI_ERRNO_BADF;
@@ -31,13 +48,15 @@ uint32_t wasi_fd_renumber(wasm_cell *self, uint32_t fd, uint32_t to) {
 uint32_t wasi_fd_datasync(wasm_cell *self, uint32_t fd) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_DATASYNC);
   int fd_to_sync = wasi_descriptor_readable_fd(descriptor);
-  return result_of(fd_to_sync < 0 ? -1 : fdatasync(fd_to_sync));
+  return result_of(fd_to_sync < 0 ? -1
+                                   : fd_call(self, descriptor, fd_to_sync, SLOW_FDATASYNC, 0, NULL));
 }
 
 uint32_t wasi_fd_sync(wasm_cell *self, uint32_t fd) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_SYNC);
   int fd_to_sync = wasi_descriptor_readable_fd(descriptor);
-  return result_of(fd_to_sync < 0 ? -1 : fsync(fd_to_sync));
+  return result_of(fd_to_sync < 0 ? -1
+                                   : fd_call(self, descriptor, fd_to_sync, SLOW_FSYNC, 0, NULL));
 }
 
 static int host_advice(uint32_t advice) {
@@ -131,7 +150,8 @@ uint32_t wasi_fd_filestat_get(wasm_cell *self, uint32_t fd, uint32_t stat_out) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_FILESTAT_GET);
   if (!guest_span(self, stat_out, WASI_FILESTAT_SIZE)) return WASI_ERRNO_FAULT;
   struct stat status;
-  if (fstat(descriptor->host_fd, &status) != 0) return wasi_errno_now();
+  if (fd_call(self, descriptor, descriptor->host_fd, SLOW_FSTAT, 0, &status) != 0)
+    return wasi_errno_now();
   wasi_store_filestat(self, stat_out, &status);
   return WASI_ERRNO_SUCCESS;
 }
@@ -139,10 +159,8 @@ uint32_t wasi_fd_filestat_get(wasm_cell *self, uint32_t fd, uint32_t stat_out) {
 uint32_t wasi_fd_filestat_set_size(wasm_cell *self, uint32_t fd, uint64_t size) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_FILESTAT_SET_SIZE);
   if (size > INT64_MAX) return WASI_ERRNO_FBIG;
-  int status;
-  do status = ftruncate(descriptor->host_fd, (off_t)size);
-  while (status != 0 && errno == EINTR);
-  return result_of(status);
+  return result_of(fd_call(self, descriptor, descriptor->host_fd, SLOW_FTRUNCATE, (off_t)size,
+                           NULL));
 }
 
 /* AT_EMPTY_PATH works on every kind of descriptor, including the O_PATH

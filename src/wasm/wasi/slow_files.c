@@ -169,3 +169,56 @@ uint32_t wasi_slow_transfer(wasm_cell *self, int host_fd, bool reading, bool pos
   free_transfer(job);
   return error;
 }
+
+/* ---- fstat, fsync, fdatasync, ftruncate ------------------------------ */
+
+typedef struct slow_fd_call {
+  int fd; /* a duplicate, owned */
+  slow_fd_operation operation;
+  off_t size;
+  struct stat status;
+  int result, error;
+} slow_fd_call;
+
+static void run_fd_call(void *argument) {
+  slow_fd_call *job = argument;
+  do {
+    switch (job->operation) {
+    case SLOW_FSTAT: job->result = fstat(job->fd, &job->status); break;
+    case SLOW_FSYNC: job->result = fsync(job->fd); break;
+    case SLOW_FDATASYNC: job->result = fdatasync(job->fd); break;
+    default: job->result = ftruncate(job->fd, job->size); break;
+    }
+  } while (job->result != 0 && errno == EINTR);
+  job->error = job->result != 0 ? errno : 0;
+}
+
+static void free_fd_call(void *argument) {
+  slow_fd_call *job = argument;
+  if (job->fd >= 0) close(job->fd);
+  free(job);
+}
+
+int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation, off_t size,
+                      struct stat *status) {
+  slow_fd_call *job = calloc(1, sizeof *job);
+  if (!job) return errno = ENOMEM, -1;
+  *job = (slow_fd_call){.fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 0), .operation = operation,
+                        .size = size};
+  if (job->fd < 0) {
+    free(job);
+    return -1;
+  }
+  offload_outcome outcome = offload_run(&self->cell->waiter, run_fd_call, free_fd_call, job);
+  if (outcome == OFFLOAD_ABANDONED) {
+    /* The pool frees the job; the caller holds nothing, so the cell ends. */
+    cell_honour_end_request(self->cell);
+    return errno = ECANCELED, -1;
+  }
+  int result = outcome == OFFLOAD_DONE ? job->result : -1;
+  int error = outcome == OFFLOAD_DONE ? job->error : ENOMEM;
+  if (result == 0 && status) *status = job->status;
+  free_fd_call(job);
+  errno = error;
+  return result;
+}

@@ -410,6 +410,13 @@ bool wasi_host_fd_is_slow(int host_fd);
 uint32_t wasi_slow_transfer(wasm_cell *self, int host_fd, bool reading, bool positioned,
                             uint64_t offset, const struct iovec *iov, uint32_t count,
                             size_t *done);
+typedef enum slow_fd_operation { SLOW_FSTAT, SLOW_FSYNC, SLOW_FDATASYNC, SLOW_FTRUNCATE } slow_fd_operation;
+/* fstat (into *status), fsync, fdatasync or ftruncate (to size) of
+ * host_fd on an offload thread while the cell blocks: 0, or -1 and errno.
+ * A cell asked to end meanwhile ends inside: callers may hold nothing
+ * that the cell's end would not release. */
+int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation, off_t size,
+                      struct stat *status);
 
 /* Clocks (clock_random.c): ERRNO_INVAL for an unknown clock. */
 uint32_t wasi_clock_to_host(uint32_t clock_id, int *host_clock);
