@@ -203,6 +203,10 @@ uint32_t wasi_path_readlink(wasm_cell *self, uint32_t fd, uint32_t path, uint32_
 uint32_t wasi_path_filestat_get(wasm_cell *self, uint32_t fd, uint32_t flags, uint32_t path,
                                 uint32_t path_len, uint32_t stat_out) {
   if (!guest_span(self, stat_out, WASI_FILESTAT_SIZE)) return WASI_ERRNO_FAULT;
+  wasi_descriptor *directory = wasi_descriptor_get(&self->wasi, fd);
+  if (directory && directory->slow)
+    return wasi_slow_path_filestat_get(self, fd, flags & WASI_LOOKUP_SYMLINK_FOLLOW, path,
+                                       path_len, stat_out);
   int object_fd = -1;
   uint32_t error = open_object(self, fd, WASI_RIGHT_PATH_FILESTAT_GET, path, path_len,
                                flags & WASI_LOOKUP_SYMLINK_FOLLOW, &object_fd);

@@ -222,3 +222,61 @@ int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation,
   errno = error;
   return result;
 }
+
+/* ---- path_filestat_get ----------------------------------------------- */
+
+typedef struct slow_path_stat {
+  int directory_fd; /* a duplicate, owned */
+  char *path;
+  bool follow;
+  struct stat status;
+  int result, error; /* error: of the lookup (resolution) or of fstat */
+  bool lookup_failed;
+} slow_path_stat;
+
+static void run_path_stat(void *argument) {
+  slow_path_stat *job = argument;
+  int object_fd = wasi_open_beneath(job->directory_fd, job->path,
+                                    O_PATH | (job->follow ? 0 : O_NOFOLLOW), 0);
+  job->lookup_failed = object_fd < 0;
+  job->result = object_fd < 0 ? -1 : fstat(object_fd, &job->status);
+  job->error = job->result != 0 ? errno : 0;
+  if (object_fd >= 0) close(object_fd);
+}
+
+static void free_path_stat(void *argument) {
+  slow_path_stat *job = argument;
+  if (job->directory_fd >= 0) close(job->directory_fd);
+  free(job->path);
+  free(job);
+}
+
+uint32_t wasi_slow_path_filestat_get(wasm_cell *self, uint32_t fd, bool follow, uint32_t path,
+                                     uint32_t path_len, uint32_t stat_out) {
+  uint32_t error;
+  wasi_descriptor *directory =
+      wasi_descriptor_with_rights(&self->wasi, fd, WASI_RIGHT_PATH_FILESTAT_GET, &error);
+  if (!directory) return error;
+  slow_path_stat *job = calloc(1, sizeof *job);
+  if (!job) return WASI_ERRNO_NOMEM;
+  job->follow = follow;
+  job->directory_fd = fcntl(directory->host_fd, F_DUPFD_CLOEXEC, 0);
+  error = wasi_path_from_guest(self, path, path_len, &job->path);
+  if (!error && job->directory_fd < 0) error = wasi_errno_now();
+  if (error) {
+    free_path_stat(job);
+    return error;
+  }
+  offload_outcome outcome = offload_run(&self->cell->waiter, run_path_stat, free_path_stat, job);
+  if (outcome == OFFLOAD_ABANDONED) {
+    /* The pool frees the job; nothing else is held, so the cell ends. */
+    cell_honour_end_request(self->cell);
+    return WASI_ERRNO_CANCELED;
+  }
+  if (outcome == OFFLOAD_REFUSED) error = WASI_ERRNO_NOMEM;
+  else if (job->lookup_failed) error = wasi_errno_from_resolution(job->error);
+  else if (job->result != 0) error = wasi_errno_from_host(job->error);
+  else wasi_store_filestat(self, stat_out, &job->status);
+  free_path_stat(job);
+  return error;
+}

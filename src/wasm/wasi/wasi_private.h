@@ -417,6 +417,10 @@ typedef enum slow_fd_operation { SLOW_FSTAT, SLOW_FSYNC, SLOW_FDATASYNC, SLOW_FT
  * that the cell's end would not release. */
 int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation, off_t size,
                       struct stat *status);
+/* path_filestat_get beneath a directory on a slow file system: the
+ * lookup and the fstat off the worker. */
+uint32_t wasi_slow_path_filestat_get(wasm_cell *self, uint32_t fd, bool follow, uint32_t path,
+                                     uint32_t path_len, uint32_t stat_out);
 
 /* Clocks (clock_random.c): ERRNO_INVAL for an unknown clock. */
 uint32_t wasi_clock_to_host(uint32_t clock_id, int *host_clock);
