@@ -6,12 +6,16 @@
  *     FILE (whose read blocks until the test releases it), count the
  *     ticks that arrived meanwhile and check the data is EXPECTED; prints
  *     "read N bytes in M ms; the neighbour ticked T times meanwhile".
+ *   slowfs_reader.wasm lister SELF DIRECTORY EXPECTED
+ *     the same with a listing of DIRECTORY (whose listing blocks): its
+ *     names but . and .., each followed by a space, must be EXPECTED.
  *   slowfs_reader.wasm read FILE EXPECTED
  *     read FILE and check it holds EXPECTED.
  *   slowfs_reader.wasm hang FILE
  *     say "reading" and read FILE (the test ends this cell meanwhile).
  *   As a child (no arguments): writes a tick to fd 0 every 5 ms until
  *   that fails. */
+#include <dirent.h>
 #include <fcntl.h>
 
 #include "api_common.h"
@@ -73,6 +77,26 @@ static ssize_t read_whole(const char *path, char *buffer, size_t size) {
   return (ssize_t)length;
 }
 
+/* The names in a directory, as "lister" says (one readdir blocks on the
+ * slow file system). */
+static ssize_t list_names(const char *path, char *buffer, size_t size) {
+  DIR *directory = opendir(path);
+  if (!directory) {
+    fprintf(stderr, "FAIL cannot open directory %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  size_t length = 0;
+  struct dirent *entry;
+  while ((entry = readdir(directory)) != NULL) {
+    if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+    int wrote = snprintf(buffer + length, size - length, "%s ", entry->d_name);
+    if (wrote < 0 || (size_t)wrote >= size - length) break;
+    length += (size_t)wrote;
+  }
+  closedir(directory);
+  return (ssize_t)length;
+}
+
 static void check_data(const char *path, const char *expected) {
   char buffer[256];
   ssize_t length = read_whole(path, buffer, sizeof buffer - 1);
@@ -83,14 +107,17 @@ static void check_data(const char *path, const char *expected) {
   }
 }
 
-static void read_beside_ticker(const char *self_path, const char *path, const char *expected) {
+typedef ssize_t (*fetch)(const char *path, char *buffer, size_t size);
+
+static void read_beside_ticker(const char *self_path, fetch take, const char *path,
+                               const char *expected) {
   int32_t ticks;
   int32_t ticker = start_ticker(self_path, &ticks);
   printf("reading\n");
   fflush(stdout);
   uint64_t started = now_ns();
   char buffer[256];
-  ssize_t length = read_whole(path, buffer, sizeof buffer - 1);
+  ssize_t length = take(path, buffer, sizeof buffer - 1);
   uint64_t took_ms = (now_ns() - started) / 1000000;
   uint32_t ticked = drain_ticks(ticks);
   printf("read %lld bytes in %llu ms; the neighbour ticked %u times meanwhile\n",
@@ -119,7 +146,10 @@ static void hang(const char *path) {
 
 int main(int argc, char **argv) {
   if (argc < 2) return tick();
-  if (strcmp(argv[1], "ticker") == 0 && argc == 5) read_beside_ticker(argv[2], argv[3], argv[4]);
+  if (strcmp(argv[1], "ticker") == 0 && argc == 5)
+    read_beside_ticker(argv[2], read_whole, argv[3], argv[4]);
+  else if (strcmp(argv[1], "lister") == 0 && argc == 5)
+    read_beside_ticker(argv[2], list_names, argv[3], argv[4]);
   else if (strcmp(argv[1], "read") == 0 && argc == 4) check_data(argv[2], argv[3]);
   else if (strcmp(argv[1], "hang") == 0 && argc == 3) hang(argv[2]);
   else return 64;
