@@ -7,7 +7,7 @@ add_executable(slowfs_fuse tools/slowfs_fuse.c)
 target_link_libraries(slowfs_fuse PRIVATE PkgConfig::FUSE3)
 
 set(SLOWFS ${CMAKE_CURRENT_SOURCE_DIR}/slowfs.sh)
-foreach(mode local ticker crossing lister killed)
+foreach(mode local ticker crossing lister maker killed)
   add_test(NAME slowfs_${mode}
            COMMAND ${SLOWFS} ${mode} ${MINOS} $<TARGET_FILE:slowfs_fuse> ${GUESTS}/slowfs_reader.wasm)
   set_tests_properties(slowfs_${mode} PROPERTIES

@@ -10,6 +10,8 @@
 #            open crosses into it off the worker, and the read runs there
 #   lister   the same with a listing (fd_readdir) of a directory of the
 #            FUSE file system that blocks until released
+#   maker    the same with a mkdir (path_create_directory) on the FUSE
+#            file system that blocks until released
 #   killed   a cell whose read is blocked is ended by --timeout 2s: its
 #            end is reported promptly, long before the read would return
 # All but local need FUSE (/dev/fuse, fusermount3, the right to
@@ -75,13 +77,16 @@ case "$mode" in
     run --ro-dir "$scratch/local::/local" "$guest" read /local/data.txt "local data" || exit 1
     MINOS_SLOW_FILES=all run --ro-dir "$scratch/local::/local" "$guest" read /local/data.txt \
       "local data" || exit 1 ;;
-  ticker|crossing|lister)
+  ticker|crossing|lister|maker)
     mount_slowfs
     # crossing: the grant is local, the slow mount beneath it.
     grant="$scratch/mnt::/slow" file=/slow/slow.txt action=ticker expected="slow data arrived"
     [ "$mode" != crossing ] || grant="$scratch::/scratch" file=/scratch/mnt/slow.txt
     [ "$mode" != lister ] || file=/slow/slowdir action=lister expected="slow.txt "
-    run --ro-dir "$grant" "$guest" "$action" "/guests/$name" "$file" "$expected" \
+    [ "$mode" != maker ] || file=/slow/newdir action=maker expected=made
+    grant_kind=--ro-dir
+    [ "$mode" != maker ] || grant_kind=--dir
+    run "$grant_kind" "$grant" "$guest" "$action" "/guests/$name" "$file" "$expected" \
       >"$scratch/out" &
     run_pid=$!
     wait_for_reading
@@ -118,6 +123,6 @@ case "$mode" in
     # The slow read holds for 20 s; the cell's end must not wait for it.
     [ "$took" -lt 15 ] || { echo "FAIL: the cell's end waited for the read"; exit 1; }
     [ "$status" -ne 0 ] || { echo "FAIL: a timed-out run exited 0"; exit 1; } ;;
-  *) echo "usage: slowfs.sh local|ticker|crossing|lister|killed MINOS FUSE_TOOL GUEST" >&2; exit 2 ;;
+  *) echo "usage: slowfs.sh local|ticker|crossing|lister|maker|killed MINOS FUSE_TOOL GUEST" >&2; exit 2 ;;
 esac
 echo "slowfs $mode ok"

@@ -9,6 +9,9 @@
  *   slowfs_reader.wasm lister SELF DIRECTORY EXPECTED
  *     the same with a listing of DIRECTORY (whose listing blocks): its
  *     names but . and .., each followed by a space, must be EXPECTED.
+ *   slowfs_reader.wasm maker SELF DIRECTORY made
+ *     the same with a mkdir of DIRECTORY (which blocks), which must
+ *     succeed.
  *   slowfs_reader.wasm read FILE EXPECTED
  *     read FILE and check it holds EXPECTED.
  *   slowfs_reader.wasm hang FILE
@@ -17,6 +20,7 @@
  *   that fails. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "api_common.h"
 
@@ -97,6 +101,16 @@ static ssize_t list_names(const char *path, char *buffer, size_t size) {
   return (ssize_t)length;
 }
 
+/* "made" once the directory is made (mkdir blocks on the slow file
+ * system). */
+static ssize_t make_directory(const char *path, char *buffer, size_t size) {
+  if (mkdir(path, 0755) != 0) {
+    fprintf(stderr, "FAIL cannot make directory %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  return snprintf(buffer, size, "made");
+}
+
 static void check_data(const char *path, const char *expected) {
   char buffer[256];
   ssize_t length = read_whole(path, buffer, sizeof buffer - 1);
@@ -150,6 +164,8 @@ int main(int argc, char **argv) {
     read_beside_ticker(argv[2], read_whole, argv[3], argv[4]);
   else if (strcmp(argv[1], "lister") == 0 && argc == 5)
     read_beside_ticker(argv[2], list_names, argv[3], argv[4]);
+  else if (strcmp(argv[1], "maker") == 0 && argc == 5)
+    read_beside_ticker(argv[2], make_directory, argv[3], argv[4]);
   else if (strcmp(argv[1], "read") == 0 && argc == 4) check_data(argv[2], argv[3]);
   else if (strcmp(argv[1], "hang") == 0 && argc == 3) hang(argv[2]);
   else return 64;

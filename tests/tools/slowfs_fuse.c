@@ -4,11 +4,13 @@
  * read on a hung network file system would. Then the read returns
  * SLOWFS_DATA. A directory, "slowdir", holding one more such file, is
  * listed only once released too, as a listing on a hung network file
- * system would. Run it in the foreground:
+ * system would, and so is the directory "newdir" (mkdir blocks, then
+ * makes it). Run it in the foreground:
  *   SLOWFS_RELEASE=/tmp/x/release slowfs_fuse -f MOUNTPOINT */
 #define FUSE_USE_VERSION 35
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <fuse.h>
 #include <stdlib.h>
@@ -20,12 +22,16 @@
 #define SLOWFS_DATA "slow data arrived"
 #define FILE_NAME "slow.txt"
 #define DIRECTORY_NAME "slowdir"
+#define MADE_NAME "newdir" /* the one directory mkdir makes */
 #define LONGEST_WAIT_MS 20000
+
+static atomic_bool made; /* whether MADE_NAME exists */
 
 static int get_attributes(const char *path, struct stat *status, struct fuse_file_info *info) {
   (void)info;
   memset(status, 0, sizeof *status);
-  if (strcmp(path, "/") == 0 || strcmp(path, "/" DIRECTORY_NAME) == 0) {
+  if (strcmp(path, "/") == 0 || strcmp(path, "/" DIRECTORY_NAME) == 0 ||
+      (made && strcmp(path, "/" MADE_NAME) == 0)) {
     status->st_mode = S_IFDIR | 0755;
     status->st_nlink = 2;
     return 0;
@@ -60,6 +66,14 @@ static int list(const char *path, void *buffer, fuse_fill_dir_t fill, off_t offs
   return 0;
 }
 
+static int make_directory(const char *path, mode_t mode) {
+  (void)mode;
+  if (strcmp(path, "/" MADE_NAME) != 0) return -EACCES;
+  wait_for_release();
+  made = true;
+  return 0;
+}
+
 static int open_file(const char *path, struct fuse_file_info *info) {
   if (strcmp(path, "/" FILE_NAME) != 0) return -ENOENT;
   /* No page cache: every read comes here. */
@@ -83,6 +97,7 @@ static int read_file(const char *path, char *buffer, size_t size, off_t offset,
 static const struct fuse_operations operations = {
     .getattr = get_attributes,
     .readdir = list,
+    .mkdir = make_directory,
     .open = open_file,
     .read = read_file,
 };

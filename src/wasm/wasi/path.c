@@ -53,10 +53,19 @@ static uint32_t open_object(wasm_cell *self, uint32_t fd, uint64_t right, uint32
   return error;
 }
 
+/* Calls beneath a directory on a slow file system run off the worker
+ * (slow_files.c). */
+static bool on_slow_directory(wasm_cell *self, uint32_t fd) {
+  wasi_descriptor *directory = wasi_descriptor_get(&self->wasi, fd);
+  return directory && directory->slow;
+}
+
 static uint32_t result_of(int status) { return status == 0 ? WASI_ERRNO_SUCCESS : wasi_errno_now(); }
 
 uint32_t wasi_path_create_directory(wasm_cell *self, uint32_t fd, uint32_t path, uint32_t path_len) {
   beneath at;
+  if (on_slow_directory(self, fd))
+    return wasi_slow_path_change(self, fd, WASI_RIGHT_PATH_CREATE_DIRECTORY, SLOW_MKDIR, path, path_len);
   uint32_t error = open_beneath_parent(self, fd, WASI_RIGHT_PATH_CREATE_DIRECTORY, path, path_len, &at);
   if (error) return error;
   error = result_of(mkdirat(at.parent_fd, at.last, 0777));
@@ -66,6 +75,8 @@ uint32_t wasi_path_create_directory(wasm_cell *self, uint32_t fd, uint32_t path,
 
 uint32_t wasi_path_remove_directory(wasm_cell *self, uint32_t fd, uint32_t path, uint32_t path_len) {
   beneath at;
+  if (on_slow_directory(self, fd))
+    return wasi_slow_path_change(self, fd, WASI_RIGHT_PATH_REMOVE_DIRECTORY, SLOW_RMDIR, path, path_len);
   uint32_t error = open_beneath_parent(self, fd, WASI_RIGHT_PATH_REMOVE_DIRECTORY, path, path_len, &at);
   if (error) return error;
   error = result_of(unlinkat(at.parent_fd, at.last, AT_REMOVEDIR));
@@ -75,6 +86,8 @@ uint32_t wasi_path_remove_directory(wasm_cell *self, uint32_t fd, uint32_t path,
 
 uint32_t wasi_path_unlink_file(wasm_cell *self, uint32_t fd, uint32_t path, uint32_t path_len) {
   beneath at;
+  if (on_slow_directory(self, fd))
+    return wasi_slow_path_change(self, fd, WASI_RIGHT_PATH_UNLINK_FILE, SLOW_UNLINK, path, path_len);
   uint32_t error = open_beneath_parent(self, fd, WASI_RIGHT_PATH_UNLINK_FILE, path, path_len, &at);
   if (error) return error;
   error = result_of(unlinkat(at.parent_fd, at.last, 0));

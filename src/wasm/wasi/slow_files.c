@@ -280,3 +280,63 @@ uint32_t wasi_slow_path_filestat_get(wasm_cell *self, uint32_t fd, bool follow, 
   free_path_stat(job);
   return error;
 }
+
+/* ---- path_create_directory, path_remove_directory, path_unlink_file -- */
+
+typedef struct slow_path_change {
+  int directory_fd; /* a duplicate, owned */
+  char *path;
+  slow_path_operation operation;
+  uint32_t error; /* a WASI errno */
+} slow_path_change;
+
+static void run_path_change(void *argument) {
+  slow_path_change *job = argument;
+  int parent_fd;
+  const char *last;
+  job->error = wasi_open_parent(job->directory_fd, job->path, &parent_fd, &last);
+  if (job->error) return;
+  int result;
+  switch (job->operation) {
+  case SLOW_MKDIR: result = mkdirat(parent_fd, last, 0777); break;
+  case SLOW_RMDIR: result = unlinkat(parent_fd, last, AT_REMOVEDIR); break;
+  default: result = unlinkat(parent_fd, last, 0); break;
+  }
+  job->error = result == 0 ? WASI_ERRNO_SUCCESS : wasi_errno_now();
+  close(parent_fd);
+}
+
+static void free_path_change(void *argument) {
+  slow_path_change *job = argument;
+  if (job->directory_fd >= 0) close(job->directory_fd);
+  free(job->path);
+  free(job);
+}
+
+uint32_t wasi_slow_path_change(wasm_cell *self, uint32_t fd, uint64_t right,
+                               slow_path_operation operation, uint32_t path,
+                               uint32_t path_len) {
+  uint32_t error;
+  wasi_descriptor *directory = wasi_descriptor_with_rights(&self->wasi, fd, right, &error);
+  if (!directory) return error;
+  slow_path_change *job = calloc(1, sizeof *job);
+  if (!job) return WASI_ERRNO_NOMEM;
+  job->operation = operation;
+  job->directory_fd = fcntl(directory->host_fd, F_DUPFD_CLOEXEC, 0);
+  error = wasi_path_from_guest(self, path, path_len, &job->path);
+  if (!error && job->directory_fd < 0) error = wasi_errno_now();
+  if (error) {
+    free_path_change(job);
+    return error;
+  }
+  offload_outcome outcome =
+      offload_run(&self->cell->waiter, run_path_change, free_path_change, job);
+  if (outcome == OFFLOAD_ABANDONED) {
+    /* The pool frees the job; nothing else is held, so the cell ends. */
+    cell_honour_end_request(self->cell);
+    return WASI_ERRNO_CANCELED;
+  }
+  error = outcome == OFFLOAD_REFUSED ? WASI_ERRNO_NOMEM : job->error;
+  free_path_change(job);
+  return error;
+}

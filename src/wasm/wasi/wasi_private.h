@@ -421,6 +421,13 @@ int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation,
  * lookup and the fstat off the worker. */
 uint32_t wasi_slow_path_filestat_get(wasm_cell *self, uint32_t fd, bool follow, uint32_t path,
                                      uint32_t path_len, uint32_t stat_out);
+typedef enum slow_path_operation { SLOW_MKDIR, SLOW_RMDIR, SLOW_UNLINK } slow_path_operation;
+/* path_create_directory, path_remove_directory or path_unlink_file
+ * (needing `right` on fd) beneath a directory on a slow file system: the
+ * lookup and the change off the worker. */
+uint32_t wasi_slow_path_change(wasm_cell *self, uint32_t fd, uint64_t right,
+                               slow_path_operation operation, uint32_t path,
+                               uint32_t path_len);
 
 /* Clocks (clock_random.c): ERRNO_INVAL for an unknown clock. */
 uint32_t wasi_clock_to_host(uint32_t clock_id, int *host_clock);
