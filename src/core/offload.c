@@ -160,3 +160,14 @@ offload_outcome offload_run(waiter *self, void (*run)(void *argument),
   free(job);
   return OFFLOAD_DONE;
 }
+
+bool offload_detach(void (*run)(void *argument), void (*release)(void *argument),
+                    void *argument) {
+  offload_job *job = calloc(1, sizeof *job);
+  if (!job) return false;
+  /* Abandoned from the start: its thread frees it when done. */
+  *job = (offload_job){.run = run, .release = release, .argument = argument, .abandoned = true};
+  if (enqueue(job)) return true;
+  free(job);
+  return false;
+}

@@ -16,6 +16,8 @@
 #ifndef MINOS_CORE_OFFLOAD_H
 #define MINOS_CORE_OFFLOAD_H
 
+#include <stdbool.h>
+
 #include "core/waiter.h"
 
 typedef enum offload_outcome {
@@ -27,5 +29,11 @@ typedef enum offload_outcome {
 /* Runs run(argument) on an offload thread while `self` waits. */
 offload_outcome offload_run(waiter *self, void (*run)(void *argument),
                             void (*release)(void *argument), void *argument);
+
+/* Runs run(argument) on an offload thread, then release(argument), with
+ * nobody waiting (a close that may flush to a server). False if it could
+ * not be queued: nothing ran, the caller still owns argument. */
+bool offload_detach(void (*run)(void *argument), void (*release)(void *argument),
+                    void *argument);
 
 #endif

@@ -88,8 +88,12 @@ void wasi_descriptor_free(wasi_descriptor *descriptor) {
     account_credit(descriptor->charged_to, ACCOUNT_HOST_FDS, descriptor->charged_fds);
   if (descriptor->end) channel_end_close(descriptor->end);
   if (descriptor->listener) net_listener_close(descriptor->listener);
-  if (descriptor->host_fd >= 0) close(descriptor->host_fd);
-  if (descriptor->readable_fd >= 0) close(descriptor->readable_fd);
+  if (descriptor->slow) {
+    wasi_close_slow(descriptor->host_fd, descriptor->readable_fd);
+  } else {
+    if (descriptor->host_fd >= 0) close(descriptor->host_fd);
+    if (descriptor->readable_fd >= 0) close(descriptor->readable_fd);
+  }
   free(descriptor->listing_offsets);
   free(descriptor->preopen_path);
   free(descriptor);
@@ -276,6 +280,11 @@ static minos_status add_grant(wasi_context *context, uint32_t fd, const wasi_gra
   descriptor->rights_inheriting = WASI_RIGHTS_DIRECTORY | WASI_RIGHTS_FILE;
   descriptor->path_only = true;
   descriptor->slow = wasi_host_fd_is_slow(host_fd);
+  struct stat status;
+  if (fstat(host_fd, &status) == 0) {
+    descriptor->grant_device = status.st_dev;
+    descriptor->grant_inode = status.st_ino;
+  }
   descriptor->read_only = grant->read_only;
   if (grant->read_only) descriptor->rights_base &= ~WASI_RIGHTS_WRITING;
   if (install_at(context, descriptor, fd) != WASI_ERRNO_SUCCESS) {

@@ -17,21 +17,23 @@
 
 static uint32_t result_of(int status) { return status == 0 ? WASI_ERRNO_SUCCESS : wasi_errno_now(); }
 
-/* The call inline, or on a slow file system (slow_files.c) off the worker:
- * 0, or -1 and errno. */
-static int fd_call(wasm_cell *self, const wasi_descriptor *descriptor, int host_fd,
-                   slow_fd_operation operation, off_t size, struct stat *status) {
-  if (descriptor->slow) return wasi_slow_fd_call(self, host_fd, operation, size, status);
-  int result;
-  do {
-    switch (operation) {
-    case SLOW_FSTAT: result = fstat(host_fd, status); break;
-    case SLOW_FSYNC: result = fsync(host_fd); break;
-    case SLOW_FDATASYNC: result = fdatasync(host_fd); break;
-    default: result = ftruncate(host_fd, size); break;
-    }
-  } while (result != 0 && errno == EINTR);
-  return result;
+/* The request on the descriptor's host fd, inline or off the worker: a
+ * WASI errno. */
+static uint32_t run_request(wasm_cell *self, const wasi_descriptor *descriptor, int host_fd,
+                            fd_request *request) {
+  return result_of(wasi_fd_request_run(self, descriptor, host_fd, request));
+}
+
+/* A grant's descriptor is O_PATH: it cannot be synced. On the worker the
+ * directory is opened once and kept (readable_fd); off it, each time. */
+static uint32_t sync_descriptor(wasm_cell *self, wasi_descriptor *descriptor, fd_operation operation) {
+  fd_request request = {.operation = operation};
+  if (descriptor->slow) {
+    request.open_directory = descriptor->path_only;
+    return run_request(self, descriptor, descriptor->host_fd, &request);
+  }
+  int fd_to_sync = wasi_descriptor_readable_fd(descriptor);
+  return fd_to_sync < 0 ? wasi_errno_now() : run_request(self, descriptor, fd_to_sync, &request);
 }
 
 uint32_t wasi_fd_close(wasm_cell *self, uint32_t fd) {
@@ -47,16 +49,12 @@ uint32_t wasi_fd_renumber(wasm_cell *self, uint32_t fd, uint32_t to) {
 
 uint32_t wasi_fd_datasync(wasm_cell *self, uint32_t fd) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_DATASYNC);
-  int fd_to_sync = wasi_descriptor_readable_fd(descriptor);
-  return result_of(fd_to_sync < 0 ? -1
-                                   : fd_call(self, descriptor, fd_to_sync, SLOW_FDATASYNC, 0, NULL));
+  return sync_descriptor(self, descriptor, FD_FDATASYNC);
 }
 
 uint32_t wasi_fd_sync(wasm_cell *self, uint32_t fd) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_SYNC);
-  int fd_to_sync = wasi_descriptor_readable_fd(descriptor);
-  return result_of(fd_to_sync < 0 ? -1
-                                   : fd_call(self, descriptor, fd_to_sync, SLOW_FSYNC, 0, NULL));
+  return sync_descriptor(self, descriptor, FD_FSYNC);
 }
 
 static int host_advice(uint32_t advice) {
@@ -76,17 +74,18 @@ uint32_t wasi_fd_advise(wasm_cell *self, uint32_t fd, uint64_t offset, uint64_t 
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_ADVISE);
   int host = host_advice(advice);
   if (host < 0 || offset > INT64_MAX || length > INT64_MAX) return WASI_ERRNO_INVAL;
-  return wasi_errno_from_host(posix_fadvise(descriptor->host_fd, (off_t)offset, (off_t)length, host));
+  fd_request request = {.operation = FD_ADVISE, .offset = (off_t)offset, .length = (off_t)length,
+                        .how = host};
+  return run_request(self, descriptor, descriptor->host_fd, &request);
 }
 
 uint32_t wasi_fd_allocate(wasm_cell *self, uint32_t fd, uint64_t offset, uint64_t length) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_ALLOCATE);
   if (offset > INT64_MAX || length > INT64_MAX - offset) return WASI_ERRNO_FBIG;
   if (length == 0) return WASI_ERRNO_INVAL;
-  int status;
-  do status = posix_fallocate(descriptor->host_fd, (off_t)offset, (off_t)length);
-  while (status == EINTR);
-  return wasi_errno_from_host(status);
+  fd_request request = {.operation = FD_ALLOCATE, .offset = (off_t)offset,
+                        .length = (off_t)length};
+  return run_request(self, descriptor, descriptor->host_fd, &request);
 }
 
 static uint16_t fdflags_of(const wasi_descriptor *descriptor) {
@@ -149,18 +148,17 @@ uint32_t wasi_fd_fdstat_set_rights(wasm_cell *self, uint32_t fd, uint64_t base,
 uint32_t wasi_fd_filestat_get(wasm_cell *self, uint32_t fd, uint32_t stat_out) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_FILESTAT_GET);
   if (!guest_span(self, stat_out, WASI_FILESTAT_SIZE)) return WASI_ERRNO_FAULT;
-  struct stat status;
-  if (fd_call(self, descriptor, descriptor->host_fd, SLOW_FSTAT, 0, &status) != 0)
-    return wasi_errno_now();
-  wasi_store_filestat(self, stat_out, &status);
-  return WASI_ERRNO_SUCCESS;
+  fd_request request = {.operation = FD_FSTAT};
+  uint32_t error = run_request(self, descriptor, descriptor->host_fd, &request);
+  if (!error) wasi_store_filestat(self, stat_out, &request.status);
+  return error;
 }
 
 uint32_t wasi_fd_filestat_set_size(wasm_cell *self, uint32_t fd, uint64_t size) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_FILESTAT_SET_SIZE);
   if (size > INT64_MAX) return WASI_ERRNO_FBIG;
-  return result_of(fd_call(self, descriptor, descriptor->host_fd, SLOW_FTRUNCATE, (off_t)size,
-                           NULL));
+  fd_request request = {.operation = FD_FTRUNCATE, .length = (off_t)size};
+  return run_request(self, descriptor, descriptor->host_fd, &request);
 }
 
 /* AT_EMPTY_PATH works on every kind of descriptor, including the O_PATH
@@ -168,10 +166,10 @@ uint32_t wasi_fd_filestat_set_size(wasm_cell *self, uint32_t fd, uint64_t size) 
 uint32_t wasi_fd_filestat_set_times(wasm_cell *self, uint32_t fd, uint64_t access_time,
                                     uint64_t modify_time, uint32_t flags) {
   WITH_RIGHTS(descriptor, fd, WASI_RIGHT_FD_FILESTAT_SET_TIMES);
-  struct timespec times[2];
-  uint32_t error = wasi_timespecs_from_request(access_time, modify_time, flags, times);
+  fd_request request = {.operation = FD_SET_TIMES};
+  uint32_t error = wasi_timespecs_from_request(access_time, modify_time, flags, request.times);
   if (error) return error;
-  return result_of(utimensat(descriptor->host_fd, "", times, AT_EMPTY_PATH));
+  return run_request(self, descriptor, descriptor->host_fd, &request);
 }
 
 uint32_t wasi_fd_prestat_get(wasm_cell *self, uint32_t fd, uint32_t prestat_out) {
@@ -214,10 +212,15 @@ uint32_t wasi_fd_seek(wasm_cell *self, uint32_t fd, uint64_t offset, uint32_t wh
   int host = host_whence(whence);
   if (host < 0) return WASI_ERRNO_INVAL;
   if (!guest_span(self, newoffset_out, 8)) return WASI_ERRNO_FAULT;
-  off_t position = lseek(descriptor->host_fd, (off_t)(int64_t)offset, host);
-  if (position < 0) return wasi_errno_now();
-  guest_store_u64(self, newoffset_out, (uint64_t)position);
-  return WASI_ERRNO_SUCCESS;
+  /* Only SEEK_END asks the file system (for the size), so only it may
+   * go off the worker. */
+  fd_request request = {.operation = FD_SEEK, .offset = (off_t)(int64_t)offset, .how = host};
+  uint32_t error = WASI_ERRNO_SUCCESS;
+  if (host == SEEK_END) error = run_request(self, descriptor, descriptor->host_fd, &request);
+  else if ((request.position = lseek(descriptor->host_fd, request.offset, host)) < 0)
+    error = wasi_errno_now();
+  if (!error) guest_store_u64(self, newoffset_out, (uint64_t)request.position);
+  return error;
 }
 
 uint32_t wasi_fd_tell(wasm_cell *self, uint32_t fd, uint32_t offset_out) {

@@ -16,50 +16,56 @@
 #define MAX_TREE_DEPTH 64
 #define MAX_TREE_ENTRIES 20000
 
-typedef struct grant_roots {
-  struct stat *roots;
-  size_t count;
-} grant_roots;
-
-static bool same_object(const struct stat *a, const struct stat *b) {
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+static bool same_object(const struct stat *status, dev_t device, ino_t inode) {
+  return status->st_dev == device && status->st_ino == inode;
 }
 
-static wasi_descriptor *grant_at(wasi_context *context, uint32_t fd) {
-  wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
-  return descriptor && descriptor->preopen_path ? descriptor : NULL;
-}
-
-/* The granted directories the cell still holds. */
-static uint32_t collect_roots(wasm_cell *self, grant_roots *out) {
-  *out = (grant_roots){0};
+uint32_t link_guard_take(wasm_cell *self, bool same_mount, link_guard *out) {
+  *out = (link_guard){.same_mount = same_mount};
   wasi_context *context = &self->wasi;
   size_t grants = 0;
-  for (uint32_t fd = 0; fd < context->descriptor_capacity; fd++)
-    grants += grant_at(context, fd) != NULL;
+  for (uint32_t fd = 0; fd < context->descriptor_capacity; fd++) {
+    wasi_descriptor *descriptor = wasi_descriptor_get(context, fd);
+    grants += descriptor && descriptor->preopen_path;
+  }
   if (!(out->roots = calloc(grants ? grants : 1, sizeof *out->roots))) return WASI_ERRNO_NOMEM;
   for (uint32_t fd = 0; fd < context->descriptor_capacity && out->count < grants; fd++) {
-    wasi_descriptor *grant = grant_at(context, fd);
-    if (grant && fstat(grant->host_fd, &out->roots[out->count]) == 0) out->count++;
+    wasi_descriptor *grant = wasi_descriptor_get(context, fd);
+    if (grant && grant->preopen_path)
+      out->roots[out->count++] = (struct grant_identity){grant->grant_device, grant->grant_inode};
   }
   return WASI_ERRNO_SUCCESS;
 }
 
-static bool is_root(const grant_roots *roots, const struct stat *status) {
-  for (size_t i = 0; i < roots->count; i++)
-    if (same_object(&roots->roots[i], status)) return true;
+void link_guard_release(link_guard *guard) {
+  free(guard->roots);
+  guard->roots = NULL;
+  guard->count = 0;
+}
+
+static bool is_root(const link_guard *guard, const struct stat *status) {
+  for (size_t i = 0; i < guard->count; i++)
+    if (same_object(status, guard->roots[i].device, guard->roots[i].inode)) return true;
   return false;
+}
+
+/* The entry `name` of a directory, not followed, as O_PATH; on the worker
+ * an entry that is another mount's root is not entered (EXDEV). */
+static int open_entry(const link_guard *guard, int directory_fd, const char *name) {
+  return wasi_open_beneath_how(directory_fd, name, O_PATH | O_NOFOLLOW, 0, guard->same_mount);
 }
 
 /* How far the directory lies below the nearest granted directory above it
  * (0: it is one), walking ".." as the kernel does; -1 if none is found
- * (the cell gave that grant up, or something failed): no climbing then. */
-static int depth_below_grant(const grant_roots *roots, int directory_fd) {
+ * (the cell gave that grant up, or something failed): no climbing then.
+ * The walk stays on the mount the directory was reached in from its
+ * grant, so it is safe on the worker. */
+static int depth_below_grant(const link_guard *guard, int directory_fd) {
   int current = openat(directory_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (int depth = 0; current >= 0 && depth <= MAX_DEPTH; depth++) {
     struct stat here, above;
     if (fstat(current, &here) != 0) break;
-    if (is_root(roots, &here)) {
+    if (is_root(guard, &here)) {
       close(current);
       return depth;
     }
@@ -67,7 +73,9 @@ static int depth_below_grant(const grant_roots *roots, int directory_fd) {
     close(current);
     current = parent;
     /* At the file system's root, ".." is the directory itself. */
-    if (current < 0 || fstat(current, &above) != 0 || same_object(&above, &here)) break;
+    if (current < 0 || fstat(current, &above) != 0 ||
+        same_object(&above, here.st_dev, here.st_ino))
+      break;
   }
   if (current >= 0) close(current);
   return -1;
@@ -95,23 +103,19 @@ static int climb_of(const char *target) {
 
 static bool fits(int climb, int depth) { return climb == 0 || (climb > 0 && climb <= depth); }
 
-uint32_t link_guard_check_target(wasm_cell *self, int directory_fd, const char *target) {
+uint32_t link_guard_check_target(const link_guard *guard, int directory_fd, const char *target) {
   int climb = climb_of(target);
   if (climb < 0) return WASI_ERRNO_PERM;
   if (climb == 0) return WASI_ERRNO_SUCCESS;
-  grant_roots roots;
-  uint32_t error = collect_roots(self, &roots);
-  if (error) return error;
-  int depth = depth_below_grant(&roots, directory_fd);
-  free(roots.roots);
-  return fits(climb, depth) ? WASI_ERRNO_SUCCESS : WASI_ERRNO_PERM;
+  return fits(climb, depth_below_grant(guard, directory_fd)) ? WASI_ERRNO_SUCCESS
+                                                             : WASI_ERRNO_PERM;
 }
 
-/* The climb of the link `name` in `directory_fd`. */
-static int climb_of_link(int directory_fd, const char *name) {
+/* The climb of the link held by `link_fd` (O_PATH, not followed). */
+static int climb_of_link(int link_fd) {
   char *target = malloc(WASI_MAX_PATH);
   if (!target) return -1;
-  ssize_t length = readlinkat(directory_fd, name, target, WASI_MAX_PATH - 1);
+  ssize_t length = readlinkat(link_fd, "", target, WASI_MAX_PATH - 1);
   int climb = -1;
   if (length >= 0) {
     target[length] = '\0';
@@ -122,6 +126,7 @@ static int climb_of_link(int directory_fd, const char *name) {
 }
 
 typedef struct tree_walk {
+  const link_guard *guard;
   size_t entries_left;
   uint32_t error; /* the first refusal */
 } tree_walk;
@@ -147,50 +152,52 @@ static void check_tree(int directory_fd, int depth, int levels_left, tree_walk *
       walk->error = WASI_ERRNO_XDEV;
       break;
     }
+    int entry_fd = open_entry(walk->guard, listing_fd, entry->d_name);
     struct stat status;
-    if (fstatat(listing_fd, entry->d_name, &status, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISLNK(status.st_mode) && !fits(climb_of_link(listing_fd, entry->d_name), depth)) {
-      walk->error = WASI_ERRNO_PERM;
-    } else if (S_ISDIR(status.st_mode)) {
-      int child = openat(listing_fd, entry->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (child < 0) continue;
-      check_tree(child, depth + 1, levels_left - 1, walk);
-      close(child);
+    if (entry_fd < 0) {
+      if (errno == EXDEV) walk->error = WASI_ERRNO_NOTCAPABLE; /* a mount: not here */
+      continue;
     }
+    if (fstat(entry_fd, &status) != 0) {
+      close(entry_fd);
+      continue;
+    }
+    if (S_ISLNK(status.st_mode) && !fits(climb_of_link(entry_fd), depth))
+      walk->error = WASI_ERRNO_PERM;
+    else if (S_ISDIR(status.st_mode))
+      check_tree(entry_fd, depth + 1, levels_left - 1, walk);
+    close(entry_fd);
   }
   closedir(listing);
 }
 
-uint32_t link_guard_check_move(wasm_cell *self, int from_fd, const char *name, int to_fd,
+/* A whole directory moved: every link beneath must still fit. */
+static uint32_t check_moved_tree(const link_guard *guard, int from_fd, int tree_fd, int to_fd) {
+  /* Closer to the root (or from where that cannot be told): its links
+   * would climb higher than before. */
+  int from_depth = depth_below_grant(guard, from_fd);
+  int to_depth = depth_below_grant(guard, to_fd);
+  if (from_depth >= 0 && to_depth >= from_depth) return WASI_ERRNO_SUCCESS;
+  tree_walk walk = {.guard = guard, .entries_left = MAX_TREE_ENTRIES};
+  check_tree(tree_fd, to_depth < 0 ? 0 : to_depth + 1, MAX_TREE_DEPTH, &walk);
+  return walk.error;
+}
+
+uint32_t link_guard_check_move(const link_guard *guard, int from_fd, const char *name, int to_fd,
                                bool with_contents) {
+  int object_fd = open_entry(guard, from_fd, name);
+  /* Nothing there: the move itself will say so. */
+  if (object_fd < 0) return errno == EXDEV ? WASI_ERRNO_NOTCAPABLE : WASI_ERRNO_SUCCESS;
   struct stat status;
-  if (fstatat(from_fd, name, &status, AT_SYMLINK_NOFOLLOW) != 0) return WASI_ERRNO_SUCCESS;
-  bool link = S_ISLNK(status.st_mode);
-  if (!link && !(with_contents && S_ISDIR(status.st_mode))) return WASI_ERRNO_SUCCESS;
-  int climb = link ? climb_of_link(from_fd, name) : 0;
-  if (link && climb == 0) return WASI_ERRNO_SUCCESS;
-  grant_roots roots;
-  uint32_t error = collect_roots(self, &roots);
-  if (error) return error;
-  int to_depth = depth_below_grant(&roots, to_fd);
-  if (link) {
-    error = fits(climb, to_depth) ? WASI_ERRNO_SUCCESS : WASI_ERRNO_PERM;
-  } else {
-    /* Closer to the root (or from where that cannot be told): its links
-     * would climb higher than before. */
-    int from_depth = depth_below_grant(&roots, from_fd);
-    if (from_depth >= 0 && to_depth >= from_depth) {
-      free(roots.roots);
-      return WASI_ERRNO_SUCCESS;
-    }
-    int directory = openat(from_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    tree_walk walk = {.entries_left = MAX_TREE_ENTRIES};
-    if (directory >= 0) {
-      check_tree(directory, to_depth < 0 ? 0 : to_depth + 1, MAX_TREE_DEPTH, &walk);
-      close(directory);
-    }
-    error = walk.error;
+  uint32_t error = WASI_ERRNO_SUCCESS;
+  if (fstat(object_fd, &status) != 0) {
+    error = WASI_ERRNO_SUCCESS;
+  } else if (S_ISLNK(status.st_mode)) {
+    int climb = climb_of_link(object_fd);
+    if (climb != 0 && !fits(climb, depth_below_grant(guard, to_fd))) error = WASI_ERRNO_PERM;
+  } else if (with_contents && S_ISDIR(status.st_mode)) {
+    error = check_moved_tree(guard, from_fd, object_fd, to_fd);
   }
-  free(roots.roots);
+  close(object_fd);
   return error;
 }

@@ -79,8 +79,14 @@ static bool refused_before_opening(int directory_fd, const char *path, int flags
  * (an open on the worker, beneath a local directory) a path that crosses
  * into another mount, which may be slow, fails with XDEV before touching
  * it: the caller then retries off the worker. */
+typedef struct opened_file {
+  int host_fd;
+  uint8_t filetype;
+  bool slow; /* its own file system may hang (asked off the worker) */
+} opened_file;
+
 static uint32_t open_file_or_directory(int directory_fd, const char *path, int flags,
-                                       bool write_rights, bool same_mount, int *host_fd) {
+                                       bool write_rights, bool same_mount, opened_file *out) {
   /* An exclusive create never opens what is there (EEXIST). */
   bool exclusive = (flags & O_CREAT) && (flags & O_EXCL);
   if (!exclusive && refused_before_opening(directory_fd, path, flags, same_mount))
@@ -99,7 +105,8 @@ static uint32_t open_file_or_directory(int directory_fd, const char *path, int f
     close(fd);
     return error;
   }
-  *host_fd = fd;
+  out->host_fd = fd;
+  out->filetype = wasi_filetype_from_mode(status.st_mode);
   return WASI_ERRNO_SUCCESS;
 }
 
@@ -111,32 +118,34 @@ typedef struct slow_open {
   char *path;
   int flags;
   bool write_rights;
-  int host_fd;
+  opened_file opened;
   uint32_t error;
-  bool slow; /* the file's own file system may hang (asked here, off the worker) */
 } slow_open;
 
 static void run_open(void *argument) {
   slow_open *job = argument;
   job->error = open_file_or_directory(job->directory_fd, job->path, job->flags,
-                                      job->write_rights, false, &job->host_fd);
-  if (!job->error) job->slow = wasi_host_fd_is_slow(job->host_fd);
+                                      job->write_rights, false, &job->opened);
+  if (!job->error) job->opened.slow = wasi_host_fd_is_slow(job->opened.host_fd);
+  close(job->directory_fd); /* O_PATH: closing it flushes nothing, but here is cheap */
+  job->directory_fd = -1;
 }
 
 static void free_open(void *argument) {
   slow_open *job = argument;
-  if (job->host_fd >= 0) close(job->host_fd);
+  /* An open whose cell let go: closed off the worker (slow_files.c). */
+  if (job->opened.host_fd >= 0) wasi_close_slow(job->opened.host_fd, -1);
   if (job->directory_fd >= 0) close(job->directory_fd);
   free(job->path);
   free(job);
 }
 
 static uint32_t open_off_worker(wasm_cell *self, int directory_fd, const char *path, int flags,
-                                bool write_rights, int *host_fd, bool *slow) {
+                                bool write_rights, opened_file *out) {
   slow_open *job = calloc(1, sizeof *job);
   if (!job) return WASI_ERRNO_NOMEM;
   *job = (slow_open){fcntl(directory_fd, F_DUPFD_CLOEXEC, 0), strdup(path), flags, write_rights,
-                     -1, WASI_ERRNO_SUCCESS, true};
+                     {.host_fd = -1}, WASI_ERRNO_SUCCESS};
   if (job->directory_fd < 0 || !job->path) {
     free_open(job);
     return WASI_ERRNO_NOMEM;
@@ -145,9 +154,8 @@ static uint32_t open_off_worker(wasm_cell *self, int directory_fd, const char *p
   if (outcome == OFFLOAD_ABANDONED) return WASI_ERRNO_CANCELED; /* the cell is ending */
   uint32_t error = outcome == OFFLOAD_REFUSED ? WASI_ERRNO_NOMEM : job->error;
   if (!error) {
-    *host_fd = job->host_fd;
-    *slow = job->slow;
-    job->host_fd = -1;
+    *out = job->opened;
+    job->opened.host_fd = -1;
   }
   free_open(job);
   return error;
@@ -176,12 +184,12 @@ static uint32_t check_request(wasi_context *context, uint32_t fd, const open_req
   return WASI_ERRNO_SUCCESS;
 }
 
-static wasi_descriptor *describe(int host_fd, bool slow, const wasi_descriptor *directory,
+static wasi_descriptor *describe(const opened_file *file, const wasi_descriptor *directory,
                                  const open_request *request) {
-  wasi_descriptor *opened = wasi_descriptor_new(host_fd, wasi_filetype_of_fd(host_fd));
+  wasi_descriptor *opened = wasi_descriptor_new(file->host_fd, file->filetype);
   if (!opened) return NULL;
   opened->read_only = directory->read_only;
-  opened->slow = slow;
+  opened->slow = file->slow;
   opened->rights_base &= request->rights_base & directory->rights_inheriting;
   if (opened->read_only) opened->rights_base &= ~WASI_RIGHTS_WRITING;
   opened->rights_inheriting = request->rights_inheriting & directory->rights_inheriting;
@@ -200,22 +208,23 @@ uint32_t wasi_path_open(wasm_cell *self, uint32_t fd, uint32_t dirflags, uint32_
   char *copy;
   error = wasi_path_from_guest(self, path, path_len, &copy);
   if (error) return error;
-  int host_fd = -1;
-  bool write_rights = rights_base & WASI_RIGHTS_OPEN_FOR_WRITING, slow = directory->slow;
+  opened_file file = {.host_fd = -1};
+  bool write_rights = rights_base & WASI_RIGHTS_OPEN_FOR_WRITING;
   /* Beneath a local directory, on its own mount: local, opened here. */
-  if (!slow)
+  if (!directory->slow)
     error = open_file_or_directory(directory->host_fd, copy, host_open_flags(&request),
-                                   write_rights, true, &host_fd);
-  if (slow || error == WASI_ERRNO_XDEV)
+                                   write_rights, true, &file);
+  if (directory->slow || error == WASI_ERRNO_XDEV)
     error = open_off_worker(self, directory->host_fd, copy, host_open_flags(&request),
-                            write_rights, &host_fd, &slow);
+                            write_rights, &file);
   free(copy);
   /* A cell asked to end while its open waited ends here. */
   if (error == WASI_ERRNO_CANCELED) cell_honour_end_request(self->cell);
   if (error) return error;
-  wasi_descriptor *opened = describe(host_fd, slow, directory, &request);
+  wasi_descriptor *opened = describe(&file, directory, &request);
   if (!opened) {
-    close(host_fd);
+    if (file.slow) wasi_close_slow(file.host_fd, -1);
+    else close(file.host_fd);
     return WASI_ERRNO_NOMEM;
   }
   uint32_t new_fd;

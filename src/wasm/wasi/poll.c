@@ -3,7 +3,9 @@
  * (the earliest); channel ends are waited on by parking the cell, as a
  * channel read does, so a sleeping cell costs its worker nothing; so are
  * listeners (readable while a connection waits to be accepted); host
- * files are always ready, as poll(2) says of regular files. A
+ * files are always ready, as poll(2) says of regular files (those of a
+ * slow file system without asking it: poll(2) on a FUSE file asks the
+ * daemon, and the size would too, so their byte count is 0). A
  * subscription that is wrong by itself (bad descriptor, unknown clock)
  * completes at once with its error instead of failing the call, as the
  * witx definition wants. */
@@ -31,6 +33,7 @@ typedef struct waiting {
   channel_end *end;  /* a channel end instead */
   net_listener *listener; /* or a listener */
   bool end_ready, hangup; /* of an end or a listener */
+  bool always_ready; /* a file of a slow file system */
   uint32_t available;
 } waiting;
 
@@ -85,6 +88,10 @@ static void parse_fd(wasm_cell *self, uint32_t at, waiting *item, struct pollfd 
     item->listener = descriptor->listener;
     return;
   }
+  if (descriptor->slow) {
+    item->always_ready = true;
+    return;
+  }
   item->poll_index = (*poll_count)++;
   short events = item->type == WASI_EVENT_FD_READ ? POLLIN : POLLOUT;
   pollers[item->poll_index] = (struct pollfd){.fd = descriptor->host_fd, .events = events};
@@ -109,7 +116,7 @@ static uint32_t parse(wasm_cell *self, uint32_t subscriptions, uint32_t count, w
 }
 
 static bool is_complete(const waiting *item, const struct pollfd *pollers, uint64_t now) {
-  if (item->error) return true;
+  if (item->error || item->always_ready) return true;
   if (item->type == WASI_EVENT_CLOCK) return item->deadline <= now;
   if (item->end || item->listener) return item->end_ready;
   return pollers[item->poll_index].revents != 0;
@@ -200,7 +207,7 @@ static void store_event(wasm_cell *self, uint32_t at, const waiting *item,
   if (!error && (item->end || item->listener)) {
     if (item->hangup) flags |= WASI_EVENT_RW_HANGUP;
     bytes = item->available;
-  } else if (!error && item->type != WASI_EVENT_CLOCK) {
+  } else if (!error && item->type != WASI_EVENT_CLOCK && !item->always_ready) {
     short revents = pollers[item->poll_index].revents;
     if (revents & POLLNVAL) error = WASI_ERRNO_BADF;
     else if ((revents & POLLERR) && !(revents & (POLLIN | POLLOUT))) error = WASI_ERRNO_IO;

@@ -101,6 +101,10 @@ static void run_batch(void *argument) {
                     ? -1
                     : getdents64(job->directory, job->entries, HOST_BUFFER_BYTES);
   job->error = job->length < 0 ? errno : 0;
+  /* Closed here, off the worker, like every descriptor of a slow file
+   * system (slow_files.c). */
+  close(job->directory);
+  job->directory = -1;
 }
 
 static void free_batch(void *argument) {

@@ -66,7 +66,8 @@ int wasi_open_beneath_how(int directory, const char *path, int flags, mode_t mod
   }
 }
 
-uint32_t wasi_open_parent(int directory, char *path, int *parent_fd, const char **last) {
+uint32_t wasi_open_parent(int directory, char *path, bool same_mount, int *parent_fd,
+                          const char **last) {
   size_t end = strlen(path);
   while (end > 0 && path[end - 1] == '/') end--;
   if (end == 0) return path[0] ? WASI_ERRNO_NOTCAPABLE : WASI_ERRNO_NOENT; /* "/" or "" */
@@ -81,8 +82,10 @@ uint32_t wasi_open_parent(int directory, char *path, int *parent_fd, const char 
     path[start - 1] = '\0';
     parent = path;
   }
-  int fd = wasi_open_beneath(directory, parent, O_PATH | O_DIRECTORY, 0);
-  if (fd < 0) return wasi_errno_from_resolution(errno);
+  int fd = wasi_open_beneath_how(directory, parent, O_PATH | O_DIRECTORY, 0, same_mount);
+  int saved = errno;
+  if (start > 1) path[start - 1] = '/'; /* whole again, for a retry */
+  if (fd < 0) return wasi_errno_from_resolution(saved);
   *parent_fd = fd;
   *last = path + start;
   return WASI_ERRNO_SUCCESS;

@@ -80,6 +80,18 @@ bool wasi_host_fd_is_slow(int host_fd) {
   return !local_filesystem((unsigned long)status.f_type);
 }
 
+/* A close on a slow file system may flush to its server and hang, so a
+ * job's duplicate descriptor is closed where the job ran, on its offload
+ * thread; one whose job never ran is closed off the worker too. */
+static void close_here(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+static void close_later(int fd) {
+  if (fd >= 0) wasi_close_slow(fd, -1);
+}
+
 /* ---- read, write, pread, pwrite -------------------------------------- */
 
 typedef struct slow_transfer {
@@ -103,11 +115,12 @@ static void run_transfer(void *argument) {
                                   : write(job->fd, job->buffer, job->length);
   } while (job->done < 0 && errno == EINTR);
   job->error = job->done < 0 ? errno : 0;
+  close_here(&job->fd);
 }
 
 static void free_transfer(void *argument) {
   slow_transfer *job = argument;
-  if (job->fd >= 0) close(job->fd);
+  close_later(job->fd);
   free(job->buffer);
   free(job);
 }
@@ -170,41 +183,64 @@ uint32_t wasi_slow_transfer(wasm_cell *self, int host_fd, bool reading, bool pos
   return error;
 }
 
-/* ---- fstat, fsync, fdatasync, ftruncate ------------------------------ */
+/* ---- calls on an open descriptor ------------------------------------ */
+
+/* posix_fadvise and posix_fallocate return the error; the rest set errno. */
+static int perform(int fd, fd_request *request) {
+  int result, error;
+  do {
+    switch (request->operation) {
+    case FD_FSTAT: result = fstat(fd, &request->status); break;
+    case FD_FSYNC: result = fsync(fd); break;
+    case FD_FDATASYNC: result = fdatasync(fd); break;
+    case FD_FTRUNCATE: result = ftruncate(fd, request->length); break;
+    case FD_SET_TIMES: result = utimensat(fd, "", request->times, AT_EMPTY_PATH); break;
+    case FD_SEEK:
+      request->position = lseek(fd, request->offset, request->how);
+      result = request->position < 0 ? -1 : 0;
+      break;
+    case FD_ADVISE:
+    case FD_ALLOCATE:
+      error = request->operation == FD_ADVISE
+                  ? posix_fadvise(fd, request->offset, request->length, request->how)
+                  : posix_fallocate(fd, request->offset, request->length);
+      errno = error;
+      result = error ? -1 : 0;
+      break;
+    default: errno = EINVAL; return -1;
+    }
+  } while (result != 0 && errno == EINTR);
+  return result;
+}
 
 typedef struct slow_fd_call {
   int fd; /* a duplicate, owned */
-  slow_fd_operation operation;
-  off_t size;
-  struct stat status;
+  fd_request request;
   int result, error;
 } slow_fd_call;
 
 static void run_fd_call(void *argument) {
   slow_fd_call *job = argument;
-  do {
-    switch (job->operation) {
-    case SLOW_FSTAT: job->result = fstat(job->fd, &job->status); break;
-    case SLOW_FSYNC: job->result = fsync(job->fd); break;
-    case SLOW_FDATASYNC: job->result = fdatasync(job->fd); break;
-    default: job->result = ftruncate(job->fd, job->size); break;
-    }
-  } while (job->result != 0 && errno == EINTR);
+  int fd = job->fd;
+  if (job->request.open_directory) fd = openat(job->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  job->result = fd < 0 ? -1 : perform(fd, &job->request);
   job->error = job->result != 0 ? errno : 0;
+  if (fd >= 0 && fd != job->fd) close(fd);
+  close_here(&job->fd);
 }
 
 static void free_fd_call(void *argument) {
   slow_fd_call *job = argument;
-  if (job->fd >= 0) close(job->fd);
+  close_later(job->fd);
   free(job);
 }
 
-int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation, off_t size,
-                      struct stat *status) {
+int wasi_fd_request_run(wasm_cell *self, const wasi_descriptor *descriptor, int host_fd,
+                        fd_request *request) {
+  if (!descriptor->slow) return perform(host_fd, request);
   slow_fd_call *job = calloc(1, sizeof *job);
   if (!job) return errno = ENOMEM, -1;
-  *job = (slow_fd_call){.fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 0), .operation = operation,
-                        .size = size};
+  *job = (slow_fd_call){.fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 0), .request = *request};
   if (job->fd < 0) {
     free(job);
     return -1;
@@ -217,126 +253,31 @@ int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation,
   }
   int result = outcome == OFFLOAD_DONE ? job->result : -1;
   int error = outcome == OFFLOAD_DONE ? job->error : ENOMEM;
-  if (result == 0 && status) *status = job->status;
+  if (result == 0) *request = job->request;
   free_fd_call(job);
   errno = error;
   return result;
 }
 
-/* ---- path_filestat_get ----------------------------------------------- */
+/* ---- close ----------------------------------------------------------- */
 
-typedef struct slow_path_stat {
-  int directory_fd; /* a duplicate, owned */
-  char *path;
-  bool follow;
-  struct stat status;
-  int result, error; /* error: of the lookup (resolution) or of fstat */
-  bool lookup_failed;
-} slow_path_stat;
+typedef struct slow_close {
+  int fds[2];
+} slow_close;
 
-static void run_path_stat(void *argument) {
-  slow_path_stat *job = argument;
-  int object_fd = wasi_open_beneath(job->directory_fd, job->path,
-                                    O_PATH | (job->follow ? 0 : O_NOFOLLOW), 0);
-  job->lookup_failed = object_fd < 0;
-  job->result = object_fd < 0 ? -1 : fstat(object_fd, &job->status);
-  job->error = job->result != 0 ? errno : 0;
-  if (object_fd >= 0) close(object_fd);
+static void run_close(void *argument) {
+  slow_close *job = argument;
+  for (int i = 0; i < 2; i++)
+    if (job->fds[i] >= 0) close(job->fds[i]);
 }
 
-static void free_path_stat(void *argument) {
-  slow_path_stat *job = argument;
-  if (job->directory_fd >= 0) close(job->directory_fd);
-  free(job->path);
-  free(job);
-}
-
-uint32_t wasi_slow_path_filestat_get(wasm_cell *self, uint32_t fd, bool follow, uint32_t path,
-                                     uint32_t path_len, uint32_t stat_out) {
-  uint32_t error;
-  wasi_descriptor *directory =
-      wasi_descriptor_with_rights(&self->wasi, fd, WASI_RIGHT_PATH_FILESTAT_GET, &error);
-  if (!directory) return error;
-  slow_path_stat *job = calloc(1, sizeof *job);
-  if (!job) return WASI_ERRNO_NOMEM;
-  job->follow = follow;
-  job->directory_fd = fcntl(directory->host_fd, F_DUPFD_CLOEXEC, 0);
-  error = wasi_path_from_guest(self, path, path_len, &job->path);
-  if (!error && job->directory_fd < 0) error = wasi_errno_now();
-  if (error) {
-    free_path_stat(job);
-    return error;
+void wasi_close_slow(int first_fd, int second_fd) {
+  slow_close *job = malloc(sizeof *job);
+  if (job) *job = (slow_close){{first_fd, second_fd}};
+  /* Without memory or a thread, the close is done here, as anywhere. */
+  if (!job || !offload_detach(run_close, free, job)) {
+    slow_close inline_job = {{first_fd, second_fd}};
+    run_close(&inline_job);
+    free(job);
   }
-  offload_outcome outcome = offload_run(&self->cell->waiter, run_path_stat, free_path_stat, job);
-  if (outcome == OFFLOAD_ABANDONED) {
-    /* The pool frees the job; nothing else is held, so the cell ends. */
-    cell_honour_end_request(self->cell);
-    return WASI_ERRNO_CANCELED;
-  }
-  if (outcome == OFFLOAD_REFUSED) error = WASI_ERRNO_NOMEM;
-  else if (job->lookup_failed) error = wasi_errno_from_resolution(job->error);
-  else if (job->result != 0) error = wasi_errno_from_host(job->error);
-  else wasi_store_filestat(self, stat_out, &job->status);
-  free_path_stat(job);
-  return error;
-}
-
-/* ---- path_create_directory, path_remove_directory, path_unlink_file -- */
-
-typedef struct slow_path_change {
-  int directory_fd; /* a duplicate, owned */
-  char *path;
-  slow_path_operation operation;
-  uint32_t error; /* a WASI errno */
-} slow_path_change;
-
-static void run_path_change(void *argument) {
-  slow_path_change *job = argument;
-  int parent_fd;
-  const char *last;
-  job->error = wasi_open_parent(job->directory_fd, job->path, &parent_fd, &last);
-  if (job->error) return;
-  int result;
-  switch (job->operation) {
-  case SLOW_MKDIR: result = mkdirat(parent_fd, last, 0777); break;
-  case SLOW_RMDIR: result = unlinkat(parent_fd, last, AT_REMOVEDIR); break;
-  default: result = unlinkat(parent_fd, last, 0); break;
-  }
-  job->error = result == 0 ? WASI_ERRNO_SUCCESS : wasi_errno_now();
-  close(parent_fd);
-}
-
-static void free_path_change(void *argument) {
-  slow_path_change *job = argument;
-  if (job->directory_fd >= 0) close(job->directory_fd);
-  free(job->path);
-  free(job);
-}
-
-uint32_t wasi_slow_path_change(wasm_cell *self, uint32_t fd, uint64_t right,
-                               slow_path_operation operation, uint32_t path,
-                               uint32_t path_len) {
-  uint32_t error;
-  wasi_descriptor *directory = wasi_descriptor_with_rights(&self->wasi, fd, right, &error);
-  if (!directory) return error;
-  slow_path_change *job = calloc(1, sizeof *job);
-  if (!job) return WASI_ERRNO_NOMEM;
-  job->operation = operation;
-  job->directory_fd = fcntl(directory->host_fd, F_DUPFD_CLOEXEC, 0);
-  error = wasi_path_from_guest(self, path, path_len, &job->path);
-  if (!error && job->directory_fd < 0) error = wasi_errno_now();
-  if (error) {
-    free_path_change(job);
-    return error;
-  }
-  offload_outcome outcome =
-      offload_run(&self->cell->waiter, run_path_change, free_path_change, job);
-  if (outcome == OFFLOAD_ABANDONED) {
-    /* The pool frees the job; nothing else is held, so the cell ends. */
-    cell_honour_end_request(self->cell);
-    return WASI_ERRNO_CANCELED;
-  }
-  error = outcome == OFFLOAD_REFUSED ? WASI_ERRNO_NOMEM : job->error;
-  free_path_change(job);
-  return error;
 }

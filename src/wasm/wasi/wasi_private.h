@@ -314,6 +314,9 @@ struct wasi_descriptor {
   uint8_t filetype;
   uint64_t rights_base, rights_inheriting;
   char *preopen_path; /* the guest name of a granted directory, else NULL */
+  /* A granted directory's identity, for the link guard (link_guard.h). */
+  dev_t grant_device;
+  ino_t grant_inode;
   /* host_fd is O_PATH (a grant): it resolves paths but cannot be read or
    * synced, so those use readable_fd, opened on first use. */
   bool path_only;
@@ -387,10 +390,13 @@ int wasi_open_beneath(int directory, const char *path, int flags, mode_t mode);
 int wasi_open_beneath_how(int directory, const char *path, int flags, mode_t mode,
                           bool same_mount);
 uint32_t wasi_errno_from_resolution(int host_errno);
-/* Opens the parent of `path` (which it edits) beneath `directory` as an
- * O_PATH descriptor the caller closes, and points *last at the final
- * component (trailing slashes kept). A final ".." is refused. */
-uint32_t wasi_open_parent(int directory, char *path, int *parent_fd, const char **last);
+/* Opens the parent of `path` beneath `directory` (same_mount: as
+ * wasi_open_beneath_how) as an O_PATH descriptor the caller closes, and
+ * points *last at the final component (trailing slashes kept), inside
+ * `path`, which is edited meanwhile and whole again on return. A final
+ * ".." is refused. */
+uint32_t wasi_open_parent(int directory, char *path, bool same_mount, int *parent_fd,
+                          const char **last);
 
 /* Channel ends (channel_io.c) */
 uint32_t wasi_errno_from_status(minos_status status);
@@ -410,24 +416,38 @@ bool wasi_host_fd_is_slow(int host_fd);
 uint32_t wasi_slow_transfer(wasm_cell *self, int host_fd, bool reading, bool positioned,
                             uint64_t offset, const struct iovec *iov, uint32_t count,
                             size_t *done);
-typedef enum slow_fd_operation { SLOW_FSTAT, SLOW_FSYNC, SLOW_FDATASYNC, SLOW_FTRUNCATE } slow_fd_operation;
-/* fstat (into *status), fsync, fdatasync or ftruncate (to size) of
- * host_fd on an offload thread while the cell blocks: 0, or -1 and errno.
- * A cell asked to end meanwhile ends inside: callers may hold nothing
- * that the cell's end would not release. */
-int wasi_slow_fd_call(wasm_cell *self, int host_fd, slow_fd_operation operation, off_t size,
-                      struct stat *status);
-/* path_filestat_get beneath a directory on a slow file system: the
- * lookup and the fstat off the worker. */
-uint32_t wasi_slow_path_filestat_get(wasm_cell *self, uint32_t fd, bool follow, uint32_t path,
-                                     uint32_t path_len, uint32_t stat_out);
-typedef enum slow_path_operation { SLOW_MKDIR, SLOW_RMDIR, SLOW_UNLINK } slow_path_operation;
-/* path_create_directory, path_remove_directory or path_unlink_file
- * (needing `right` on fd) beneath a directory on a slow file system: the
- * lookup and the change off the worker. */
-uint32_t wasi_slow_path_change(wasm_cell *self, uint32_t fd, uint64_t right,
-                               slow_path_operation operation, uint32_t path,
-                               uint32_t path_len);
+/* A call on an open host descriptor, which may hang on a slow file
+ * system. */
+typedef enum fd_operation {
+  FD_FSTAT,     /* into status */
+  FD_FSYNC,
+  FD_FDATASYNC,
+  FD_FTRUNCATE, /* to length */
+  FD_ADVISE,    /* posix_fadvise(offset, length, how) */
+  FD_ALLOCATE,  /* posix_fallocate(offset, length) */
+  FD_SET_TIMES, /* to times */
+  FD_SEEK,      /* lseek(offset, how), into position */
+} fd_operation;
+
+typedef struct fd_request {
+  fd_operation operation;
+  /* The descriptor is a grant's O_PATH one: a sync opens the directory. */
+  bool open_directory;
+  off_t offset, length, position;
+  int how; /* FD_ADVISE's advice, FD_SEEK's whence */
+  struct timespec times[2];
+  struct stat status;
+} fd_request;
+
+/* The request on host_fd (of `descriptor`), on the worker or, on a slow
+ * file system, on an offload thread while the cell blocks: 0, or -1 and
+ * errno. A cell asked to end meanwhile ends inside: callers may hold
+ * nothing that the cell's end would not release. */
+int wasi_fd_request_run(wasm_cell *self, const wasi_descriptor *descriptor, int host_fd,
+                        fd_request *request);
+/* Closes host descriptors of a slow file system (a close may flush to a
+ * server) off the worker, without waiting. */
+void wasi_close_slow(int first_fd, int second_fd);
 
 /* Clocks (clock_random.c): ERRNO_INVAL for an unknown clock. */
 uint32_t wasi_clock_to_host(uint32_t clock_id, int *host_clock);
