@@ -1,17 +1,19 @@
 #!/bin/sh
 # slowfs.sh MODE MINOS FUSE_TOOL GUEST
-# Files on a slow file system are read off the worker (tests/slowfs.cmake).
+# Calls on a slow file system run off the worker (tests/slowfs.cmake).
 #   local    a local file reads as before, inline and (MINOS_SLOW_FILES=all)
 #            through the offload threads
-#   ticker   a read on tests/tools/slowfs_fuse.c's file blocks until this
-#            script releases it; a ticker on the same (only) worker must
-#            tick meanwhile, and the data must arrive
-#   crossing the same, the file on a slow mount beneath a local grant: the
-#            open crosses into it off the worker, and the read runs there
-#   lister   the same with a listing (fd_readdir) of a directory of the
-#            FUSE file system that blocks until released
-#   maker    the same with a mkdir (path_create_directory) on the FUSE
-#            file system that blocks until released
+#   ACTION   one call of tests/guests/slowfs_reader.c (ticker: a read,
+#            lister: a listing, maker: a mkdir, closer, syncer, allocator,
+#            futimer, toucher, seeker, stater, poller, renamer, linker,
+#            symlinker, readlinker, unlinker, remover) on a file of
+#            tests/tools/slowfs_fuse.c, where it blocks until this script
+#            releases it two seconds later; a ticker on the same (only)
+#            worker must tick meanwhile, and the call must succeed
+#   ACTION-crossing
+#            the same, the file on the slow mount beneath a local grant:
+#            the call crosses into it off the worker
+#   crossing the same as ticker-crossing
 #   killed   a cell whose read is blocked is ended by --timeout 2s: its
 #            end is reported promptly, long before the read would return
 # All but local need FUSE (/dev/fuse, fusermount3, the right to
@@ -19,6 +21,7 @@
 # skipped, never as passed.
 set -u
 mode=$1 minos=$2 tool=$3 guest=$4
+[ "$mode" != crossing ] || mode=ticker-crossing
 scratch=$(mktemp -d)
 fuse_pid=""
 cleanup() {
@@ -49,7 +52,8 @@ mount_slowfs() {
   [ -c /dev/fuse ] || skip "no /dev/fuse: FUSE is not available here"
   command -v fusermount3 >/dev/null || skip "no fusermount3 (Debian package fuse3)"
   mkdir "$scratch/mnt"
-  SLOWFS_RELEASE="$scratch/release" "$tool" -f "$scratch/mnt" 2>"$scratch/fuse.log" &
+  SLOWFS_RELEASE="$scratch/release" "$tool" -f -o attr_timeout=0 "$scratch/mnt" \
+    2>"$scratch/fuse.log" &
   fuse_pid=$!
   waited=0
   until [ -e "$scratch/mnt/slow.txt" ]; do
@@ -77,25 +81,6 @@ case "$mode" in
     run --ro-dir "$scratch/local::/local" "$guest" read /local/data.txt "local data" || exit 1
     MINOS_SLOW_FILES=all run --ro-dir "$scratch/local::/local" "$guest" read /local/data.txt \
       "local data" || exit 1 ;;
-  ticker|crossing|lister|maker)
-    mount_slowfs
-    # crossing: the grant is local, the slow mount beneath it.
-    grant="$scratch/mnt::/slow" file=/slow/slow.txt action=ticker expected="slow data arrived"
-    [ "$mode" != crossing ] || grant="$scratch::/scratch" file=/scratch/mnt/slow.txt
-    [ "$mode" != lister ] || file=/slow/slowdir action=lister expected="slow.txt "
-    [ "$mode" != maker ] || file=/slow/newdir action=maker expected=made
-    grant_kind=--ro-dir
-    [ "$mode" != maker ] || grant_kind=--dir
-    run "$grant_kind" "$grant" "$guest" "$action" "/guests/$name" "$file" "$expected" \
-      >"$scratch/out" &
-    run_pid=$!
-    wait_for_reading
-    sleep 2
-    touch "$scratch/release"
-    wait "$run_pid"
-    status=$?
-    cat "$scratch/out"
-    [ "$status" -eq 0 ] || exit 1 ;;
   killed)
     # The cell must end (its fault reported) promptly. The process itself
     # exits only once the kernel has the FUSE daemon's answer to the read
@@ -123,6 +108,42 @@ case "$mode" in
     # The slow read holds for 20 s; the cell's end must not wait for it.
     [ "$took" -lt 15 ] || { echo "FAIL: the cell's end waited for the read"; exit 1; }
     [ "$status" -ne 0 ] || { echo "FAIL: a timed-out run exited 0"; exit 1; } ;;
-  *) echo "usage: slowfs.sh local|ticker|crossing|lister|maker|killed MINOS FUSE_TOOL GUEST" >&2; exit 2 ;;
+  *)
+    action=${mode%-crossing}
+    # What each call works on, and what it must give.
+    case "$action" in
+      ticker) file=slow.txt expected="slow data arrived" ;;
+      lister) file=slowdir expected="slow.txt " ;;
+      maker) file=newdir expected=made ;;
+      closer) file=slow.txt expected=closed ;;
+      syncer) file=slow.txt expected=synced ;;
+      allocator) file=slow.txt expected=allocated ;;
+      futimer|toucher) file=slow.txt expected=touched ;;
+      seeker|stater) file=sized.txt expected=17 ;;
+      poller) file=slow.txt expected=ready ;;
+      renamer) file=slow.txt expected=renamed ;;
+      linker) file=slow.txt expected=linked ;;
+      symlinker) file=soft expected=linked ;;
+      readlinker) file=link expected=slow.txt ;;
+      unlinker) file=slow.txt expected=unlinked ;;
+      remover) file=slowdir expected=removed ;;
+      *) echo "usage: slowfs.sh local|killed|ACTION[-crossing] MINOS FUSE_TOOL GUEST" >&2; exit 2 ;;
+    esac
+    mount_slowfs
+    # crossing: the grant is local, the slow mount beneath it.
+    grant="$scratch/mnt::/slow" path=/slow/$file
+    if [ "$mode" != "$action" ]; then
+      grant="$scratch::/scratch" path=/scratch/mnt/$file
+    fi
+    run --dir "$grant" "$guest" "$action" "/guests/$name" "$path" "$expected" \
+      >"$scratch/out" &
+    run_pid=$!
+    wait_for_reading
+    sleep 2
+    touch "$scratch/release"
+    wait "$run_pid"
+    status=$?
+    cat "$scratch/out"
+    [ "$status" -eq 0 ] || exit 1 ;;
 esac
 echo "slowfs $mode ok"
