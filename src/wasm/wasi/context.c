@@ -35,12 +35,6 @@ uint8_t wasi_filetype_from_mode(mode_t mode) {
   }
 }
 
-uint8_t wasi_filetype_of_fd(int host_fd) {
-  struct stat status;
-  if (fstat(host_fd, &status) != 0) return WASI_FILETYPE_UNKNOWN;
-  return wasi_filetype_from_mode(status.st_mode);
-}
-
 uint64_t wasi_rights_for_filetype(uint8_t filetype) {
   switch (filetype) {
   case WASI_FILETYPE_DIRECTORY: return WASI_RIGHTS_DIRECTORY;

@@ -66,11 +66,13 @@ static uint8_t entry_filetype(int directory, bool slow, const struct dirent64 *e
   case DT_SOCK: return WASI_FILETYPE_SOCKET_STREAM;
   case DT_UNKNOWN: {
     if (slow) return WASI_FILETYPE_UNKNOWN;
-    /* Safe: the name is one component of this directory, not followed. */
+    /* One component of this directory, not followed, and not entered if
+     * another (maybe slow) file system is mounted there. */
+    int entry_fd = wasi_open_beneath_how(directory, entry->d_name, O_PATH | O_NOFOLLOW, 0, true);
     struct stat status;
-    if (fstatat(directory, entry->d_name, &status, AT_SYMLINK_NOFOLLOW) != 0)
-      return WASI_FILETYPE_UNKNOWN;
-    return wasi_filetype_from_mode(status.st_mode);
+    bool known = entry_fd >= 0 && fstat(entry_fd, &status) == 0;
+    if (entry_fd >= 0) close(entry_fd);
+    return known ? wasi_filetype_from_mode(status.st_mode) : WASI_FILETYPE_UNKNOWN;
   }
   default: return WASI_FILETYPE_UNKNOWN;
   }

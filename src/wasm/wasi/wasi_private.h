@@ -364,7 +364,6 @@ uint32_t wasi_descriptor_renumber(wasi_context *context, uint32_t fd, uint32_t t
 wasi_descriptor *wasi_descriptor_with_rights(wasi_context *context, uint32_t fd,
                                              uint64_t rights, uint32_t *error);
 uint8_t wasi_filetype_from_mode(mode_t mode);
-uint8_t wasi_filetype_of_fd(int host_fd);
 uint64_t wasi_rights_for_filetype(uint8_t filetype);
 
 /* Guest memory helpers */
