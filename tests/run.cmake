@@ -66,3 +66,14 @@ foreach(workers "abc" "0" "300" "2x")
              NO_STDOUT "hello"
              COMMAND env MINOS_WORKERS=${workers} ${MINOS} run ${GUESTS}/hello.wasm)
 endforeach()
+# So is a malformed MINOS_OFFLOAD_THREADS (never the default in silence).
+foreach(threads "abc" "0" "65" "4x")
+  minos_test(run_bad_offload_threads_${threads} EXIT 125
+             STDERR "^minos: MINOS_OFFLOAD_THREADS: '${threads}' is not a whole number from 1 to 64$"
+             NO_STDOUT "hello"
+             COMMAND env MINOS_OFFLOAD_THREADS=${threads} ${MINOS} run ${GUESTS}/hello.wasm)
+endforeach()
+minos_test(run_bad_slow_files EXIT 125
+           STDERR "^minos: MINOS_SLOW_FILES: 'some' is neither 'all' nor 'none'$"
+           NO_STDOUT "hello"
+           COMMAND env MINOS_SLOW_FILES=some ${MINOS} run ${GUESTS}/hello.wasm)

@@ -3,8 +3,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/cell.h"
+#include "core/log.h"
 #include "core/sync.h"
 
 #define DEFAULT_OFFLOAD_THREADS 4
@@ -62,11 +64,42 @@ static void *offload_thread(void *unused) {
   return NULL;
 }
 
-static unsigned wanted_threads(void) {
+/* MINOS_OFFLOAD_THREADS, or the default; 0 if malformed. */
+static unsigned configured_threads(void) {
   const char *text = getenv("MINOS_OFFLOAD_THREADS");
-  long count = text && *text ? strtol(text, NULL, 10) : DEFAULT_OFFLOAD_THREADS;
-  if (count < 1) count = 1;
-  return count > MAXIMUM_OFFLOAD_THREADS ? MAXIMUM_OFFLOAD_THREADS : (unsigned)count;
+  if (!text) return DEFAULT_OFFLOAD_THREADS;
+  char *end;
+  long count = strtol(text, &end, 10);
+  bool whole = text[0] >= '0' && text[0] <= '9' && *end == '\0';
+  return whole && count >= 1 && count <= MAXIMUM_OFFLOAD_THREADS ? (unsigned)count : 0;
+}
+
+offload_files offload_files_policy(void) {
+  const char *forced = getenv("MINOS_SLOW_FILES");
+  if (!forced) return OFFLOAD_FILES_BY_TYPE;
+  if (strcmp(forced, "all") == 0) return OFFLOAD_FILES_ALL;
+  if (strcmp(forced, "none") == 0) return OFFLOAD_FILES_NONE;
+  return OFFLOAD_FILES_MALFORMED;
+}
+
+bool offload_check_configuration(void) {
+  if (!configured_threads()) {
+    log_error("MINOS_OFFLOAD_THREADS: '%s' is not a whole number from 1 to %d",
+              getenv("MINOS_OFFLOAD_THREADS"), MAXIMUM_OFFLOAD_THREADS);
+    return false;
+  }
+  if (offload_files_policy() == OFFLOAD_FILES_MALFORMED) {
+    log_error("MINOS_SLOW_FILES: '%s' is neither 'all' nor 'none'", getenv("MINOS_SLOW_FILES"));
+    return false;
+  }
+  return true;
+}
+
+/* A malformed setting was refused at start (runtime_init); one changed
+ * since gets the default. */
+static unsigned wanted_threads(void) {
+  unsigned count = configured_threads();
+  return count ? count : DEFAULT_OFFLOAD_THREADS;
 }
 
 /* With queue_lock held: one thread more while jobs wait with none idle.

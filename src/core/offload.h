@@ -26,6 +26,21 @@ typedef enum offload_outcome {
   OFFLOAD_REFUSED,   /* out of memory or no thread: nothing ran; the caller owns argument */
 } offload_outcome;
 
+/* Which files' calls go to the pool: MINOS_SLOW_FILES=all (every file,
+ * to use the pool on any machine), =none (no file: for file systems known
+ * not to hang, and to compare), unset: by file system type. */
+typedef enum offload_files {
+  OFFLOAD_FILES_BY_TYPE,
+  OFFLOAD_FILES_ALL,
+  OFFLOAD_FILES_NONE,
+  OFFLOAD_FILES_MALFORMED, /* refused at start */
+} offload_files;
+offload_files offload_files_policy(void);
+
+/* Whether MINOS_OFFLOAD_THREADS and MINOS_SLOW_FILES, if set, are well
+ * formed; logs why not. */
+bool offload_check_configuration(void);
+
 /* Runs run(argument) on an offload thread while `self` waits. */
 offload_outcome offload_run(waiter *self, void (*run)(void *argument),
                             void (*release)(void *argument), void *argument);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/offload.h"
 #include "net/reactor.h"
 
 runtime *runtime_of(const cell *item) {
@@ -83,6 +84,7 @@ void runtime_set_max_cells(runtime *self, uint64_t max_cells) {
 minos_status runtime_init(runtime *self, unsigned worker_count) {
   self->reactor = NULL;
   if (!worker_count && !(worker_count = default_worker_count())) return MINOS_EUSAGE;
+  if (!offload_check_configuration()) return MINOS_EUSAGE;
   const uint64_t root_limits[ACCOUNT_KIND_COUNT] = {
       [ACCOUNT_MEMORY] = ACCOUNT_UNLIMITED, [ACCOUNT_CPU] = ACCOUNT_UNLIMITED,
       [ACCOUNT_HOST_FDS] = 0, [ACCOUNT_CELLS] = runtime_default_max_cells()};

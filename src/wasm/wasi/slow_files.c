@@ -69,12 +69,9 @@ static bool local_filesystem(unsigned long type) {
 }
 
 bool wasi_host_fd_is_slow(int host_fd) {
-  /* MINOS_SLOW_FILES=all treats every file as slow (the offload path on
-   * any machine), =none every file as local (its reads and writes inline,
-   * as before: for file systems known not to hang, and to compare). */
-  const char *forced = getenv("MINOS_SLOW_FILES");
-  if (forced && strcmp(forced, "all") == 0) return true;
-  if (forced && strcmp(forced, "none") == 0) return false;
+  offload_files policy = offload_files_policy();
+  if (policy == OFFLOAD_FILES_ALL) return true;
+  if (policy == OFFLOAD_FILES_NONE) return false;
   struct statfs status;
   if (fstatfs(host_fd, &status) != 0) return true;
   return !local_filesystem((unsigned long)status.f_type);
