@@ -50,11 +50,11 @@ static void pause_cell(cell *self, uint64_t ns) {
 }
 
 static void first(cell *self) {
-  first_outcome = offload_run(&self->waiter, hang, release, malloc(sizeof(int)));
+  first_outcome = offload_run(&offload_file_pool, &self->waiter, hang, release, malloc(sizeof(int)));
 }
 
 static void second(cell *self) {
-  second_outcome = offload_run(&self->waiter, hang, release, malloc(sizeof(int)));
+  second_outcome = offload_run(&offload_file_pool, &self->waiter, hang, release, malloc(sizeof(int)));
 }
 
 static void ticker(cell *self) {
@@ -79,7 +79,7 @@ static void killer(cell *self) {
   CHECK(atomic_load(&jobs_run) == 1);
   CHECK(atomic_load(&jobs_released) == 2);
   int *result = malloc(sizeof *result);
-  last_outcome = offload_run(&self->waiter, quick, release, result);
+  last_outcome = offload_run(&offload_file_pool, &self->waiter, quick, release, result);
   CHECK(last_outcome == OFFLOAD_DONE && *result == 7);
   free(result);
 }

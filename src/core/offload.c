@@ -12,9 +12,9 @@
 #define DEFAULT_OFFLOAD_THREADS 4
 #define MAXIMUM_OFFLOAD_THREADS 64
 
-typedef struct offload_job {
+struct offload_job {
   struct offload_job *next; /* in the queue */
-  bool started;             /* taken off the queue by a thread (queue_lock) */
+  bool started;             /* taken off the queue by a thread (pool lock) */
   void (*run)(void *argument);
   void (*release)(void *argument);
   void *argument;
@@ -22,12 +22,7 @@ typedef struct offload_job {
   spinlock lock;
   bool done, abandoned;
   waiter *waiting;
-} offload_job;
-
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t queue_filled = PTHREAD_COND_INITIALIZER;
-static offload_job *queue_head, *queue_tail;
-static unsigned thread_count, idle_threads;
+};
 
 /* The job is done: its cell is woken, or, if it let go (abandon), the
  * job and its argument are freed here. */
@@ -43,23 +38,23 @@ static void finish_job(offload_job *job) {
   free(job);
 }
 
-static void *offload_thread(void *unused) {
-  (void)unused;
-  pthread_mutex_lock(&queue_lock);
+static void *offload_thread(void *argument) {
+  offload_pool *pool = argument;
+  pthread_mutex_lock(&pool->lock);
   for (;;) {
-    while (!queue_head) {
-      idle_threads++;
-      pthread_cond_wait(&queue_filled, &queue_lock);
-      idle_threads--;
+    while (!pool->head) {
+      pool->idle_threads++;
+      pthread_cond_wait(&pool->filled, &pool->lock);
+      pool->idle_threads--;
     }
-    offload_job *job = queue_head;
-    queue_head = job->next;
-    if (!queue_head) queue_tail = NULL;
+    offload_job *job = pool->head;
+    pool->head = job->next;
+    if (!pool->head) pool->tail = NULL;
     job->started = true;
-    pthread_mutex_unlock(&queue_lock);
+    pthread_mutex_unlock(&pool->lock);
     job->run(job->argument);
     finish_job(job);
-    pthread_mutex_lock(&queue_lock);
+    pthread_mutex_lock(&pool->lock);
   }
   return NULL;
 }
@@ -97,35 +92,38 @@ bool offload_check_configuration(void) {
 
 /* A malformed setting was refused at start (runtime_init); one changed
  * since gets the default. */
-static unsigned wanted_threads(void) {
+static unsigned file_threads(void) {
   unsigned count = configured_threads();
   return count ? count : DEFAULT_OFFLOAD_THREADS;
 }
 
-/* With queue_lock held: one thread more while jobs wait with none idle.
- * Threads stay for the life of the process. */
-static bool grow_pool(void) {
-  if (idle_threads > 0 || thread_count >= wanted_threads()) return thread_count > 0;
+offload_pool offload_file_pool = OFFLOAD_POOL_INITIALIZER(file_threads);
+
+/* With the pool's lock held: one thread more while jobs wait with none
+ * idle. Threads stay for the life of the process. */
+static bool grow_pool(offload_pool *pool) {
+  if (pool->idle_threads > 0 || pool->thread_count >= pool->wanted_threads())
+    return pool->thread_count > 0;
   pthread_attr_t attributes;
   pthread_t thread;
   pthread_attr_init(&attributes);
   pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-  bool started = pthread_create(&thread, &attributes, offload_thread, NULL) == 0;
+  bool started = pthread_create(&thread, &attributes, offload_thread, pool) == 0;
   pthread_attr_destroy(&attributes);
-  if (started) thread_count++;
-  return started || thread_count > 0;
+  if (started) pool->thread_count++;
+  return started || pool->thread_count > 0;
 }
 
-static bool enqueue(offload_job *job) {
-  pthread_mutex_lock(&queue_lock);
-  bool served = grow_pool();
+static bool enqueue(offload_pool *pool, offload_job *job) {
+  pthread_mutex_lock(&pool->lock);
+  bool served = grow_pool(pool);
   if (served) {
-    if (queue_tail) queue_tail->next = job;
-    else queue_head = job;
-    queue_tail = job;
-    pthread_cond_signal(&queue_filled);
+    if (pool->tail) pool->tail->next = job;
+    else pool->head = job;
+    pool->tail = job;
+    pthread_cond_signal(&pool->filled);
   }
-  pthread_mutex_unlock(&queue_lock);
+  pthread_mutex_unlock(&pool->lock);
   return served;
 }
 
@@ -143,17 +141,18 @@ static bool wait_for(offload_job *job, waiter *self) {
   }
 }
 
-/* With queue_lock held: takes a job no thread has started off the queue. */
-static bool unqueue(offload_job *job) {
+/* With the pool's lock held: takes a job no thread has started off the
+ * queue. */
+static bool unqueue(offload_pool *pool, offload_job *job) {
   if (job->started) return false;
-  offload_job **link = &queue_head, *previous = NULL;
+  offload_job **link = &pool->head, *previous = NULL;
   while (*link && *link != job) {
     previous = *link;
     link = &(*link)->next;
   }
   if (!*link) return false;
   *link = job->next;
-  if (queue_tail == job) queue_tail = previous;
+  if (pool->tail == job) pool->tail = previous;
   return true;
 }
 
@@ -161,10 +160,10 @@ static bool unqueue(offload_job *job) {
  * the jobs of killed cells do not pile up behind calls that hang; one
  * under way is left to its thread to finish and free, unless it is done
  * already. Who frees is decided under the locks, exactly once. */
-static void abandon(offload_job *job) {
-  pthread_mutex_lock(&queue_lock);
-  bool dropped = unqueue(job);
-  pthread_mutex_unlock(&queue_lock);
+static void abandon(offload_pool *pool, offload_job *job) {
+  pthread_mutex_lock(&pool->lock);
+  bool dropped = unqueue(pool, job);
+  pthread_mutex_unlock(&pool->lock);
   bool done = true;
   if (!dropped) {
     spinlock_lock(&job->lock);
@@ -177,30 +176,30 @@ static void abandon(offload_job *job) {
   free(job);
 }
 
-offload_outcome offload_run(waiter *self, void (*run)(void *argument),
+offload_outcome offload_run(offload_pool *pool, waiter *self, void (*run)(void *argument),
                             void (*release)(void *argument), void *argument) {
   offload_job *job = calloc(1, sizeof *job);
   if (!job) return OFFLOAD_REFUSED;
   *job = (offload_job){.run = run, .release = release, .argument = argument};
-  if (!enqueue(job)) {
+  if (!enqueue(pool, job)) {
     free(job);
     return OFFLOAD_REFUSED;
   }
   if (!wait_for(job, self)) {
-    abandon(job);
+    abandon(pool, job);
     return OFFLOAD_ABANDONED;
   }
   free(job);
   return OFFLOAD_DONE;
 }
 
-bool offload_detach(void (*run)(void *argument), void (*release)(void *argument),
-                    void *argument) {
+bool offload_detach(offload_pool *pool, void (*run)(void *argument),
+                    void (*release)(void *argument), void *argument) {
   offload_job *job = calloc(1, sizeof *job);
   if (!job) return false;
   /* Abandoned from the start: its thread frees it when done. */
   *job = (offload_job){.run = run, .release = release, .argument = argument, .abandoned = true};
-  if (enqueue(job)) return true;
+  if (enqueue(pool, job)) return true;
   free(job);
   return false;
 }

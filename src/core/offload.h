@@ -1,11 +1,15 @@
-/* Blocking calls off the workers. A system call that may block for long
- * (a read on a network or FUSE file system that hangs) would freeze every
- * cell of the worker thread it runs on; such a call is handed to a small
- * pool of offload threads instead, and the calling cell blocks on its
- * scheduler like any blocking host call, so its neighbours keep running.
+/* Blocking work off the workers. A system call that may block for long
+ * (a read on a network or FUSE file system that hangs), or long work (a
+ * compile), would freeze every cell of the worker thread it runs on; it is
+ * handed to a pool of offload threads instead, and the calling cell blocks
+ * on its scheduler like any blocking host call, so its neighbours keep
+ * running.
  *
- * The pool has MINOS_OFFLOAD_THREADS threads (4 by default), started on
- * first use. A cell has at most one job at a time (it waits for it).
+ * A pool starts its threads on first use, up to the count its function
+ * says, and keeps them. offload_file_pool, for calls on slow files, has
+ * MINOS_OFFLOAD_THREADS threads (4 by default); the compile pool is
+ * wasm/compile_pool.c's. A cell has at most one job at a time (it waits
+ * for it).
  *
  * A job outlives the cell that started it: a cell asked to end while it
  * waits lets go of the job; one no thread has taken yet is dropped, one
@@ -16,9 +20,25 @@
 #ifndef MINOS_CORE_OFFLOAD_H
 #define MINOS_CORE_OFFLOAD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "core/waiter.h"
+
+typedef struct offload_job offload_job;
+
+typedef struct offload_pool {
+  pthread_mutex_t lock;
+  pthread_cond_t filled;
+  offload_job *head, *tail; /* the queue */
+  unsigned thread_count, idle_threads;
+  unsigned (*wanted_threads)(void);
+} offload_pool;
+
+#define OFFLOAD_POOL_INITIALIZER(wanted)                                                     \
+  {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, wanted}
+
+extern offload_pool offload_file_pool;
 
 typedef enum offload_outcome {
   OFFLOAD_DONE,      /* run(argument) returned; the caller owns argument again */
@@ -41,14 +61,14 @@ offload_files offload_files_policy(void);
  * formed; logs why not. */
 bool offload_check_configuration(void);
 
-/* Runs run(argument) on an offload thread while `self` waits. */
-offload_outcome offload_run(waiter *self, void (*run)(void *argument),
+/* Runs run(argument) on a thread of the pool while `self` waits. */
+offload_outcome offload_run(offload_pool *pool, waiter *self, void (*run)(void *argument),
                             void (*release)(void *argument), void *argument);
 
 /* Runs run(argument) on an offload thread, then release(argument), with
  * nobody waiting (a close that may flush to a server). False if it could
  * not be queued: nothing ran, the caller still owns argument. */
-bool offload_detach(void (*run)(void *argument), void (*release)(void *argument),
+bool offload_detach(offload_pool *pool, void (*run)(void *argument), void (*release)(void *argument),
                     void *argument);
 
 #endif

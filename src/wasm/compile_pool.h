@@ -7,10 +7,10 @@
  * modules run in parallel; compiles of one module wait for one another on
  * the cache's per-key lock, and the second finds the first's artefact.
  *
- * A job outlives the cell that started it: a cell killed while it waits
- * lets go of the job; one no thread has taken yet is dropped, one under
- * way finishes on its own (within the compile limits) and releases what
- * it loaded. */
+ * The threads are an offload pool (core/offload.h): a job outlives the
+ * cell that started it; a cell killed while it waits lets go of the job;
+ * one no thread has taken yet is dropped, one under way finishes on its
+ * own (within the compile limits) and releases what it loaded. */
 #ifndef MINOS_WASM_COMPILE_POOL_H
 #define MINOS_WASM_COMPILE_POOL_H
 
@@ -22,8 +22,6 @@
 #include "core/waiter.h"
 #include "wasm/compile_sandbox.h"
 #include "wasm/loader.h"
-
-typedef struct compile_job compile_job;
 
 /* Whether loading these bytes for a cell with this memory limit would run
  * the toolchain (nothing in the cache for them yet). A hash and a stat:
@@ -37,18 +35,15 @@ bool compile_needed(const uint8_t *bytes, size_t length, uint64_t memory_limit_b
 minos_status compile_precheck(const uint8_t *bytes, size_t length, uint64_t memory_limit_bytes,
                               char *error, size_t error_size);
 
-/* Starts loading on a compile thread, under limits; the job copies bytes.
- * NULL if out of memory (or no thread could be started). */
-compile_job *compile_job_start(const uint8_t *bytes, size_t length, const char *display_name,
-                               uint64_t memory_limit_bytes, const compile_limits *limits);
-
-/* Waits as `self` for the job. True when it is done: *status, *module
- * (the caller's reference) and *report hold the load's outcome. False if
- * the waiting cell was asked to end first. */
-bool compile_job_wait(compile_job *job, waiter *self, minos_status *status,
-                      loaded_module **module, load_report *report);
-
-/* The caller's last use of the job, done or not. */
-void compile_job_release(compile_job *job);
+/* Loads the code (module_load_bytes_for_limit, which validates,
+ * translates and compiles in the sandbox under `limits`) on a compile
+ * thread while `self` waits; the job works on its own copy of the code.
+ * The load's status, with *module (the caller's reference) and *report.
+ * MINOS_EIO if the waiting cell was asked to end first: the compile
+ * finishes alone and releases what it loaded. */
+minos_status compile_off_worker(waiter *self, const uint8_t *bytes, size_t length,
+                                const char *display_name, uint64_t memory_limit_bytes,
+                                const compile_limits *limits, loaded_module **module,
+                                load_report *report);
 
 #endif

@@ -138,15 +138,8 @@ static minos_status load_off_worker(wasm_cell *self, const uint8_t *code, size_t
   minos_status status = compile_limits_from_environment(&limits, report->error,
                                                         sizeof report->error);
   if (status != MINOS_OK) return status;
-  compile_job *job = compile_job_start(code, length, "child", memory_bytes, &limits);
-  if (!job) {
-    snprintf(report->error, sizeof report->error, "cannot start a compile: out of memory");
-    return MINOS_ENOMEM;
-  }
-  bool done = compile_job_wait(job, &self->cell->waiter, &status, module, report);
-  compile_job_release(job);
-  if (!done) snprintf(report->error, sizeof report->error, "ended while its child compiled");
-  return done ? status : MINOS_EIO;
+  return compile_off_worker(&self->cell->waiter, code, length, "child", memory_bytes, &limits,
+                            module, report);
 }
 
 static minos_status load_child_module(wasm_cell *self, const uint8_t *code, size_t length,

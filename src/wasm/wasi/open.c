@@ -150,7 +150,8 @@ static uint32_t open_off_worker(wasm_cell *self, int directory_fd, const char *p
     free_open(job);
     return WASI_ERRNO_NOMEM;
   }
-  offload_outcome outcome = offload_run(&self->cell->waiter, run_open, free_open, job);
+  offload_outcome outcome =
+      offload_run(&offload_file_pool, &self->cell->waiter, run_open, free_open, job);
   if (outcome == OFFLOAD_ABANDONED) return WASI_ERRNO_CANCELED; /* the cell is ending */
   uint32_t error = outcome == OFFLOAD_REFUSED ? WASI_ERRNO_NOMEM : job->error;
   if (!error) {

@@ -209,7 +209,7 @@ static bool run_off_worker(wasm_cell *self, path_job *job) {
     job->error = wasi_errno_now();
     return true;
   }
-  switch (offload_run(&self->cell->waiter, run_job, release_job, job)) {
+  switch (offload_run(&offload_file_pool, &self->cell->waiter, run_job, release_job, job)) {
   case OFFLOAD_DONE: return true;
   case OFFLOAD_REFUSED: job->error = WASI_ERRNO_NOMEM; return true;
   case OFFLOAD_ABANDONED: break;

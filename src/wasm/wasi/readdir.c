@@ -179,7 +179,8 @@ static ssize_t next_slow_batch(listing *out, const char **entries, uint32_t *err
     free(job);
     return -1;
   }
-  switch (offload_run(&out->self->cell->waiter, run_batch, free_batch, job)) {
+  switch (offload_run(&offload_file_pool, &out->self->cell->waiter, run_batch, free_batch,
+                      job)) {
   case OFFLOAD_ABANDONED:
     /* The pool frees the job; nothing else is held, so the cell ends. */
     cell_honour_end_request(out->self->cell);

@@ -168,7 +168,8 @@ uint32_t wasi_slow_transfer(wasm_cell *self, int host_fd, bool reading, bool pos
   if (!job) return errno == EMFILE || errno == ENFILE ? WASI_ERRNO_MFILE : WASI_ERRNO_NOMEM;
   job->positioned = positioned;
   job->offset = (off_t)offset;
-  switch (offload_run(&self->cell->waiter, run_transfer, free_transfer, job)) {
+  switch (offload_run(&offload_file_pool, &self->cell->waiter, run_transfer, free_transfer,
+                      job)) {
   case OFFLOAD_ABANDONED: return WASI_ERRNO_CANCELED; /* the cell is ending */
   case OFFLOAD_REFUSED: free_transfer(job); return WASI_ERRNO_NOMEM;
   case OFFLOAD_DONE: break;
@@ -242,7 +243,8 @@ int wasi_fd_request_run(wasm_cell *self, const wasi_descriptor *descriptor, int 
     free(job);
     return -1;
   }
-  offload_outcome outcome = offload_run(&self->cell->waiter, run_fd_call, free_fd_call, job);
+  offload_outcome outcome =
+      offload_run(&offload_file_pool, &self->cell->waiter, run_fd_call, free_fd_call, job);
   if (outcome == OFFLOAD_ABANDONED) {
     /* The pool frees the job; the caller holds nothing, so the cell ends. */
     cell_honour_end_request(self->cell);
@@ -272,7 +274,7 @@ void wasi_close_slow(int first_fd, int second_fd) {
   slow_close *job = malloc(sizeof *job);
   if (job) *job = (slow_close){{first_fd, second_fd}};
   /* Without memory or a thread, the close is done here, as anywhere. */
-  if (!job || !offload_detach(run_close, free, job)) {
+  if (!job || !offload_detach(&offload_file_pool, run_close, free, job)) {
     slow_close inline_job = {{first_fd, second_fd}};
     run_close(&inline_job);
     free(job);
