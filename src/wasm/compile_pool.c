@@ -86,21 +86,6 @@ minos_status compile_off_worker(waiter *self, const uint8_t *bytes, size_t lengt
   return status;
 }
 
-bool compile_needed(const uint8_t *bytes, size_t length, uint64_t memory_limit_bytes) {
-  module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
-  cache_entry entry;
-  char ignored[256];
-  if (cache_prepare(bytes, length, module_variant_name(variant), &entry, ignored,
-                    sizeof ignored) != MINOS_OK)
-    return true;
-  if (cache_exists(&entry)) return false;
-  /* Refused in compact form: the fast artefact is what will be loaded. */
-  if (variant != MODULE_COMPACT || !cache_refused(&entry, ignored, sizeof ignored)) return true;
-  return cache_prepare(bytes, length, module_variant_name(MODULE_FAST), &entry, ignored,
-                       sizeof ignored) != MINOS_OK ||
-         !cache_exists(&entry);
-}
-
 /* ---- refusing what could never run ----------------------------------- */
 
 static bool read_leb(const uint8_t **at, const uint8_t *end, uint64_t *value) {

@@ -23,11 +23,6 @@
 #include "wasm/compile_sandbox.h"
 #include "wasm/loader.h"
 
-/* Whether loading these bytes for a cell with this memory limit would run
- * the toolchain (nothing in the cache for them yet). A hash and a stat:
- * cheap enough for a worker. */
-bool compile_needed(const uint8_t *bytes, size_t length, uint64_t memory_limit_bytes);
-
 /* Refuses, before anything is compiled, a module that could never run
  * under this memory limit (0: none): initial memory or data larger than
  * the limit. MINOS_EINIT (its initialisation would fail on the limit, as

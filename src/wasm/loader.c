@@ -363,6 +363,10 @@ static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_
     return status == MINOS_OK ? check_module(info, error, error_size) : status;
   }
   if (cache_refused(entry, error, error_size)) return MINOS_ELIMIT;
+  if (report->cached_only) {
+    report->needs_compile = true;
+    return MINOS_OK;
+  }
   status = cache_lock(entry, error, error_size);
   if (status != MINOS_OK) return status;
   if (cache_exists(entry)) { /* another run built it while we waited */
@@ -445,7 +449,7 @@ minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const cha
                                   module_variant variant, loaded_module **out,
                                   load_report *report) {
   report->error[0] = '\0';
-  report->cache_hit = false;
+  report->cache_hit = report->needs_compile = false;
   cache_entry entry;
   wasm_module info = {0};
   minos_status status = ensure_artefact(bytes, length, variant, &entry, &info, report);
@@ -453,7 +457,7 @@ minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const cha
     wasm_module_release(&info);
     return status;
   }
-  if (!out) {
+  if (!out || report->needs_compile) {
     wasm_module_release(&info);
     return MINOS_OK;
   }

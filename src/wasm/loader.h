@@ -31,6 +31,12 @@ typedef struct loaded_module {
 } loaded_module;
 
 typedef struct load_report {
+  /* In: load only what the cache holds; code it does not hold is not
+   * compiled but reported (needs_compile, MINOS_OK, no module), so that a
+   * worker can hand the compile to a compile thread (compile_pool.h)
+   * having hashed the code once. */
+  bool cached_only;
+  bool needs_compile; /* out */
   bool cache_hit;
   char error[1024]; /* one line on failure */
 } load_report;

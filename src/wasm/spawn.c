@@ -132,11 +132,13 @@ static minos_status read_code(wasm_cell *self, channel_end *end, code_buffer *co
 static minos_status load_off_worker(wasm_cell *self, const uint8_t *code, size_t length,
                                     uint64_t memory_bytes, loaded_module **module,
                                     load_report *report) {
-  if (!compile_needed(code, length, memory_bytes))
-    return module_load_bytes_for_limit(code, length, "child", memory_bytes, module, report);
+  report->cached_only = true;
+  minos_status status =
+      module_load_bytes_for_limit(code, length, "child", memory_bytes, module, report);
+  report->cached_only = false;
+  if (status != MINOS_OK || !report->needs_compile) return status;
   compile_limits limits;
-  minos_status status = compile_limits_from_environment(&limits, report->error,
-                                                        sizeof report->error);
+  status = compile_limits_from_environment(&limits, report->error, sizeof report->error);
   if (status != MINOS_OK) return status;
   return compile_off_worker(&self->cell->waiter, code, length, "child", memory_bytes, &limits,
                             module, report);
