@@ -77,3 +77,12 @@ minos_test(run_bad_slow_files EXIT 125
            STDERR "^minos: MINOS_SLOW_FILES: 'some' is neither 'all' nor 'none'$"
            NO_STDOUT "hello"
            COMMAND env MINOS_SLOW_FILES=some ${MINOS} run ${GUESTS}/hello.wasm)
+
+# Help: each command's own, on stdout, exit 0; an unknown one is an error.
+minos_test(help_run STDOUT "--ro-dir HOST\\[::GUEST\\]" COMMAND ${MINOS} run --help)
+minos_test(help_run_short STDOUT "--max-cpu DURATION" COMMAND ${MINOS} help run)
+minos_test(help_up STDOUT "--log-rate N/s" COMMAND ${MINOS} up -h)
+minos_test(help_check STDOUT "1 if a" COMMAND ${MINOS} check --help)
+minos_test(help_unknown EXIT 2 STDERR "no help for 'nope'" COMMAND ${MINOS} help nope)
+minos_test(run_unknown_option EXIT 2 STDERR "try 'minos run --help'"
+           COMMAND ${MINOS} run --frobnicate ${GUESTS}/hello.wasm)

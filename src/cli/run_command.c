@@ -181,7 +181,7 @@ static int parse_options(int argc, char **argv, run_options *options) {
     } else if ((failed = parse_limit_option(argc, argv, &i, options)) != 1) {
       /* a limit, read (0) or refused (-1) */
     } else {
-      log_error("unknown option '%s' for run (try 'minos help')", argv[i]);
+      log_error("unknown option '%s' for run (try 'minos run --help')", argv[i]);
     }
     if (failed) return -1;
   }
