@@ -93,11 +93,21 @@ minos_status runtime_init(runtime *self, unsigned worker_count) {
   share_descriptors(self, raise_descriptor_limit());
   self->worker_count = worker_count;
   self->workers = calloc(self->worker_count, sizeof *self->workers);
-  if (!self->workers) return MINOS_ENOMEM;
+  if (!self->workers) {
+    account_release(self->root);
+    return MINOS_ENOMEM;
+  }
   pthread_mutex_init(&self->start_lock, NULL);
   for (unsigned i = 0; i < self->worker_count; i++) {
     minos_status status = scheduler_init(&self->workers[i]);
-    if (status != MINOS_OK) return status;
+    if (status != MINOS_OK) {
+      /* Undone in reverse: nothing started yet. */
+      while (i-- > 0) scheduler_destroy(&self->workers[i]);
+      free(self->workers);
+      pthread_mutex_destroy(&self->start_lock);
+      account_release(self->root);
+      return status;
+    }
     self->workers[i].index = i;
     self->workers[i].runtime = self;
   }
