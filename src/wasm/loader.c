@@ -342,7 +342,8 @@ static bool registry_contains(const char *artefact) {
 }
 
 static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_variant variant,
-                                    cache_entry *entry, wasm_module *info, load_report *report) {
+                                    bool cached_only, cache_entry *entry, wasm_module *info,
+                                    load_report *report) {
   char *error = report->error;
   size_t error_size = sizeof report->error;
   /* Beyond the header, a module is checked by the validator (which says
@@ -363,7 +364,7 @@ static minos_status ensure_artefact(const uint8_t *bytes, size_t length, module_
     return status == MINOS_OK ? check_module(info, error, error_size) : status;
   }
   if (cache_refused(entry, error, error_size)) return MINOS_ELIMIT;
-  if (report->cached_only) {
+  if (cached_only) {
     report->needs_compile = true;
     return MINOS_OK;
   }
@@ -445,14 +446,15 @@ static minos_status register_module(wasm_module *info, const cache_entry *entry,
   return status;
 }
 
-minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const char *display_name,
-                                  module_variant variant, loaded_module **out,
-                                  load_report *report) {
+static minos_status load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
+                               module_variant variant, bool cached_only, loaded_module **out,
+                               load_report *report) {
   report->error[0] = '\0';
   report->cache_hit = report->needs_compile = false;
   cache_entry entry;
   wasm_module info = {0};
-  minos_status status = ensure_artefact(bytes, length, variant, &entry, &info, report);
+  minos_status status =
+      ensure_artefact(bytes, length, variant, cached_only, &entry, &info, report);
   if (status != MINOS_OK) {
     wasm_module_release(&info);
     return status;
@@ -462,6 +464,12 @@ minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const cha
     return MINOS_OK;
   }
   return register_module(&info, &entry, variant, display_name, out, report);
+}
+
+minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const char *display_name,
+                                  module_variant variant, loaded_module **out,
+                                  load_report *report) {
+  return load_bytes(bytes, length, display_name, variant, false, out, report);
 }
 
 static minos_status load_path(const char *path, module_variant variant, loaded_module **out,
@@ -498,17 +506,34 @@ minos_status module_load_file_for_limit(const char *path, uint64_t memory_limit_
   return status;
 }
 
-minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
+static minos_status load_bytes_for_limit(const uint8_t *bytes, size_t length,
                                          const char *display_name, uint64_t memory_limit_bytes,
-                                         loaded_module **out, load_report *report) {
+                                         bool cached_only, loaded_module **out,
+                                         load_report *report) {
   module_variant variant = module_variant_for_memory_limit(memory_limit_bytes);
-  minos_status status = module_load_bytes_as(bytes, length, display_name, variant, out, report);
+  minos_status status =
+      load_bytes(bytes, length, display_name, variant, cached_only, out, report);
   if (status == MINOS_ELIMIT && variant == MODULE_COMPACT &&
       !compile_limit_stopped(report->error)) {
     log_info("%s: %s; loading it in the fast variant", display_name, report->error);
-    status = module_load_bytes_as(bytes, length, display_name, MODULE_FAST, out, report);
+    status = load_bytes(bytes, length, display_name, MODULE_FAST, cached_only, out, report);
   }
   return status;
+}
+
+minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
+                                         const char *display_name, uint64_t memory_limit_bytes,
+                                         loaded_module **out, load_report *report) {
+  return load_bytes_for_limit(bytes, length, display_name, memory_limit_bytes, false, out,
+                              report);
+}
+
+minos_status module_load_cached_bytes_for_limit(const uint8_t *bytes, size_t length,
+                                                const char *display_name,
+                                                uint64_t memory_limit_bytes, loaded_module **out,
+                                                load_report *report) {
+  return load_bytes_for_limit(bytes, length, display_name, memory_limit_bytes, true, out,
+                              report);
 }
 
 minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,

@@ -31,12 +31,7 @@ typedef struct loaded_module {
 } loaded_module;
 
 typedef struct load_report {
-  /* In: load only what the cache holds; code it does not hold is not
-   * compiled but reported (needs_compile, MINOS_OK, no module), so that a
-   * worker can hand the compile to a compile thread (compile_pool.h)
-   * having hashed the code once. */
-  bool cached_only;
-  bool needs_compile; /* out */
+  bool needs_compile; /* module_load_cached_bytes_for_limit: see there */
   bool cache_hit;
   char error[1024]; /* one line on failure */
 } load_report;
@@ -63,6 +58,14 @@ minos_status module_load_file_for_limit(const char *path, uint64_t memory_limit_
 minos_status module_load_bytes_for_limit(const uint8_t *bytes, size_t length,
                                          const char *display_name, uint64_t memory_limit_bytes,
                                          loaded_module **out, load_report *report);
+/* The same, but only what the cache holds: code it does not hold is not
+ * compiled but reported (report->needs_compile, MINOS_OK, no module), so
+ * that a worker can hand the compile to a compile thread (compile_pool.h)
+ * having hashed the code once. */
+minos_status module_load_cached_bytes_for_limit(const uint8_t *bytes, size_t length,
+                                                const char *display_name,
+                                                uint64_t memory_limit_bytes, loaded_module **out,
+                                                load_report *report);
 
 /* Checks a module file as loading it would (header, wasm-validate, import
  * sealing), with the same error texts, but compiles nothing: for checking

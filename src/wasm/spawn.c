@@ -132,10 +132,8 @@ static minos_status read_code(wasm_cell *self, channel_end *end, code_buffer *co
 static minos_status load_off_worker(wasm_cell *self, const uint8_t *code, size_t length,
                                     uint64_t memory_bytes, loaded_module **module,
                                     load_report *report) {
-  report->cached_only = true;
   minos_status status =
-      module_load_bytes_for_limit(code, length, "child", memory_bytes, module, report);
-  report->cached_only = false;
+      module_load_cached_bytes_for_limit(code, length, "child", memory_bytes, module, report);
   if (status != MINOS_OK || !report->needs_compile) return status;
   compile_limits limits;
   status = compile_limits_from_environment(&limits, report->error, sizeof report->error);
