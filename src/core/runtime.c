@@ -6,7 +6,7 @@
 
 #include "core/log.h"
 #include "core/offload.h"
-#include "net/reactor.h"
+#include "core/reactor.h"
 
 runtime *runtime_of(const cell *item) {
   return item->scheduler ? item->scheduler->runtime : NULL;

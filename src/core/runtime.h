@@ -48,7 +48,7 @@ uint64_t runtime_default_max_cells(void);
 /* Starts the cell on a worker chosen by `placement` relative to `near`
  * (which may be NULL). */
 minos_status runtime_place(runtime *runtime, cell *item, cell_placement placement, const cell *near);
-/* The runtime's socket reactor (net/reactor.h), started on first use, so
+/* The runtime's socket reactor (core/reactor.h), started on first use, so
  * a runtime whose cells use no network has no reactor thread. */
 minos_status runtime_reactor(runtime *runtime, struct reactor **out);
 /* Waits until every cell has ended, then stops and joins the workers, then

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "core/channel.h"
-#include "net/reactor.h"
+#include "core/reactor.h"
 #include "net/rule.h"
 
 #define NET_ENDPOINT_TEXT_MAX 256

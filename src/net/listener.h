@@ -10,7 +10,7 @@
 
 #include "core/channel.h"
 #include "net/endpoint.h"
-#include "net/reactor.h"
+#include "core/reactor.h"
 
 #define NET_LISTENER_QUEUE 128
 

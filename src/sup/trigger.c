@@ -17,7 +17,7 @@
 
 #include "core/log.h"
 #include "net/endpoint.h"
-#include "net/reactor.h"
+#include "core/reactor.h"
 #include "sup/supervisor_private.h"
 
 #define MESSAGE_MAX (64u * 1024)

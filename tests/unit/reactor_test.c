@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net/reactor.h"
+#include "core/reactor.h"
 #include "check.h"
 #include "process_usage.h"
 

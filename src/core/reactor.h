@@ -1,5 +1,5 @@
-/* The socket reactor: one thread per runtime that moves bytes between
- * connected sockets and channels, so a cell (or the supervisor) sees a
+/* The runtime's I/O loop: one thread per runtime that moves bytes between
+ * host descriptors (connected sockets today) and channels, so a cell (or the supervisor) sees a
  * socket as two channel ends, one for each direction, and never waits for
  * the host. It is one epoll loop, not a thread per socket: it sleeps in
  * epoll_wait, and channels wake it through callback waiters (waiter.h) and
@@ -10,8 +10,8 @@
  * full, the reactor stops reading the socket, so the kernel's buffers fill
  * and TCP closes its window on the peer; while the socket cannot take
  * more, the reactor stops reading the channel, so its writer blocks. */
-#ifndef MINOS_NET_REACTOR_H
-#define MINOS_NET_REACTOR_H
+#ifndef MINOS_CORE_REACTOR_H
+#define MINOS_CORE_REACTOR_H
 
 #include "core/channel.h"
 

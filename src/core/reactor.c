@@ -14,7 +14,7 @@
  * back on the peer, with no epoll_ctl on the way. A socket or listener
  * that goes is freed only after the round of events it went in, because
  * later events of the same round may still name it. */
-#include "net/reactor.h"
+#include "core/reactor.h"
 
 #include <errno.h>
 #include <netinet/in.h>
