@@ -3,9 +3,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wasm/wasi/wasi_private.h"
@@ -55,11 +57,23 @@ static int open_entry(const link_guard *guard, int directory_fd, const char *nam
   return wasi_open_beneath_how(directory_fd, name, O_PATH | O_NOFOLLOW, 0, guard->same_mount);
 }
 
+/* The directory above `fd`; on the worker, not across a mount (which
+ * may be slow), EXDEV then. */
+static int open_above(const link_guard *guard, int fd) {
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = guard->same_mount ? RESOLVE_NO_XDEV : 0};
+  return (int)syscall(SYS_openat2, fd, "..", &how, sizeof how);
+}
+
+#define ABOVE_A_MOUNT (-2)
+
+static bool fits(int climb, int depth) { return climb == 0 || (climb > 0 && climb <= depth); }
+
 /* How far the directory lies below the nearest granted directory above it
  * (0: it is one), walking ".." as the kernel does; -1 if none is found
  * (the cell gave that grant up, or something failed): no climbing then.
- * The walk stays on the mount the directory was reached in from its
- * grant, so it is safe on the worker. */
+ * On the worker the walk stops at its mount's root (ABOVE_A_MOUNT): the
+ * check is then done again off the worker. */
 static int depth_below_grant(const link_guard *guard, int directory_fd) {
   int current = openat(directory_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (int depth = 0; current >= 0 && depth <= MAX_DEPTH; depth++) {
@@ -69,9 +83,10 @@ static int depth_below_grant(const link_guard *guard, int directory_fd) {
       close(current);
       return depth;
     }
-    int parent = openat(current, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int parent = open_above(guard, current);
     close(current);
     current = parent;
+    if (current < 0 && errno == EXDEV) return ABOVE_A_MOUNT;
     /* At the file system's root, ".." is the directory itself. */
     if (current < 0 || fstat(current, &above) != 0 ||
         same_object(&above, here.st_dev, here.st_ino))
@@ -79,6 +94,13 @@ static int depth_below_grant(const link_guard *guard, int directory_fd) {
   }
   if (current >= 0) close(current);
   return -1;
+}
+
+/* A WASI errno: whether `climb` fits `depth`, or NOTCAPABLE to try again
+ * off the worker. */
+static uint32_t judge(int climb, int depth) {
+  if (depth == ABOVE_A_MOUNT) return WASI_ERRNO_NOTCAPABLE;
+  return fits(climb, depth) ? WASI_ERRNO_SUCCESS : WASI_ERRNO_PERM;
 }
 
 /* How many ".." the target climbs before naming anything; -1 if it is
@@ -101,14 +123,11 @@ static int climb_of(const char *target) {
   return climb;
 }
 
-static bool fits(int climb, int depth) { return climb == 0 || (climb > 0 && climb <= depth); }
-
 uint32_t link_guard_check_target(const link_guard *guard, int directory_fd, const char *target) {
   int climb = climb_of(target);
   if (climb < 0) return WASI_ERRNO_PERM;
   if (climb == 0) return WASI_ERRNO_SUCCESS;
-  return fits(climb, depth_below_grant(guard, directory_fd)) ? WASI_ERRNO_SUCCESS
-                                                             : WASI_ERRNO_PERM;
+  return judge(climb, depth_below_grant(guard, directory_fd));
 }
 
 /* The climb of the link held by `link_fd` (O_PATH, not followed). */
@@ -177,6 +196,7 @@ static uint32_t check_moved_tree(const link_guard *guard, int from_fd, int tree_
    * would climb higher than before. */
   int from_depth = depth_below_grant(guard, from_fd);
   int to_depth = depth_below_grant(guard, to_fd);
+  if (from_depth == ABOVE_A_MOUNT || to_depth == ABOVE_A_MOUNT) return WASI_ERRNO_NOTCAPABLE;
   if (from_depth >= 0 && to_depth >= from_depth) return WASI_ERRNO_SUCCESS;
   tree_walk walk = {.guard = guard, .entries_left = MAX_TREE_ENTRIES};
   check_tree(tree_fd, to_depth < 0 ? 0 : to_depth + 1, MAX_TREE_DEPTH, &walk);
@@ -194,7 +214,7 @@ uint32_t link_guard_check_move(const link_guard *guard, int from_fd, const char 
     error = WASI_ERRNO_SUCCESS;
   } else if (S_ISLNK(status.st_mode)) {
     int climb = climb_of_link(object_fd);
-    if (climb != 0 && !fits(climb, depth_below_grant(guard, to_fd))) error = WASI_ERRNO_PERM;
+    if (climb != 0) error = judge(climb, depth_below_grant(guard, to_fd));
   } else if (with_contents && S_ISDIR(status.st_mode)) {
     error = check_moved_tree(guard, from_fd, object_fd, to_fd);
   }
