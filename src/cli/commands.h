@@ -2,7 +2,7 @@
 #ifndef MINOS_CLI_COMMANDS_H
 #define MINOS_CLI_COMMANDS_H
 
-#include "wasm/wasm_arch.h"
+#include "core/code.h"
 
 /* Exit statuses of minos itself (a guest's own exit code passes through). */
 enum {
@@ -35,9 +35,9 @@ int parse_count_option(const char *flag, const char *value, uint64_t low, uint64
 /* The most live cells a runtime may be told to hold (--max-total-cells). */
 #define MAX_TOTAL_CELLS_LIMIT 100000000u
 
-/* Runs one cell to its end on a scheduler of its own. */
-minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,
-                           size_t error_size);
+/* Runs one cell of the code to its end on a runtime of its own. */
+minos_status run_cell_to_end(const cell_code *code, const cell_config *config,
+                             cell_outcome *outcome, char *error, size_t error_size);
 /* Logs how a cell ended; returns the exit status minos reports for it. */
 int report_outcome(const cell_outcome *outcome);
 

@@ -1,7 +1,7 @@
-/* minos compile: fill the compile cache ahead of time. */
+/* minos compile: fill the compile cache ahead of time, by preparing the
+ * code as a run would. */
 #include "cli/commands.h"
 #include "core/log.h"
-#include "wasm/loader.h"
 
 int command_compile(int argc, char **argv) {
   int exit_status = 0;
@@ -14,8 +14,10 @@ int command_compile(int argc, char **argv) {
       log_set_level(LOG_INFO);
       continue;
     }
-    load_report report;
-    minos_status status = module_compile_file(argv[i], &report);
+    code_report report;
+    cell_code code;
+    minos_status status = code_prepare_file(argv[i], 0, &code, &report);
+    code_release(&code);
     if (status == MINOS_EMODULE) {
       log_error("invalid module %s: %s", argv[i], report.error);
       exit_status = EXIT_INVALID_MODULE;

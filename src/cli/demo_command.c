@@ -13,7 +13,6 @@
 #include "core/embedded.h"
 #include "core/log.h"
 #include "spec/spec.h"
-#include "wasm/cache.h"
 
 static bool write_file(const char *directory, const struct embedded_file *file) {
   char path[512];
@@ -22,6 +21,16 @@ static bool write_file(const char *directory, const struct embedded_file *file) 
   if (fd < 0) return false;
   bool written = write(fd, file->content, file->size) == (ssize_t)file->size;
   return close(fd) == 0 && written;
+}
+
+/* The scratch directory and what the demo wrote into it. */
+static void remove_scratch(const char *directory) {
+  for (size_t i = 0; i < embedded_demo_file_count; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", directory, embedded_demo_files[i].name);
+    unlink(path);
+  }
+  rmdir(directory);
 }
 
 static int run_demo_system(const char *directory) {
@@ -49,7 +58,7 @@ int command_demo(int argc, char **argv) {
   for (size_t i = 0; i < embedded_demo_file_count; i++)
     if (!write_file(directory, &embedded_demo_files[i])) {
       log_error("cannot write the demo's %s into %s", embedded_demo_files[i].name, directory);
-      cache_remove_tree(directory);
+      remove_scratch(directory);
       return EXIT_RUNTIME_ERROR;
     }
   printf("minos demo: a system of two cells from a spec (minos up runs any such spec).\n"
@@ -59,7 +68,7 @@ int command_demo(int argc, char **argv) {
   fflush(stdout);
   log_set_level(LOG_INFO);
   int status = run_demo_system(directory);
-  cache_remove_tree(directory);
+  remove_scratch(directory);
   if (status == 0)
     printf("\nminos demo: kv crashed and only kv ended; it was restarted in place, and the\n"
            "client kept its channels. Next: build/minos up build/examples/kv/kv.json\n");

@@ -14,10 +14,10 @@
 #include "core/runtime.h"
 #include "net/rule.h"
 #include "spec/spec.h"
-#include "wasm/wasm_arch.h"
+#include "core/code.h"
 
 typedef struct run_options {
-  wasi_grant *grants;
+  cell_grant *grants;
   size_t grant_count;
   net_rule *connect_rules, *listen_rules;
   size_t connect_rule_count, listen_rule_count;
@@ -33,7 +33,7 @@ typedef struct run_options {
 
 /* "HOST::GUEST" or "HOST" (seen by the guest under the same name). */
 static int add_grant(run_options *options, const char *text, int read_only) {
-  wasi_grant *grown = realloc(options->grants, sizeof *grown * (options->grant_count + 1));
+  cell_grant *grown = realloc(options->grants, sizeof *grown * (options->grant_count + 1));
   if (!grown) return -1;
   options->grants = grown;
   const char *separator = strstr(text, "::");
@@ -44,7 +44,7 @@ static int add_grant(run_options *options, const char *text, int read_only) {
     free(host);
     return -1;
   }
-  grown[options->grant_count++] = (wasi_grant){host, guest, read_only};
+  grown[options->grant_count++] = (cell_grant){host, guest, read_only};
   return 0;
 }
 
@@ -221,9 +221,9 @@ typedef struct host_stdio {
   bridge *bridges[3];
 } host_stdio;
 
-static minos_status wire_stdio(host_stdio *wiring, wasi_config *wasi) {
+static minos_status wire_stdio(host_stdio *wiring, cell_config *config) {
   for (int fd = 0; fd < 3; fd++) {
-    wasi->stdio[fd] = NULL;
+    config->stdio[fd] = NULL;
     if (fcntl(fd, F_GETFL) < 0) continue;
     channel_end *write_end, *read_end;
     minos_status status = channel_create(0, &write_end, &read_end);
@@ -236,7 +236,7 @@ static minos_status wire_stdio(host_stdio *wiring, wasi_config *wasi) {
       }
     }
     if (status != MINOS_OK) return status;
-    wasi->stdio[fd] = fd == 0 ? read_end : write_end;
+    config->stdio[fd] = fd == 0 ? read_end : write_end;
   }
   return MINOS_OK;
 }
@@ -259,9 +259,9 @@ static void wait_for_end(cell *created, uint64_t timeout_ns) {
   cell_wait_end(created, &host, DEADLINE_NEVER);
 }
 
-static minos_status run_limited(const wasm_cell_config *given, uint64_t timeout_ns,
-                                uint64_t max_total_cells, cell_outcome *outcome, char *error,
-                                size_t error_size) {
+static minos_status run_limited(const cell_code *code, const cell_config *given,
+                                uint64_t timeout_ns, uint64_t max_total_cells,
+                                cell_outcome *outcome, char *error, size_t error_size) {
   runtime workers;
   minos_status status = runtime_init(&workers, 0);
   if (status != MINOS_OK) {
@@ -269,7 +269,7 @@ static minos_status run_limited(const wasm_cell_config *given, uint64_t timeout_
     return status;
   }
   if (max_total_cells) runtime_set_max_cells(&workers, max_total_cells);
-  wasm_cell_config config = *given;
+  cell_config config = *given;
   config.parent_account = workers.root;
   /* No limit given: the most a wasm32 memory can be, for its channels too. */
   if (!config.memory_limit_bytes) config.memory_limit_bytes = (uint64_t)4 << 30;
@@ -277,13 +277,13 @@ static minos_status run_limited(const wasm_cell_config *given, uint64_t timeout_
     config.host_fds = workers.cell_host_fds;
   host_stdio wiring = {{NULL, NULL, NULL}};
   cell *created = NULL;
-  status = wire_stdio(&wiring, &config.wasi);
+  status = wire_stdio(&wiring, &config);
   if (status != MINOS_OK) {
     snprintf(error, error_size, "cannot wire stdio: %s", minos_status_name(status));
     for (int fd = 0; fd < 3; fd++)
-      if (config.wasi.stdio[fd]) channel_end_close(config.wasi.stdio[fd]);
+      if (config.stdio[fd]) channel_end_close(config.stdio[fd]);
   }
-  if (status == MINOS_OK) status = wasm_cell_create(&config, &created, error, error_size);
+  if (status == MINOS_OK) status = code_create_cell(code, &config, &created, error, error_size);
   if (status == MINOS_OK) status = runtime_place(&workers, created, PLACE_ANY, NULL);
   if (status == MINOS_OK) {
     wait_for_end(created, timeout_ns);
@@ -298,21 +298,20 @@ static minos_status run_limited(const wasm_cell_config *given, uint64_t timeout_
   return status;
 }
 
-minos_status run_wasm_cell(const wasm_cell_config *config, cell_outcome *outcome, char *error,
-                           size_t error_size) {
-  return run_limited(config, 0, 0, outcome, error, error_size);
+minos_status run_cell_to_end(const cell_code *code, const cell_config *config,
+                             cell_outcome *outcome, char *error, size_t error_size) {
+  return run_limited(code, config, 0, 0, outcome, error, error_size);
 }
 
-static int run_cell(run_options *options, loaded_module *module) {
-  wasm_cell_config config = {
+static int run_cell(run_options *options, const cell_code *code) {
+  cell_config config = {
       .name = options->module_path,
-      .module = module,
-      .wasi = {.args = (const char *const *)options->guest_args,
-               .arg_count = (size_t)options->guest_arg_count,
-               .env = options->env,
-               .env_count = options->env_count,
-               .grants = options->grants,
-               .grant_count = options->grant_count},
+      .args = (const char *const *)options->guest_args,
+      .arg_count = (size_t)options->guest_arg_count,
+      .env = options->env,
+      .env_count = options->env_count,
+      .grants = options->grants,
+      .grant_count = options->grant_count,
       .memory_limit_bytes = (uint64_t)options->memory_limit,
       .stack_bytes = (size_t)options->stack_size,
       .cpu_time_ns = options->cpu_time_ns,
@@ -326,7 +325,7 @@ static int run_cell(run_options *options, loaded_module *module) {
   };
   char error[512] = "";
   cell_outcome outcome = {0};
-  if (run_limited(&config, options->timeout_ns, options->max_total_cells, &outcome, error,
+  if (run_limited(code, &config, options->timeout_ns, options->max_total_cells, &outcome, error,
                   sizeof error) != MINOS_OK) {
     log_error("%s", error);
     return EXIT_RUNTIME_ERROR;
@@ -337,20 +336,14 @@ static int run_cell(run_options *options, loaded_module *module) {
 int command_run(int argc, char **argv) {
   run_options options = {0};
   if (parse_options(argc, argv, &options) != 0) return EXIT_USAGE;
-  load_report report;
-  loaded_module *module;
-  /* Small cells run compact code (wasm/module_variant.h). */
-  minos_status status = module_load_file_for_limit(options.module_path,
-                                                   (uint64_t)options.memory_limit, &module, &report);
+  code_report report;
+  cell_code code;
+  minos_status status =
+      code_prepare_file(options.module_path, (uint64_t)options.memory_limit, &code, &report);
   if (status != MINOS_OK) return exit_status_for_load_failure(status, options.module_path, report.error);
   log_info("%s: %s", options.module_path, report.cache_hit ? "cache hit" : "compiled");
-  if (!module->entry->start) {
-    log_error("invalid module %s: it exports no _start function (not a WASI command)",
-              options.module_path);
-    return EXIT_INVALID_MODULE;
-  }
-  int exit_status = run_cell(&options, module);
-  module_release(module);
+  int exit_status = run_cell(&options, &code);
+  code_release(&code);
   for (size_t i = 0; i < options.grant_count; i++) free((char *)options.grants[i].host_path);
   free(options.grants);
   free(options.env);

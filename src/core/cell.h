@@ -96,6 +96,12 @@ typedef struct cell_arch {
   int32_t (*install_end)(cell *cell, struct channel_end *end);
   /* At reap: frees what the arch kept for the zombie. */
   void (*destroy)(cell *cell);
+  /* Whether the cell's initialisation is done (a supervisor enforces the
+   * init timeout of the cells it starts). */
+  bool (*initialised)(cell *cell);
+  /* Lets a cell created to wait after its initialisation (wait_for_start
+   * in core/code.h) go on. */
+  void (*let_start)(cell *cell);
 } cell_arch;
 
 /* How the runtime's view of a cell's wakeups moves (see scheduler.c). */
@@ -129,6 +135,10 @@ struct cell {
   struct child_table *children; /* core/children.c, created on first use */
   struct account *account; /* what it and its descendants spend (core/account.h) */
 };
+
+/* See cell_arch.initialised and let_start. */
+static inline bool cell_initialised(cell *item) { return item->arch->initialised(item); }
+static inline void cell_let_start(cell *item) { item->arch->let_start(item); }
 
 /* MINOS_ELIMIT when limits->parent_account has no room for one more cell. */
 minos_status cell_create(const char *name, const cell_arch *arch, void *arch_data,

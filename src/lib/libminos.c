@@ -1,5 +1,5 @@
-/* libminos: the embedding API (include/minos_host.h) over the core and
- * the wasm arch. Host handles are thin: a channel end is the core's own,
+/* libminos: the embedding API (include/minos_host.h) over the core, which
+ * creates cells of any arch (core/code.h). Host handles are thin: a channel end is the core's own,
  * a cell handle is the cell itself, owned by the host until freed. */
 #include <minos_host.h>
 
@@ -12,7 +12,7 @@
 
 #include "core/channel.h"
 #include "core/runtime.h"
-#include "wasm/wasm_arch.h"
+#include "core/code.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -207,22 +207,19 @@ static minos_status read_options(const minos_cell_options *given, minos_cell_opt
   return MINOS_OK;
 }
 
-static minos_status load(const minos_cell_options *options, loaded_module **module, char *error,
+static minos_status load(const minos_cell_options *options, cell_code *code, char *error,
                          size_t error_size) {
-  load_report report;
+  code_report report;
+  const char *name = options->module_path ? options->module_path
+                     : options->name      ? options->name
+                                          : "cell";
   minos_status status =
       options->module_path
-          ? module_load_file_for_limit(options->module_path, options->memory_bytes, module,
-                                       &report)
-          : module_load_bytes_for_limit(options->module_bytes, options->module_size,
-                                        options->name ? options->name : "cell",
-                                        options->memory_bytes, module, &report);
-  if (status != MINOS_OK) snprintf(error, error_size, "%s", report.error);
-  else if (!(*module)->entry->start) {
-    snprintf(error, error_size, "the module exports no _start function (not a WASI command)");
-    module_release(*module);
-    status = MINOS_EMODULE;
-  }
+          ? code_prepare_file(options->module_path, options->memory_bytes, code, &report)
+          : code_prepare_bytes(options->module_bytes, options->module_size, name,
+                               options->memory_bytes, code, &report);
+  if (status == MINOS_EMODULE) snprintf(error, error_size, "invalid module %s: %s", name, report.error);
+  else if (status != MINOS_OK) snprintf(error, error_size, "%s", report.error);
   return status;
 }
 
@@ -244,16 +241,17 @@ EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
   }
   runtime *workers = &runtime_handle->workers;
   minos_cell *handle = calloc(1, sizeof *handle);
-  loaded_module *module = NULL;
+  cell_code code = {0};
   status = handle ? MINOS_OK : MINOS_ENOMEM;
   if (status == MINOS_OK && !options->module_path && !options->module_bytes) status = MINOS_EINVAL;
-  if (status == MINOS_OK) status = load(options, &module, error, error_size);
+  if (status == MINOS_OK) status = load(options, &code, error, error_size);
   if (status == MINOS_OK) {
-    wasm_cell_config config = {
+    cell_config config = {
         .name = options->name ? options->name : "cell",
-        .module = module,
-        .wasi = {.args = options->args, .arg_count = options->arg_count, .env = options->env,
-                 .env_count = options->env_count},
+        .args = options->args,
+        .arg_count = options->arg_count,
+        .env = options->env,
+        .env_count = options->env_count,
         .memory_limit_bytes = options->memory_bytes,
         .cpu_time_ns = options->cpu_time_ns,
         .descriptor_limit = options->descriptors,
@@ -261,9 +259,9 @@ EXPORT minos_status minos_cell_new(minos_runtime *runtime_handle,
         .host_fds = workers->cell_host_fds,
         .max_cells = options->max_cells,
     };
-    for (int fd = 0; fd < 3; fd++) config.wasi.stdio[fd] = end_of(options->stdio[fd]);
-    status = wasm_cell_create(&config, &handle->cell, error, error_size);
-    module_release(module);
+    for (int fd = 0; fd < 3; fd++) config.stdio[fd] = end_of(options->stdio[fd]);
+    status = code_create_cell(&code, &config, &handle->cell, error, error_size);
+    code_release(&code);
     if (status != MINOS_OK) { /* it closed the ends */
       free(handle);
       return status;

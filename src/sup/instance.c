@@ -5,8 +5,6 @@
 
 #include "core/log.h"
 #include "sup/supervisor_private.h"
-#include "wasm/host_functions.h"
-#include "wasm/wasm_arch.h"
 
 void instance_name(const supervised_cell *cell_spec, uint64_t number, char *name, size_t size) {
   snprintf(name, size, "%s#%llu", cell_spec->spec->name, (unsigned long long)number);
@@ -30,10 +28,10 @@ channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char
   return write_end;
 }
 
-static wasi_grant *copy_grants(const spec_cell *source) {
-  wasi_grant *grants = calloc(source->grants.dir_count + 1, sizeof *grants);
+static cell_grant *copy_grants(const spec_cell *source) {
+  cell_grant *grants = calloc(source->grants.dir_count + 1, sizeof *grants);
   for (size_t i = 0; grants && i < source->grants.dir_count; i++)
-    grants[i] = (wasi_grant){source->grants.dirs[i].host_path, source->grants.dirs[i].guest_path,
+    grants[i] = (cell_grant){source->grants.dirs[i].host_path, source->grants.dirs[i].guest_path,
                              source->grants.dirs[i].read_only};
   return grants;
 }
@@ -57,17 +55,16 @@ static minos_status install_named_ends(supervised_cell *cell_spec, cell *created
 
 minos_status instance_create(supervised_cell *cell_spec, const char *name, cell **out) {
   const spec_cell *source = cell_spec->spec;
-  wasi_grant *grants = copy_grants(source);
+  cell_grant *grants = copy_grants(source);
   if (!grants) return MINOS_ENOMEM;
-  wasm_cell_config config = {
+  cell_config config = {
       .name = name,
-      .module = cell_spec->module,
-      .wasi = {.args = (const char *const *)source->args,
-               .arg_count = source->arg_count,
-               .env = (const char *const *)cell_spec->env,
-               .env_count = cell_spec->env_count,
-               .grants = grants,
-               .grant_count = source->grants.dir_count},
+      .args = (const char *const *)source->args,
+      .arg_count = source->arg_count,
+      .env = (const char *const *)cell_spec->env,
+      .env_count = cell_spec->env_count,
+      .grants = grants,
+      .grant_count = source->grants.dir_count,
       .memory_limit_bytes = source->limits.memory_bytes,
       .cpu_time_ns = source->limits.cpu_time_ns,
       .descriptor_limit = source->limits.descriptors,
@@ -82,7 +79,7 @@ minos_status instance_create(supervised_cell *cell_spec, const char *name, cell 
       .wait_for_start = true,
   };
   char error[512] = "";
-  minos_status status = wasm_cell_create(&config, out, error, sizeof error);
+  minos_status status = code_create_cell(&cell_spec->code, &config, out, error, sizeof error);
   free(grants); /* the cell opened the directories and copied the names */
   if (status != MINOS_OK)
     log_error("%s: cannot create the cell: %s", name, error[0] ? error : minos_status_name(status));
@@ -116,7 +113,7 @@ minos_status instance_give_ends(supervised_cell *cell_spec, cell *created, chann
     log_error("%s: cannot give the cell its ends: %s", created->name, minos_status_name(status));
     return status;
   }
-  wasm_cell_start(created);
+  cell_let_start(created);
   return MINOS_OK;
 }
 

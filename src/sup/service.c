@@ -5,7 +5,6 @@
 
 #include "core/log.h"
 #include "sup/supervisor_private.h"
-#include "wasm/wasm_arch.h"
 
 /* "250 us", "4.25 ms", "10 s": three significant digits are plenty. */
 static void describe_duration(uint64_t ns, char *text, size_t size) {
@@ -57,7 +56,7 @@ static void check_standby(supervised_cell *service, uint64_t now, uint64_t *next
     cell_reap(standby);
     service->standby = NULL;
     service->standby_failed = true;
-  } else if (!wasm_cell_initialised(standby)) {
+  } else if (!cell_initialised(standby)) {
     if (now >= service->standby_init_deadline) cell_request_end(standby, FAULT_INIT_TIMEOUT);
     else if (service->standby_init_deadline < *next_deadline)
       *next_deadline = service->standby_init_deadline;
@@ -119,7 +118,7 @@ static void start_instance(supervised_cell *service, uint64_t now) {
   }
   service->state = SERVICE_RUNNING;
   service->started_at = now;
-  service->init_deadline = standby && wasm_cell_initialised(standby)
+  service->init_deadline = standby && cell_initialised(standby)
                                ? 0
                                : now + service->spec->limits.init_timeout_ns;
   /* Ended already: nothing will wake the supervisor for it, so wake it now. */
@@ -197,7 +196,7 @@ static void lower_deadline(uint64_t *deadline, uint64_t candidate) {
 
 static void check_init_timeout(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
   if (!service->init_deadline) return;
-  if (wasm_cell_initialised(service->instance)) {
+  if (cell_initialised(service->instance)) {
     service->init_deadline = 0;
   } else if (now >= service->init_deadline) {
     cell_request_end(service->instance, FAULT_INIT_TIMEOUT);

@@ -48,9 +48,9 @@ static minos_status load_cell(supervisor *owner, size_t index, char *error, size
     snprintf(error, error_size, "out of memory");
     return MINOS_ENOMEM;
   }
-  load_report report;
-  minos_status status = module_load_file_for_limit(source->code_path, source->limits.memory_bytes,
-                                                   &item->module, &report);
+  code_report report;
+  minos_status status =
+      code_prepare_file(source->code_path, source->limits.memory_bytes, &item->code, &report);
   if (status != MINOS_OK)
     snprintf(error, error_size, "cell %s: %s", source->name, report.error);
   else
@@ -263,7 +263,7 @@ static void free_cell(supervised_cell *item) {
   free(item->env);
   free(item->kept);
   restart_history_free(&item->history);
-  if (item->module) module_release(item->module);
+  code_release(&item->code);
 }
 
 void supervisor_free(supervisor *owner) {

@@ -11,7 +11,7 @@
 #include "sup/output_log.h"
 #include "sup/restart_policy.h"
 #include "sup/supervisor.h"
-#include "wasm/loader.h"
+#include "core/code.h"
 
 typedef enum service_state {
   SERVICE_STARTING,   /* not started yet */
@@ -33,7 +33,7 @@ struct trigger;
 typedef struct supervised_cell {
   supervisor *owner;
   const spec_cell *spec;
-  loaded_module *module;
+  cell_code code;
   char **env; /* the spec's, then MINOS_END_<NAME>=fd for its named ends */
   size_t env_count;
   /* Stable endpoints: [0..3) stdio (NULL where not kept), then named ends. */

@@ -489,10 +489,6 @@ minos_status module_load_file_as(const char *path, module_variant variant, loade
   return load_path(path, variant, out, report);
 }
 
-minos_status module_compile_file_as(const char *path, module_variant variant,
-                                    load_report *report) {
-  return load_path(path, variant, NULL, report);
-}
 
 minos_status module_load_file_for_limit(const char *path, uint64_t memory_limit_bytes,
                                        loaded_module **out, load_report *report) {
@@ -536,18 +532,11 @@ minos_status module_load_cached_bytes_for_limit(const uint8_t *bytes, size_t len
                               report);
 }
 
-minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
-                               loaded_module **out, load_report *report) {
-  return module_load_bytes_as(bytes, length, display_name, MODULE_FAST, out, report);
-}
 
 minos_status module_load_file(const char *path, loaded_module **out, load_report *report) {
   return load_path(path, MODULE_FAST, out, report);
 }
 
-minos_status module_compile_file(const char *path, load_report *report) {
-  return load_path(path, MODULE_FAST, NULL, report);
-}
 
 void module_retain(loaded_module *module) {
   pthread_mutex_lock(&registry_lock);

@@ -46,9 +46,6 @@ minos_status module_load_file_as(const char *path, module_variant variant, loade
 minos_status module_load_bytes_as(const uint8_t *bytes, size_t length, const char *display_name,
                                   module_variant variant, loaded_module **out,
                                   load_report *report);
-/* Fills the cache only. */
-minos_status module_compile_file_as(const char *path, module_variant variant,
-                                    load_report *report);
 
 /* The variant module_variant_for_memory_limit picks for a cell with this
  * memory limit, falling back to the fast one when compact code cannot hold
@@ -84,9 +81,6 @@ minos_status module_check_sealing(const wasm_module *module, char *error, size_t
 
 /* The same, in the fast variant. */
 minos_status module_load_file(const char *path, loaded_module **out, load_report *report);
-minos_status module_load_bytes(const uint8_t *bytes, size_t length, const char *display_name,
-                               loaded_module **out, load_report *report);
-minos_status module_compile_file(const char *path, load_report *report);
 void module_retain(loaded_module *module);
 void module_release(loaded_module *module);
 

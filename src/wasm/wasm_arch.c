@@ -145,6 +145,8 @@ static void destroy(cell *self) {
 
 const cell_arch wasm_arch = {
     .name = "wasm",
+    .initialised = wasm_cell_initialised,
+    .let_start = wasm_cell_start,
     .run = run,
     .classify_fault = classify_fault,
     .describe_end = describe_end,
@@ -242,3 +244,69 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
   *out = created;
   return MINOS_OK;
 }
+
+/* ---- the arch's part in core/code.h ---------------------------------- */
+
+static bool owns(const uint8_t *head, size_t length) {
+  return length >= 4 && memcmp(head, "\0asm", 4) == 0;
+}
+
+/* Small cells run compact code (module_variant.h). A cell is a command:
+ * started means its _start runs. */
+static minos_status prepare(const char *name, const uint8_t *bytes, size_t length,
+                            uint64_t memory_limit_bytes, void **prepared, code_report *report) {
+  load_report loaded = {.error = ""};
+  loaded_module *module = NULL;
+  minos_status status =
+      bytes ? module_load_bytes_for_limit(bytes, length, name, memory_limit_bytes, &module, &loaded)
+            : module_load_file_for_limit(name, memory_limit_bytes, &module, &loaded);
+  report->cache_hit = loaded.cache_hit;
+  snprintf(report->error, sizeof report->error, "%s", loaded.error);
+  if (status == MINOS_OK && !module->entry->start) {
+    snprintf(report->error, sizeof report->error,
+             "it exports no _start function (not a WASI command)");
+    module_release(module);
+    return MINOS_EMODULE;
+  }
+  if (status == MINOS_OK) *prepared = module;
+  return status;
+}
+
+static void release(void *prepared) { module_release(prepared); }
+
+static minos_status create(void *prepared, const cell_config *given, cell **out, char *error,
+                           size_t error_size) {
+  wasm_cell_config config = {
+      .name = given->name,
+      .module = prepared,
+      .wasi = {.args = given->args,
+               .arg_count = given->arg_count,
+               .env = given->env,
+               .env_count = given->env_count,
+               .grants = given->grants,
+               .grant_count = given->grant_count,
+               .stdio = {given->stdio[0], given->stdio[1], given->stdio[2]}},
+      .memory_limit_bytes = given->memory_limit_bytes,
+      .stack_bytes = given->stack_bytes,
+      .cpu_time_ns = given->cpu_time_ns,
+      .descriptor_limit = given->descriptor_limit,
+      .parent_account = given->parent_account,
+      .host_fds = given->host_fds,
+      .max_cells = given->max_cells,
+      .wait_for_start = given->wait_for_start,
+      .denied_grants = given->denied_grants,
+      .connect_rules = given->connect_rules,
+      .connect_rule_count = given->connect_rule_count,
+      .listen_rules = given->listen_rules,
+      .listen_rule_count = given->listen_rule_count,
+  };
+  return wasm_cell_create(&config, out, error, error_size);
+}
+
+const code_arch wasm_code_arch = {
+    .name = "wasm",
+    .owns = owns,
+    .prepare = prepare,
+    .release = release,
+    .create = create,
+};

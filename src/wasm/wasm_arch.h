@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/cell.h"
+#include "core/code.h"
 #include "net/rule.h"
 #include "wasm/loader.h"
 #include "wasm/wasi/wasi.h"
@@ -44,6 +45,8 @@ typedef struct wasm_cell_config {
 } wasm_cell_config;
 
 extern const cell_arch wasm_arch;
+/* The wasm arch's part in core/code.h: code that starts with "\0asm". */
+extern const code_arch wasm_code_arch;
 
 /* Creates a cell ready to be started. It takes over the stdio ends in
  * config, even when it fails. error names what failed (a grant that cannot

@@ -1,6 +1,6 @@
 /* compact_run: runs one module as one cell in the compact variant, the
  * way 'minos run' runs it in the fast one (it uses run_command.c's own
- * run_wasm_cell and report_outcome), so the same expectations (exit
+ * run_cell_to_end and report_outcome), so the same expectations (exit
  * status, trap lines) check both variants' code.
  *
  *   compact_run [--max-memory SIZE] [--dir HOST::GUEST]... module.wasm [args...]
@@ -13,12 +13,13 @@
 #include "cli/commands.h"
 #include "core/log.h"
 #include "spec/spec.h"
+#include "wasm/wasm_arch.h"
 
 #define MAX_GRANTS 8
 
 typedef struct options {
   long long memory_limit;
-  wasi_grant grants[MAX_GRANTS];
+  cell_grant grants[MAX_GRANTS];
   size_t grant_count;
   int first; /* argv index of the module */
 } options;
@@ -28,7 +29,7 @@ static int add_grant(options *chosen, char *text) {
   char *separator = strstr(text, "::");
   if (!separator || chosen->grant_count == MAX_GRANTS) return -1;
   *separator = '\0';
-  chosen->grants[chosen->grant_count++] = (wasi_grant){text, separator + 2, false};
+  chosen->grants[chosen->grant_count++] = (cell_grant){text, separator + 2, false};
   return 0;
 }
 
@@ -67,19 +68,19 @@ int main(int argc, char **argv) {
     log_error("%s: not loaded as a compact command module", path);
     return EXIT_RUNTIME_ERROR;
   }
-  wasm_cell_config config = {
+  cell_code code = {.arch = &wasm_code_arch, .prepared = module};
+  cell_config config = {
       .name = path,
-      .module = module,
-      .wasi = {.args = (const char *const *)argv + chosen.first,
-               .arg_count = (size_t)(argc - chosen.first),
-               .grants = chosen.grants,
-               .grant_count = chosen.grant_count},
+      .args = (const char *const *)argv + chosen.first,
+      .arg_count = (size_t)(argc - chosen.first),
+      .grants = chosen.grants,
+      .grant_count = chosen.grant_count,
       .memory_limit_bytes = (uint64_t)chosen.memory_limit,
   };
   char error[512] = "";
   cell_outcome outcome = {0};
   int exit_status = EXIT_RUNTIME_ERROR;
-  if (run_wasm_cell(&config, &outcome, error, sizeof error) == MINOS_OK)
+  if (run_cell_to_end(&code, &config, &outcome, error, sizeof error) == MINOS_OK)
     exit_status = report_outcome(&outcome);
   else
     log_error("%s", error);

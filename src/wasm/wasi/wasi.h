@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/code.h"
 #include "core/error.h"
 #include "core/resource.h"
 #include "core/sync.h"
@@ -20,11 +21,8 @@
 struct wasm_cell;
 typedef struct wasm_cell wasm_cell;
 
-typedef struct wasi_grant {
-  const char *host_path;  /* directory on the host */
-  const char *guest_path; /* name the guest sees it under */
-  bool read_only;
-} wasi_grant;
+/* A granted directory, as every arch has it. */
+typedef cell_grant wasi_grant;
 
 typedef struct wasi_config {
   const char *const *args; /* args[0] is the program name */
