@@ -170,10 +170,10 @@ static minos_status create_child(wasm_cell *self, loaded_module *module,
   static const char *const args[] = {"child"};
   char name[48];
   snprintf(name, sizeof name, "%s/child", self->cell->name);
-  wasm_cell_config config = {
+  cell_config config = {
       .name = name,
-      .module = module,
-      .wasi = {.args = args, .arg_count = 1},
+      .args = args,
+      .arg_count = 1,
       .memory_limit_bytes = limits->memory_bytes,
       .stack_bytes = spec->stack_bytes,
       .cpu_time_ns = limits->cpu_time_ns,
@@ -185,7 +185,7 @@ static minos_status create_child(wasm_cell *self, loaded_module *module,
       .denied_grants = self->denied_grants,
   };
   char error[256];
-  minos_status status = wasm_cell_create(&config, out, error, sizeof error);
+  minos_status status = wasm_cell_create(module, &config, out, error, sizeof error);
   /* At a cap, the guest hears MINOS_ELIMIT: a loop must not fill the log. */
   if (status != MINOS_OK && status != MINOS_ELIMIT)
     log_message(LOG_WARN, self->cell->name, "cnew: %s", error);

@@ -177,18 +177,18 @@ static bool copy_rules(const net_rule *rules, size_t count, net_rule **copy, siz
   return true;
 }
 
-static bool copy_network_grants(wasm_cell *wasm, const wasm_cell_config *config) {
+static bool copy_network_grants(wasm_cell *wasm, const cell_config *config) {
   return copy_rules(config->connect_rules, config->connect_rule_count, &wasm->connect_rules,
                     &wasm->connect_rule_count) &&
          copy_rules(config->listen_rules, config->listen_rule_count, &wasm->listen_rules,
                     &wasm->listen_rule_count);
 }
 
-minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *error,
-                              size_t error_size) {
-  if (!host_imports_granted(&config->module->info, config->denied_grants, error, error_size)) {
+minos_status wasm_cell_create(loaded_module *module, const cell_config *config, cell **out,
+                              char *error, size_t error_size) {
+  if (!host_imports_granted(&module->info, config->denied_grants, error, error_size)) {
     for (int fd = 0; fd < 3; fd++)
-      if (config->wasi.stdio[fd]) channel_end_close(config->wasi.stdio[fd]);
+      if (config->stdio[fd]) channel_end_close(config->stdio[fd]);
     return MINOS_EMODULE;
   }
   wasm_cell *wasm = calloc(1, sizeof *wasm);
@@ -198,11 +198,11 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
     wasm = NULL;
   }
   if (wasm) wasm->wasi.descriptor_limit = config->descriptor_limit;
-  minos_status status = wasm ? wasi_context_init(&wasm->wasi, &config->wasi, error, error_size)
+  minos_status status = wasm ? wasi_context_init(&wasm->wasi, config, error, error_size)
                              : MINOS_ENOMEM;
   if (status != MINOS_OK) {
     for (int fd = 0; fd < 3; fd++)
-      if (config->wasi.stdio[fd]) channel_end_close(config->wasi.stdio[fd]);
+      if (config->stdio[fd]) channel_end_close(config->stdio[fd]);
     if (wasm) free_network_grants(wasm);
     free(wasm);
     return status;
@@ -214,7 +214,7 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
                         .host_fds = config->host_fds,
                         .max_cells = config->max_cells,
                         .parent_account = config->parent_account,
-                        .unguarded_stack = config->module->variant == MODULE_COMPACT};
+                        .unguarded_stack = module->variant == MODULE_COMPACT};
   wasm->wait_for_start = config->wait_for_start;
   wasm->denied_grants = config->denied_grants;
   cell *created;
@@ -229,8 +229,8 @@ minos_status wasm_cell_create(const wasm_cell_config *config, cell **out, char *
     return status;
   }
   wasm->cell = created;
-  wasm->module = config->module;
-  module_retain(config->module);
+  wasm->module = module;
+  module_retain(module);
   wasm->host_stack_floor = (const char *)created->stack.usable_low + HOST_STACK_RESERVE;
   cell_own(created, &wasm->owned, release_wasm_cell);
   /* Its granted directories are host descriptors of its share. */
@@ -274,33 +274,9 @@ static minos_status prepare(const char *name, const uint8_t *bytes, size_t lengt
 
 static void release(void *prepared) { module_release(prepared); }
 
-static minos_status create(void *prepared, const cell_config *given, cell **out, char *error,
+static minos_status create(void *prepared, const cell_config *config, cell **out, char *error,
                            size_t error_size) {
-  wasm_cell_config config = {
-      .name = given->name,
-      .module = prepared,
-      .wasi = {.args = given->args,
-               .arg_count = given->arg_count,
-               .env = given->env,
-               .env_count = given->env_count,
-               .grants = given->grants,
-               .grant_count = given->grant_count,
-               .stdio = {given->stdio[0], given->stdio[1], given->stdio[2]}},
-      .memory_limit_bytes = given->memory_limit_bytes,
-      .stack_bytes = given->stack_bytes,
-      .cpu_time_ns = given->cpu_time_ns,
-      .descriptor_limit = given->descriptor_limit,
-      .parent_account = given->parent_account,
-      .host_fds = given->host_fds,
-      .max_cells = given->max_cells,
-      .wait_for_start = given->wait_for_start,
-      .denied_grants = given->denied_grants,
-      .connect_rules = given->connect_rules,
-      .connect_rule_count = given->connect_rule_count,
-      .listen_rules = given->listen_rules,
-      .listen_rule_count = given->listen_rule_count,
-  };
-  return wasm_cell_create(&config, out, error, error_size);
+  return wasm_cell_create(prepared, config, out, error, error_size);
 }
 
 const code_arch wasm_code_arch = {

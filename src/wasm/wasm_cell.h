@@ -36,8 +36,8 @@ struct wasm_cell {
   bool wait_for_start, initialised, start_requested;
   waiter *init_waiter;
   uint32_t read_rotation; /* fairness of minos read across calls */
-  uint32_t denied_grants; /* wasm_cell_config's, for its children */
-  /* Network grants, the cell's own copies (wasm_cell_config). */
+  uint32_t denied_grants; /* its config's (core/code.h), for its children */
+  /* Network grants, the cell's own copies (of its config's). */
   net_rule *connect_rules, *listen_rules;
   size_t connect_rule_count, listen_rule_count;
 };

@@ -268,12 +268,16 @@ static void run_cell(const uint8_t *data, size_t size) {
 
   const char *args[] = {"fuzz", "--flag", ""};
   const char *env[] = {"MODE=fuzz", "EMPTY="};
-  const wasi_grant grants[] = {{rw_path, "/rw", false}, {ro_path, "/ro", true}};
-  wasm_cell_config config = {
+  const cell_grant grants[] = {{rw_path, "/rw", false}, {ro_path, "/ro", true}};
+  cell_config config = {
       .name = "fuzz",
-      .module = guest,
-      .wasi = {.args = args, .arg_count = 3, .env = env, .env_count = 2, .grants = grants,
-               .grant_count = 2, .stdio = {stdin_read, stdout_write, NULL}},
+      .args = args,
+      .arg_count = 3,
+      .env = env,
+      .env_count = 2,
+      .grants = grants,
+      .grant_count = 2,
+      .stdio = {stdin_read, stdout_write, NULL},
       .memory_limit_bytes = MEMORY_BYTES,
       .cpu_time_ns = CPU_NS,
       .parent_account = workers.root,
@@ -282,7 +286,7 @@ static void run_cell(const uint8_t *data, size_t size) {
   };
   cell *created;
   char error[512];
-  if (wasm_cell_create(&config, &created, error, sizeof error) != MINOS_OK) {
+  if (wasm_cell_create(guest, &config, &created, error, sizeof error) != MINOS_OK) {
     fprintf(stderr, "fuzz_hostcalls: cannot create the cell: %s\n", error);
     abort();
   }

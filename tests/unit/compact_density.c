@@ -62,10 +62,10 @@ static int run_round(loaded_module *module, long cells, round *current) {
   runner.on_end = on_end;
   runner.user = current;
   const char *args[] = {"idle"};
-  wasm_cell_config config = {
+  cell_config config = {
       .name = "idle",
-      .module = module,
-      .wasi = {.args = args, .arg_count = 1}, /* no stdio: the guest prints nothing */
+      .args = args,
+      .arg_count = 1, /* no stdio: the guest prints nothing */
       .memory_limit_bytes = CELL_MEMORY_LIMIT,
   };
   cell **created = calloc((size_t)cells + 1, sizeof *created);
@@ -73,7 +73,7 @@ static int run_round(loaded_module *module, long cells, round *current) {
   current->before = measure();
   for (long i = 0; i < cells; i++) {
     char error[256] = "";
-    if (wasm_cell_create(&config, &created[i], error, sizeof error) != MINOS_OK) {
+    if (wasm_cell_create(module, &config, &created[i], error, sizeof error) != MINOS_OK) {
       fprintf(stderr, "cell %ld: %s\n", i, error);
       return -1;
     }

@@ -34,17 +34,17 @@ static int run_guest(const char *command, int port, const char *count) {
   net_rule rule;
   if (!net_rule_parse(rule_text, &rule, error, sizeof error)) return -1;
   const char *args[] = {"net", command, port_text, count};
-  wasm_cell_config config = {.name = "net",
-                             .module = module,
-                             .wasi = {.args = args, .arg_count = count ? 4 : 3},
-                             .connect_rules = &rule,
-                             .connect_rule_count = 1,
-                             .listen_rules = &rule,
-                             .listen_rule_count = 1,
-                             .parent_account = workers.root,
-                             .host_fds = workers.cell_host_fds};
+  cell_config config = {.name = "net",
+                        .args = args,
+                        .arg_count = count ? 4 : 3,
+                        .connect_rules = &rule,
+                        .connect_rule_count = 1,
+                        .listen_rules = &rule,
+                        .listen_rule_count = 1,
+                        .parent_account = workers.root,
+                        .host_fds = workers.cell_host_fds};
   cell *created;
-  if (wasm_cell_create(&config, &created, error, sizeof error) != MINOS_OK) {
+  if (wasm_cell_create(module, &config, &created, error, sizeof error) != MINOS_OK) {
     printf("cannot create the cell: %s\n", error);
     return -1;
   }

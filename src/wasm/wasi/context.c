@@ -255,7 +255,7 @@ static void free_strings(char **strings) {
   free(strings);
 }
 
-static minos_status add_grant(wasi_context *context, uint32_t fd, const wasi_grant *grant,
+static minos_status add_grant(wasi_context *context, uint32_t fd, const cell_grant *grant,
                               char *error, size_t error_size) {
   const char *guest_path = grant->guest_path ? grant->guest_path : grant->host_path;
   int host_fd = open(grant->host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -288,7 +288,7 @@ static minos_status add_grant(wasi_context *context, uint32_t fd, const wasi_gra
   return MINOS_OK;
 }
 
-static minos_status fill_context(wasi_context *context, const wasi_config *config, char *error,
+static minos_status fill_context(wasi_context *context, const cell_config *config, char *error,
                                  size_t error_size) {
   context->args = copy_strings(config->args, config->arg_count);
   context->env = copy_strings(config->env, config->env_count);
@@ -312,7 +312,7 @@ static minos_status fill_context(wasi_context *context, const wasi_config *confi
 }
 
 /* Last, so that a failure before leaves the ends with the caller. */
-static minos_status add_stdio(wasi_context *context, const wasi_config *config) {
+static minos_status add_stdio(wasi_context *context, const cell_config *config) {
   wasi_descriptor *descriptors[3] = {NULL, NULL, NULL};
   for (uint32_t fd = 0; fd < 3; fd++) {
     if (config->stdio[fd] && !(descriptors[fd] = wasi_descriptor_for_end(config->stdio[fd]))) {
@@ -328,7 +328,7 @@ static minos_status add_stdio(wasi_context *context, const wasi_config *config) 
   return MINOS_OK;
 }
 
-minos_status wasi_context_init(wasi_context *context, const wasi_config *config, char *error,
+minos_status wasi_context_init(wasi_context *context, const cell_config *config, char *error,
                                size_t error_size) {
   context->args = context->env = NULL;
   context->arg_count = context->env_count = 0;

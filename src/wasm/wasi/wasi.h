@@ -21,20 +21,6 @@
 struct wasm_cell;
 typedef struct wasm_cell wasm_cell;
 
-/* A granted directory, as every arch has it. */
-typedef cell_grant wasi_grant;
-
-typedef struct wasi_config {
-  const char *const *args; /* args[0] is the program name */
-  size_t arg_count;
-  const char *const *env;  /* "KEY=VALUE" */
-  size_t env_count;
-  const wasi_grant *grants;
-  size_t grant_count;
-  /* Channel ends for 0, 1, 2 (NULL: closed), owned by the context once
-   * wasi_context_init succeeds. */
-  struct channel_end *stdio[3];
-} wasi_config;
 
 typedef struct wasi_descriptor wasi_descriptor; /* private to wasi/ */
 
@@ -58,9 +44,10 @@ typedef struct wasi_context {
   resource owned; /* the whole context, released with the cell */
 } wasi_context;
 
-/* Opens the grants and sets up stdio; on failure, error names the grant
- * (and the stdio ends are still the caller's). */
-minos_status wasi_context_init(wasi_context *context, const wasi_config *config, char *error,
+/* Takes the config's arguments and environment, opens its grants and sets
+ * up its stdio, which the context owns once this succeeds; on failure,
+ * error names the grant (and the stdio ends are still the caller's). */
+minos_status wasi_context_init(wasi_context *context, const cell_config *config, char *error,
                                size_t error_size);
 void wasi_context_release(wasi_context *context);
 /* From now on counts the context's host descriptors in `payer`,
