@@ -16,6 +16,7 @@ minos_add_guest(hostcalls_guest SOURCES fuzz/guest/hostcalls_guest.c FLAGS -O2 -
 set(FUZZ_MAX_LEN_module 65536)
 set(FUZZ_MAX_LEN_spec 16384)
 set(FUZZ_MAX_LEN_hostcalls 4096)
+set(FUZZ_MAX_LEN_elf 16384)
 
 foreach(name ${MINOS_FUZZ_TARGETS})
   set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${name})

@@ -1,0 +1,21 @@
+# Native cells (issue: native cells). So far: the ELF reader that finds
+# the files loading a program opens (src/native/elf.c), tested on Debian's
+# /bin/cat, a static program, and a program whose library is found through
+# $ORIGIN, and on hostile bytes.
+add_executable(native_static_hello native/static_hello.c)
+target_link_options(native_static_hello PRIVATE -static)
+
+add_library(elf_dep SHARED native/elf_dep.c)
+set_target_properties(elf_dep PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/deps)
+add_executable(native_elf_user native/elf_user.c)
+target_link_libraries(native_elf_user PRIVATE elf_dep)
+# Its library is found only through $ORIGIN (DT_RUNPATH "$ORIGIN/deps").
+set_target_properties(native_elf_user PROPERTIES BUILD_RPATH_USE_ORIGIN TRUE
+                      BUILD_RPATH "$ORIGIN/deps")
+
+add_executable(elf_test unit/elf_test.c)
+target_link_libraries(elf_test PRIVATE minos_runtime)
+target_include_directories(elf_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+add_test(NAME elf_test COMMAND elf_test $<TARGET_FILE:native_static_hello>
+                                        $<TARGET_FILE:native_elf_user>)
+set_tests_properties(elf_test PROPERTIES TIMEOUT 300)
