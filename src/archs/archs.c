@@ -1,8 +1,7 @@
 /* Every arch a cell's code can be (core/code.h), listed in one place above
  * the core and the archs, as Lua's linit.c lists its libraries: the core
  * knows none by name, and a registration in each arch's own file would be
- * dropped by the linker from a static library nobody references. The
- * first is the default: it explains what is wrong with code nobody owns. */
+ * dropped by the linker from a static library nobody references. */
 #include "core/code.h"
 #include "wasm/wasm_arch.h"
 

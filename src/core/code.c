@@ -1,6 +1,7 @@
 /* Code for cells, whatever its arch: see code.h. */
 #include "core/code.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* src/archs/archs.c: every arch, the default (the one that explains
- * best what is wrong with code no arch owns) first. */
+/* src/archs/archs.c: every arch. */
 extern const code_arch *const code_archs[];
 
 /* Enough for any arch's magic. */
@@ -21,10 +21,72 @@ const code_arch *code_arch_of(const uint8_t *head, size_t length) {
   return NULL;
 }
 
-/* Code nobody owns goes to the default arch, which says why it is not its. */
-static const code_arch *arch_for(const uint8_t *head, size_t length) {
-  const code_arch *owner = code_arch_of(head, length);
-  return owner ? owner : code_archs[0];
+static const char *machine_name(uint16_t machine) {
+  switch (machine) {
+  case EM_386: return "x86 (32-bit)";
+  case EM_ARM: return "ARM (32-bit)";
+  case EM_AARCH64: return "AArch64";
+  case EM_RISCV: return "RISC-V";
+  case EM_PPC64: return "POWER";
+  case EM_S390: return "s390";
+  case EM_MIPS: return "MIPS";
+  default: return NULL;
+  }
+}
+
+static const char *describe_elf(const uint8_t *head, size_t length, char *buffer, size_t size) {
+  if (length < sizeof(Elf64_Ehdr) || head[EI_CLASS] != ELFCLASS64 || head[EI_DATA] != ELFDATA2LSB) {
+    snprintf(buffer, size, "a %s ELF object, not one for x86-64",
+             length > EI_CLASS && head[EI_CLASS] == ELFCLASS32 ? "32-bit" : "malformed or foreign");
+    return buffer;
+  }
+  Elf64_Ehdr header;
+  memcpy(&header, head, sizeof header);
+  const char *machine = machine_name(header.e_machine);
+  if (header.e_machine != EM_X86_64 && machine)
+    snprintf(buffer, size, "an ELF object for %s, not x86-64", machine);
+  else if (header.e_machine != EM_X86_64)
+    snprintf(buffer, size, "an ELF object for machine %u, not x86-64", header.e_machine);
+  else if (header.e_type == ET_EXEC || header.e_type == ET_DYN)
+    snprintf(buffer, size, "an x86-64 ELF executable");
+  else
+    snprintf(buffer, size, "an x86-64 ELF %s, not an executable",
+             header.e_type == ET_REL ? "object file (.o)" : header.e_type == ET_CORE ? "core dump" : "file");
+  return buffer;
+}
+
+const char *code_describe(const uint8_t *head, size_t length, char *buffer, size_t size) {
+  if (length == 0) return "an empty file";
+  if (length >= 4 && memcmp(head, "\0asm", 4) == 0) return "a WebAssembly module";
+  if (length >= SELFMAG && memcmp(head, ELFMAG, SELFMAG) == 0)
+    return describe_elf(head, length, buffer, size);
+  if (length >= 2 && head[0] == '#' && head[1] == '!') {
+    size_t end = 2;
+    while (end < length && end < 64 && head[end] >= 0x20 && head[end] < 0x7f) end++;
+    snprintf(buffer, size, "a script (%.*s)", (int)end, (const char *)head);
+    return buffer;
+  }
+  snprintf(buffer, size, "neither a WebAssembly module nor an ELF executable (it starts with");
+  for (size_t i = 0; i < length && i < 4; i++) {
+    size_t used = strlen(buffer);
+    snprintf(buffer + used, size - used, " %02x", head[i]);
+  }
+  size_t used = strlen(buffer);
+  snprintf(buffer + used, size - used, ")");
+  return buffer;
+}
+
+/* Code no arch owns: what it is, and what minos runs. */
+static minos_status refuse_unowned(const uint8_t *head, size_t length, code_report *report) {
+  char description[160], runs[160] = "";
+  const char *what = code_describe(head, length, description, sizeof description);
+  for (const code_arch *const *arch = code_archs; *arch; arch++) {
+    size_t used = strlen(runs);
+    snprintf(runs + used, sizeof runs - used, "%s%s", used ? " and " : "", (*arch)->runs);
+  }
+  snprintf(report->error, sizeof report->error, "it is %s; this build of minos runs %s", what,
+           runs);
+  return MINOS_EMODULE;
 }
 
 /* The file's first bytes. O_NONBLOCK: a FIFO must not hold minos waiting
@@ -64,15 +126,19 @@ minos_status code_prepare_file(const char *path, uint64_t memory_limit_bytes, ce
   size_t length;
   minos_status status = read_head(path, head, &length, report);
   if (status != MINOS_OK) return status;
-  return prepare(arch_for(head, length), path, NULL, 0, memory_limit_bytes, out, report);
+  const code_arch *arch = code_arch_of(head, length);
+  if (!arch) return refuse_unowned(head, length, report);
+  return prepare(arch, path, NULL, 0, memory_limit_bytes, out, report);
 }
 
 minos_status code_prepare_bytes(const uint8_t *bytes, size_t length, const char *display_name,
                                 uint64_t memory_limit_bytes, cell_code *out,
                                 code_report *report) {
   *report = (code_report){.cache_hit = false};
-  return prepare(arch_for(bytes, length), display_name, bytes, length, memory_limit_bytes, out,
-                 report);
+  *out = (cell_code){0};
+  const code_arch *arch = code_arch_of(bytes, length);
+  if (!arch) return refuse_unowned(bytes, length, report);
+  return prepare(arch, display_name, bytes, length, memory_limit_bytes, out, report);
 }
 
 void code_release(cell_code *code) {

@@ -65,6 +65,7 @@ typedef struct code_report {
 /* One arch's part. */
 typedef struct code_arch {
   const char *name;
+  const char *runs; /* what it runs, for errors: "WebAssembly modules" */
   /* Whether the code starting with these bytes is this arch's. */
   bool (*owns)(const uint8_t *head, size_t length);
   /* Prepares code from the file at `name` (bytes NULL) or from bytes
@@ -86,11 +87,18 @@ typedef struct cell_code {
   void *prepared;
 } cell_code;
 
+/* What code starting with these bytes is, for an error, whether an arch
+ * of this build owns it or not: "a WebAssembly module", "an x86-64 ELF
+ * executable", "a script (#!/bin/sh)", "an ELF object for AArch64, not
+ * x86-64", "an empty file"... Reads at most the first 64 bytes. */
+const char *code_describe(const uint8_t *head, size_t length, char *buffer, size_t size);
+
 /* The arch whose code starts with these bytes (NULL: none). */
 const code_arch *code_arch_of(const uint8_t *head, size_t length);
 
 /* Prepares the code in a file (a regular file; never waits on a FIFO),
- * or in bytes (display_name names it in errors). */
+ * or in bytes (display_name names it in errors). Code no arch owns is
+ * refused (MINOS_EMODULE) with what it is and what minos runs. */
 minos_status code_prepare_file(const char *path, uint64_t memory_limit_bytes, cell_code *out,
                                code_report *report);
 minos_status code_prepare_bytes(const uint8_t *bytes, size_t length, const char *display_name,

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/code.h"
+
 #define MAX_SEARCH_PATHS 64
 #define MAX_CONF_DEPTH 4
 #define MAX_PATH_BYTES 4096
@@ -22,48 +24,15 @@ static bool inside(uint64_t offset, uint64_t size, size_t length) {
   return offset <= length && size <= length - offset;
 }
 
-static const char *machine_name(uint16_t machine) {
-  switch (machine) {
-  case EM_386: return "x86 (32-bit)";
-  case EM_ARM: return "ARM (32-bit)";
-  case EM_AARCH64: return "AArch64";
-  case EM_RISCV: return "RISC-V";
-  case EM_PPC64: return "POWER";
-  case EM_S390: return "s390";
-  case EM_MIPS: return "MIPS";
-  case EM_X86_64: return "x86-64";
-  default: return NULL;
-  }
-}
-
 const char *elf_describe_other(const uint8_t *head, size_t length, char *buffer, size_t size) {
-  if (length >= 2 && head[0] == '#' && head[1] == '!') {
-    size_t end = 2;
-    while (end < length && end < 64 && head[end] != '\n' && head[end] >= 0x20 && head[end] < 0x7f)
-      end++;
-    snprintf(buffer, size, "a script (%.*s)", (int)end, (const char *)head);
-    return buffer;
-  }
-  if (length < SELFMAG || memcmp(head, ELFMAG, SELFMAG) != 0) return "neither a WebAssembly module nor an ELF executable";
-  if (length < sizeof(Elf64_Ehdr) || head[EI_CLASS] != ELFCLASS64 || head[EI_DATA] != ELFDATA2LSB) {
-    snprintf(buffer, size, "a %s ELF object, not one for x86-64",
-             length > EI_CLASS && head[EI_CLASS] == ELFCLASS32 ? "32-bit" : "foreign");
-    return buffer;
-  }
   Elf64_Ehdr header;
-  memcpy(&header, head, sizeof header);
-  if (header.e_machine != EM_X86_64) {
-    const char *name = machine_name(header.e_machine);
-    if (name) snprintf(buffer, size, "an ELF object for %s, not x86-64", name);
-    else snprintf(buffer, size, "an ELF object for machine %u, not x86-64", header.e_machine);
-    return buffer;
+  if (length >= sizeof header && memcmp(head, ELFMAG, SELFMAG) == 0 &&
+      head[EI_CLASS] == ELFCLASS64 && head[EI_DATA] == ELFDATA2LSB) {
+    memcpy(&header, head, sizeof header);
+    if (header.e_machine == EM_X86_64 && (header.e_type == ET_EXEC || header.e_type == ET_DYN))
+      return NULL;
   }
-  if (header.e_type != ET_EXEC && header.e_type != ET_DYN) {
-    snprintf(buffer, size, "an ELF %s, not an executable",
-             header.e_type == ET_REL ? "object file (.o)" : header.e_type == ET_CORE ? "core dump" : "file");
-    return buffer;
-  }
-  return NULL;
+  return code_describe(head, length, buffer, size);
 }
 
 typedef struct reader {

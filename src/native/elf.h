@@ -50,9 +50,8 @@ minos_status elf_read(const uint8_t *bytes, size_t length, const char *directory
                       elf_program *out, char *error, size_t error_size);
 void elf_program_free(elf_program *program);
 
-/* What bytes that are not an x86-64 ELF object are, for an error: "a
- * script (#!/bin/sh)", "an ELF object for AArch64", ... (NULL if they are
- * one). Reads at most the first 64 bytes. */
+/* What bytes that are not an x86-64 ELF executable or shared object are,
+ * for an error (code_describe); NULL if they are one. */
 const char *elf_describe_other(const uint8_t *head, size_t length, char *buffer, size_t size);
 
 /* The files loading the program at `path` opens, as the paths the loader

@@ -281,6 +281,7 @@ static minos_status create(void *prepared, const cell_config *config, cell **out
 
 const code_arch wasm_code_arch = {
     .name = "wasm",
+    .runs = "WebAssembly modules",
     .owns = owns,
     .prepare = prepare,
     .release = release,
