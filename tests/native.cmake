@@ -3,7 +3,6 @@
 # /bin/cat, a static program, and a program whose library is found through
 # $ORIGIN, and on hostile bytes.
 add_executable(native_static_hello native/static_hello.c)
-target_link_options(native_static_hello PRIVATE -static)
 
 add_library(elf_dep SHARED native/elf_dep.c)
 set_target_properties(elf_dep PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/deps)
@@ -19,3 +18,12 @@ target_include_directories(elf_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
 add_test(NAME elf_test COMMAND elf_test $<TARGET_FILE:native_static_hello>
                                         $<TARGET_FILE:native_elf_user>)
 set_tests_properties(elf_test PROPERTIES TIMEOUT 300)
+
+# These are programs a native cell runs, not minos's code: built plainly,
+# without the sanitizer build's flags (ASan cannot link statically, and its
+# runtime has no business inside a cell).
+foreach(program native_static_hello elf_dep native_elf_user)
+  set_property(TARGET ${program} PROPERTY COMPILE_OPTIONS -Wall -Wextra -Werror)
+  set_property(TARGET ${program} PROPERTY LINK_OPTIONS "")
+endforeach()
+target_link_options(native_static_hello PRIVATE -static)
