@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +37,25 @@
 #define DISCARD_LIMIT (1u << 20)    /* unread input thrown away before a close */
 
 /* What an epoll event's data.ptr points at: the first member of each. */
-typedef enum watched_kind { WATCHED_WAKEUP, WATCHED_SOCKET, WATCHED_LISTENER } watched_kind;
+typedef enum watched_kind {
+  WATCHED_WAKEUP,
+  WATCHED_SOCKET,      /* a socket, or a pipe's reading side */
+  WATCHED_PIPE_WRITER, /* a pipe's writing side (reactor_attach_pipes) */
+  WATCHED_LISTENER,
+} watched_kind;
 
 typedef struct reactor_socket reactor_socket;
 
+/* A connected socket, or a pair of pipes to and from a process: a socket
+ * reads and writes one fd; pipes read `fd` and write `write_fd`, each
+ * closed as soon as its direction is done. */
 struct reactor_socket {
   watched_kind kind;
+  watched_kind writer_kind; /* epoll data of write_fd, for pipes */
   reactor *owner;
-  int fd;
+  int fd, write_fd; /* the same for a socket; -1 once closed */
+  bool is_socket;
+  bool closed;
   /* The reactor's own ends: it writes what arrives into `inbound` and
    * sends what it reads from `outbound`. NULL once that direction is done. */
   channel_end *inbound, *outbound;
@@ -143,9 +155,19 @@ static void outbound_woken(waiter *woken) {
 
 /* Ending a direction, or the socket */
 
+/* A pipe's side whose direction is done: the process learns at once
+ * (the end of its input; EPIPE on its output). */
+static void close_pipe_fd(reactor_socket *socket, int *fd) {
+  if (socket->is_socket || *fd < 0) return;
+  if (socket->registered) epoll_ctl(socket->owner->epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
+  close(*fd);
+  *fd = -1;
+}
+
 /* The reader of from_peer sees the end of the stream after what is
  * buffered; the channel goes when the reader closes too. */
 static void finish_inbound(reactor_socket *socket) {
+  close_pipe_fd(socket, &socket->fd);
   if (!socket->inbound) return;
   channel_end_unwatch(socket->inbound, &socket->inbound_waiter);
   channel_end_close(socket->inbound);
@@ -154,6 +176,7 @@ static void finish_inbound(reactor_socket *socket) {
 
 /* The writer of to_peer gets MINOS_ECLOSED from now on. */
 static void finish_outbound(reactor_socket *socket) {
+  close_pipe_fd(socket, &socket->write_fd);
   free(socket->pending);
   socket->pending = NULL;
   socket->pending_length = 0;
@@ -176,7 +199,7 @@ static void fail(reactor_socket *socket) {
  * through (MINOS_ERESET): the peer must not take half a reply for whole. */
 static void abort_connection(reactor_socket *socket) {
   struct linger reset = {.l_onoff = 1, .l_linger = 0};
-  setsockopt(socket->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  if (socket->is_socket) setsockopt(socket->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   fail(socket);
 }
 
@@ -205,12 +228,18 @@ static void unlink_socket(reactor *self, reactor_socket *socket) {
  * the registration lives as long as any copy does. */
 static void close_socket(reactor_socket *socket) {
   reactor *self = socket->owner;
-  if (socket->registered) {
-    if (!socket->peer_finished) discard_unread(socket);
-    epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, socket->fd, NULL);
+  socket->closed = true;
+  if (!socket->is_socket) {
+    close_pipe_fd(socket, &socket->fd);
+    close_pipe_fd(socket, &socket->write_fd);
+  } else {
+    if (socket->registered) {
+      if (!socket->peer_finished) discard_unread(socket);
+      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, socket->fd, NULL);
+    }
+    close(socket->fd);
+    socket->fd = socket->write_fd = -1;
   }
-  close(socket->fd);
-  socket->fd = -1;
   unlink_socket(self, socket);
   socket->next_closed = self->closed_sockets;
   self->closed_sockets = socket;
@@ -234,7 +263,7 @@ static void pump_inbound(reactor_socket *socket) {
       return; /* the reader's next read wakes us */
     }
     uint32_t wanted = room < CHUNK ? room : CHUNK;
-    ssize_t got = recv(socket->fd, scratch, wanted, 0);
+    ssize_t got = read(socket->fd, scratch, wanted);
     if (got > 0) {
       /* The reactor is the channel's only writer and room only grows, so
        * this takes it all unless the reader has just gone. */
@@ -264,7 +293,10 @@ static void pump_inbound(reactor_socket *socket) {
  * -1 when the peer takes no more, and the writer has been told. */
 static int64_t send_some(reactor_socket *socket, const uint8_t *data, uint32_t length) {
   ssize_t sent;
-  do sent = send(socket->fd, data, length, MSG_NOSIGNAL);
+  /* A pipe whose reader is gone says EPIPE: SIGPIPE is blocked in the
+   * reactor's thread (reactor_main). */
+  do sent = socket->is_socket ? send(socket->fd, data, length, MSG_NOSIGNAL)
+                              : write(socket->write_fd, data, length);
   while (sent < 0 && errno == EINTR);
   if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
     finish_outbound(socket);
@@ -314,8 +346,8 @@ static void pump_outbound(reactor_socket *socket) {
     if (socket->pending_length && !flush_pending(socket)) return;
     if (!socket->outbound) return;
     if (socket->outbound_finished) {
-      shutdown(socket->fd, SHUT_WR);
-      finish_outbound(socket);
+      if (socket->is_socket) shutdown(socket->fd, SHUT_WR);
+      finish_outbound(socket); /* a pipe's write_fd is closed there */
       return;
     }
     int64_t got = channel_read(&socket->outbound_waiter, &socket->outbound, 1, scratch, CHUNK,
@@ -333,10 +365,17 @@ static void pump_outbound(reactor_socket *socket) {
   }
 }
 
+static bool watch_fd(reactor_socket *socket, int fd, uint32_t events, void *data) {
+  struct epoll_event event = {.events = events | EPOLLET, .data.ptr = data};
+  return fd < 0 || epoll_ctl(socket->owner->epoll_fd, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
 static void register_socket(reactor_socket *socket) {
-  struct epoll_event event = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                              .data.ptr = socket};
-  socket->registered = epoll_ctl(socket->owner->epoll_fd, EPOLL_CTL_ADD, socket->fd, &event) == 0;
+  if (socket->is_socket)
+    socket->registered = watch_fd(socket, socket->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, socket);
+  else
+    socket->registered = watch_fd(socket, socket->fd, EPOLLIN | EPOLLRDHUP, socket) &&
+                         watch_fd(socket, socket->write_fd, EPOLLOUT, &socket->writer_kind);
   if (!socket->registered) {
     log_error("socket: cannot watch it: %s", strerror(errno));
     fail(socket);
@@ -348,7 +387,7 @@ static void register_socket(reactor_socket *socket) {
 }
 
 static void pump(reactor_socket *socket) {
-  if (socket->fd < 0) return; /* closed earlier in this round */
+  if (socket->closed) return; /* closed earlier in this round */
   if (!socket->registered) register_socket(socket);
   pump_outbound(socket);
   pump_inbound(socket);
@@ -356,7 +395,7 @@ static void pump(reactor_socket *socket) {
 }
 
 static void socket_event(reactor_socket *socket, uint32_t events) {
-  if (socket->fd < 0) return;
+  if (socket->closed) return;
   /* An error or hang-up is seen by the next read or send. */
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) socket->readable = true;
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) socket->hung_up = true;
@@ -364,34 +403,39 @@ static void socket_event(reactor_socket *socket, uint32_t events) {
   pump(socket);
 }
 
-minos_status reactor_attach_socket(reactor *self, int fd, channel_end **from_peer,
-                                   channel_end **to_peer) {
-  int on = 1;
-  if (ioctl(fd, FIONBIO, &on) != 0) return MINOS_EINVAL;
-  /* Replies are written whole; Nagle would hold the last piece of one
-   * back until the peer's delayed acknowledgement. Not TCP: no matter. */
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+/* The channels of the directions that have an fd. */
+static minos_status make_channels(reactor_socket *socket, channel_end **inbound_reader,
+                                  channel_end **outbound_writer) {
+  *inbound_reader = *outbound_writer = NULL;
+  minos_status status = MINOS_OK;
+  if (socket->fd >= 0) status = channel_create(0, &socket->inbound, inbound_reader);
+  if (status == MINOS_OK && socket->write_fd >= 0)
+    status = channel_create(0, outbound_writer, &socket->outbound);
+  if (status != MINOS_OK && *inbound_reader) {
+    channel_end_close(*inbound_reader);
+    channel_end_close(socket->inbound);
+  }
+  return status;
+}
+
+static minos_status attach(reactor *self, int read_fd, int write_fd, bool is_socket,
+                           channel_end **from_peer, channel_end **to_peer) {
   reactor_socket *socket = calloc(1, sizeof *socket);
   if (!socket) return MINOS_ENOMEM;
-  channel_end *inbound_reader = NULL, *outbound_writer = NULL;
-  minos_status status = channel_create(0, &socket->inbound, &inbound_reader);
-  if (status == MINOS_OK) status = channel_create(0, &outbound_writer, &socket->outbound);
+  *socket = (reactor_socket){.kind = WATCHED_SOCKET, .writer_kind = WATCHED_PIPE_WRITER,
+                             .owner = self, .fd = read_fd, .write_fd = write_fd,
+                             .is_socket = is_socket};
+  channel_end *inbound_reader, *outbound_writer;
+  minos_status status = make_channels(socket, &inbound_reader, &outbound_writer);
   if (status != MINOS_OK) {
-    if (inbound_reader) {
-      channel_end_close(inbound_reader);
-      channel_end_close(socket->inbound);
-    }
     free(socket);
     return status;
   }
-  socket->kind = WATCHED_SOCKET;
-  socket->owner = self;
-  socket->fd = fd;
   waiter_init_callback(&socket->inbound_waiter, inbound_woken);
   waiter_init_callback(&socket->outbound_waiter, outbound_woken);
   /* Before anyone else can reach the socket: a reader that goes while the
    * socket is idle must still make it finish. */
-  channel_end_watch_close(socket->inbound, &socket->inbound_waiter);
+  if (socket->inbound) channel_end_watch_close(socket->inbound, &socket->inbound_waiter);
   pthread_mutex_lock(&self->registry_lock);
   socket->next = self->sockets;
   if (self->sockets) self->sockets->previous = socket;
@@ -401,6 +445,26 @@ minos_status reactor_attach_socket(reactor *self, int fd, channel_end **from_pee
   *to_peer = outbound_writer;
   enqueue(socket); /* the reactor's thread takes it from here */
   return MINOS_OK;
+}
+
+minos_status reactor_attach_socket(reactor *self, int fd, channel_end **from_peer,
+                                   channel_end **to_peer) {
+  int on = 1;
+  if (ioctl(fd, FIONBIO, &on) != 0) return MINOS_EINVAL;
+  /* Replies are written whole; Nagle would hold the last piece of one
+   * back until the peer's delayed acknowledgement. Not TCP: no matter. */
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  return attach(self, fd, fd, true, from_peer, to_peer);
+}
+
+minos_status reactor_attach_pipes(reactor *self, int read_fd, int write_fd,
+                                  channel_end **from_peer, channel_end **to_peer) {
+  int on = 1;
+  if (read_fd < 0 && write_fd < 0) return MINOS_EINVAL;
+  if ((read_fd >= 0 && ioctl(read_fd, FIONBIO, &on) != 0) ||
+      (write_fd >= 0 && ioctl(write_fd, FIONBIO, &on) != 0))
+    return MINOS_EINVAL;
+  return attach(self, read_fd, write_fd, false, from_peer, to_peer);
 }
 
 /* Listeners */
@@ -487,10 +551,20 @@ static void free_closed(reactor *self) {
   }
 }
 
+/* A pipe's writing side: writable, or its reader gone (the next write
+ * says EPIPE). */
+static void pipe_writer_event(reactor_socket *socket, uint32_t events) {
+  if (socket->closed) return;
+  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) socket->writable = true;
+  pump(socket);
+}
+
 static void dispatch(reactor *self, const struct epoll_event *event) {
   watched_kind kind = *(const watched_kind *)event->data.ptr;
   if (kind == WATCHED_SOCKET) {
     socket_event(event->data.ptr, event->events);
+  } else if (kind == WATCHED_PIPE_WRITER) {
+    pipe_writer_event(CONTAINER_OF(event->data.ptr, reactor_socket, writer_kind), event->events);
   } else if (kind == WATCHED_LISTENER) {
     accept_all(event->data.ptr);
   } else {
@@ -508,6 +582,12 @@ static void run_queue(reactor *self) {
 
 static void *reactor_main(void *argument) {
   reactor *self = argument;
+  /* A write to a pipe whose reader is gone says EPIPE here, whatever the
+   * embedding process does with SIGPIPE. */
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
   struct epoll_event events[EVENT_BATCH];
   while (!atomic_load(&self->stopping)) {
     atomic_store(&self->sleeping, true);

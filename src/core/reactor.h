@@ -1,5 +1,5 @@
 /* The runtime's I/O loop: one thread per runtime that moves bytes between
- * host descriptors (connected sockets today) and channels, so a cell (or the supervisor) sees a
+ * host descriptors (connected sockets, pipes to processes) and channels, so a cell (or the supervisor) sees a
  * socket as two channel ends, one for each direction, and never waits for
  * the host. It is one epoll loop, not a thread per socket: it sleeps in
  * epoll_wait, and channels wake it through callback waiters (waiter.h) and
@@ -40,6 +40,17 @@ void reactor_free(reactor *reactor);
  * on_accept. */
 minos_status reactor_attach_socket(reactor *reactor, int fd, channel_end **from_peer,
                                    channel_end **to_peer);
+
+/* Takes pipes to and from another process (a native cell's stdio): what
+ * arrives on read_fd comes out of *from_peer, what is written to *to_peer
+ * goes into write_fd; either fd may be -1, and that direction's end is
+ * NULL. As for a socket, with two differences: closing to_peer closes
+ * write_fd once everything is written (the process reads the end of its
+ * input), and when from_peer's reader goes, read_fd is closed (the
+ * process's writes fail with EPIPE) rather than drained. Both are made
+ * non-blocking here; on failure they are still the caller's. */
+minos_status reactor_attach_pipes(reactor *reactor, int read_fd, int write_fd,
+                                  channel_end **from_peer, channel_end **to_peer);
 
 /* Watches a listening socket (made non-blocking here): on_accept(context,
  * fd) runs on the reactor's thread for each accepted connection
