@@ -73,11 +73,14 @@ struct reactor_socket {
   reactor_socket *next_closed;
 };
 
+/* A listening socket, or any descriptor watched until it is readable (a
+ * process's pidfd): on_accept or on_readable runs under `lock`. */
 struct reactor_listener {
   watched_kind kind;
   reactor *owner;
   int fd;
   void (*on_accept)(void *context, int fd);
+  void (*on_readable)(void *context);
   void *context;
   pthread_mutex_t lock; /* held while accepting, so that close waits for it */
   bool closed;
@@ -487,15 +490,16 @@ static void accept_all(reactor_listener *listener) {
   pthread_mutex_unlock(&listener->lock);
 }
 
-minos_status reactor_listen(reactor *self, int listening_fd,
-                            void (*on_accept)(void *context, int fd), void *context,
-                            reactor_listener **out) {
-  int on = 1;
-  if (ioctl(listening_fd, FIONBIO, &on) != 0) return MINOS_EINVAL; /* accept must not block */
+static void readable(reactor_listener *watch) {
+  pthread_mutex_lock(&watch->lock);
+  if (!watch->closed) watch->on_readable(watch->context);
+  pthread_mutex_unlock(&watch->lock);
+}
+
+static minos_status watch(reactor *self, const reactor_listener *given, reactor_listener **out) {
   reactor_listener *listener = calloc(1, sizeof *listener);
   if (!listener) return MINOS_ENOMEM;
-  *listener = (reactor_listener){.kind = WATCHED_LISTENER, .owner = self, .fd = listening_fd,
-                                 .on_accept = on_accept, .context = context};
+  *listener = *given;
   pthread_mutex_init(&listener->lock, NULL);
   pthread_mutex_lock(&self->registry_lock);
   listener->next = self->listeners;
@@ -503,7 +507,7 @@ minos_status reactor_listen(reactor *self, int listening_fd,
   self->listeners = listener;
   pthread_mutex_unlock(&self->registry_lock);
   struct epoll_event event = {.events = EPOLLIN | EPOLLET, .data.ptr = listener};
-  if (epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, listening_fd, &event) != 0) {
+  if (epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, listener->fd, &event) != 0) {
     minos_status status = errno == ENOMEM || errno == ENOSPC ? MINOS_ENOMEM : MINOS_EINVAL;
     reactor_listener_close(listener);
     return status;
@@ -511,6 +515,27 @@ minos_status reactor_listen(reactor *self, int listening_fd,
   *out = listener;
   return MINOS_OK;
 }
+
+minos_status reactor_listen(reactor *self, int listening_fd,
+                            void (*on_accept)(void *context, int fd), void *context,
+                            reactor_listener **out) {
+  int on = 1;
+  if (ioctl(listening_fd, FIONBIO, &on) != 0) return MINOS_EINVAL; /* accept must not block */
+  return watch(self,
+               &(reactor_listener){.kind = WATCHED_LISTENER, .owner = self, .fd = listening_fd,
+                                   .on_accept = on_accept, .context = context},
+               out);
+}
+
+minos_status reactor_watch_readable(reactor *self, int fd, void (*on_readable)(void *context),
+                                    void *context, reactor_watch **out) {
+  return watch(self,
+               &(reactor_listener){.kind = WATCHED_LISTENER, .owner = self, .fd = fd,
+                                   .on_readable = on_readable, .context = context},
+               out);
+}
+
+void reactor_watch_close(reactor_watch *watch) { reactor_listener_close(watch); }
 
 void reactor_listener_close(reactor_listener *listener) {
   reactor *self = listener->owner;
@@ -566,7 +591,9 @@ static void dispatch(reactor *self, const struct epoll_event *event) {
   } else if (kind == WATCHED_PIPE_WRITER) {
     pipe_writer_event(CONTAINER_OF(event->data.ptr, reactor_socket, writer_kind), event->events);
   } else if (kind == WATCHED_LISTENER) {
-    accept_all(event->data.ptr);
+    reactor_listener *listener = event->data.ptr;
+    if (listener->on_accept) accept_all(listener);
+    else readable(listener);
   } else {
     uint64_t count;
     if (read(self->wakeup_fd, &count, sizeof count) < 0) { /* nothing to take */ }

@@ -17,6 +17,7 @@
 
 typedef struct reactor reactor;
 typedef struct reactor_listener reactor_listener;
+typedef struct reactor_listener reactor_watch;
 
 minos_status reactor_create(reactor **out);
 /* Stops the thread, then closes every socket it still has: their ends'
@@ -62,5 +63,14 @@ minos_status reactor_listen(reactor *reactor, int listening_fd,
 /* Once it returns, on_accept is not running and will not run again. From
  * any thread but not from the listener's own on_accept. */
 void reactor_listener_close(reactor_listener *listener);
+
+/* Watches any descriptor until it is readable (a process's pidfd: it has
+ * ended): on_readable(context) runs on the reactor's thread each time it
+ * becomes so (edge-triggered). The fd stays the caller's. */
+minos_status reactor_watch_readable(reactor *reactor, int fd, void (*on_readable)(void *context),
+                                    void *context, reactor_watch **out);
+/* As reactor_listener_close: once it returns, on_readable is not running
+ * and will not run again. */
+void reactor_watch_close(reactor_watch *watch);
 
 #endif

@@ -5,17 +5,21 @@
  * close), a reactor freed with live sockets, and the process's descriptor
  * count flat over many attach/close cycles. Pipes too: both directions
  * and their ends, a reader gone (EPIPE for the writer), and a real
- * process (cat) fed and drained 8 MiB byte-exact through its stdio. */
+ * process (cat) fed and drained 8 MiB byte-exact through its stdio. And a
+ * process's end seen through its pidfd, with none seen after the watch's
+ * close. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -454,6 +458,50 @@ static void test_process(reactor *sockets) {
   free(back);
 }
 
+static void on_exit_seen(void *context) { atomic_fetch_add((atomic_int *)context, 1); }
+
+static bool wait_for_flag(atomic_int *flag, int at_least) {
+  for (int i = 0; i < 1000; i++) {
+    if (atomic_load(flag) >= at_least) return true;
+    pause_ms(5);
+  }
+  return false;
+}
+
+static void test_process_end(reactor *sockets) {
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    pause_ms(50);
+    _exit(3);
+  }
+  int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+  REQUIRE(pidfd >= 0);
+  atomic_int seen = 0;
+  reactor_watch *watch;
+  REQUIRE(reactor_watch_readable(sockets, pidfd, on_exit_seen, &seen, &watch) == MINOS_OK);
+  CHECK(wait_for_flag(&seen, 1));
+  reactor_watch_close(watch);
+  siginfo_t info = {0};
+  CHECK(waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) == 0 && info.si_status == 3);
+  close(pidfd);
+  /* Closed before its process ends: never called. */
+  child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    pause_ms(50);
+    _exit(0);
+  }
+  pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+  atomic_int late = 0;
+  REQUIRE(reactor_watch_readable(sockets, pidfd, on_exit_seen, &late, &watch) == MINOS_OK);
+  reactor_watch_close(watch);
+  CHECK(waitpid(child, NULL, 0) == child);
+  pause_ms(50);
+  CHECK(atomic_load(&late) == 0);
+  close(pidfd);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN); /* the tests' own writes to pipes whose reader went */
   reactor *sockets;
@@ -467,6 +515,7 @@ int main(void) {
   test_idle_peer_close(sockets);
   test_pipes(sockets);
   test_process(sockets);
+  test_process_end(sockets);
   reactor_free(sockets);
   test_free_with_live_sockets();
   if (failures) {
