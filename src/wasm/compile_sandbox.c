@@ -35,6 +35,7 @@
 
 #include "core/log.h"
 #include "core/sync.h"
+#include "sandbox/seccomp_program.h"
 #include "spec/spec.h"
 
 /* Landlock rights newer than Debian 12's kernel headers. */
@@ -145,11 +146,6 @@ static const uint64_t namespace_flags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEW
                                            CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
                                            CLONE_NEWCGROUP};
 
-/* SCMP_A0, spelt out: its partial initialiser is a warning under clang. */
-static struct scmp_arg_cmp first_argument(enum scmp_compare op, uint64_t a, uint64_t b) {
-  return (struct scmp_arg_cmp){.arg = 0, .op = op, .datum_a = a, .datum_b = b};
-}
-
 static int add_rules(scmp_filter_ctx filter) {
   int failed = 0;
   for (size_t i = 0; i < sizeof denied_calls / sizeof denied_calls[0]; i++) {
@@ -157,13 +153,13 @@ static int add_rules(scmp_filter_ctx filter) {
     if (call != __NR_SCMP_ERROR) failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), call, 0);
   }
   failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
-                             first_argument(SCMP_CMP_NE, AF_UNIX, 0));
+                             seccomp_first_argument(SCMP_CMP_NE, AF_UNIX, 0));
   /* clone3's flags are behind a pointer the filter cannot read: ENOSYS
    * makes glibc fall back to clone, whose flags it can. */
   failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   for (size_t i = 0; i < sizeof namespace_flags / sizeof namespace_flags[0]; i++)
     failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                               first_argument(SCMP_CMP_MASKED_EQ, namespace_flags[i],
+                               seccomp_first_argument(SCMP_CMP_MASKED_EQ, namespace_flags[i],
                                               namespace_flags[i]));
   return failed;
 }
@@ -171,28 +167,8 @@ static int add_rules(scmp_filter_ctx filter) {
 static struct sock_fprog seccomp_program;
 static pthread_once_t seccomp_once = PTHREAD_ONCE_INIT;
 
-/* Built once, exported as BPF, so the child only has to install it. */
-static void build_seccomp_program(void) {
-  scmp_filter_ctx filter = seccomp_init(SCMP_ACT_ALLOW);
-  if (!filter) return;
-  int memory_fd = -1;
-  if (seccomp_attr_set(filter, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 &&
-      add_rules(filter) == 0)
-    memory_fd = memfd_create("minos-seccomp", MFD_CLOEXEC);
-  if (memory_fd >= 0 && seccomp_export_bpf(filter, memory_fd) == 0) {
-    off_t size = lseek(memory_fd, 0, SEEK_END);
-    struct sock_filter *code = size > 0 ? malloc((size_t)size) : NULL;
-    if (code && pread(memory_fd, code, (size_t)size, 0) == size &&
-        (size_t)size % sizeof *code == 0 && (size_t)size / sizeof *code <= USHRT_MAX) {
-      seccomp_program.filter = code;
-      seccomp_program.len = (unsigned short)((size_t)size / sizeof *code);
-    } else {
-      free(code);
-    }
-  }
-  if (memory_fd >= 0) close(memory_fd);
-  seccomp_release(filter);
-}
+/* Built once, so the child only has to install it. */
+static void build_seccomp_program(void) { seccomp_program_build(add_rules, &seccomp_program); }
 
 /* ---- Landlock -------------------------------------------------------- */
 
@@ -360,7 +336,7 @@ __attribute__((no_sanitize("address", "undefined"))) static int child_main(void 
   /* Nothing of the runtime's but stdio reaches the tool (close_range is
    * newer than some kernels; descriptors are close-on-exec anyway). */
   syscall(SYS_close_range, 3, ~0u, 0);
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &seccomp_program) != 0)
+  if (seccomp_program_install(&seccomp_program) != 0)
     return fail_step(plan, "seccomp");
   uint64_t no_signals = 0;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &no_signals, NULL, sizeof no_signals);
