@@ -1,8 +1,9 @@
 # Native cells (issue: native cells). So far: the ELF reader that finds
 # the files loading a program opens (src/native/elf.c), tested on Debian's
 # /bin/cat, a static program, and a program whose library is found through
-# $ORIGIN, and on hostile bytes.
+# $ORIGIN, and on hostile bytes; and the sandbox programs start in.
 add_executable(native_static_hello native/static_hello.c)
+add_executable(native_wall_probe native/wall_probe.c)
 
 add_library(elf_dep SHARED native/elf_dep.c)
 set_target_properties(elf_dep PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/deps)
@@ -22,8 +23,24 @@ set_tests_properties(elf_test PROPERTIES TIMEOUT 300)
 # These are programs a native cell runs, not minos's code: built plainly,
 # without the sanitizer build's flags (ASan cannot link statically, and its
 # runtime has no business inside a cell).
-foreach(program native_static_hello elf_dep native_elf_user)
+foreach(program native_static_hello native_wall_probe elf_dep native_elf_user)
   set_property(TARGET ${program} PROPERTY COMPILE_OPTIONS -Wall -Wextra -Werror)
   set_property(TARGET ${program} PROPERTY LINK_OPTIONS "")
 endforeach()
 target_link_options(native_static_hello PRIVATE -static)
+target_link_options(native_wall_probe PRIVATE -static)
+
+# The sandbox a native program starts in (src/native/launch.c), each layer
+# probed from inside by tests/native/wall_probe.c.
+add_executable(native_launch_test unit/native_launch_test.c)
+target_link_libraries(native_launch_test PRIVATE minos_runtime)
+target_include_directories(native_launch_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+add_test(NAME native_launch_test COMMAND native_launch_test $<TARGET_FILE:native_static_hello>
+                                                          $<TARGET_FILE:native_wall_probe>)
+set_tests_properties(native_launch_test PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# minos needs no root for native cells: the same as an unprivileged user
+# (nobody), when the tests run as root (otherwise the test above is that).
+add_test(NAME native_launch_test_unprivileged
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/native/as_nobody.sh $<TARGET_FILE:native_launch_test>
+                 $<TARGET_FILE:native_static_hello> $<TARGET_FILE:native_wall_probe>)
+set_tests_properties(native_launch_test_unprivileged PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

@@ -1,0 +1,443 @@
+/* Starting a native program sealed: see launch.h.
+ *
+ * The file system is built as bubblewrap builds it: in the new mount
+ * namespace, a tmpfs over /tmp becomes the root (the old one under
+ * /oldroot), a second tmpfs at /newroot receives the program's files by
+ * bind mounts from /oldroot, the old root is detached and /newroot
+ * becomes the root. Everything the child does there is a plan of steps
+ * with their paths, made here before the fork. */
+#include "native/launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "native/elf.h"
+#include "sandbox/seccomp_program.h"
+
+#define MAX_STEPS 2048
+#define PATH_BYTES 4096
+
+/* ---- the seccomp filter ---------------------------------------------- */
+
+/* What ordinary programs never need and an escape would: other
+ * processes, mounts and namespaces, the kernel's wider surfaces. */
+static const char *const denied_calls[] = {
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "bpf", "perf_event_open",
+    "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl",
+    "add_key", "request_key", "mount", "umount2", "pivot_root", "chroot", "setns", "unshare",
+    "fsopen", "fsmount", "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr",
+    "open_by_handle_at", "name_to_handle_at", "init_module", "finit_module", "delete_module",
+    "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct", "syslog",
+    "quotactl", "fanotify_init", "iopl", "ioperm", "settimeofday", "clock_settime",
+    "adjtimex", "lookup_dcookie", "vhangup", "nfsservctl"};
+
+static const uint64_t namespace_flags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,
+                                           CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+                                           CLONE_NEWCGROUP};
+
+/* The process is killed at a refused call: it ends with SIGSYS, which the
+ * runtime reports as a blocked system call. */
+static int add_rules(scmp_filter_ctx filter) {
+  int failed = 0;
+  for (size_t i = 0; i < sizeof denied_calls / sizeof denied_calls[0]; i++) {
+    int call = seccomp_syscall_resolve_name(denied_calls[i]);
+    if (call != __NR_SCMP_ERROR) failed |= seccomp_rule_add(filter, SCMP_ACT_KILL_PROCESS, call, 0);
+  }
+  /* personality(PER_LINUX) and queries only. */
+  failed |= seccomp_rule_add(filter, SCMP_ACT_KILL_PROCESS, SCMP_SYS(personality), 1,
+                             seccomp_first_argument(SCMP_CMP_NE, 0, 0));
+  failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
+                             seccomp_first_argument(SCMP_CMP_EQ, 0, 0));
+  /* clone3's flags are behind a pointer the filter cannot read: ENOSYS
+   * makes glibc fall back to clone, whose flags it can. */
+  failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  for (size_t i = 0; i < sizeof namespace_flags / sizeof namespace_flags[0]; i++)
+    failed |= seccomp_rule_add(filter, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+                               seccomp_first_argument(SCMP_CMP_MASKED_EQ, namespace_flags[i],
+                                                      namespace_flags[i]));
+  return failed;
+}
+
+/* ---- the plan -------------------------------------------------------- */
+
+typedef enum step_kind { STEP_DIRECTORY, STEP_FILE, STEP_BIND } step_kind;
+
+typedef struct step {
+  step_kind kind;
+  char *source; /* STEP_BIND: under /oldroot */
+  char *target; /* under /newroot */
+  bool read_only, is_directory;
+} step;
+
+typedef struct plan {
+  step steps[MAX_STEPS];
+  size_t count;
+  struct sock_fprog filter;
+  char *program; /* the path inside: the host's real path */
+  struct rlimit limits[5];
+  int limit_kinds[5];
+  size_t limit_count;
+} plan;
+
+static void free_plan(plan *made) {
+  for (size_t i = 0; i < made->count; i++) {
+    free(made->steps[i].source);
+    free(made->steps[i].target);
+  }
+  free(made->filter.filter);
+  free(made->program);
+  free(made);
+}
+
+static bool add_step(plan *made, step_kind kind, const char *source, const char *target,
+                     bool read_only, bool is_directory) {
+  if (made->count == MAX_STEPS) return false;
+  char buffer[PATH_BYTES];
+  step *added = &made->steps[made->count];
+  *added = (step){.kind = kind, .read_only = read_only, .is_directory = is_directory};
+  if (source) {
+    snprintf(buffer, sizeof buffer, "/oldroot%s", source);
+    if (!(added->source = strdup(buffer))) return false;
+  }
+  snprintf(buffer, sizeof buffer, "/newroot%s", target);
+  if (!(added->target = strdup(buffer))) return false;
+  made->count++;
+  return true;
+}
+
+static bool planned(const plan *made, const char *target) {
+  char buffer[PATH_BYTES];
+  snprintf(buffer, sizeof buffer, "/newroot%s", target);
+  for (size_t i = 0; i < made->count; i++)
+    if (strcmp(made->steps[i].target, buffer) == 0) return true;
+  return false;
+}
+
+/* Every directory above `path` (absolute, normalised), once each. */
+static bool add_parents(plan *made, const char *path) {
+  char prefix[PATH_BYTES];
+  for (const char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+    size_t length = (size_t)(slash - path);
+    if (length >= sizeof prefix) return false;
+    memcpy(prefix, path, length);
+    prefix[length] = '\0';
+    if (!planned(made, prefix) && !add_step(made, STEP_DIRECTORY, NULL, prefix, false, true))
+      return false;
+  }
+  return true;
+}
+
+/* The host file or directory at `source`, seen at `target` inside; false
+ * if it does not exist or the plan is full. */
+static bool add_bind(plan *made, const char *source, const char *target, bool read_only) {
+  struct stat info;
+  if (planned(made, target)) return true;
+  /* Its real path: the child binds it from /oldroot, where an absolute
+   * link on the way (/lib64/ld-linux-x86-64.so.2 is one) would lead to
+   * the new root instead. */
+  char *real = realpath(source, NULL);
+  bool added = real && stat(real, &info) == 0;
+  bool directory = added && S_ISDIR(info.st_mode);
+  added = added && add_parents(made, target) &&
+          add_step(made, directory ? STEP_DIRECTORY : STEP_FILE, NULL, target, false, directory) &&
+          add_step(made, STEP_BIND, real, target, read_only, directory);
+  free(real);
+  return added;
+}
+
+static bool add_program_files(plan *made, const char *program, char *error, size_t error_size,
+                              minos_status *status) {
+  elf_closure closure;
+  *status = elf_load_closure(program, &closure, error, error_size);
+  if (*status != MINOS_OK) return false;
+  bool added = add_bind(made, program, program, true);
+  for (size_t i = 0; added && i < closure.count; i++)
+    added = add_bind(made, closure.files[i], closure.files[i], true);
+  /* Where the dynamic loader finds libraries outside its default
+   * directories; it names installed libraries, nothing more. */
+  struct stat cache;
+  if (added && closure.count && stat("/etc/ld.so.cache", &cache) == 0)
+    added = add_bind(made, "/etc/ld.so.cache", "/etc/ld.so.cache", true);
+  elf_closure_free(&closure);
+  if (!added) snprintf(error, error_size, "cannot give the program its files (too many?)");
+  return added;
+}
+
+static bool add_devices(plan *made, bool random) {
+  bool added = add_bind(made, "/dev/null", "/dev/null", false) &&
+               add_bind(made, "/dev/zero", "/dev/zero", false);
+  if (added && random) added = add_bind(made, "/dev/urandom", "/dev/urandom", false);
+  return added && add_step(made, STEP_DIRECTORY, NULL, "/proc", false, true);
+}
+
+static bool add_grants(plan *made, const native_launch *launch, char *error, size_t error_size) {
+  for (size_t i = 0; i < launch->grant_count; i++) {
+    const cell_grant *grant = &launch->grants[i];
+    const char *guest = grant->guest_path ? grant->guest_path : grant->host_path;
+    char *host = realpath(grant->host_path, NULL);
+    struct stat info;
+    bool fine = host && guest[0] == '/' && !strstr(guest, "/..") && stat(host, &info) == 0 &&
+                S_ISDIR(info.st_mode) && add_bind(made, host, guest, grant->read_only);
+    if (!fine)
+      snprintf(error, error_size, "cannot grant directory %s as %s", grant->host_path, guest);
+    free(host);
+    if (!fine) return false;
+  }
+  return true;
+}
+
+static void add_limit(plan *made, int kind, uint64_t value) {
+  made->limit_kinds[made->limit_count] = kind;
+  made->limits[made->limit_count++] = (struct rlimit){value, value};
+}
+
+static void add_limits(plan *made, const native_launch *launch) {
+  if (launch->memory_bytes) add_limit(made, RLIMIT_AS, launch->memory_bytes);
+  if (launch->cpu_seconds) add_limit(made, RLIMIT_CPU, launch->cpu_seconds);
+  if (launch->file_bytes) add_limit(made, RLIMIT_FSIZE, launch->file_bytes);
+  add_limit(made, RLIMIT_NPROC, launch->processes ? launch->processes : 64);
+  add_limit(made, RLIMIT_NOFILE, launch->descriptors ? launch->descriptors : 256);
+}
+
+static plan *make_plan(const native_launch *launch, char *error, size_t error_size,
+                       minos_status *status) {
+  plan *made = calloc(1, sizeof *made);
+  *status = MINOS_ENOMEM;
+  if (!made) return NULL;
+  made->program = realpath(launch->program, NULL);
+  if (!made->program) {
+    snprintf(error, error_size, "cannot read %s: %s", launch->program, strerror(errno));
+    *status = MINOS_EIO;
+  } else if (add_program_files(made, made->program, error, error_size, status)) {
+    *status = MINOS_EIO;
+    if (!add_devices(made, launch->random)) snprintf(error, error_size, "cannot plan /dev");
+    else if (add_grants(made, launch, error, error_size)) *status = MINOS_OK;
+    else *status = MINOS_EUSAGE;
+  }
+  if (*status == MINOS_OK && !seccomp_program_build(add_rules, &made->filter)) {
+    snprintf(error, error_size, "cannot build the seccomp filter");
+    *status = MINOS_EIO;
+  }
+  if (*status != MINOS_OK) {
+    free_plan(made);
+    return NULL;
+  }
+  add_limits(made, launch);
+  return made;
+}
+
+/* ---- the child, between fork and exec: system calls only ------------- */
+
+typedef enum child_step {
+  CHILD_WAIT, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
+  CHILD_FILE, CHILD_BIND, CHILD_READ_ONLY, CHILD_PROC, CHILD_DETACH, CHILD_ROOT_READ_ONLY,
+  CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_SECCOMP, CHILD_EXEC,
+} child_step;
+
+static const char *const child_step_names[] = {
+    "waiting for its user namespace", "making mounts private", "mounting a tmpfs",
+    "pivoting into it", "mounting the new root", "making a directory", "making a file",
+    "binding a file or directory", "making a binding read-only", "mounting /proc",
+    "detaching the host's root", "making the root read-only", "setting resource limits",
+    "setting up stdio", "setting no_new_privs", "installing the seccomp filter",
+    "executing the program"};
+
+typedef struct child_report {
+  int step, error;
+} child_report;
+
+static _Noreturn void child_fail(int report_fd, child_step failed) {
+  child_report report = {failed, errno};
+  if (write(report_fd, &report, sizeof report) < 0) { /* the parent sees EOF and the exit */ }
+  _exit(127);
+}
+
+/* Flags a bind's remount must keep: in a user namespace the kernel
+ * refuses to clear those the original mount has (locked). */
+static unsigned long kept_flags(const char *path) {
+  struct statfs info;
+  unsigned long flags = 0;
+  if (statfs(path, &info) != 0) return 0;
+  if (info.f_flags & ST_NOSUID) flags |= MS_NOSUID;
+  if (info.f_flags & ST_NODEV) flags |= MS_NODEV;
+  if (info.f_flags & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (info.f_flags & ST_NOATIME) flags |= MS_NOATIME;
+  if (info.f_flags & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (info.f_flags & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+static void run_step(const step *each, int report_fd) {
+  if (each->kind == STEP_DIRECTORY) {
+    if (mkdir(each->target, 0755) != 0 && errno != EEXIST) child_fail(report_fd, CHILD_MKDIR);
+  } else if (each->kind == STEP_FILE) {
+    int fd = open(each->target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) child_fail(report_fd, CHILD_FILE);
+    close(fd);
+  } else {
+    if (mount(each->source, each->target, NULL, MS_BIND | MS_REC, NULL) != 0)
+      child_fail(report_fd, CHILD_BIND);
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | kept_flags(each->target);
+    if (each->read_only) flags |= MS_RDONLY;
+    if (mount(NULL, each->target, NULL, flags, NULL) != 0)
+      child_fail(report_fd, CHILD_READ_ONLY);
+  }
+}
+
+static void build_root(const plan *made, int report_fd) {
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    child_fail(report_fd, CHILD_PRIVATE);
+  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0)
+    child_fail(report_fd, CHILD_TMPFS);
+  if (chdir("/tmp") != 0 || mkdir("newroot", 0755) != 0 || mkdir("oldroot", 0755) != 0 ||
+      syscall(SYS_pivot_root, ".", "oldroot") != 0 || chdir("/") != 0)
+    child_fail(report_fd, CHILD_PIVOT);
+  if (mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
+    child_fail(report_fd, CHILD_NEWROOT);
+  for (size_t i = 0; i < made->count; i++) run_step(&made->steps[i], report_fd);
+  if (mount("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+    child_fail(report_fd, CHILD_PROC);
+  if (umount2("/oldroot", MNT_DETACH) != 0 || chdir("/newroot") != 0 ||
+      syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+    child_fail(report_fd, CHILD_DETACH);
+  if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+    child_fail(report_fd, CHILD_ROOT_READ_ONLY);
+}
+
+static void set_stdio(const native_launch *launch, int report_fd) {
+  for (int slot = 0; slot < 3; slot++) {
+    int fd = launch->stdio[slot] >= 0 ? launch->stdio[slot]
+                                      : open("/dev/null", slot ? O_WRONLY : O_RDONLY);
+    if (fd < 0 || (fd != slot && dup2(fd, slot) != slot)) child_fail(report_fd, CHILD_STDIO);
+  }
+}
+
+static _Noreturn void child_main(const native_launch *launch, const plan *made, int go_fd,
+                                 int report_fd) {
+  char go;
+  if (read(go_fd, &go, 1) != 1) child_fail(report_fd, CHILD_WAIT);
+  close(go_fd);
+  /* The child's own stdio must be in place before the root changes:
+   * opening /dev/null needs the host's. */
+  set_stdio(launch, report_fd);
+  build_root(made, report_fd);
+  for (size_t i = 0; i < made->limit_count; i++)
+    if (setrlimit(made->limit_kinds[i], &made->limits[i]) != 0) child_fail(report_fd, CHILD_LIMITS);
+  sethostname("minos", 5);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, CHILD_NO_NEW_PRIVS);
+  if (seccomp_program_install(&made->filter) != 0) child_fail(report_fd, CHILD_SECCOMP);
+  /* Nothing of the runtime's but stdio reaches the program. */
+  syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
+  execve(made->program, (char *const *)launch->argv, (char *const *)launch->envp);
+  child_fail(report_fd, CHILD_EXEC);
+}
+
+/* ---- the parent ------------------------------------------------------ */
+
+static bool write_file(pid_t pid, const char *name, const char *text) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  bool written = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+  if (fd >= 0) close(fd);
+  return written;
+}
+
+/* uid and gid NATIVE_INSIDE_ID inside are the runtime's own outside. */
+static bool map_ids(pid_t pid) {
+  char map[64];
+  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID, (int)geteuid());
+  if (!write_file(pid, "uid_map", map) || !write_file(pid, "setgroups", "deny")) return false;
+  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID, (int)getegid());
+  return write_file(pid, "gid_map", map);
+}
+
+static pid_t clone_child(int *pidfd) {
+  struct clone_args arguments = {
+      .flags = CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
+               CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP,
+      .pidfd = (uint64_t)(uintptr_t)pidfd,
+      .exit_signal = SIGCHLD,
+  };
+  return (pid_t)syscall(SYS_clone3, &arguments, sizeof arguments);
+}
+
+/* What the child said before its exec, or nothing (EOF: it exec'd). */
+static minos_status hear_child(int report_fd, pid_t pid, char *error, size_t error_size) {
+  child_report report;
+  ssize_t got;
+  do got = read(report_fd, &report, sizeof report);
+  while (got < 0 && errno == EINTR);
+  if (got == 0) return MINOS_OK;
+  waitpid(pid, NULL, 0);
+  if (got != (ssize_t)sizeof report || report.step < 0 || report.step > CHILD_EXEC) {
+    snprintf(error, error_size, "the sandboxed process failed before its program started");
+    return MINOS_EIO;
+  }
+  snprintf(error, error_size, "cannot start the sandboxed program: %s: %s",
+           child_step_names[report.step], strerror(report.error));
+  return MINOS_EIO;
+}
+
+static minos_status fork_into_sandbox(const native_launch *launch, const plan *made, pid_t *pid,
+                                      int *pidfd, char *error, size_t error_size) {
+  int go[2], report[2];
+  if (pipe2(go, O_CLOEXEC) != 0) return MINOS_EIO;
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    close(go[0]), close(go[1]);
+    return MINOS_EIO;
+  }
+  *pidfd = -1;
+  *pid = clone_child(pidfd);
+  if (*pid == 0) {
+    close(go[1]);
+    close(report[0]);
+    child_main(launch, made, go[0], report[1]);
+  }
+  int clone_error = errno;
+  close(go[0]);
+  close(report[1]);
+  minos_status status = MINOS_OK;
+  if (*pid < 0) {
+    snprintf(error, error_size, "native cells need user namespaces, which this kernel refuses: %s",
+             strerror(clone_error));
+    status = clone_error == EPERM || clone_error == ENOSPC || clone_error == EINVAL ? MINOS_EUSAGE
+                                                                                    : MINOS_EIO;
+  } else if (!map_ids(*pid) || write(go[1], "g", 1) != 1) {
+    snprintf(error, error_size, "cannot map the sandbox's user ids: %s", strerror(errno));
+    kill(*pid, SIGKILL);
+    waitpid(*pid, NULL, 0);
+    status = MINOS_EIO;
+  }
+  close(go[1]);
+  if (status == MINOS_OK) status = hear_child(report[0], *pid, error, error_size);
+  close(report[0]);
+  if (status != MINOS_OK && *pidfd >= 0) close(*pidfd);
+  return status;
+}
+
+minos_status native_start(const native_launch *launch, pid_t *pid, int *pidfd, char *error,
+                          size_t error_size) {
+  minos_status status;
+  plan *made = make_plan(launch, error, error_size, &status);
+  if (!made) return status;
+  status = fork_into_sandbox(launch, made, pid, pidfd, error, error_size);
+  free_plan(made);
+  return status;
+}

@@ -1,0 +1,55 @@
+/* Starting a native program sealed, as nsjail and bubblewrap do, layer by
+ * layer, before its first instruction:
+ *   - new user, PID, mount, network, IPC, UTS and cgroup namespaces; the
+ *     program runs as uid and gid 1000 inside (the runtime's own ids
+ *     outside), without capabilities (dropped at its exec, as for any
+ *     unprivileged uid) and with no_new_privs;
+ *   - a root file system built from nothing: an empty read-only tmpfs
+ *     holding only the program, the files its loading opens (elf.h) and
+ *     the dynamic loader's cache, read-only, the granted directories at
+ *     their guest paths, /dev/null, /dev/zero (and /dev/urandom when
+ *     asked), and a /proc of its own PID namespace;
+ *   - a seccomp filter refusing what ordinary programs never need
+ *     (ptrace, mount, namespaces, bpf, perf events, userfaultfd, keys,
+ *     io_uring, kexec, modules, personality changes), with 32-bit and x32
+ *     entry killing the process;
+ *   - resource limits.
+ * The child does nothing between its fork and its exec but system calls
+ * on values prepared here: the runtime is multithreaded. A failure there
+ * comes back through a pipe, naming the step. */
+#ifndef MINOS_NATIVE_LAUNCH_H
+#define MINOS_NATIVE_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/code.h"
+
+#define NATIVE_INSIDE_ID 1000
+
+typedef struct native_launch {
+  const char *program; /* host path of an x86-64 ELF executable */
+  const char *const *argv; /* argv[0] included; NULL-terminated */
+  const char *const *envp; /* NULL-terminated */
+  const cell_grant *grants;
+  size_t grant_count;
+  int stdio[3]; /* the child's 0, 1 and 2 (-1: /dev/null) */
+  bool random; /* /dev/urandom */
+  uint64_t memory_bytes; /* address space (RLIMIT_AS); 0: none */
+  uint64_t cpu_seconds;  /* RLIMIT_CPU; 0: none */
+  uint64_t processes;    /* RLIMIT_NPROC inside its user namespace; 0: 64 */
+  uint64_t descriptors;  /* RLIMIT_NOFILE; 0: 256 */
+  uint64_t file_bytes;   /* RLIMIT_FSIZE; 0: none */
+} native_launch;
+
+/* Starts the program: its pid and a pidfd (close-on-exec) for it.
+ * MINOS_EMODULE: it is not an x86-64 executable, or it needs a file that
+ * is missing. A kernel that lacks a layer (no user
+ * namespaces) is MINOS_EUSAGE, the error naming it; otherwise why it
+ * could not start. */
+minos_status native_start(const native_launch *launch, pid_t *pid, int *pidfd, char *error,
+                          size_t error_size);
+
+#endif

@@ -1,0 +1,162 @@
+/* The sandbox native programs start in (src/native/launch.c), probed from
+ * inside: a static program and Debian's dynamically linked /bin/cat run;
+ * the program is uid 1000 with no_new_privs and a seccomp filter; the
+ * root holds nothing of the host but what the program needs (no /etc/
+ * passwd, no /home, /tmp or /root); a read-write grant is writable and a
+ * read-only one is not; ptrace kills the program (SIGSYS); the network is
+ * unreachable. Skips (77) where the kernel refuses user namespaces.
+ *   native_launch_test STATIC_HELLO WALL_PROBE */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "native/launch.h"
+
+typedef struct ran {
+  char output[4096];
+  int status; /* as waitpid says */
+  minos_status started;
+  char error[512];
+} ran;
+
+static const char *const environment[] = {"PATH=/usr/bin:/bin", NULL};
+
+/* Runs the program with `input` on its stdin; its stdout and status. */
+static ran run(const char *const argv[], const char *input, const cell_grant *grants,
+               size_t grant_count) {
+  ran result = {.status = -1};
+  int in[2], out[2];
+  if (pipe(in) != 0 || pipe(out) != 0) exit(1);
+  native_launch launch = {.program = argv[0], .argv = argv, .envp = environment,
+                          .grants = grants, .grant_count = grant_count,
+                          .stdio = {in[0], out[1], -1}, .memory_bytes = (uint64_t)1 << 30};
+  pid_t pid;
+  int pidfd;
+  result.started = native_start(&launch, &pid, &pidfd, result.error, sizeof result.error);
+  close(in[0]);
+  close(out[1]);
+  if (result.started == MINOS_OK) {
+    if (input && write(in[1], input, strlen(input)) < 0) perror("write");
+    close(in[1]);
+    size_t used = 0;
+    ssize_t got;
+    while (used + 1 < sizeof result.output &&
+           (got = read(out[0], result.output + used, sizeof result.output - 1 - used)) > 0)
+      used += (size_t)got;
+    result.output[used] = '\0';
+    waitpid(pid, &result.status, 0);
+    close(pidfd);
+  } else {
+    close(in[1]);
+  }
+  close(out[0]);
+  return result;
+}
+
+static bool exited_with(const ran *result, int code) {
+  return result->started == MINOS_OK && WIFEXITED(result->status) &&
+         WEXITSTATUS(result->status) == code;
+}
+
+static void show(const char *what, const ran *result) {
+  printf("%s: started %s%s%s, status %#x, output: %s", what, minos_status_name(result->started),
+         result->error[0] ? ": " : "", result->error, result->status, result->output);
+  if (!result->output[0] || result->output[strlen(result->output) - 1] != '\n') printf("\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: native_launch_test STATIC_HELLO WALL_PROBE\n");
+    return 2;
+  }
+  char *probe = realpath(argv[2], NULL);
+  if (!probe) return 2;
+  const char *hello[] = {argv[1], NULL};
+  ran result = run(hello, NULL, NULL, 0);
+  show("static", &result);
+  if (result.started == MINOS_EUSAGE) {
+    printf("SKIP: %s\n", result.error);
+    free(probe);
+    return 77;
+  }
+  CHECK(exited_with(&result, 0));
+  CHECK(strcmp(result.output, "hello from a static native program\n") == 0);
+
+  const char *cat[] = {"/bin/cat", NULL};
+  result = run(cat, "through a dynamic program\n", NULL, 0);
+  show("cat", &result);
+  CHECK(exited_with(&result, 0));
+  CHECK(strcmp(result.output, "through a dynamic program\n") == 0);
+
+  const char *ids[] = {probe, "ids", NULL};
+  result = run(ids, NULL, NULL, 0);
+  show("ids", &result);
+  CHECK(strcmp(result.output, "uid 1000 gid 1000 nnp 1 seccomp 2\n") == 0);
+
+  /* The root holds the program's own path and /dev and /proc, no more. */
+  const char *root[] = {probe, "root", NULL};
+  result = run(root, NULL, NULL, 0);
+  show("root", &result);
+  char expected[256];
+  char top[128];
+  snprintf(top, sizeof top, "%s", probe + 1);
+  top[strcspn(top, "/")] = '\0';
+  snprintf(expected, sizeof expected, "dev proc %s\n", top);
+  CHECK(strcmp(result.output, expected) == 0 ||
+        (strcmp(top, "dev") < 0 && strstr(result.output, "dev proc") != NULL));
+  CHECK(strstr(result.output, "home") == NULL && strstr(result.output, "tmp") == NULL &&
+        strstr(result.output, "etc") == NULL && strstr(result.output, "root ") == NULL);
+
+  const char *passwd[] = {probe, "read", "/etc/passwd", NULL};
+  result = run(passwd, NULL, NULL, 0);
+  show("passwd", &result);
+  CHECK(strcmp(result.output, "read: No such file or directory\n") == 0);
+
+  /* Grants: read-write and read-only. */
+  char scratch[] = "/tmp/minos-native-XXXXXX";
+  if (!mkdtemp(scratch)) return 1;
+  chmod(scratch, 0777);
+  cell_grant grants[] = {{scratch, "/data", false}, {scratch, "/seen", true}};
+  const char *write_rw[] = {probe, "write", "/data/out.txt", NULL};
+  result = run(write_rw, NULL, grants, 2);
+  show("write rw", &result);
+  CHECK(strcmp(result.output, "write ok\n") == 0);
+  char written[256];
+  snprintf(written, sizeof written, "%s/out.txt", scratch);
+  struct stat info;
+  CHECK(stat(written, &info) == 0 && info.st_size == 7);
+  const char *write_ro[] = {probe, "write", "/seen/other.txt", NULL};
+  result = run(write_ro, NULL, grants, 2);
+  show("write ro", &result);
+  CHECK(strcmp(result.output, "write: Read-only file system\n") == 0);
+  unlink(written);
+  rmdir(scratch);
+
+  const char *ptrace[] = {probe, "ptrace", NULL};
+  result = run(ptrace, NULL, NULL, 0);
+  show("ptrace", &result);
+  CHECK(result.started == MINOS_OK && WIFSIGNALED(result.status) &&
+        WTERMSIG(result.status) == SIGSYS);
+
+  const char *net[] = {probe, "net", NULL};
+  result = run(net, NULL, NULL, 0);
+  show("net", &result);
+  CHECK(strcmp(result.output, "connect: Network is unreachable\n") == 0);
+
+  const char *missing[] = {"/nonexistent/program", NULL};
+  result = run(missing, NULL, NULL, 0);
+  CHECK(result.started == MINOS_EIO && strstr(result.error, "/nonexistent/program"));
+  const char *script[] = {"/usr/bin/ldd", NULL}; /* a shell script */
+  result = run(script, NULL, NULL, 0);
+  show("script", &result);
+  CHECK(result.started == MINOS_EMODULE && strstr(result.error, "a script (#!"));
+
+  free(probe);
+  printf("native_launch_test: %d checks, %d failed\n", checks, failures);
+  return failures ? 1 : 0;
+}
