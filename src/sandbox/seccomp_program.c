@@ -1,12 +1,36 @@
 /* Seccomp filters exported as BPF: see seccomp_program.h. */
 #include "sandbox/seccomp_program.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+int seccomp_program_deny(scmp_filter_ctx filter, const char *const names[], size_t count,
+                         uint32_t action) {
+  int failed = 0;
+  for (size_t i = 0; i < count; i++) {
+    int call = seccomp_syscall_resolve_name(names[i]);
+    if (call != __NR_SCMP_ERROR) failed |= seccomp_rule_add(filter, action, call, 0);
+  }
+  return failed;
+}
+
+int seccomp_program_deny_namespaces(scmp_filter_ctx filter, uint32_t action) {
+  static const uint64_t namespace_flags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,
+                                             CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+                                             CLONE_NEWCGROUP};
+  int failed = seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  for (size_t i = 0; i < sizeof namespace_flags / sizeof namespace_flags[0]; i++)
+    failed |= seccomp_rule_add(filter, action, SCMP_SYS(clone), 1,
+                               seccomp_first_argument(SCMP_CMP_MASKED_EQ, namespace_flags[i],
+                                                      namespace_flags[i]));
+  return failed;
+}
 
 bool seccomp_program_build(int (*add_rules)(scmp_filter_ctx filter), struct sock_fprog *out) {
   *out = (struct sock_fprog){0};

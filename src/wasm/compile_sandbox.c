@@ -142,25 +142,12 @@ static const char *const denied_calls[] = {
     "personality", "iopl", "ioperm", "settimeofday", "clock_settime", "adjtimex",
     "sethostname", "setdomainname"};
 
-static const uint64_t namespace_flags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,
-                                           CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
-                                           CLONE_NEWCGROUP};
-
 static int add_rules(scmp_filter_ctx filter) {
-  int failed = 0;
-  for (size_t i = 0; i < sizeof denied_calls / sizeof denied_calls[0]; i++) {
-    int call = seccomp_syscall_resolve_name(denied_calls[i]);
-    if (call != __NR_SCMP_ERROR) failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), call, 0);
-  }
+  size_t count = sizeof denied_calls / sizeof denied_calls[0];
+  int failed = seccomp_program_deny(filter, denied_calls, count, SCMP_ACT_ERRNO(EPERM));
   failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
                              seccomp_first_argument(SCMP_CMP_NE, AF_UNIX, 0));
-  /* clone3's flags are behind a pointer the filter cannot read: ENOSYS
-   * makes glibc fall back to clone, whose flags it can. */
-  failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-  for (size_t i = 0; i < sizeof namespace_flags / sizeof namespace_flags[0]; i++)
-    failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                               seccomp_first_argument(SCMP_CMP_MASKED_EQ, namespace_flags[i],
-                                              namespace_flags[i]));
+  failed |= seccomp_program_deny_namespaces(filter, SCMP_ACT_ERRNO(EPERM));
   return failed;
 }
 
