@@ -2,6 +2,7 @@
 #ifndef MINOS_CLI_COMMANDS_H
 #define MINOS_CLI_COMMANDS_H
 
+#include "core/cell.h"
 #include "core/code.h"
 
 /* Exit statuses of minos itself (a guest's own exit code passes through). */

@@ -15,6 +15,12 @@ extern const code_arch *const code_archs[];
 /* Enough for any arch's magic. */
 #define HEAD_BYTES 64
 
+const char *grant_kind_name(grant_kind kind) {
+  static const char *const names[] = {"nothing", "a directory grant", "the clock grant",
+                                      "the random grant", "a connect grant", "a listen grant"};
+  return kind < sizeof names / sizeof names[0] ? names[kind] : "an unknown grant";
+}
+
 const code_arch *code_arch_of(const uint8_t *head, size_t length) {
   for (const code_arch *const *arch = code_archs; *arch; arch++)
     if ((*arch)->owns(head, length)) return *arch;
@@ -146,7 +152,7 @@ void code_release(cell_code *code) {
   *code = (cell_code){0};
 }
 
-minos_status code_create_cell(const cell_code *code, const cell_config *config, cell **out,
+minos_status code_create_cell(const cell_code *code, const cell_config *config, struct cell **out,
                               char *error, size_t error_size) {
   return code->arch->create(code->prepared, config, out, error, error_size);
 }

@@ -11,10 +11,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/cell.h"
+#include "core/error.h"
 
+struct account;
+struct cell;
 struct channel_end;
 struct net_rule;
+
+/* What a cell may be refused (cell_config.denied_grants holds the
+ * GRANT_BITs of those it lacks). */
+typedef enum grant_kind {
+  GRANT_NONE,    /* channels, stdio, args, environment, exit */
+  GRANT_FILES,   /* granted directories */
+  GRANT_CLOCK,
+  GRANT_RANDOM,
+  GRANT_CONNECT,
+  GRANT_LISTEN,
+} grant_kind;
+#define GRANT_BIT(kind) (1u << (kind))
+
+/* "a directory grant", "the clock grant"... for error messages. */
+const char *grant_kind_name(grant_kind kind);
 
 /* A granted directory. */
 typedef struct cell_grant {
@@ -49,8 +66,8 @@ typedef struct cell_config {
   struct account *parent_account;
   uint64_t host_fds;  /* host descriptors it may hold (runtime.cell_host_fds) */
   uint64_t max_cells; /* live descendants it may create; 0: none */
-  /* Grants the cell lacks (HOST_GRANT_BIT): code that needs one of them
-   * is refused. 0: everything the code asks for (minos run). */
+  /* Grants the cell lacks (GRANT_BITs): code that needs one of them is
+   * refused. 0: everything the code asks for (minos run). */
   uint32_t denied_grants;
   /* Stop after initialisation until cell_let_start (a supervisor gives
    * the cell its ends first). */
@@ -77,7 +94,7 @@ typedef struct code_arch {
                           uint64_t memory_limit_bytes, void **prepared, code_report *report);
   void (*release)(void *prepared);
   /* A cell ready to be placed (runtime_place); error names what failed. */
-  minos_status (*create)(void *prepared, const cell_config *config, cell **out, char *error,
+  minos_status (*create)(void *prepared, const cell_config *config, struct cell **out, char *error,
                          size_t error_size);
 } code_arch;
 
@@ -107,7 +124,7 @@ minos_status code_prepare_bytes(const uint8_t *bytes, size_t length, const char 
 void code_release(cell_code *code);
 
 /* Creates a cell running the code: see code_arch.create. */
-minos_status code_create_cell(const cell_code *code, const cell_config *config, cell **out,
+minos_status code_create_cell(const cell_code *code, const cell_config *config, struct cell **out,
                               char *error, size_t error_size);
 
 #endif

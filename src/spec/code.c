@@ -16,24 +16,24 @@
 
 uint32_t spec_denied_grants(const spec_grants *grants) {
   /* Everything but what the spec gives, a grant added later included. */
-  uint32_t denied = ~HOST_GRANT_BIT(HOST_GRANT_NONE);
-  if (grants->dir_count) denied &= ~HOST_GRANT_BIT(HOST_GRANT_FILES);
-  if (grants->clock) denied &= ~HOST_GRANT_BIT(HOST_GRANT_CLOCK);
-  if (grants->random) denied &= ~HOST_GRANT_BIT(HOST_GRANT_RANDOM);
-  if (grants->connect_count) denied &= ~HOST_GRANT_BIT(HOST_GRANT_CONNECT);
-  if (grants->listen_count) denied &= ~HOST_GRANT_BIT(HOST_GRANT_LISTEN);
+  uint32_t denied = ~GRANT_BIT(GRANT_NONE);
+  if (grants->dir_count) denied &= ~GRANT_BIT(GRANT_FILES);
+  if (grants->clock) denied &= ~GRANT_BIT(GRANT_CLOCK);
+  if (grants->random) denied &= ~GRANT_BIT(GRANT_RANDOM);
+  if (grants->connect_count) denied &= ~GRANT_BIT(GRANT_CONNECT);
+  if (grants->listen_count) denied &= ~GRANT_BIT(GRANT_LISTEN);
   return denied;
 }
 
 /* What to write in the spec to give the grant. */
-static const char *grant_example(host_grant grant) {
+static const char *grant_example(grant_kind grant) {
   switch (grant) {
-    case HOST_GRANT_FILES:
+    case GRANT_FILES:
       return "\"grants\": {\"dirs\": [{\"host\": \"data\", \"guest\": \"/data\"}]}";
-    case HOST_GRANT_CLOCK: return "\"grants\": {\"clock\": true}";
-    case HOST_GRANT_RANDOM: return "\"grants\": {\"random\": true}";
-    case HOST_GRANT_CONNECT: return "\"grants\": {\"connect\": [\"tcp:HOST:PORT\"]}";
-    case HOST_GRANT_LISTEN: return "\"grants\": {\"listen\": [\"tcp:ADDRESS:PORT\"]}";
+    case GRANT_CLOCK: return "\"grants\": {\"clock\": true}";
+    case GRANT_RANDOM: return "\"grants\": {\"random\": true}";
+    case GRANT_CONNECT: return "\"grants\": {\"connect\": [\"tcp:HOST:PORT\"]}";
+    case GRANT_LISTEN: return "\"grants\": {\"listen\": [\"tcp:ADDRESS:PORT\"]}";
     default: return "\"grants\"";
   }
 }
@@ -43,23 +43,23 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path;
 }
 
-static void format_refusal(const spec_cell *cell, const wasm_import *import, host_grant grant,
+static void format_refusal(const spec_cell *cell, const wasm_import *import, grant_kind grant,
                            char *error, size_t error_size) {
   snprintf(error, error_size, "%s imports %s.%s, which needs %s (%s)", base_name(cell->code_path),
-           import->module, import->name, host_grant_name(grant), grant_example(grant));
+           import->module, import->name, grant_kind_name(grant), grant_example(grant));
 }
 
 /* One problem per missing grant, naming the first import that needs it. */
 static void check_grants(spec_loader *loader, const spec_cell *cell, const wasm_module *info,
                          const char *path, spec_position at) {
   uint32_t denied = spec_denied_grants(&cell->grants);
-  host_grant grant;
+  grant_kind grant;
   long refused = -1;
   while ((refused = host_import_needing(info, denied, (uint32_t)(refused + 1), &grant)) >= 0) {
     char error[300];
     format_refusal(cell, &info->imports[refused], grant, error, sizeof error);
     spec_problem_add(loader->problems, path, at, "%s", error);
-    denied &= ~HOST_GRANT_BIT(grant); /* reported: once per grant */
+    denied &= ~GRANT_BIT(grant); /* reported: once per grant */
   }
 }
 

@@ -231,7 +231,7 @@ static inline size_t spec_cell_start_descriptors(const spec_cell *of) {
 long spec_find_cell(const spec *spec, const char *name);
 long spec_find_channel(const spec *spec, const char *name);
 
-/* The host grants (host_functions.h's HOST_GRANT_BIT set) a cell's spec
+/* The host grants (host_functions.h's GRANT_BIT set) a cell's spec
  * does not give it: what its code, and its children's, may not import. */
 uint32_t spec_denied_grants(const spec_grants *grants);
 

@@ -10,7 +10,7 @@
 #define WASI "wasi_snapshot_preview1"
 #define MINOS "minos"
 #define HOST(module, name, signature, function) \
-  {module, name, signature, (void (*)(void))(function), HOST_GRANT_NONE}
+  {module, name, signature, (void (*)(void))(function), GRANT_NONE}
 /* A function only a cell granted `grant` may import. */
 #define GRANTED(grant, module, name, signature, function) \
   {module, name, signature, (void (*)(void))(function), grant}
@@ -22,8 +22,8 @@ const host_function host_functions[] = {
     HOST(WASI, "args_sizes_get", "ii:i", wasi_args_sizes_get),
     HOST(WASI, "environ_get", "ii:i", wasi_environ_get),
     HOST(WASI, "environ_sizes_get", "ii:i", wasi_environ_sizes_get),
-    GRANTED(HOST_GRANT_CLOCK, WASI, "clock_res_get", "ii:i", wasi_clock_res_get),
-    GRANTED(HOST_GRANT_CLOCK, WASI, "clock_time_get", "iIi:i", wasi_clock_time_get),
+    GRANTED(GRANT_CLOCK, WASI, "clock_res_get", "ii:i", wasi_clock_res_get),
+    GRANTED(GRANT_CLOCK, WASI, "clock_time_get", "iIi:i", wasi_clock_time_get),
     HOST(WASI, "fd_advise", "iIIi:i", wasi_fd_advise),
     HOST(WASI, "fd_allocate", "iII:i", wasi_fd_allocate),
     HOST(WASI, "fd_close", "i:i", wasi_fd_close),
@@ -45,22 +45,22 @@ const host_function host_functions[] = {
     HOST(WASI, "fd_sync", "i:i", wasi_fd_sync),
     HOST(WASI, "fd_tell", "ii:i", wasi_fd_tell),
     HOST(WASI, "fd_write", "iiii:i", wasi_fd_write),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_create_directory", "iii:i", wasi_path_create_directory),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_filestat_get", "iiiii:i", wasi_path_filestat_get),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_filestat_set_times", "iiiiIIi:i", wasi_path_filestat_set_times),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_link", "iiiiiii:i", wasi_path_link),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_open", "iiiiiIIii:i", wasi_path_open),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_readlink", "iiiiii:i", wasi_path_readlink),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_remove_directory", "iii:i", wasi_path_remove_directory),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_rename", "iiiiii:i", wasi_path_rename),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_symlink", "iiiii:i", wasi_path_symlink),
-    GRANTED(HOST_GRANT_FILES, WASI, "path_unlink_file", "iii:i", wasi_path_unlink_file),
+    GRANTED(GRANT_FILES, WASI, "path_create_directory", "iii:i", wasi_path_create_directory),
+    GRANTED(GRANT_FILES, WASI, "path_filestat_get", "iiiii:i", wasi_path_filestat_get),
+    GRANTED(GRANT_FILES, WASI, "path_filestat_set_times", "iiiiIIi:i", wasi_path_filestat_set_times),
+    GRANTED(GRANT_FILES, WASI, "path_link", "iiiiiii:i", wasi_path_link),
+    GRANTED(GRANT_FILES, WASI, "path_open", "iiiiiIIii:i", wasi_path_open),
+    GRANTED(GRANT_FILES, WASI, "path_readlink", "iiiiii:i", wasi_path_readlink),
+    GRANTED(GRANT_FILES, WASI, "path_remove_directory", "iii:i", wasi_path_remove_directory),
+    GRANTED(GRANT_FILES, WASI, "path_rename", "iiiiii:i", wasi_path_rename),
+    GRANTED(GRANT_FILES, WASI, "path_symlink", "iiiii:i", wasi_path_symlink),
+    GRANTED(GRANT_FILES, WASI, "path_unlink_file", "iii:i", wasi_path_unlink_file),
     HOST(WASI, "poll_oneoff", "iiii:i", wasi_poll_oneoff),
     HOST(WASI, "proc_exit", "i:", wasi_proc_exit),
     HOST(WASI, "proc_raise", "i:i", wasi_proc_raise),
     HOST(WASI, "sched_yield", ":i", wasi_sched_yield),
-    GRANTED(HOST_GRANT_RANDOM, WASI, "random_get", "ii:i", wasi_random_get),
-    GRANTED(HOST_GRANT_LISTEN, WASI, "sock_accept", "iii:i", wasi_sock_accept),
+    GRANTED(GRANT_RANDOM, WASI, "random_get", "ii:i", wasi_random_get),
+    GRANTED(GRANT_LISTEN, WASI, "sock_accept", "iii:i", wasi_sock_accept),
     HOST(WASI, "sock_recv", "iiiiii:i", wasi_sock_recv),
     HOST(WASI, "sock_send", "iiiii:i", wasi_sock_send),
     HOST(WASI, "sock_shutdown", "ii:i", wasi_sock_shutdown),
@@ -75,26 +75,20 @@ const host_function host_functions[] = {
     HOST(MINOS, "cstart", "i:i", minos_api_cstart),
     HOST(MINOS, "ckill", "i:i", minos_api_ckill),
     HOST(MINOS, "cwait", "ii:i", minos_api_cwait),
-    GRANTED(HOST_GRANT_CONNECT, MINOS, "connect", "iii:i", minos_api_connect),
-    GRANTED(HOST_GRANT_LISTEN, MINOS, "listen", "ii:i", minos_api_listen),
-    GRANTED(HOST_GRANT_LISTEN, MINOS, "accept", "iiI:i", minos_api_accept),
+    GRANTED(GRANT_CONNECT, MINOS, "connect", "iii:i", minos_api_connect),
+    GRANTED(GRANT_LISTEN, MINOS, "listen", "ii:i", minos_api_listen),
+    GRANTED(GRANT_LISTEN, MINOS, "accept", "iiI:i", minos_api_accept),
 };
 const size_t host_function_count = sizeof host_functions / sizeof host_functions[0];
 
-const char *host_grant_name(host_grant grant) {
-  static const char *const names[] = {"nothing", "a directory grant", "the clock grant",
-                                      "the random grant", "a connect grant", "a listen grant"};
-  return grant < sizeof names / sizeof names[0] ? names[grant] : "an unknown grant";
-}
-
 long host_import_needing(const wasm_module *module, uint32_t denied, uint32_t start,
-                         host_grant *grant) {
+                         grant_kind *grant) {
   for (uint32_t i = start; denied && i < module->import_count; i++) {
     const wasm_import *import = &module->imports[i];
     int index = import->kind == WASM_EXTERNAL_FUNCTION
                     ? host_function_find(import->module, import->name)
                     : -1;
-    if (index < 0 || !(denied & HOST_GRANT_BIT(host_functions[index].grant))) continue;
+    if (index < 0 || !(denied & GRANT_BIT(host_functions[index].grant))) continue;
     *grant = host_functions[index].grant;
     return (long)i;
   }
@@ -103,14 +97,14 @@ long host_import_needing(const wasm_module *module, uint32_t denied, uint32_t st
 
 bool host_imports_granted(const wasm_module *module, uint32_t denied, char *error,
                           size_t error_size) {
-  host_grant grant;
+  grant_kind grant;
   long refused = host_import_needing(module, denied, 0, &grant);
   if (refused < 0) return true;
   char where[64], what[64]; /* a host function's names, but printed as any module's are */
   snprintf(error, error_size, "the module imports %s.%s, which needs %s",
            escape_string(where, sizeof where, module->imports[refused].module),
            escape_string(what, sizeof what, module->imports[refused].name),
-           host_grant_name(grant));
+           grant_kind_name(grant));
   return false;
 }
 

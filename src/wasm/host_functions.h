@@ -7,30 +7,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/code.h"
 #include "wasm/module.h"
 
 /* What a cell must be granted to import a function. A function's
  * implementation also refuses what a cell was not granted (a path outside
  * its directories, an address outside its rules): the import check makes a
  * spec say up front what its cells may do, and refuses code that asks for
- * more before it runs. */
-typedef enum host_grant {
-  HOST_GRANT_NONE,   /* channels, stdio, args, environment, exit */
-  HOST_GRANT_FILES,  /* path_*: needs a directory grant */
-  HOST_GRANT_CLOCK,
-  HOST_GRANT_RANDOM,
-  HOST_GRANT_CONNECT,
-  HOST_GRANT_LISTEN,
-} host_grant;
+ * more before it runs. The kinds of grant are core/code.h's. */
 
-/* "a directory grant", "the clock grant"... for error messages. */
-const char *host_grant_name(host_grant grant);
-#define HOST_GRANT_BIT(grant) (1u << (grant))
 
 /* The first import from `start` on that needs a grant in `denied` (a set
- * of HOST_GRANT_BIT), with that grant in *grant; -1 if none. */
+ * of GRANT_BIT), with that grant in *grant; -1 if none. */
 long host_import_needing(const wasm_module *module, uint32_t denied, uint32_t start,
-                         host_grant *grant);
+                         grant_kind *grant);
 /* Whether a module imports nothing that needs a grant in `denied`; if it
  * does, error names the import and the grant. */
 bool host_imports_granted(const wasm_module *module, uint32_t denied, char *error,
@@ -42,7 +32,7 @@ typedef struct host_function {
   /* Parameter types then ':' then result types: 'i' i32, 'I' i64. */
   const char *signature;
   void (*implementation)(void);
-  host_grant grant;
+  grant_kind grant;
 } host_function;
 
 extern const host_function host_functions[];

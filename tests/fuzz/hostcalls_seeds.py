@@ -9,7 +9,7 @@ import os, re, struct, sys
 
 root = os.path.dirname(os.path.abspath(__file__))
 table = open(os.path.join(root, "../../src/wasm/host_functions.c")).read()
-names = re.findall(r'(?:HOST|GRANTED)\((?:HOST_GRANT_\w+, )?(?:WASI|MINOS), "(\w+)"', table)
+names = re.findall(r'(?:HOST|GRANTED)\((?:GRANT_\w+, )?(?:WASI|MINOS), "(\w+)"', table)
 # Argument kinds, as in the guest.
 def small(v): return bytes([0, v])
 def ptr(offset): return bytes([1]) + struct.pack("<H", offset)
