@@ -104,6 +104,8 @@ typedef enum minos_fault {
   MINOS_FAULT_KILLED,
   MINOS_FAULT_HOST_ERROR, /* the runtime could not serve the cell */
   MINOS_FAULT_TIMEOUT,    /* it ran past its wall-clock limit (minos run --timeout) */
+  MINOS_FAULT_SIGNAL,       /* a native cell's process died by a signal */
+  MINOS_FAULT_BLOCKED_CALL, /* a native cell made a system call its filter refuses */
   MINOS_FAULT_COUNT
 } minos_fault;
 
@@ -209,7 +211,7 @@ static inline const char *minos_fault_text(uint32_t fault) {
       "indirect call type mismatch", "null function", "integer divide by zero",
       "integer overflow", "invalid conversion to integer", "unreachable", "stack exhaustion",
       "memory limit", "table limit", "cpu limit", "init timeout", "killed", "host error",
-      "timeout"};
+      "timeout", "killed by a signal", "blocked system call"};
   return fault < MINOS_FAULT_COUNT ? names[fault] : "unknown fault";
 }
 #endif /* __wasm__ */

@@ -44,3 +44,23 @@ add_test(NAME native_launch_test_unprivileged
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/native/as_nobody.sh $<TARGET_FILE:native_launch_test>
                  $<TARGET_FILE:native_static_hello> $<TARGET_FILE:native_wall_probe>)
 set_tests_properties(native_launch_test_unprivileged PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# minos run with native programs: the same command line and exit statuses
+# as for wasm modules.
+minos_test(native_run_static STDOUT "^hello from a static native program$"
+           COMMAND ${MINOS} run $<TARGET_FILE:native_static_hello>)
+minos_test(native_run_dynamic STDOUT "^through Debian's cat$" STDIN ${CMAKE_CURRENT_SOURCE_DIR}/native/cat_input.txt
+           COMMAND ${MINOS} run /bin/cat)
+minos_test(native_run_exit_code EXIT 7 COMMAND ${MINOS} run /bin/sh -c "exit 7")
+minos_test(native_run_grant STDOUT "^hello from a static native program$"
+           COMMAND ${MINOS} run --ro-dir ${CMAKE_CURRENT_SOURCE_DIR}/native::/data /bin/cat /data/static_hello.expected)
+minos_test(native_run_outside_grant EXIT 1 STDERR "/etc/passwd: No such file or directory"
+           COMMAND ${MINOS} run /bin/cat /etc/passwd)
+minos_test(native_run_blocked_call EXIT 134 STDERR "^minos: fault: blocked system call$"
+           COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ptrace)
+minos_test(native_run_timeout EXIT 134 STDERR "^minos: fault: timeout$" TIMEOUT 60
+           COMMAND ${MINOS} run --timeout 1s /bin/sleep 30)
+minos_test(native_run_ids STDOUT "^uid 1000 gid 1000 nnp 1 seccomp 2$"
+           COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ids)
+minos_test(native_run_network_refused EXIT 125 STDERR "network grants are not available to native cells yet"
+           COMMAND ${MINOS} run --connect tcp:127.0.0.1:80 /bin/cat)

@@ -27,9 +27,9 @@ minos_test(table_over_limit EXIT 134 STDERR "^minos: fault: table limit$"
 # Malformed, invalid and unsealable modules: a clear error and exit 2.
 foreach(case
     "truncated|invalid module .*truncated.wasm: at byte offset 0x[0-9a-f]+: .*"
-    "bad_magic|invalid module .*bad_magic.wasm: it is neither a WebAssembly module nor an ELF executable \\(it starts with [0-9a-f ]+\\); this build of minos runs WebAssembly modules"
+    "bad_magic|invalid module .*bad_magic.wasm: it is neither a WebAssembly module nor an ELF executable \\(it starts with [0-9a-f ]+\\); this build of minos runs WebAssembly modules and x86-64 Linux executables"
     "bad_version|invalid module .*: at byte offset 0x4: unsupported WebAssembly binary version"
-    "empty|invalid module .*empty.wasm: it is an empty file; this build of minos runs WebAssembly modules"
+    "empty|invalid module .*empty.wasm: it is an empty file; this build of minos runs WebAssembly modules and x86-64 Linux executables"
     "huge_section|invalid module .*huge_section.wasm: at byte offset 0x[0-9a-f]+: "
     "invalid_code|invalid module .*: at byte offset 0x[0-9a-f]+: type mismatch in i32.add"
     "unknown_import|invalid module .*: module imports env.launch_missiles, which minos does not provide"
@@ -90,11 +90,8 @@ minos_test(run_unknown_option EXIT 2 STDERR "try 'minos run --help'"
 # Code that is not a wasm module is named for what it is (the foreign one
 # is an AArch64 ELF header among the ELF fuzzer's seeds).
 minos_test(run_script EXIT 2
-           STDERR "invalid module .*scripts/demo: it is a script \\(#!/bin/sh\\); this build of minos runs WebAssembly modules"
+           STDERR "invalid module .*scripts/demo: it is a script \\(#!/bin/sh\\); this build of minos runs WebAssembly modules and x86-64 Linux executables"
            COMMAND ${MINOS} run ${PROJECT_SOURCE_DIR}/scripts/demo)
-minos_test(run_native_program EXIT 2
-           STDERR "it is an x86-64 ELF executable; this build of minos runs WebAssembly modules"
-           COMMAND ${MINOS} run $<TARGET_FILE:native_static_hello>)
 minos_test(run_foreign_program EXIT 2
            STDERR "it is an ELF object for AArch64, not x86-64"
            COMMAND ${MINOS} run ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/elf/5cdd10efcd33dc38be0ad2740536151574054bdf)

@@ -3,6 +3,7 @@
  * knows none by name, and a registration in each arch's own file would be
  * dropped by the linker from a static library nobody references. */
 #include "core/code.h"
+#include "native/native_arch.h"
 #include "wasm/wasm_arch.h"
 
-const code_arch *const code_archs[] = {&wasm_code_arch, NULL};
+const code_arch *const code_archs[] = {&wasm_code_arch, &native_code_arch, NULL};

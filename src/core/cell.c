@@ -35,6 +35,8 @@ const char *cell_fault_name(cell_fault fault) {
       [FAULT_KILLED] = "killed",
       [FAULT_HOST_ERROR] = "host error",
       [FAULT_TIMEOUT] = "timeout",
+      [FAULT_SIGNAL] = "killed by a signal",
+      [FAULT_BLOCKED_CALL] = "blocked system call",
   };
   if ((unsigned)fault >= FAULT_COUNT) return "unknown fault";
   return names[fault];
@@ -134,6 +136,17 @@ void cell_request_end(cell *self, cell_fault fault) {
   unsigned none = FAULT_NONE;
   atomic_compare_exchange_strong(&self->end_request, &none, (unsigned)fault);
   cell_wake(self);
+}
+
+void cell_wait_to_be_started(cell *self, const bool *start_requested) {
+  for (;;) {
+    cell_honour_end_request(self);
+    spinlock_lock(&self->end_lock);
+    bool started = *start_requested;
+    spinlock_unlock(&self->end_lock);
+    if (started) return;
+    scheduler_block(self);
+  }
 }
 
 void cell_honour_end_request(cell *self) {

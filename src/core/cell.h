@@ -35,6 +35,8 @@ typedef enum cell_fault {
   FAULT_KILLED,
   FAULT_HOST_ERROR, /* the runtime could not serve the cell (details logged) */
   FAULT_TIMEOUT,    /* it ran longer than its wall-clock limit */
+  FAULT_SIGNAL,       /* a native cell's process died by a signal (outcome.where names it) */
+  FAULT_BLOCKED_CALL, /* a native cell made a system call its filter refuses */
   FAULT_COUNT
 } cell_fault;
 
@@ -135,6 +137,10 @@ struct cell {
   struct child_table *children; /* core/children.c, created on first use */
   struct account *account; /* what it and its descendants spend (core/account.h) */
 };
+
+/* For an arch's run: parks until *start_requested (read under the cell's
+ * end_lock, set there by its let_start); an end requested first wins. */
+void cell_wait_to_be_started(cell *cell, const bool *start_requested);
 
 /* See cell_arch.initialised and let_start. */
 static inline bool cell_initialised(cell *item) { return item->arch->initialised(item); }

@@ -421,15 +421,24 @@ static minos_status make_channels(reactor_socket *socket, channel_end **inbound_
   return status;
 }
 
+/* With `given` ends (inbound's writer, outbound's reader), the reactor
+ * takes them instead of making channels. */
 static minos_status attach(reactor *self, int read_fd, int write_fd, bool is_socket,
-                           channel_end **from_peer, channel_end **to_peer) {
+                           channel_end **from_peer, channel_end **to_peer,
+                           channel_end *const given[2]) {
   reactor_socket *socket = calloc(1, sizeof *socket);
   if (!socket) return MINOS_ENOMEM;
   *socket = (reactor_socket){.kind = WATCHED_SOCKET, .writer_kind = WATCHED_PIPE_WRITER,
                              .owner = self, .fd = read_fd, .write_fd = write_fd,
                              .is_socket = is_socket};
-  channel_end *inbound_reader, *outbound_writer;
-  minos_status status = make_channels(socket, &inbound_reader, &outbound_writer);
+  channel_end *inbound_reader = NULL, *outbound_writer = NULL;
+  minos_status status = MINOS_OK;
+  if (given) {
+    socket->inbound = given[0];
+    socket->outbound = given[1];
+  } else {
+    status = make_channels(socket, &inbound_reader, &outbound_writer);
+  }
   if (status != MINOS_OK) {
     free(socket);
     return status;
@@ -444,8 +453,8 @@ static minos_status attach(reactor *self, int read_fd, int write_fd, bool is_soc
   if (self->sockets) self->sockets->previous = socket;
   self->sockets = socket;
   pthread_mutex_unlock(&self->registry_lock);
-  *from_peer = inbound_reader;
-  *to_peer = outbound_writer;
+  if (from_peer) *from_peer = inbound_reader;
+  if (to_peer) *to_peer = outbound_writer;
   enqueue(socket); /* the reactor's thread takes it from here */
   return MINOS_OK;
 }
@@ -457,7 +466,7 @@ minos_status reactor_attach_socket(reactor *self, int fd, channel_end **from_pee
   /* Replies are written whole; Nagle would hold the last piece of one
    * back until the peer's delayed acknowledgement. Not TCP: no matter. */
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  return attach(self, fd, fd, true, from_peer, to_peer);
+  return attach(self, fd, fd, true, from_peer, to_peer, NULL);
 }
 
 minos_status reactor_attach_pipes(reactor *self, int read_fd, int write_fd,
@@ -467,7 +476,20 @@ minos_status reactor_attach_pipes(reactor *self, int read_fd, int write_fd,
   if ((read_fd >= 0 && ioctl(read_fd, FIONBIO, &on) != 0) ||
       (write_fd >= 0 && ioctl(write_fd, FIONBIO, &on) != 0))
     return MINOS_EINVAL;
-  return attach(self, read_fd, write_fd, false, from_peer, to_peer);
+  return attach(self, read_fd, write_fd, false, from_peer, to_peer, NULL);
+}
+
+minos_status reactor_attach_pipe_ends(reactor *self, int read_fd, channel_end *into,
+                                      int write_fd, channel_end *from) {
+  int on = 1;
+  if ((read_fd < 0) != (into == NULL) || (write_fd < 0) != (from == NULL) ||
+      (read_fd < 0 && write_fd < 0))
+    return MINOS_EINVAL;
+  if ((read_fd >= 0 && ioctl(read_fd, FIONBIO, &on) != 0) ||
+      (write_fd >= 0 && ioctl(write_fd, FIONBIO, &on) != 0))
+    return MINOS_EINVAL;
+  channel_end *const given[2] = {into, from};
+  return attach(self, read_fd, write_fd, false, NULL, NULL, given);
 }
 
 /* Listeners */

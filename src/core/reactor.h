@@ -53,6 +53,13 @@ minos_status reactor_attach_socket(reactor *reactor, int fd, channel_end **from_
 minos_status reactor_attach_pipes(reactor *reactor, int read_fd, int write_fd,
                                   channel_end **from_peer, channel_end **to_peer);
 
+/* The same with ends that exist already: what arrives on read_fd is
+ * written into `into` (a write end), what `from` (a read end) yields goes
+ * into write_fd; the reactor takes both ends (each NULL exactly when its
+ * fd is -1). On failure, fds and ends are still the caller's. */
+minos_status reactor_attach_pipe_ends(reactor *reactor, int read_fd, channel_end *into,
+                                      int write_fd, channel_end *from);
+
 /* Watches a listening socket (made non-blocking here): on_accept(context,
  * fd) runs on the reactor's thread for each accepted connection
  * (non-blocking, close-on-exec) and takes the fd. The listening fd stays

@@ -31,18 +31,6 @@ static void report_initialised(cell *self, wasm_cell *wasm) {
   spinlock_unlock(&self->end_lock);
 }
 
-static void wait_to_be_started(cell *self, wasm_cell *wasm) {
-  for (;;) {
-    /* A kill that came with (or before) the start wins over it. */
-    cell_honour_end_request(self);
-    spinlock_lock(&self->end_lock);
-    bool started = wasm->start_requested;
-    spinlock_unlock(&self->end_lock);
-    if (started) return;
-    scheduler_block(self);
-  }
-}
-
 bool wasm_cell_wait_initialised(cell *child, waiter *parent, uint64_t deadline) {
   wasm_cell *wasm = child->arch_data;
   bool initialised = false;
@@ -95,7 +83,7 @@ static void run(cell *self) {
   entry->instantiate(instance, wasm); /* data segments and the start function */
   if (entry->memory) wasm->memory = entry->memory(instance);
   report_initialised(self, wasm);
-  if (wasm->wait_for_start) wait_to_be_started(self, wasm);
+  if (wasm->wait_for_start) cell_wait_to_be_started(self, &wasm->start_requested);
   if (entry->start) entry->start(instance);
 }
 

@@ -1,0 +1,425 @@
+/* The native arch: cells whose code is an x86-64 Linux executable, run as
+ * a sandboxed process (launch.h). The cell itself is a small coroutine on
+ * a worker: it has the process started off the worker, hands its stdio to
+ * the runtime's reactor (pipes pumped as channel ends), and parks until the
+ * process ends, which the reactor sees through its pidfd. So no worker
+ * ever waits for a process, and the cell is killed, timed out and reaped
+ * like any other: killing it kills its process (and with it the process's
+ * PID namespace). */
+#include "native/native_arch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/cell.h"
+#include "core/channel.h"
+#include "core/log.h"
+#include "core/offload.h"
+#include "core/reactor.h"
+#include "core/runtime.h"
+#include "core/scheduler.h"
+#include "native/elf.h"
+#include "native/launch.h"
+
+#define NATIVE_CELL_STACK_BYTES ((size_t)256 * 1024)
+#define MAX_LAUNCHES_AT_ONCE 16
+
+static unsigned launch_threads(void) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores < 1 ? 1 : cores > MAX_LAUNCHES_AT_ONCE ? MAX_LAUNCHES_AT_ONCE : (unsigned)cores;
+}
+
+/* Starting a process (building its sandbox, exec) takes milliseconds and
+ * may wait on a slow file system: never on a worker. */
+static offload_pool launch_pool = OFFLOAD_POOL_INITIALIZER(launch_threads);
+
+/* What a cell keeps of its configuration, owned. */
+typedef struct native_cell {
+  cell *cell;
+  char *program;
+  char **argv, **envp; /* NULL-terminated */
+  cell_grant *grants;
+  size_t grant_count;
+  channel_end *stdio[3];
+  uint64_t memory_bytes, cpu_time_ns;
+  uint32_t descriptors;
+  bool random;
+  bool wait_for_start, start_requested; /* under the cell's end_lock */
+  atomic_bool exited;
+  int end_signal; /* FAULT_SIGNAL's, for describe_end */
+} native_cell;
+
+/* ---- copies -------------------------------------------------------------- */
+
+static void free_strings(char **strings) {
+  for (char **each = strings; each && *each; each++) free(*each);
+  free(strings);
+}
+
+static char **copy_strings(const char *const *strings, size_t count) {
+  char **copy = calloc(count + 1, sizeof *copy);
+  for (size_t i = 0; copy && i < count; i++)
+    if (!(copy[i] = strdup(strings[i]))) {
+      free_strings(copy);
+      return NULL;
+    }
+  return copy;
+}
+
+static void free_grants(cell_grant *grants, size_t count) {
+  for (size_t i = 0; grants && i < count; i++) {
+    free((char *)grants[i].host_path);
+    free((char *)grants[i].guest_path);
+  }
+  free(grants);
+}
+
+static cell_grant *copy_grants(const cell_grant *grants, size_t count) {
+  cell_grant *copy = calloc(count + 1, sizeof *copy);
+  for (size_t i = 0; copy && i < count; i++) {
+    const char *guest = grants[i].guest_path ? grants[i].guest_path : grants[i].host_path;
+    copy[i] = (cell_grant){strdup(grants[i].host_path), strdup(guest), grants[i].read_only};
+    if (!copy[i].host_path || !copy[i].guest_path) {
+      free_grants(copy, i + 1);
+      return NULL;
+    }
+  }
+  return copy;
+}
+
+static void free_native(native_cell *native) {
+  free(native->program);
+  free_strings(native->argv);
+  free_strings(native->envp);
+  free_grants(native->grants, native->grant_count);
+  for (int slot = 0; slot < 3; slot++)
+    if (native->stdio[slot]) channel_end_close(native->stdio[slot]);
+  free(native);
+}
+
+/* ---- starting the process, off the worker ---------------------------- */
+
+typedef struct launch_job {
+  native_launch launch;
+  int child_fds[3]; /* the process's sides of its stdio pipes, owned */
+  pid_t pid;
+  int pidfd;
+  minos_status status;
+  char error[512];
+} launch_job;
+
+static void run_launch(void *argument) {
+  launch_job *job = argument;
+  for (int slot = 0; slot < 3; slot++) job->launch.stdio[slot] = job->child_fds[slot];
+  job->status = native_start(&job->launch, &job->pid, &job->pidfd, job->error, sizeof job->error);
+  for (int slot = 0; slot < 3; slot++)
+    if (job->child_fds[slot] >= 0) close(job->child_fds[slot]);
+}
+
+/* A launch whose cell let go: its process, if it started, goes too. */
+static void release_launch(void *argument) {
+  launch_job *job = argument;
+  if (job->status == MINOS_OK && job->pidfd >= 0) {
+    syscall(SYS_pidfd_send_signal, job->pidfd, SIGKILL, NULL, 0);
+    waitpid(job->pid, NULL, 0);
+    close(job->pidfd);
+  }
+  free(job);
+}
+
+/* The pipes of the process's stdio: the child's sides in job, the
+ * runtime's in ours[] (-1 where the cell has no such end). */
+static bool make_pipes(const native_cell *native, launch_job *job, int ours[3]) {
+  for (int slot = 0; slot < 3; slot++) {
+    job->child_fds[slot] = ours[slot] = -1;
+    int fds[2];
+    if (!native->stdio[slot]) continue;
+    if (pipe2(fds, O_CLOEXEC) != 0) return false;
+    job->child_fds[slot] = slot == 0 ? fds[0] : fds[1];
+    ours[slot] = slot == 0 ? fds[1] : fds[0];
+  }
+  return true;
+}
+
+static void close_fds(int fds[3]) {
+  for (int slot = 0; slot < 3; slot++)
+    if (fds[slot] >= 0) close(fds[slot]);
+}
+
+static launch_job *new_job(const native_cell *native) {
+  launch_job *job = calloc(1, sizeof *job);
+  if (!job) return NULL;
+  job->pidfd = -1;
+  job->launch = (native_launch){
+      .program = native->program, .argv = (const char *const *)native->argv,
+      .envp = (const char *const *)native->envp, .grants = native->grants,
+      .grant_count = native->grant_count, .random = native->random,
+      .memory_bytes = native->memory_bytes,
+      .cpu_seconds = native->cpu_time_ns ? (native->cpu_time_ns + 999999999u) / 1000000000u : 0,
+      .descriptors = native->descriptors};
+  return job;
+}
+
+/* ---- the cell ---------------------------------------------------------- */
+
+static void give_up(cell *self, const char *why) {
+  log_message(LOG_ERROR, self->name, "%s", why);
+  cell_fault_now(self, FAULT_HOST_ERROR, 0);
+}
+
+/* The runtime's sides of the pipes go to its reactor with the cell's
+ * ends: from now on the reactor owns both. */
+static bool wire_stdio(cell *self, native_cell *native, int ours[3]) {
+  reactor *loop;
+  if (runtime_reactor(self->scheduler->runtime, &loop) != MINOS_OK) return false;
+  for (int slot = 0; slot < 3; slot++) {
+    if (ours[slot] < 0) continue;
+    minos_status status =
+        slot == 0 ? reactor_attach_pipe_ends(loop, -1, NULL, ours[0], native->stdio[0])
+                  : reactor_attach_pipe_ends(loop, ours[slot], native->stdio[slot], -1, NULL);
+    if (status != MINOS_OK) return false;
+    native->stdio[slot] = NULL;
+    ours[slot] = -1;
+  }
+  return true;
+}
+
+static void on_exit_seen(void *context) {
+  native_cell *native = context;
+  atomic_store(&native->exited, true);
+  cell_wake(native->cell);
+}
+
+/* Parks until the process ends; an end requested meanwhile kills it. */
+static bool wait_for_process(cell *self, native_cell *native, int pidfd, siginfo_t *info) {
+  reactor *loop;
+  reactor_watch *watch;
+  if (runtime_reactor(self->scheduler->runtime, &loop) != MINOS_OK ||
+      reactor_watch_readable(loop, pidfd, on_exit_seen, native, &watch) != MINOS_OK)
+    return false;
+  bool killed = false;
+  while (!atomic_load(&native->exited)) {
+    if (!killed && atomic_load(&self->end_request) != FAULT_NONE)
+      killed = syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0;
+    scheduler_block(self);
+  }
+  reactor_watch_close(watch);
+  *info = (siginfo_t){0};
+  return waitid(P_PIDFD, (id_t)pidfd, info, WEXITED) == 0;
+}
+
+static _Noreturn void end_as_process_did(cell *self, native_cell *native, const siginfo_t *info) {
+  cell_honour_end_request(self); /* killed or timed out by the runtime */
+  if (info->si_code == CLD_EXITED) cell_exit(self, (uint32_t)info->si_status);
+  if (info->si_status == SIGXCPU) cell_fault_now(self, FAULT_CPU_LIMIT, 0);
+  if (info->si_status == SIGSYS) cell_fault_now(self, FAULT_BLOCKED_CALL, 0);
+  native->end_signal = info->si_status;
+  cell_fault_now(self, FAULT_SIGNAL, 0);
+}
+
+static void run(cell *self) {
+  native_cell *native = self->arch_data;
+  if (native->wait_for_start) cell_wait_to_be_started(self, &native->start_requested);
+  launch_job *job = new_job(native);
+  int ours[3] = {-1, -1, -1};
+  if (!job || !make_pipes(native, job, ours)) {
+    if (job) close_fds(job->child_fds);
+    close_fds(ours);
+    free(job);
+    give_up(self, "cannot start the program: out of memory or descriptors");
+  }
+  offload_outcome outcome =
+      offload_run(&launch_pool, &self->waiter, run_launch, release_launch, job);
+  if (outcome == OFFLOAD_ABANDONED) { /* the pool kills what it started */
+    close_fds(ours);
+    cell_honour_end_request(self);
+    give_up(self, "its start was abandoned");
+  }
+  if (outcome == OFFLOAD_REFUSED || job->status != MINOS_OK) {
+    char why[600];
+    snprintf(why, sizeof why, "%s",
+             outcome == OFFLOAD_REFUSED ? "cannot start the program: no thread" : job->error);
+    close_fds(ours);
+    if (outcome == OFFLOAD_REFUSED) close_fds(job->child_fds);
+    free(job);
+    give_up(self, why);
+  }
+  int pidfd = job->pidfd;
+  free(job);
+  siginfo_t info;
+  bool wired = wire_stdio(self, native, ours);
+  close_fds(ours);
+  if (!wired) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  bool waited = wait_for_process(self, native, pidfd, &info);
+  close(pidfd);
+  if (!wired || !waited) give_up(self, "cannot follow the program's process");
+  end_as_process_did(self, native, &info);
+}
+
+static cell_fault classify_fault(cell *self, uintptr_t address, uintptr_t pc) {
+  (void)self, (void)address, (void)pc;
+  return FAULT_NONE; /* the cell's own code is the runtime's */
+}
+
+/* "segmentation fault (SIGSEGV)". */
+static void describe_end(cell *self) {
+  native_cell *native = self->arch_data;
+  if (!self->outcome.faulted || self->outcome.fault != FAULT_SIGNAL) return;
+  const char *description = sigdescr_np(native->end_signal);
+  const char *name = sigabbrev_np(native->end_signal);
+  char *where = self->outcome.where;
+  snprintf(where, sizeof self->outcome.where, "%s (SIG%s)",
+           description ? description : "unknown signal", name ? name : "?");
+  if (where[0] >= 'A' && where[0] <= 'Z' && where[1] >= 'a' && where[1] <= 'z')
+    where[0] = (char)(where[0] - 'A' + 'a');
+}
+
+/* The coroutine runs only the runtime's code: never preempted inside. */
+static bool preemptible_at(cell *self, uintptr_t pc) {
+  (void)self, (void)pc;
+  return false;
+}
+
+/* Stdio, in order, before the start; named ends are not yet (issue:
+ * native cells). */
+static int32_t install_end(cell *self, channel_end *end) {
+  native_cell *native = self->arch_data;
+  spinlock_lock(&self->end_lock);
+  int32_t slot = -MINOS_EINVAL;
+  for (int i = 0; i < 3 && slot < 0; i++)
+    if (!native->stdio[i] && !native->start_requested) {
+      native->stdio[i] = end;
+      slot = i;
+    }
+  spinlock_unlock(&self->end_lock);
+  return slot;
+}
+
+static void destroy(cell *self) { free_native(self->arch_data); }
+
+static bool initialised(cell *self) {
+  (void)self;
+  return true; /* it has nothing to initialise before its start */
+}
+
+static void let_start(cell *self) {
+  native_cell *native = self->arch_data;
+  spinlock_lock(&self->end_lock);
+  native->start_requested = true;
+  spinlock_unlock(&self->end_lock);
+  cell_wake(self);
+}
+
+static const cell_arch native_arch = {
+    .name = "native",
+    .run = run,
+    .classify_fault = classify_fault,
+    .describe_end = describe_end,
+    .preemptible_at = preemptible_at,
+    .install_end = install_end,
+    .destroy = destroy,
+    .initialised = initialised,
+    .let_start = let_start,
+};
+
+/* ---- the arch's part in core/code.h ---------------------------------- */
+
+static bool owns(const uint8_t *head, size_t length) {
+  char ignored[160];
+  return length >= 4 && memcmp(head, "\x7f" "ELF", 4) == 0 &&
+         elf_describe_other(head, length, ignored, sizeof ignored) == NULL;
+}
+
+/* The program's files are looked for now, so that a missing library is
+ * said before any cell starts. */
+static minos_status prepare(const char *name, const uint8_t *bytes, size_t length,
+                            uint64_t memory_limit_bytes, void **prepared, code_report *report) {
+  (void)length, (void)memory_limit_bytes;
+  if (bytes) {
+    snprintf(report->error, sizeof report->error,
+             "native code from bytes (cnew, libminos) is not supported yet: give a path");
+    return MINOS_EMODULE;
+  }
+  elf_closure closure;
+  minos_status status = elf_load_closure(name, &closure, report->error, sizeof report->error);
+  elf_closure_free(&closure);
+  if (status != MINOS_OK) return status;
+  if (!(*prepared = realpath(name, NULL))) {
+    snprintf(report->error, sizeof report->error, "cannot read %s: %s", name, strerror(errno));
+    return MINOS_EIO;
+  }
+  report->cache_hit = true; /* nothing to compile */
+  return MINOS_OK;
+}
+
+static void release(void *prepared) { free(prepared); }
+
+static native_cell *new_native(const char *program, const cell_config *config) {
+  native_cell *native = calloc(1, sizeof *native);
+  if (!native) return NULL;
+  native->program = strdup(program);
+  native->argv = copy_strings(config->args, config->arg_count);
+  native->envp = copy_strings(config->env, config->env_count);
+  native->grants = copy_grants(config->grants, config->grant_count);
+  native->grant_count = config->grant_count;
+  native->memory_bytes = config->memory_limit_bytes;
+  native->cpu_time_ns = config->cpu_time_ns;
+  native->descriptors = config->descriptor_limit;
+  native->random = !(config->denied_grants & GRANT_BIT(GRANT_RANDOM));
+  native->wait_for_start = config->wait_for_start;
+  if (native->program && native->argv && native->envp && native->grants) return native;
+  free_native(native);
+  return NULL;
+}
+
+static void close_config_stdio(const cell_config *config) {
+  for (int slot = 0; slot < 3; slot++)
+    if (config->stdio[slot]) channel_end_close(config->stdio[slot]);
+}
+
+static minos_status create(void *prepared, const cell_config *config, cell **out, char *error,
+                           size_t error_size) {
+  if (config->connect_rule_count || config->listen_rule_count) {
+    snprintf(error, error_size, "network grants are not available to native cells yet");
+    close_config_stdio(config);
+    return MINOS_EUSAGE;
+  }
+  native_cell *native = new_native(prepared, config);
+  if (!native) {
+    snprintf(error, error_size, "out of memory");
+    close_config_stdio(config);
+    return MINOS_ENOMEM;
+  }
+  for (int slot = 0; slot < 3; slot++) native->stdio[slot] = config->stdio[slot];
+  cell_limits limits = {.stack_bytes = NATIVE_CELL_STACK_BYTES,
+                        .cpu_time_ns = 0, /* the process's own, through RLIMIT_CPU */
+                        .host_fds = config->host_fds,
+                        .max_cells = 0,
+                        .parent_account = config->parent_account};
+  cell *created;
+  minos_status status = cell_create(config->name, &native_arch, native, &limits, &created);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "cannot create cell: %s", minos_status_name(status));
+    free_native(native);
+    return status;
+  }
+  native->cell = created;
+  *out = created;
+  return MINOS_OK;
+}
+
+const code_arch native_code_arch = {
+    .name = "native",
+    .runs = "x86-64 Linux executables",
+    .owns = owns,
+    .prepare = prepare,
+    .release = release,
+    .create = create,
+};
