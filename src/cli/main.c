@@ -11,7 +11,8 @@ static const char commands_help[] =
     "usage: minos <command> [options]   (minos help COMMAND, or minos COMMAND --help)\n"
     "\n"
     "commands:\n"
-    "  run [options] module.wasm [args...]   run a WASI program as a sealed cell\n"
+    "  run [options] CODE [args...]          run a WASI module or an x86-64 Linux\n"
+    "                                        program as a sealed cell\n"
     "  check spec.json...                    check system specs and report every problem\n"
     "  up [options] spec.json                run a system of cells from its spec, supervised\n"
     "                                        (SIGINT/SIGTERM: stop gracefully; twice: now)\n"
@@ -20,8 +21,10 @@ static const char commands_help[] =
     "  version                               print the version\n";
 
 static const char run_help[] =
-    "usage: minos run [options] module.wasm [args...]\n"
+    "usage: minos run [options] CODE [args...]\n"
     "\n"
+    "CODE is a WebAssembly module (WASI preview 1) or an x86-64 Linux executable,\n"
+    "static or dynamically linked, run as a sandboxed process (a native cell).\n"
     "The cell sees nothing but what is granted: no directory, no network, no\n"
     "environment variable and no cells of its own unless an option below grants it.\n"
     "\n"
