@@ -26,6 +26,7 @@ sup_spec(cnew_grants OUTPUT cnew_grants.json)
 # Ports of their own, away from the ephemeral range.
 sup_spec(echo OUTPUT echo.json PORT 24601 CONCURRENCY 8 BACKLOG 64)
 sup_spec(echo OUTPUT echo_refusing.json PORT 24602 CONCURRENCY 2 BACKLOG 3)
+sup_spec(native_echo OUTPUT native_echo.json PORT 24603 CONCURRENCY 8 BACKLOG 64)
 
 add_executable(tcp_client tools/tcp_client.c)
 
@@ -94,6 +95,14 @@ minos_test(sup_tcp_trigger_refusals
            STDOUT "^5 refused$" "^5 held$" "refused a connection: 2 instances running, backlog of 3 full"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_echo.sh ${MINOS} $<TARGET_FILE:tcp_client>
                    ${SUP_SPECS}/echo_refusing.json 24602 ${SUP_SPECS}/echo_refusing.log --hold 10)
+
+# Debian's own /bin/cat, unmodified, as the per-connection handler of an
+# echo service: a fresh sandboxed process per connection.
+minos_test(sup_native_tcp_trigger
+           STDOUT "^300 of 300 replies as expected$" "^minos exited 0$" "^300 cells started$"
+           NO_STDOUT "fault"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_echo.sh ${MINOS} $<TARGET_FILE:tcp_client>
+                   ${SUP_SPECS}/native_echo.json 24603 ${SUP_SPECS}/native_echo.log)
 
 # Grants hold for children too, and for the cell itself at start.
 minos_test(sup_cnew_within_grants

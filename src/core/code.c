@@ -152,6 +152,35 @@ void code_release(cell_code *code) {
   *code = (cell_code){0};
 }
 
+minos_status code_inspect_file(const char *path, inspected_code *out, char *error,
+                               size_t error_size) {
+  *out = (inspected_code){0};
+  code_report report = {.cache_hit = false};
+  uint8_t head[HEAD_BYTES];
+  size_t length;
+  minos_status status = read_head(path, head, &length, &report);
+  const code_arch *arch = status == MINOS_OK ? code_arch_of(head, length) : NULL;
+  if (status == MINOS_OK && !arch) status = refuse_unowned(head, length, &report);
+  if (status != MINOS_OK) {
+    snprintf(error, error_size, "%s", report.error);
+    return status;
+  }
+  out->arch = arch;
+  status = arch->inspect(path, &out->inspected, error, error_size);
+  if (status != MINOS_OK) *out = (inspected_code){0};
+  return status;
+}
+
+void code_cell_problems(const inspected_code *code, uint64_t memory_limit_bytes,
+                        uint32_t denied_grants, code_problem_report report, void *context) {
+  code->arch->cell_problems(code->inspected, memory_limit_bytes, denied_grants, report, context);
+}
+
+void code_inspected_release(inspected_code *code) {
+  if (code->arch && code->inspected) code->arch->release_inspected(code->inspected);
+  *code = (inspected_code){0};
+}
+
 minos_status code_create_cell(const cell_code *code, const cell_config *config, struct cell **out,
                               char *error, size_t error_size) {
   return code->arch->create(code->prepared, config, out, error, error_size);

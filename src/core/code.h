@@ -79,6 +79,17 @@ typedef struct code_report {
   char error[1024]; /* one line, on failure */
 } code_report;
 
+/* What a cell's configuration lacks for code to run (minos check): a
+ * grant the code needs, or memory it needs from its start. */
+typedef enum code_problem_kind { CODE_NEEDS_GRANT, CODE_NEEDS_MEMORY } code_problem_kind;
+typedef struct code_problem {
+  code_problem_kind kind;
+  grant_kind grant;  /* CODE_NEEDS_GRANT */
+  const char *what;  /* "imports wasi_snapshot_preview1.path_open", "the module's initial
+                      * memory (16 pages of 64 KiB, 1048576 bytes)" */
+} code_problem;
+typedef void (*code_problem_report)(void *context, const code_problem *problem);
+
 /* One arch's part. */
 typedef struct code_arch {
   const char *name;
@@ -93,6 +104,15 @@ typedef struct code_arch {
   minos_status (*prepare)(const char *name, const uint8_t *bytes, size_t length,
                           uint64_t memory_limit_bytes, void **prepared, code_report *report);
   void (*release)(void *prepared);
+  /* Checks code in a file as preparing it would, compiling nothing
+   * (minos check): *inspected, released with release_inspected.
+   * MINOS_EMODULE with why in error for code the arch refuses. */
+  minos_status (*inspect)(const char *path, void **inspected, char *error, size_t error_size);
+  /* What a cell with this memory limit and these denied grants lacks for
+   * the inspected code, each problem reported once. */
+  void (*cell_problems)(const void *inspected, uint64_t memory_limit_bytes,
+                        uint32_t denied_grants, code_problem_report report, void *context);
+  void (*release_inspected)(void *inspected);
   /* A cell ready to be placed (runtime_place); error names what failed. */
   minos_status (*create)(void *prepared, const cell_config *config, struct cell **out, char *error,
                          size_t error_size);
@@ -122,6 +142,18 @@ minos_status code_prepare_bytes(const uint8_t *bytes, size_t length, const char 
                                 uint64_t memory_limit_bytes, cell_code *out,
                                 code_report *report);
 void code_release(cell_code *code);
+
+/* Code checked as code_arch.inspect says, its arch told by its first
+ * bytes (code no arch owns: MINOS_EMODULE, what it is in error). */
+typedef struct inspected_code {
+  const code_arch *arch;
+  void *inspected;
+} inspected_code;
+minos_status code_inspect_file(const char *path, inspected_code *out, char *error,
+                               size_t error_size);
+void code_cell_problems(const inspected_code *code, uint64_t memory_limit_bytes,
+                        uint32_t denied_grants, code_problem_report report, void *context);
+void code_inspected_release(inspected_code *code);
 
 /* Creates a cell running the code: see code_arch.create. */
 minos_status code_create_cell(const cell_code *code, const cell_config *config, struct cell **out,

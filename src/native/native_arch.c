@@ -415,11 +415,28 @@ static minos_status create(void *prepared, const cell_config *config, cell **out
   return MINOS_OK;
 }
 
+/* What a program needs cannot be read from it: checking it is finding
+ * its files. */
+static minos_status inspect(const char *path, void **inspected, char *error, size_t error_size) {
+  code_report report = {.cache_hit = false};
+  minos_status status = prepare(path, NULL, 0, 0, inspected, &report);
+  if (status != MINOS_OK) snprintf(error, error_size, "%s", report.error);
+  return status;
+}
+
+static void cell_problems(const void *inspected, uint64_t memory_limit_bytes,
+                          uint32_t denied_grants, code_problem_report report, void *context) {
+  (void)inspected, (void)memory_limit_bytes, (void)denied_grants, (void)report, (void)context;
+}
+
 const code_arch native_code_arch = {
     .name = "native",
     .runs = "x86-64 Linux executables",
     .owns = owns,
     .prepare = prepare,
     .release = release,
+    .inspect = inspect,
+    .cell_problems = cell_problems,
+    .release_inspected = release,
     .create = create,
 };

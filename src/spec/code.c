@@ -1,7 +1,8 @@
-/* The third pass: each cell's code. The module must exist, be valid, be
- * a WASI command, and import nothing its cell's grants do not allow: a
- * spec states up front everything its cells may do, and code that asks
- * for more is refused before it runs rather than failing when it tries. */
+/* The third pass: each cell's code. It must exist and be code an arch
+ * runs (core/code.h), and need nothing its cell's grants and limits do not
+ * allow (for a wasm module: its imports and initial memory): a spec states
+ * up front everything its cells may do, and code that asks for more is
+ * refused before it runs rather than failing when it tries. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,7 @@
 
 #include "spec/name_index.h"
 #include "spec/spec_private.h"
-#include "wasm/host_functions.h"
-#include "wasm/linear_memory.h"
-#include "wasm/loader.h"
+#include "core/code.h"
 
 uint32_t spec_denied_grants(const spec_grants *grants) {
   /* Everything but what the spec gives, a grant added later included. */
@@ -43,51 +42,42 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path;
 }
 
-static void format_refusal(const spec_cell *cell, const wasm_import *import, grant_kind grant,
-                           char *error, size_t error_size) {
-  snprintf(error, error_size, "%s imports %s.%s, which needs %s (%s)", base_name(cell->code_path),
-           import->module, import->name, grant_kind_name(grant), grant_example(grant));
-}
+typedef struct cell_check {
+  spec_loader *loader;
+  const spec_cell *cell;
+  const cell_notes *notes;
+  const char *path; /* cells.NAME.code */
+  spec_position at;
+} cell_check;
 
-/* One problem per missing grant, naming the first import that needs it. */
-static void check_grants(spec_loader *loader, const spec_cell *cell, const wasm_module *info,
-                         const char *path, spec_position at) {
-  uint32_t denied = spec_denied_grants(&cell->grants);
-  grant_kind grant;
-  long refused = -1;
-  while ((refused = host_import_needing(info, denied, (uint32_t)(refused + 1), &grant)) >= 0) {
-    char error[300];
-    format_refusal(cell, &info->imports[refused], grant, error, sizeof error);
-    spec_problem_add(loader->problems, path, at, "%s", error);
-    denied &= ~GRANT_BIT(grant); /* reported: once per grant */
+/* A grant the code needs, or memory: the latter is placed at the cell's
+ * memory limit when the spec gives one. */
+static void report_problem(void *context, const code_problem *problem) {
+  const cell_check *check = context;
+  const spec_cell *cell = check->cell;
+  if (problem->kind == CODE_NEEDS_GRANT) {
+    spec_problem_add(check->loader->problems, check->path, check->at, "%s %s, which needs %s (%s)",
+                     base_name(cell->code_path), problem->what, grant_kind_name(problem->grant),
+                     grant_example(problem->grant));
+    return;
   }
-}
-
-/* A cell whose memory limit cannot hold its module's initial memory ends
- * at its start, every time (wasm/linear_memory.c): refused here instead. */
-static void check_initial_memory(spec_loader *loader, const spec_cell *cell,
-                                 const cell_notes *notes, const wasm_module *info,
-                                 const char *code_path, spec_position code_at) {
-  uint64_t pages = info->defined_memory_count ? info->memory_initial_pages : 0;
-  if (pages <= cell->limits.memory_bytes / WASM_PAGE_BYTES) return;
-  const json_value *limits = json_object_get(notes->object, "limits");
+  const json_value *limits = json_object_get(check->notes->object, "limits");
   const json_value *given = json_object_get(limits, "memory");
   char path[SPEC_PATH_SIZE];
   snprintf(path, sizeof path, "cells.%s.limits.memory", cell->name);
-  spec_problem_add(loader->problems, given ? path : code_path, given ? spec_at(given) : code_at,
-                   "the module's initial memory (%llu pages of 64 KiB, %llu bytes) is more than "
-                   "the cell's memory limit (%llu bytes)",
-                   (unsigned long long)pages, (unsigned long long)pages * WASM_PAGE_BYTES,
+  spec_problem_add(check->loader->problems, given ? path : check->path,
+                   given ? spec_at(given) : check->at,
+                   "%s is more than the cell's memory limit (%llu bytes)", problem->what,
                    (unsigned long long)cell->limits.memory_bytes);
 }
 
-/* Each module file is checked once, however many cells run it: a system
+/* Each code file is checked once, however many cells run it: a system
  * of thousands of cells of one module is not thousands of checks. */
 typedef struct checked_module {
   char *path;
   minos_status status;
   char *error;
-  wasm_module info;
+  inspected_code code;
 } checked_module;
 
 typedef struct checked_modules {
@@ -108,12 +98,12 @@ static const checked_module *check_module_once(checked_modules *modules, const c
   checked_module *item = &modules->items[modules->count];
   char error[1024];
   *item = (checked_module){.path = strdup(path)};
-  item->status = module_check_file(path, &item->info, error, sizeof error);
+  item->status = code_inspect_file(path, &item->code, error, sizeof error);
   item->error = strdup(error);
   if (!item->path || !item->error || !name_index_add(&modules->paths, modules->count)) {
     free(item->path);
     free(item->error);
-    wasm_module_release(&item->info);
+    code_inspected_release(&item->code);
     return NULL;
   }
   modules->count++;
@@ -142,14 +132,10 @@ static void check_cell_code(spec_loader *loader, checked_modules *modules, const
     spec_problem_add(loader->problems, path, at, "invalid module %s: %s", written, checked->error);
   else if (checked->status != MINOS_OK)
     spec_problem_add(loader->problems, path, at, "cannot check %s: %s", written, checked->error);
-  else if (!wasm_module_find_export(&checked->info, "_start", WASM_EXTERNAL_FUNCTION))
-    spec_problem_add(loader->problems, path, at,
-                     "invalid module %s: it exports no _start function (not a WASI command)",
-                     written);
-  else {
-    check_grants(loader, cell, &checked->info, path, at);
-    check_initial_memory(loader, cell, notes, &checked->info, path, at);
-  }
+  else
+    code_cell_problems(&checked->code, cell->limits.memory_bytes,
+                       spec_denied_grants(&cell->grants), report_problem,
+                       &(cell_check){loader, cell, notes, path, at});
 }
 
 void spec_check_code(spec_loader *loader) {
@@ -161,7 +147,7 @@ void spec_check_code(spec_loader *loader) {
   for (size_t i = 0; i < modules.count; i++) {
     free(modules.items[i].path);
     free(modules.items[i].error);
-    wasm_module_release(&modules.items[i].info);
+    code_inspected_release(&modules.items[i].code);
   }
   name_index_free(&modules.paths);
   free(modules.items);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/escape.h"
 #include "core/channel.h"
 #include "core/scheduler.h"
 #include "wasm/host_functions.h"
@@ -267,11 +268,65 @@ static minos_status create(void *prepared, const cell_config *config, cell **out
   return wasm_cell_create(prepared, config, out, error, error_size);
 }
 
+/* Checked as loading it would check it, compiling nothing (minos check). */
+static minos_status inspect(const char *path, void **inspected, char *error, size_t error_size) {
+  wasm_module *info = calloc(1, sizeof *info);
+  if (!info) {
+    snprintf(error, error_size, "out of memory");
+    return MINOS_ENOMEM;
+  }
+  minos_status status = module_check_file(path, info, error, error_size);
+  if (status == MINOS_OK && !wasm_module_find_export(info, "_start", WASM_EXTERNAL_FUNCTION)) {
+    snprintf(error, error_size, "it exports no _start function (not a WASI command)");
+    wasm_module_release(info);
+    status = MINOS_EMODULE;
+  }
+  if (status != MINOS_OK) {
+    free(info);
+    return status;
+  }
+  *inspected = info;
+  return MINOS_OK;
+}
+
+/* One problem per missing grant, naming the first import that needs it;
+ * and an initial memory the limit cannot hold (it would fault at every
+ * start). */
+static void cell_problems(const void *inspected, uint64_t memory_limit_bytes,
+                          uint32_t denied_grants, code_problem_report report, void *context) {
+  const wasm_module *info = inspected;
+  grant_kind grant;
+  long refused = -1;
+  while ((refused = host_import_needing(info, denied_grants, (uint32_t)(refused + 1), &grant)) >=
+         0) {
+    char where[64], name[64], what[160];
+    snprintf(what, sizeof what, "imports %s.%s",
+             escape_string(where, sizeof where, info->imports[refused].module),
+             escape_string(name, sizeof name, info->imports[refused].name));
+    report(context, &(code_problem){.kind = CODE_NEEDS_GRANT, .grant = grant, .what = what});
+    denied_grants &= ~GRANT_BIT(grant); /* reported: once per grant */
+  }
+  uint64_t pages = info->defined_memory_count ? info->memory_initial_pages : 0;
+  if (pages <= memory_limit_bytes / WASM_PAGE_BYTES) return;
+  char what[160];
+  snprintf(what, sizeof what, "the module's initial memory (%llu pages of 64 KiB, %llu bytes)",
+           (unsigned long long)pages, (unsigned long long)(pages * WASM_PAGE_BYTES));
+  report(context, &(code_problem){.kind = CODE_NEEDS_MEMORY, .what = what});
+}
+
+static void release_inspected(void *inspected) {
+  wasm_module_release(inspected);
+  free(inspected);
+}
+
 const code_arch wasm_code_arch = {
     .name = "wasm",
     .runs = "WebAssembly modules",
     .owns = owns,
     .prepare = prepare,
     .release = release,
+    .inspect = inspect,
+    .cell_problems = cell_problems,
+    .release_inspected = release_inspected,
     .create = create,
 };
