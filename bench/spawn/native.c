@@ -1,8 +1,9 @@
-// spawn_native PROGRAM SECONDS
+// spawn_native PROGRAM SECONDS [ARGUMENT...]
 //
 // The baseline of bench/spawn: posix_spawn + waitpid of PROGRAM (a static
 // native program that returns 0), repeated for about SECONDS after a
-// warm-up. Prints one line:
+// warm-up; with ARGUMENTs, PROGRAM is given them (bench/native runs bwrap
+// this way). Prints one line:
 //   spawns=<n> ns=<total>
 // Any run that fails or exits non-zero fails the measurement.
 #include <errno.h>
@@ -17,8 +18,11 @@
 
 extern char **environ;
 
+static char **arguments;
+
 static void spawn_and_wait(char *program) {
-  char *argv[] = {program, NULL};
+  char *plain[] = {program, NULL};
+  char **argv = arguments ? arguments : plain;
   pid_t pid;
   int rc = posix_spawn(&pid, program, NULL, NULL, argv, environ);
   if (rc != 0) {
@@ -38,11 +42,15 @@ static void spawn_and_wait(char *program) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: spawn_native PROGRAM SECONDS\n");
+  if (argc < 3) {
+    fprintf(stderr, "usage: spawn_native PROGRAM SECONDS [ARGUMENT...]\n");
     return 2;
   }
   char *program = argv[1];
+  if (argc > 3) {
+    argv[2] = program; /* PROGRAM ARGUMENT... as its argv */
+    arguments = argv + 2;
+  }
   double seconds = atof(argv[2]);
   for (int i = 0; i < 20; i++) spawn_and_wait(program);
   int64_t start = bench_now_ns(), end;
