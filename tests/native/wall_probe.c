@@ -4,11 +4,13 @@
  *   wall_probe read PATH  "read ok", or "read: ERROR"
  *   wall_probe write PATH "write ok", or "write: ERROR"
  *   wall_probe ptrace     asks to be traced: the filter kills it (SIGSYS)
- *   wall_probe net        "connect: ERROR" for a TCP connect to 1.1.1.1:80 */
+ *   wall_probe net        "connect: ERROR" for a TCP connect to 1.1.1.1:80
+ *   wall_probe crash      writes through a null pointer (SIGSEGV) */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,8 @@ int main(int argc, char **argv) {
       printf("connect: %s\n", strerror(errno));
     else
       printf("connect ok\n");
+  } else if (argc >= 2 && strcmp(argv[1], "crash") == 0) {
+    *(volatile int *)(uintptr_t)argc = 0; /* not a mapped page */
   } else {
     return 64;
   }
