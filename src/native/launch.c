@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "native/elf.h"
+#include "sandbox/landlock.h"
 #include "sandbox/seccomp_program.h"
 
 #define MAX_STEPS 2048
@@ -76,6 +77,7 @@ typedef struct plan {
   step steps[MAX_STEPS];
   size_t count;
   struct sock_fprog filter;
+  int ruleset; /* Landlock, -1 where the kernel has none */
   char *program; /* the path inside: the host's real path */
   struct rlimit limits[5];
   int limit_kinds[5];
@@ -89,6 +91,7 @@ static void free_plan(plan *made) {
   }
   free(made->filter.filter);
   free(made->program);
+  if (made->ruleset >= 0) close(made->ruleset);
   free(made);
 }
 
@@ -189,6 +192,39 @@ static bool add_grants(plan *made, const native_launch *launch, char *error, siz
   return true;
 }
 
+/* Landlock, the second wall: the same view as the mount namespace gives,
+ * by file rather than by name. Each bound file or directory gets what its
+ * binding allows (the program, its libraries and the loader's cache:
+ * read and run; devices: read and write; grants: read, or everything
+ * beneath a read-write one); the child adds its new root's directories
+ * (listing only) and /proc (reading), which exist only there. */
+static uint64_t rights_of(const step *bound) {
+  uint64_t read = landlock_read_rights() | LANDLOCK_ACCESS_FS_EXECUTE;
+  if (bound->is_directory)
+    return bound->read_only ? read : read | landlock_directory_write_rights();
+  return bound->read_only ? read : LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE;
+}
+
+static bool make_ruleset(plan *made, char *error, size_t error_size) {
+  made->ruleset = -1;
+  if (!landlock_abi()) return true; /* documented: the namespaces still hold */
+  made->ruleset = landlock_ruleset_new(landlock_all_fs_rights());
+  for (size_t i = 0; made->ruleset >= 0 && i < made->count; i++) {
+    const step *bound = &made->steps[i];
+    if (bound->kind != STEP_BIND) continue;
+    /* The host path: the source without its /oldroot. */
+    if (landlock_allow_path(made->ruleset, bound->source + strlen("/oldroot"),
+                            rights_of(bound)) != 0) {
+      snprintf(error, error_size, "cannot make the Landlock rule for %s: %s",
+               bound->source + strlen("/oldroot"), strerror(errno));
+      return false;
+    }
+  }
+  if (made->ruleset < 0)
+    snprintf(error, error_size, "cannot make a Landlock ruleset: %s", strerror(errno));
+  return made->ruleset >= 0;
+}
+
 static void add_limit(plan *made, int kind, uint64_t value) {
   made->limit_kinds[made->limit_count] = kind;
   made->limits[made->limit_count++] = (struct rlimit){value, value};
@@ -207,6 +243,7 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
   plan *made = calloc(1, sizeof *made);
   *status = MINOS_ENOMEM;
   if (!made) return NULL;
+  made->ruleset = -1;
   made->program = realpath(launch->program, NULL);
   if (!made->program) {
     snprintf(error, error_size, "cannot read %s: %s", launch->program, strerror(errno));
@@ -221,6 +258,7 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
     snprintf(error, error_size, "cannot build the seccomp filter");
     *status = MINOS_EIO;
   }
+  if (*status == MINOS_OK && !make_ruleset(made, error, error_size)) *status = MINOS_EIO;
   if (*status != MINOS_OK) {
     free_plan(made);
     return NULL;
@@ -234,7 +272,7 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
 typedef enum child_step {
   CHILD_WAIT, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
   CHILD_FILE, CHILD_BIND, CHILD_READ_ONLY, CHILD_PROC, CHILD_DETACH, CHILD_ROOT_READ_ONLY,
-  CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_SECCOMP, CHILD_EXEC,
+  CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_LANDLOCK, CHILD_SECCOMP, CHILD_EXEC,
 } child_step;
 
 static const char *const child_step_names[] = {
@@ -242,7 +280,8 @@ static const char *const child_step_names[] = {
     "pivoting into it", "mounting the new root", "making a directory", "making a file",
     "binding a file or directory", "making a binding read-only", "mounting /proc",
     "detaching the host's root", "making the root read-only", "setting resource limits",
-    "setting up stdio", "setting no_new_privs", "installing the seccomp filter",
+    "setting up stdio", "setting no_new_privs", "enforcing the Landlock rules",
+    "installing the seccomp filter",
     "executing the program"};
 
 typedef struct child_report {
@@ -315,6 +354,20 @@ static void set_stdio(const native_launch *launch, int report_fd) {
   }
 }
 
+/* The directories of the new root (listing) and /proc (reading), which
+ * only the child has, then the rules. */
+static void enforce_landlock(int ruleset, int report_fd) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0 || proc < 0 ||
+      landlock_allow_fd(ruleset, root, LANDLOCK_ACCESS_FS_READ_DIR, true) != 0 ||
+      landlock_allow_fd(ruleset, proc, landlock_read_rights(), true) != 0 ||
+      landlock_enforce(ruleset) != 0)
+    child_fail(report_fd, CHILD_LANDLOCK);
+  close(root);
+  close(proc);
+}
+
 static _Noreturn void child_main(const native_launch *launch, const plan *made, int go_fd,
                                  int report_fd) {
   char go;
@@ -324,11 +377,14 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
    * opening /dev/null needs the host's. */
   set_stdio(launch, report_fd);
   build_root(made, report_fd);
-  for (size_t i = 0; i < made->limit_count; i++)
-    if (setrlimit(made->limit_kinds[i], &made->limits[i]) != 0) child_fail(report_fd, CHILD_LIMITS);
   sethostname("minos", 5);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, CHILD_NO_NEW_PRIVS);
+  if (made->ruleset >= 0) enforce_landlock(made->ruleset, report_fd);
   if (seccomp_program_install(&made->filter) != 0) child_fail(report_fd, CHILD_SECCOMP);
+  /* Last: the runtime's descriptors are still open here (closed at the
+   * exec), and a lower descriptor limit would refuse the opens above. */
+  for (size_t i = 0; i < made->limit_count; i++)
+    if (setrlimit(made->limit_kinds[i], &made->limits[i]) != 0) child_fail(report_fd, CHILD_LIMITS);
   /* Nothing of the runtime's but stdio reaches the program. */
   syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
   execve(made->program, (char *const *)launch->argv, (char *const *)launch->envp);

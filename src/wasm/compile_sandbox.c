@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
-#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <poll.h>
@@ -35,17 +34,9 @@
 
 #include "core/log.h"
 #include "core/sync.h"
+#include "sandbox/landlock.h"
 #include "sandbox/seccomp_program.h"
 #include "spec/spec.h"
-
-/* Landlock rights newer than Debian 12's kernel headers. */
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-#define SANDBOX_LANDLOCK_NET_BIND_TCP (1ULL << 0)
-#define SANDBOX_LANDLOCK_NET_CONNECT_TCP (1ULL << 1)
-#define SANDBOX_LANDLOCK_SCOPE_ABSTRACT_UNIX (1ULL << 0)
-#define SANDBOX_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 
 #define CHILD_STACK_BYTES ((size_t)64 * 1024)
 
@@ -159,80 +150,47 @@ static void build_seccomp_program(void) { seccomp_program_build(add_rules, &secc
 
 /* ---- Landlock -------------------------------------------------------- */
 
-typedef struct landlock_ruleset {
-  uint64_t handled_access_fs, handled_access_net, scoped;
-} landlock_ruleset;
-
-static int landlock_abi;
 static pthread_once_t landlock_once = PTHREAD_ONCE_INIT;
 
-static void probe_landlock(void) {
-  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  landlock_abi = abi > 0 ? (int)abi : 0;
-  if (!landlock_abi)
-    log_warn("this kernel has no Landlock (%s): compile tools run without a limit on where "
-             "they write (the seccomp filter, namespaces and limits still hold)",
-             strerror(errno));
-}
-
-static uint64_t directory_write_rights(void) {
-  uint64_t rights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
-                    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
-                    LANDLOCK_ACCESS_FS_MAKE_REG;
-  return landlock_abi >= 3 ? rights | LANDLOCK_ACCESS_FS_TRUNCATE : rights;
+static void warn_without_landlock(void) {
+  if (!landlock_abi())
+    log_warn("this kernel has no Landlock: compile tools run without a limit on where they "
+             "write (the seccomp filter, namespaces and limits still hold)");
 }
 
 /* Every right that makes or changes something: none is granted but
  * beneath the directories allow_writes adds. Reading and running are
  * not confined (the tools read system headers and libraries). */
 static uint64_t handled_rights(void) {
-  uint64_t rights = directory_write_rights() | LANDLOCK_ACCESS_FS_MAKE_CHAR |
-                    LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-                    LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
-  return landlock_abi >= 2 ? rights | LANDLOCK_ACCESS_FS_REFER : rights;
+  return landlock_all_fs_rights() &
+         ~(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
+           LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_IOCTL_DEV);
 }
 
-static int allow_writes(int ruleset, const char *path, bool directory) {
-  int fd = open(path, O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
-  if (fd < 0) return -1;
-  uint64_t file_rights = LANDLOCK_ACCESS_FS_WRITE_FILE |
-                         (landlock_abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
-  struct landlock_path_beneath_attr rule = {
-      .allowed_access = directory ? directory_write_rights() : file_rights, .parent_fd = fd};
-  int result = (int)syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
-  close(fd);
-  return result;
+static int allow_writes(int ruleset, const char *path) {
+  return landlock_allow_path(ruleset, path, landlock_directory_write_rights());
 }
 
 /* The ruleset the child will enforce, or -1 with error set; -2 when the
  * kernel has no Landlock. */
 static int make_ruleset(const char *directory, char *error, size_t error_size) {
-  pthread_once(&landlock_once, probe_landlock);
-  if (!landlock_abi) return -2;
-  landlock_ruleset attributes = {
-      .handled_access_fs = handled_rights(),
-      .handled_access_net = landlock_abi >= 4 ? SANDBOX_LANDLOCK_NET_BIND_TCP |
-                                                    SANDBOX_LANDLOCK_NET_CONNECT_TCP
-                                              : 0,
-      .scoped = landlock_abi >= 6 ? SANDBOX_LANDLOCK_SCOPE_ABSTRACT_UNIX |
-                                        SANDBOX_LANDLOCK_SCOPE_SIGNAL
-                                  : 0};
-  size_t size = landlock_abi >= 6 ? 24 : landlock_abi >= 4 ? 16 : 8;
-  int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attributes, size, 0);
+  pthread_once(&landlock_once, warn_without_landlock);
+  if (!landlock_abi()) return -2;
+  int ruleset = landlock_ruleset_new(handled_rights());
   if (ruleset < 0) {
     snprintf(error, error_size, "cannot make the compile sandbox's Landlock ruleset: %s",
              strerror(errno));
     return -1;
   }
   const char *failed = NULL;
-  if (allow_writes(ruleset, "/dev/null", false) != 0) failed = "/dev/null";
-  if (!failed && directory && allow_writes(ruleset, directory, true) != 0) failed = directory;
+  if (allow_writes(ruleset, "/dev/null") != 0) failed = "/dev/null";
+  if (!failed && directory && allow_writes(ruleset, directory) != 0) failed = directory;
   const char *extra = getenv("MINOS_COMPILE_WRITABLE");
   char path[4096];
   while (!failed && extra && *extra) {
     size_t length = strcspn(extra, ":");
     snprintf(path, sizeof path, "%.*s", (int)length, extra);
-    if (length && (length >= sizeof path || allow_writes(ruleset, path, true) != 0)) failed = path;
+    if (length && (length >= sizeof path || allow_writes(ruleset, path) != 0)) failed = path;
     extra += length + (extra[length] == ':');
   }
   if (failed) {
@@ -318,7 +276,7 @@ __attribute__((no_sanitize("address", "undefined"))) static int child_main(void 
   if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail_step(plan, "no_new_privs");
   if (plan->drop_capabilities && drop_capabilities() != 0) return fail_step(plan, "capabilities");
   if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return fail_step(plan, "pdeathsig");
-  if (plan->ruleset >= 0 && syscall(SYS_landlock_restrict_self, plan->ruleset, 0) != 0)
+  if (plan->ruleset >= 0 && landlock_enforce(plan->ruleset) != 0)
     return fail_step(plan, "landlock");
   /* Nothing of the runtime's but stdio reaches the tool (close_range is
    * newer than some kernels; descriptors are close-on-exec anyway). */
