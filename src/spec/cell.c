@@ -8,8 +8,10 @@
 
 #include "spec/spec_private.h"
 
-static const char *const cell_keys[] = {"code",   "args",   "env",     "stdio",  "ends",
-                                        "limits", "grants", "restart", "trigger"};
+static const char *const cell_keys[] = {"code",   "arch",   "args",    "env",    "stdio",
+                                        "ends",   "limits", "grants",  "restart", "trigger"};
+/* core/code.h's archs, by name. */
+static const char *const archs[] = {"wasm", "native"};
 static const char *const stdio_keys[] = {"stdin", "stdout", "stderr"};
 static const char *const limit_keys[] = {"memory", "cpu_time", "init_timeout", "descriptors",
                                          "log"};
@@ -45,13 +47,20 @@ static void read_code(spec_loader *loader, const json_value *object, const char 
   char *written;
   if (!value) {
     spec_problem_add(loader->problems, path, spec_at(object),
-                     "missing \"code\": the cell's wasm module");
+                     "missing \"code\": the cell's wasm module or native program");
     return;
   }
   if (!spec_read_string(loader, value, code_path, &written)) return;
   cell->code_path = spec_resolve_path(loader->spec, written);
   notes->code = value;
   free(written);
+  char arch_path[SPEC_PATH_SIZE];
+  const json_value *arch = spec_field(object, path, "arch", arch_path);
+  int choice;
+  if (arch && spec_read_choice(loader, arch, arch_path, archs, COUNT_OF(archs), &choice)) {
+    cell->arch = archs[choice];
+    notes->arch = arch;
+  }
 }
 
 static void read_args(spec_loader *loader, const json_value *object, const char *path,

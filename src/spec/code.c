@@ -132,6 +132,9 @@ static void check_cell_code(spec_loader *loader, checked_modules *modules, const
     spec_problem_add(loader->problems, path, at, "invalid module %s: %s", written, checked->error);
   else if (checked->status != MINOS_OK)
     spec_problem_add(loader->problems, path, at, "cannot check %s: %s", written, checked->error);
+  else if (cell->arch && strcmp(cell->arch, checked->code.arch->name) != 0)
+    spec_problem_add(loader->problems, path, at, "%s is %s code, but the cell's \"arch\" says %s",
+                     written, checked->code.arch->name, cell->arch);
   else
     code_cell_problems(&checked->code, cell->limits.memory_bytes,
                        spec_denied_grants(&cell->grants), report_problem,

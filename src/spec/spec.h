@@ -131,6 +131,7 @@ typedef struct spec_cell {
   char *name;
   spec_position at;
   char *code_path; /* resolved against the spec file's directory */
+  const char *arch; /* "wasm" or "native" if the spec says which; the code must be it */
   char **args;     /* args[0] is the program name (default: the cell's name) */
   size_t arg_count;
   char **env;      /* "KEY=VALUE" */

@@ -22,6 +22,7 @@
 typedef struct cell_notes {
   const json_value *object;
   const json_value *code;       /* NULL: missing or not a string */
+  const json_value *arch;       /* given and valid, else NULL */
   const json_value *stdio[3];   /* given in "stdio", else NULL */
   const json_value *restart;    /* given, else NULL */
   const json_value *trigger;    /* given, else NULL */
