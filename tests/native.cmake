@@ -4,6 +4,7 @@
 # $ORIGIN, and on hostile bytes; and the sandbox programs start in.
 add_executable(native_static_hello native/static_hello.c)
 add_executable(native_wall_probe native/wall_probe.c)
+add_executable(native_end_relay native/end_relay.c)
 
 add_library(elf_dep SHARED native/elf_dep.c)
 set_target_properties(elf_dep PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/deps)
@@ -23,7 +24,7 @@ set_tests_properties(elf_test PROPERTIES TIMEOUT 300)
 # These are programs a native cell runs, not minos's code: built plainly,
 # without the sanitizer build's flags (ASan cannot link statically, and its
 # runtime has no business inside a cell).
-foreach(program native_static_hello native_wall_probe elf_dep native_elf_user)
+foreach(program native_static_hello native_wall_probe native_end_relay elf_dep native_elf_user)
   set_property(TARGET ${program} PROPERTY COMPILE_OPTIONS -Wall -Wextra -Werror)
   set_property(TARGET ${program} PROPERTY LINK_OPTIONS "")
 endforeach()

@@ -13,6 +13,7 @@ function(sup_spec name)
   set(CONCURRENCY ${S_CONCURRENCY})
   set(BACKLOG ${S_BACKLOG})
   set(ON_GIVE_UP ${S_ON_GIVE_UP})
+  set(NATIVE ${CMAKE_CURRENT_BINARY_DIR}/native_end_relay)
   set(LOG ${S_LOG})
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sup/${name}.json.in ${SUP_SPECS}/${S_OUTPUT} @ONLY)
 endfunction()
@@ -27,6 +28,7 @@ sup_spec(cnew_grants OUTPUT cnew_grants.json)
 sup_spec(echo OUTPUT echo.json PORT 24601 CONCURRENCY 8 BACKLOG 64)
 sup_spec(echo OUTPUT echo_refusing.json PORT 24602 CONCURRENCY 2 BACKLOG 3)
 sup_spec(native_echo OUTPUT native_echo.json PORT 24603 CONCURRENCY 8 BACKLOG 64)
+sup_spec(native_ends OUTPUT native_ends.json)
 
 add_executable(tcp_client tools/tcp_client.c)
 
@@ -104,6 +106,14 @@ minos_test(sup_native_tcp_trigger
            NO_STDOUT "fault"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_echo.sh ${MINOS} $<TARGET_FILE:tcp_client>
                    ${SUP_SPECS}/native_echo.json 24603 ${SUP_SPECS}/native_echo.log)
+
+# A native cell between two wasm cells, on named ends: hello.wasm's stdout
+# into the native relay's "input", its "output" into a wasm cat.
+minos_test(sup_native_named_ends EXIT 1 # hello.wasm exits 7: a failure the system stops on
+           STDERR "relay#1: stdout: relayed by a native cell: hello from a sealed cell"
+                  "cat#1: stdout: relayed by a native cell: hello from a sealed cell"
+                  "relay#1: exited with status 0"
+           COMMAND ${MINOS} up ${SUP_SPECS}/native_ends.json)
 
 minos_test(example_native_echo_check STDOUT "native_echo/echo.json: ok: 1 cell, 0 channels$"
            COMMAND ${MINOS} check ${EXAMPLES}/native_echo/echo.json)

@@ -346,11 +346,34 @@ static void build_root(const plan *made, int report_fd) {
     child_fail(report_fd, CHILD_ROOT_READ_ONLY);
 }
 
+/* Above every number the program's descriptors will have. */
+static int parking(const native_launch *launch) {
+  int above = launch->first_extra + (int)launch->extra_count;
+  return above > 3 ? above : 3;
+}
+
+/* Every descriptor the program gets is first copied out of the way (to
+ * parking or above), then into its place: no placing overwrites a
+ * descriptor not yet placed (the caller parked report_fd too). */
 static void set_stdio(const native_launch *launch, int report_fd) {
+  const int base = parking(launch);
+  int parked[3];
   for (int slot = 0; slot < 3; slot++) {
     int fd = launch->stdio[slot] >= 0 ? launch->stdio[slot]
-                                      : open("/dev/null", slot ? O_WRONLY : O_RDONLY);
-    if (fd < 0 || (fd != slot && dup2(fd, slot) != slot)) child_fail(report_fd, CHILD_STDIO);
+                                      : open("/dev/null", (slot ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    parked[slot] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, base);
+    if (parked[slot] < 0) child_fail(report_fd, CHILD_STDIO);
+  }
+  int extra_parked[64];
+  if (launch->extra_count > 64) child_fail(report_fd, CHILD_STDIO);
+  for (size_t i = 0; i < launch->extra_count; i++)
+    if ((extra_parked[i] = fcntl(launch->extra[i], F_DUPFD_CLOEXEC, base)) < 0)
+      child_fail(report_fd, CHILD_STDIO);
+  for (int slot = 0; slot < 3; slot++)
+    if (dup2(parked[slot], slot) != slot) child_fail(report_fd, CHILD_STDIO);
+  for (size_t i = 0; i < launch->extra_count; i++) {
+    int number = launch->first_extra + (int)i;
+    if (dup2(extra_parked[i], number) != number) child_fail(report_fd, CHILD_STDIO);
   }
 }
 
@@ -373,6 +396,9 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   char go;
   if (read(go_fd, &go, 1) != 1) child_fail(report_fd, CHILD_WAIT);
   close(go_fd);
+  int parked_report = fcntl(report_fd, F_DUPFD_CLOEXEC, parking(launch));
+  if (parked_report < 0) child_fail(report_fd, CHILD_STDIO);
+  report_fd = parked_report;
   /* The child's own stdio must be in place before the root changes:
    * opening /dev/null needs the host's. */
   set_stdio(launch, report_fd);
@@ -385,8 +411,11 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
    * exec), and a lower descriptor limit would refuse the opens above. */
   for (size_t i = 0; i < made->limit_count; i++)
     if (setrlimit(made->limit_kinds[i], &made->limits[i]) != 0) child_fail(report_fd, CHILD_LIMITS);
-  /* Nothing of the runtime's but stdio reaches the program. */
-  syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
+  /* Nothing of the runtime's reaches the program: only its stdio and its
+   * extra descriptors stay open across the exec. */
+  if (launch->first_extra > 3)
+    syscall(SYS_close_range, 3, (unsigned)launch->first_extra - 1, CLOSE_RANGE_CLOEXEC);
+  syscall(SYS_close_range, (unsigned)parking(launch), ~0u, CLOSE_RANGE_CLOEXEC);
   execve(made->program, (char *const *)launch->argv, (char *const *)launch->envp);
   child_fail(report_fd, CHILD_EXEC);
 }

@@ -36,6 +36,11 @@ typedef struct native_launch {
   const cell_grant *grants;
   size_t grant_count;
   int stdio[3]; /* the child's 0, 1 and 2 (-1: /dev/null) */
+  /* More descriptors it gets, at first_extra, first_extra + 1... (its
+   * named ends); first_extra is at least 3. */
+  const int *extra;
+  size_t extra_count;
+  int first_extra;
   bool random; /* /dev/urandom */
   uint64_t memory_bytes; /* address space (RLIMIT_AS); 0: none */
   uint64_t cpu_seconds;  /* RLIMIT_CPU; 0: none */

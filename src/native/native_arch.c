@@ -29,6 +29,7 @@
 #include "native/launch.h"
 
 #define NATIVE_CELL_STACK_BYTES ((size_t)256 * 1024)
+#define MAX_NAMED_ENDS 64
 #define MAX_LAUNCHES_AT_ONCE 16
 
 static unsigned launch_threads(void) {
@@ -48,6 +49,11 @@ typedef struct native_cell {
   cell_grant *grants;
   size_t grant_count;
   channel_end *stdio[3];
+  /* Named ends, at 3 + grant_count + i in the program: the numbers a
+   * supervisor promises in MINOS_END_<NAME>, as for wasm cells, whose
+   * granted directories come first. */
+  channel_end *named[MAX_NAMED_ENDS];
+  size_t named_count;
   uint64_t memory_bytes, cpu_time_ns;
   uint32_t descriptors;
   bool random;
@@ -101,6 +107,8 @@ static void free_native(native_cell *native) {
   free_grants(native->grants, native->grant_count);
   for (int slot = 0; slot < 3; slot++)
     if (native->stdio[slot]) channel_end_close(native->stdio[slot]);
+  for (size_t i = 0; i < native->named_count; i++)
+    if (native->named[i]) channel_end_close(native->named[i]);
   free(native);
 }
 
@@ -109,23 +117,35 @@ static void free_native(native_cell *native) {
 typedef struct launch_job {
   native_launch launch;
   int child_fds[3]; /* the process's sides of its stdio pipes, owned */
+  int child_named[MAX_NAMED_ENDS]; /* and of its named ends' */
+  bool ran; /* run_launch took it (and closed the child's sides) */
   pid_t pid;
   int pidfd;
   minos_status status;
   char error[512];
 } launch_job;
 
+static void close_fds(int fds[], size_t count);
+
 static void run_launch(void *argument) {
   launch_job *job = argument;
+  job->ran = true;
   for (int slot = 0; slot < 3; slot++) job->launch.stdio[slot] = job->child_fds[slot];
+  job->launch.extra = job->child_named;
   job->status = native_start(&job->launch, &job->pid, &job->pidfd, job->error, sizeof job->error);
   for (int slot = 0; slot < 3; slot++)
     if (job->child_fds[slot] >= 0) close(job->child_fds[slot]);
+  for (size_t i = 0; i < job->launch.extra_count; i++) close(job->child_named[i]);
+  job->launch.extra_count = 0;
 }
 
 /* A launch whose cell let go: its process, if it started, goes too. */
 static void release_launch(void *argument) {
   launch_job *job = argument;
+  if (!job->ran) {
+    close_fds(job->child_fds, 3);
+    close_fds(job->child_named, job->launch.extra_count);
+  }
   if (job->status == MINOS_OK && job->pidfd >= 0) {
     syscall(SYS_pidfd_send_signal, job->pidfd, SIGKILL, NULL, 0);
     waitpid(job->pid, NULL, 0);
@@ -134,23 +154,36 @@ static void release_launch(void *argument) {
   free(job);
 }
 
-/* The pipes of the process's stdio: the child's sides in job, the
- * runtime's in ours[] (-1 where the cell has no such end). */
-static bool make_pipes(const native_cell *native, launch_job *job, int ours[3]) {
+/* A pipe for an end: the process reads what the cell's read end would
+ * have read, or writes what its write end would have written. */
+static bool make_pipe(bool process_reads, int *child, int *ours) {
+  int fds[2];
+  *child = *ours = -1;
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
+  *child = process_reads ? fds[0] : fds[1];
+  *ours = process_reads ? fds[1] : fds[0];
+  return true;
+}
+
+/* The pipes of the process's stdio and named ends: the child's sides in
+ * job, the runtime's in ours[] (stdio first; -1 where the cell has no such
+ * end). */
+static bool make_pipes(const native_cell *native, launch_job *job, int ours[]) {
   for (int slot = 0; slot < 3; slot++) {
     job->child_fds[slot] = ours[slot] = -1;
-    int fds[2];
-    if (!native->stdio[slot]) continue;
-    if (pipe2(fds, O_CLOEXEC) != 0) return false;
-    job->child_fds[slot] = slot == 0 ? fds[0] : fds[1];
-    ours[slot] = slot == 0 ? fds[1] : fds[0];
+    if (native->stdio[slot] && !make_pipe(slot == 0, &job->child_fds[slot], &ours[slot]))
+      return false;
+  }
+  for (size_t i = 0; i < native->named_count; i++) {
+    if (!make_pipe(!native->named[i]->writes, &job->child_named[i], &ours[3 + i])) return false;
+    job->launch.extra_count = i + 1;
   }
   return true;
 }
 
-static void close_fds(int fds[3]) {
-  for (int slot = 0; slot < 3; slot++)
-    if (fds[slot] >= 0) close(fds[slot]);
+static void close_fds(int fds[], size_t count) {
+  for (size_t i = 0; i < count; i++)
+    if (fds[i] >= 0) close(fds[i]);
 }
 
 static launch_job *new_job(const native_cell *native) {
@@ -161,7 +194,7 @@ static launch_job *new_job(const native_cell *native) {
       .program = native->program, .argv = (const char *const *)native->argv,
       .envp = (const char *const *)native->envp, .grants = native->grants,
       .grant_count = native->grant_count, .random = native->random,
-      .memory_bytes = native->memory_bytes,
+      .memory_bytes = native->memory_bytes, .first_extra = 3 + (int)native->grant_count,
       .cpu_seconds = native->cpu_time_ns ? (native->cpu_time_ns + 999999999u) / 1000000000u : 0,
       .descriptors = native->descriptors};
   return job;
@@ -174,20 +207,25 @@ static void give_up(cell *self, const char *why) {
   cell_fault_now(self, FAULT_HOST_ERROR, 0);
 }
 
-/* The runtime's sides of the pipes go to its reactor with the cell's
- * ends: from now on the reactor owns both. */
-static bool wire_stdio(cell *self, native_cell *native, int ours[3]) {
+/* One end and the runtime's side of its pipe to the reactor, which owns
+ * both from then on. */
+static bool wire(reactor *loop, channel_end **end, int *ours) {
+  if (*ours < 0) return true;
+  minos_status status = (*end)->writes ? reactor_attach_pipe_ends(loop, *ours, *end, -1, NULL)
+                                       : reactor_attach_pipe_ends(loop, -1, NULL, *ours, *end);
+  if (status != MINOS_OK) return false;
+  *end = NULL;
+  *ours = -1;
+  return true;
+}
+
+static bool wire_ends(cell *self, native_cell *native, int ours[]) {
   reactor *loop;
   if (runtime_reactor(self->scheduler->runtime, &loop) != MINOS_OK) return false;
-  for (int slot = 0; slot < 3; slot++) {
-    if (ours[slot] < 0) continue;
-    minos_status status =
-        slot == 0 ? reactor_attach_pipe_ends(loop, -1, NULL, ours[0], native->stdio[0])
-                  : reactor_attach_pipe_ends(loop, ours[slot], native->stdio[slot], -1, NULL);
-    if (status != MINOS_OK) return false;
-    native->stdio[slot] = NULL;
-    ours[slot] = -1;
-  }
+  for (int slot = 0; slot < 3; slot++)
+    if (!wire(loop, &native->stdio[slot], &ours[slot])) return false;
+  for (size_t i = 0; i < native->named_count; i++)
+    if (!wire(loop, &native->named[i], &ours[3 + i])) return false;
   return true;
 }
 
@@ -228,17 +266,22 @@ static void run(cell *self) {
   native_cell *native = self->arch_data;
   if (native->wait_for_start) cell_wait_to_be_started(self, &native->start_requested);
   launch_job *job = new_job(native);
-  int ours[3] = {-1, -1, -1};
+  int ours[3 + MAX_NAMED_ENDS];
+  size_t our_count = 3 + native->named_count;
+  for (size_t i = 0; i < our_count; i++) ours[i] = -1;
   if (!job || !make_pipes(native, job, ours)) {
-    if (job) close_fds(job->child_fds);
-    close_fds(ours);
+    if (job) {
+      close_fds(job->child_fds, 3);
+      close_fds(job->child_named, job->launch.extra_count);
+    }
+    close_fds(ours, our_count);
     free(job);
     give_up(self, "cannot start the program: out of memory or descriptors");
   }
   offload_outcome outcome =
       offload_run(&launch_pool, &self->waiter, run_launch, release_launch, job);
   if (outcome == OFFLOAD_ABANDONED) { /* the pool kills what it started */
-    close_fds(ours);
+    close_fds(ours, our_count);
     cell_honour_end_request(self);
     give_up(self, "its start was abandoned");
   }
@@ -246,16 +289,19 @@ static void run(cell *self) {
     char why[600];
     snprintf(why, sizeof why, "%s",
              outcome == OFFLOAD_REFUSED ? "cannot start the program: no thread" : job->error);
-    close_fds(ours);
-    if (outcome == OFFLOAD_REFUSED) close_fds(job->child_fds);
+    close_fds(ours, our_count);
+    if (outcome == OFFLOAD_REFUSED) {
+      close_fds(job->child_fds, 3);
+      close_fds(job->child_named, job->launch.extra_count);
+    }
     free(job);
     give_up(self, why);
   }
   int pidfd = job->pidfd;
   free(job);
   siginfo_t info;
-  bool wired = wire_stdio(self, native, ours);
-  close_fds(ours);
+  bool wired = wire_ends(self, native, ours);
+  close_fds(ours, our_count);
   if (!wired) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
   bool waited = wait_for_process(self, native, pidfd, &info);
   close(pidfd);
@@ -287,19 +333,23 @@ static bool preemptible_at(cell *self, uintptr_t pc) {
   return false;
 }
 
-/* Stdio, in order, before the start; named ends are not yet (issue:
- * native cells). */
+/* Before the start: stdio in order, then named ends (numbered after the
+ * granted directories, as a wasm cell's are). */
 static int32_t install_end(cell *self, channel_end *end) {
   native_cell *native = self->arch_data;
   spinlock_lock(&self->end_lock);
-  int32_t slot = -MINOS_EINVAL;
-  for (int i = 0; i < 3 && slot < 0; i++)
-    if (!native->stdio[i] && !native->start_requested) {
+  int32_t number = native->start_requested ? -MINOS_ECLOSED : -MINOS_ELIMIT;
+  for (int i = 0; i < 3 && number < 0 && !native->start_requested; i++)
+    if (!native->stdio[i]) {
       native->stdio[i] = end;
-      slot = i;
+      number = i;
     }
+  if (number < 0 && !native->start_requested && native->named_count < MAX_NAMED_ENDS) {
+    native->named[native->named_count] = end;
+    number = 3 + (int32_t)native->grant_count + (int32_t)native->named_count++;
+  }
   spinlock_unlock(&self->end_lock);
-  return slot;
+  return number;
 }
 
 static void destroy(cell *self) { free_native(self->arch_data); }
