@@ -75,3 +75,7 @@ add_test(NAME native_cycles_test COMMAND native_cycles_test $<TARGET_FILE:native
 set_tests_properties(native_cycles_test PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 minos_test(native_run_crash EXIT 134 STDERR "^minos: fault: segmentation fault \\(SIGSEGV\\)$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> crash)
+# A fork bomb ends at the cell's process limit (64 in its namespace), and
+# its processes die with it.
+minos_test(native_run_fork_limit STDOUT "^forked ([0-9]|[1-5][0-9]|6[0-3]) of 1000$"
+           COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> forks 1000)

@@ -270,13 +270,13 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
 /* ---- the child, between fork and exec: system calls only ------------- */
 
 typedef enum child_step {
-  CHILD_WAIT, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
+  CHILD_WAIT, CHILD_IDS, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
   CHILD_FILE, CHILD_BIND, CHILD_READ_ONLY, CHILD_PROC, CHILD_DETACH, CHILD_ROOT_READ_ONLY,
   CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_LANDLOCK, CHILD_SECCOMP, CHILD_EXEC,
 } child_step;
 
 static const char *const child_step_names[] = {
-    "waiting for its user namespace", "making mounts private", "mounting a tmpfs",
+    "waiting for its user namespace", "taking its ids", "making mounts private", "mounting a tmpfs",
     "pivoting into it", "mounting the new root", "making a directory", "making a file",
     "binding a file or directory", "making a binding read-only", "mounting /proc",
     "detaching the host's root", "making the root read-only", "setting resource limits",
@@ -399,6 +399,12 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   int parked_report = fcntl(report_fd, F_DUPFD_CLOEXEC, parking(launch));
   if (parked_report < 0) child_fail(report_fd, CHILD_STDIO);
   report_fd = parked_report;
+  /* Its ids inside: the only mapped ones (the runtime's own, or nobody's
+   * when the runtime is root). It keeps its capabilities in its namespace
+   * until its exec, for the mounts. */
+  if (setresgid(NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0 ||
+      setresuid(NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0)
+    child_fail(report_fd, CHILD_IDS);
   /* The child's own stdio must be in place before the root changes:
    * opening /dev/null needs the host's. */
   set_stdio(launch, report_fd);
@@ -431,12 +437,18 @@ static bool write_file(pid_t pid, const char *name, const char *text) {
   return written;
 }
 
-/* uid and gid NATIVE_INSIDE_ID inside are the runtime's own outside. */
+/* uid and gid NATIVE_INSIDE_ID inside are the runtime's own outside, or,
+ * when the runtime runs as root, nobody's: a program must never be root
+ * on the host's files, and root's processes escape RLIMIT_NPROC, which is
+ * what ends a fork bomb in the cell. */
 static bool map_ids(pid_t pid) {
+  bool root = geteuid() == 0;
   char map[64];
-  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID, (int)geteuid());
+  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID,
+           root ? NATIVE_NOBODY_ID : (int)geteuid());
   if (!write_file(pid, "uid_map", map) || !write_file(pid, "setgroups", "deny")) return false;
-  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID, (int)getegid());
+  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID,
+           root ? NATIVE_NOBODY_ID : (int)getegid());
   return write_file(pid, "gid_map", map);
 }
 

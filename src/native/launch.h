@@ -2,8 +2,9 @@
  * layer, before its first instruction:
  *   - new user, PID, mount, network, IPC, UTS and cgroup namespaces; the
  *     program runs as uid and gid 1000 inside (the runtime's own ids
- *     outside), without capabilities (dropped at its exec, as for any
- *     unprivileged uid) and with no_new_privs;
+ *     outside, or nobody's, 65534, when the runtime is root), without
+ *     capabilities (dropped at its exec, as for any unprivileged uid) and
+ *     with no_new_privs;
  *   - a root file system built from nothing: an empty read-only tmpfs
  *     holding only the program, the files its loading opens (elf.h) and
  *     the dynamic loader's cache, read-only, the granted directories at
@@ -28,6 +29,7 @@
 #include "core/code.h"
 
 #define NATIVE_INSIDE_ID 1000
+#define NATIVE_NOBODY_ID 65534
 
 typedef struct native_launch {
   const char *program; /* host path of an x86-64 ELF executable */

@@ -5,11 +5,14 @@
  *   wall_probe write PATH "write ok", or "write: ERROR"
  *   wall_probe ptrace     asks to be traced: the filter kills it (SIGSYS)
  *   wall_probe net        "connect: ERROR" for a TCP connect to 1.1.1.1:80
- *   wall_probe crash      writes through a null pointer (SIGSEGV) */
+ *   wall_probe crash      writes through a null pointer (SIGSEGV)
+ *   wall_probe forks N    forks N children that wait: "forked F of N" (the
+ *                         process limit stops it short) */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,17 @@ int main(int argc, char **argv) {
       printf("connect: %s\n", strerror(errno));
     else
       printf("connect ok\n");
+  } else if (argc >= 3 && strcmp(argv[1], "forks") == 0) {
+    int wanted = atoi(argv[2]), forked = 0;
+    for (; forked < wanted; forked++) {
+      pid_t child = fork();
+      if (child < 0) break;
+      if (child == 0) {
+        pause();
+        _exit(0);
+      }
+    }
+    printf("forked %d of %d\n", forked, wanted);
   } else if (argc >= 2 && strcmp(argv[1], "crash") == 0) {
     *(volatile int *)(uintptr_t)argc = 0; /* not a mapped page */
   } else {
