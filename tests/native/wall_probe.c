@@ -5,10 +5,16 @@
  *   wall_probe write PATH "write ok", or "write: ERROR"
  *   wall_probe ptrace     asks to be traced: the filter kills it (SIGSYS)
  *   wall_probe net        "connect: ERROR" for a TCP connect to 1.1.1.1:80
+ *   wall_probe raw        "raw: ERROR" for a raw IP socket, "packet: ERROR"
+ *                         for a packet socket
+ *   wall_probe pid1       the command line of PID 1 as it sees it
+ *   wall_probe signal PID "signal: ERROR" for a signal to PID (outside)
  *   wall_probe crash      writes through a null pointer (SIGSEGV)
  *   wall_probe forks N    forks N children that wait: "forked F of N" (the
  *                         process limit stops it short) */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/types.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +89,19 @@ int main(int argc, char **argv) {
       }
     }
     printf("forked %d of %d\n", forked, wanted);
+  } else if (argc >= 2 && strcmp(argv[1], "raw") == 0) {
+    int raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    printf(raw >= 0 ? "raw: opened\n" : "raw: %s\n", strerror(errno));
+    int packet = socket(AF_PACKET, SOCK_RAW, 0);
+    printf(packet >= 0 ? "packet: opened\n" : "packet: %s\n", strerror(errno));
+  } else if (argc >= 2 && strcmp(argv[1], "pid1") == 0) {
+    char line[256] = "";
+    int fd = open("/proc/1/cmdline", O_RDONLY);
+    ssize_t got = fd >= 0 ? read(fd, line, sizeof line - 1) : -1;
+    printf("pid1: %s\n", got > 0 ? line : strerror(errno));
+  } else if (argc >= 3 && strcmp(argv[1], "signal") == 0) {
+    int sent = kill((pid_t)atoi(argv[2]), SIGKILL);
+    printf(sent == 0 ? "signal: sent\n" : "signal: %s\n", strerror(errno));
   } else if (argc >= 2 && strcmp(argv[1], "crash") == 0) {
     *(volatile int *)(uintptr_t)argc = 0; /* not a mapped page */
   } else {

@@ -4,7 +4,9 @@
  * root holds nothing of the host but what the program needs (no /etc/
  * passwd, no /home, /tmp or /root); a read-write grant is writable and a
  * read-only one is not; ptrace kills the program (SIGSYS); a TCP connect
- * is refused by Landlock, and the network is unreachable behind it. Skips (77) where the kernel refuses user namespaces.
+ * is refused by Landlock, and the network is unreachable behind it; no
+ * raw or packet socket opens; its PID 1 is itself, and a process outside
+ * cannot be signalled. Skips (77) where the kernel refuses user namespaces.
  *   native_launch_test STATIC_HELLO WALL_PROBE */
 #include <signal.h>
 #include <stdio.h>
@@ -151,6 +153,25 @@ int main(int argc, char **argv) {
    * and behind it the empty network namespace has no route. */
   CHECK(strcmp(result.output, landlock_abi() >= 4 ? "connect: Permission denied\n"
                                                   : "connect: Network is unreachable\n") == 0);
+
+  /* No raw or packet sockets, no process outside its namespace. */
+  const char *raw[] = {probe, "raw", NULL};
+  result = run(raw, NULL, NULL, 0);
+  show("raw", &result);
+  CHECK(strcmp(result.output, "raw: Operation not permitted\npacket: Operation not permitted\n") == 0 ||
+        strcmp(result.output, "raw: Permission denied\npacket: Permission denied\n") == 0);
+  const char *pid1[] = {probe, "pid1", NULL};
+  result = run(pid1, NULL, NULL, 0);
+  show("pid1", &result);
+  char itself[4200];
+  snprintf(itself, sizeof itself, "pid1: %s\n", probe); /* it is its own PID 1 */
+  CHECK(strcmp(result.output, itself) == 0);
+  char outside[32];
+  snprintf(outside, sizeof outside, "%d", (int)getpid());
+  const char *signal_outside[] = {probe, "signal", outside, NULL};
+  result = run(signal_outside, NULL, NULL, 0);
+  show("signal", &result);
+  CHECK(strcmp(result.output, "signal: No such process\n") == 0);
 
   const char *missing[] = {"/nonexistent/program", NULL};
   result = run(missing, NULL, NULL, 0);
