@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -401,9 +402,12 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   report_fd = parked_report;
   /* Its ids inside: the only mapped ones (the runtime's own, or nobody's
    * when the runtime is root). It keeps its capabilities in its namespace
-   * until its exec, for the mounts. */
-  if (setresgid(NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0 ||
-      setresuid(NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0)
+   * until its exec, for the mounts. Raw system calls: glibc's setresuid
+   * would make every thread of the runtime change ids too, threads this
+   * forked copy does not have, and wait for them (on locks another
+   * thread may have held at the fork). */
+  if (syscall(SYS_setresgid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0 ||
+      syscall(SYS_setresuid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0)
     child_fail(report_fd, CHILD_IDS);
   /* The child's own stdio must be in place before the root changes:
    * opening /dev/null needs the host's. */
@@ -462,10 +466,25 @@ static pid_t clone_child(int *pidfd) {
   return (pid_t)syscall(SYS_clone3, &arguments, sizeof arguments);
 }
 
+/* A sandbox takes milliseconds to build; one that takes this long is
+ * stuck, and is killed rather than waited for. */
+#define START_TIMEOUT_MS 30000
+
 /* What the child said before its exec, or nothing (EOF: it exec'd). */
 static minos_status hear_child(int report_fd, pid_t pid, char *error, size_t error_size) {
   child_report report;
-  ssize_t got;
+  ssize_t got = -1;
+  struct pollfd waiting = {.fd = report_fd, .events = POLLIN};
+  int ready;
+  do ready = poll(&waiting, 1, START_TIMEOUT_MS);
+  while (ready < 0 && errno == EINTR);
+  if (ready == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    snprintf(error, error_size, "the sandbox did not start its program within %d s",
+             START_TIMEOUT_MS / 1000);
+    return MINOS_EIO;
+  }
   do got = read(report_fd, &report, sizeof report);
   while (got < 0 && errno == EINTR);
   if (got == 0) return MINOS_OK;
