@@ -149,6 +149,13 @@ void cell_wait_to_be_started(cell *self, const bool *start_requested) {
   }
 }
 
+void cell_request_start(cell *self, bool *start_requested) {
+  spinlock_lock(&self->end_lock);
+  *start_requested = true;
+  spinlock_unlock(&self->end_lock);
+  cell_wake(self);
+}
+
 void cell_honour_end_request(cell *self) {
   unsigned fault = atomic_load_explicit(&self->end_request, memory_order_relaxed);
   if (fault != FAULT_NONE) cell_fault_now(self, (cell_fault)fault, 0);

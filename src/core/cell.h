@@ -141,6 +141,9 @@ struct cell {
 /* For an arch's run: parks until *start_requested (read under the cell's
  * end_lock, set there by its let_start); an end requested first wins. */
 void cell_wait_to_be_started(cell *cell, const bool *start_requested);
+/* For an arch's let_start: sets *start_requested under the end_lock and
+ * wakes the cell (from any thread). */
+void cell_request_start(cell *cell, bool *start_requested);
 
 /* See cell_arch.initialised and let_start. */
 static inline bool cell_initialised(cell *item) { return item->arch->initialised(item); }

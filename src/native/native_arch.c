@@ -361,10 +361,7 @@ static bool initialised(cell *self) {
 
 static void let_start(cell *self) {
   native_cell *native = self->arch_data;
-  spinlock_lock(&self->end_lock);
-  native->start_requested = true;
-  spinlock_unlock(&self->end_lock);
-  cell_wake(self);
+  cell_request_start(self, &native->start_requested);
 }
 
 static const cell_arch native_arch = {

@@ -62,10 +62,7 @@ bool wasm_cell_initialised(cell *item) {
 
 void wasm_cell_start(cell *child) {
   wasm_cell *wasm = child->arch_data;
-  spinlock_lock(&child->end_lock);
-  wasm->start_requested = true;
-  spinlock_unlock(&child->end_lock);
-  cell_wake(child);
+  cell_request_start(child, &wasm->start_requested);
 }
 
 static void run(cell *self) {
