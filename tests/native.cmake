@@ -5,6 +5,7 @@
 add_executable(native_static_hello native/static_hello.c)
 add_executable(native_wall_probe native/wall_probe.c)
 add_executable(native_end_relay native/end_relay.c)
+add_executable(native_net_probe native/net_probe.c)
 
 add_library(elf_dep SHARED native/elf_dep.c)
 set_target_properties(elf_dep PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/deps)
@@ -24,7 +25,8 @@ set_tests_properties(elf_test PROPERTIES TIMEOUT 300)
 # These are programs a native cell runs, not minos's code: built plainly,
 # without the sanitizer build's flags (ASan cannot link statically, and its
 # runtime has no business inside a cell).
-foreach(program native_static_hello native_wall_probe native_end_relay elf_dep native_elf_user)
+foreach(program native_static_hello native_wall_probe native_end_relay native_net_probe elf_dep
+        native_elf_user)
   set_property(TARGET ${program} PROPERTY COMPILE_OPTIONS -Wall -Wextra -Werror)
   set_property(TARGET ${program} PROPERTY LINK_OPTIONS "")
 endforeach()
@@ -39,6 +41,13 @@ target_include_directories(native_launch_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR
 add_test(NAME native_launch_test COMMAND native_launch_test $<TARGET_FILE:native_static_hello>
                                                           $<TARGET_FILE:native_wall_probe>)
 set_tests_properties(native_launch_test PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# A native cell's network: connections made by the runtime (broker.c).
+add_executable(native_network_test unit/native_network_test.c)
+target_link_libraries(native_network_test PRIVATE minos_runtime)
+target_include_directories(native_network_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+add_test(NAME native_network_test COMMAND native_network_test $<TARGET_FILE:native_net_probe>)
+set_tests_properties(native_network_test PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+
 # minos needs no root for native cells: the same as an unprivileged user
 # (nobody), when the tests run as root (otherwise the test above is that).
 add_test(NAME native_launch_test_unprivileged
@@ -57,14 +66,25 @@ minos_test(native_run_grant STDOUT "^hello from a static native program$"
            COMMAND ${MINOS} run --ro-dir ${CMAKE_CURRENT_SOURCE_DIR}/native::/data /bin/cat /data/static_hello.expected)
 minos_test(native_run_outside_grant EXIT 1 STDERR "/etc/passwd: No such file or directory"
            COMMAND ${MINOS} run /bin/cat /etc/passwd)
-minos_test(native_run_blocked_call EXIT 134 STDERR "^minos: fault: blocked system call$"
+minos_test(native_run_blocked_call EXIT 134 STDERR "^minos: fault: blocked system call ptrace$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ptrace)
 minos_test(native_run_timeout EXIT 134 STDERR "^minos: fault: timeout$" TIMEOUT 60
            COMMAND ${MINOS} run --timeout 1s /bin/sleep 30)
 minos_test(native_run_ids STDOUT "^uid 1000 gid 1000 nnp 1 seccomp 2$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ids)
-minos_test(native_run_network_refused EXIT 125 STDERR "network grants are not available to native cells yet"
-           COMMAND ${MINOS} run --connect tcp:127.0.0.1:80 /bin/cat)
+# Grants the runtime cannot broker are refused, never ignored.
+minos_test(native_run_udp_grant_refused EXIT 125
+           STDERR "network grant udp:127.0.0.1:53: native cells get TCP grants only"
+           COMMAND ${MINOS} run --connect udp:127.0.0.1:53 /bin/cat)
+minos_test(native_run_unix_grant_refused EXIT 125
+           STDERR "network grant unix:/run/app.sock: native cells get TCP grants only"
+           COMMAND ${MINOS} run --connect unix:/run/app.sock /bin/cat)
+minos_test(native_run_connect_ungranted STDOUT "^connect: Operation not permitted$"
+           COMMAND ${MINOS} run --connect tcp:127.0.0.1:1-79 $<TARGET_FILE:native_net_probe>
+                   connect ::ffff:127.0.0.1 80 x)
+minos_test(native_run_listen_ungranted STDOUT "^bind: Operation not permitted$"
+           COMMAND ${MINOS} run --listen tcp:127.0.0.1:24700 $<TARGET_FILE:native_net_probe>
+                   serve 0.0.0.0 24700)
 
 # A native cell's end releases everything: 1,000 create/crash cycles leave
 # descriptors, threads, child processes and memory flat.

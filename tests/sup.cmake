@@ -14,6 +14,10 @@ function(sup_spec name)
   set(BACKLOG ${S_BACKLOG})
   set(ON_GIVE_UP ${S_ON_GIVE_UP})
   set(NATIVE ${CMAKE_CURRENT_BINARY_DIR}/native_end_relay)
+  set(NET_PROBE ${CMAKE_CURRENT_BINARY_DIR}/native_net_probe)
+  if(S_PORT)
+    math(EXPR BELOW "${S_PORT} - 1")
+  endif()
   set(LOG ${S_LOG})
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sup/${name}.json.in ${SUP_SPECS}/${S_OUTPUT} @ONLY)
 endfunction()
@@ -29,6 +33,7 @@ sup_spec(echo OUTPUT echo.json PORT 24601 CONCURRENCY 8 BACKLOG 64)
 sup_spec(echo OUTPUT echo_refusing.json PORT 24602 CONCURRENCY 2 BACKLOG 3)
 sup_spec(native_echo OUTPUT native_echo.json PORT 24603 CONCURRENCY 8 BACKLOG 64)
 sup_spec(native_ends OUTPUT native_ends.json)
+sup_spec(native_net OUTPUT native_net.json PORT 24604)
 
 add_executable(tcp_client tools/tcp_client.c)
 
@@ -114,6 +119,14 @@ minos_test(sup_native_named_ends EXIT 1 # hello.wasm exits 7: a failure the syst
                   "cat#1: stdout: relayed by a native cell: hello from a sealed cell"
                   "relay#1: exited with status 0"
            COMMAND ${MINOS} up ${SUP_SPECS}/native_ends.json)
+
+# A native client's connect, made by the runtime from its grants: one
+# granted (through ::ffff:127.0.0.1, to a native echo trigger), one not.
+minos_test(sup_native_connect
+           STDOUT "client#1: stdout: reply: through-the-runtime"
+                  "intruder#1: stdout: connect: Operation not permitted" "^minos exited 0$"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_until.sh ${MINOS} ${SUP_SPECS}/native_net.json
+                   ${SUP_SPECS}/native_net.log "client#1: exited" "intruder#1: exited")
 
 minos_test(example_native_echo_check STDOUT "native_echo/echo.json: ok: 1 cell, 0 channels$"
            COMMAND ${MINOS} check ${EXAMPLES}/native_echo/echo.json)

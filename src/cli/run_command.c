@@ -206,13 +206,9 @@ static int exit_status_for_load_failure(minos_status status, const char *path, c
 
 int report_outcome(const cell_outcome *outcome) {
   if (!outcome->faulted) return outcome->exit_code > 255 ? 255 : (int)outcome->exit_code;
-  const char *kind = outcome->fault <= FAULT_STACK_EXHAUSTION ? "trap" : "fault";
-  if (outcome->fault == FAULT_SIGNAL && outcome->where[0])
-    log_error("fault: %s", outcome->where); /* "segmentation fault (SIGSEGV)" */
-  else if (outcome->where[0])
-    log_error("%s: %s in %s", kind, cell_fault_name(outcome->fault), outcome->where);
-  else
-    log_error("%s: %s", kind, cell_fault_name(outcome->fault));
+  char description[256];
+  cell_outcome_describe(outcome, description, sizeof description);
+  log_error("%s: %s", outcome->fault <= FAULT_STACK_EXHAUSTION ? "trap" : "fault", description);
   return EXIT_TRAP;
 }
 

@@ -42,6 +42,16 @@ const char *cell_fault_name(cell_fault fault) {
   return names[fault];
 }
 
+void cell_outcome_describe(const cell_outcome *outcome, char *text, size_t size) {
+  const char *name = cell_fault_name(outcome->fault);
+  if (outcome->fault == FAULT_SIGNAL && outcome->where[0])
+    snprintf(text, size, "%s", outcome->where);
+  else if (outcome->fault == FAULT_BLOCKED_CALL && outcome->where[0])
+    snprintf(text, size, "%s %s", name, outcome->where);
+  else
+    snprintf(text, size, "%s%s%s", name, outcome->where[0] ? " in " : "", outcome->where);
+}
+
 static void cell_entry(void *argument) {
   cell *self = argument;
   context_entered();

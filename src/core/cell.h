@@ -52,6 +52,10 @@ typedef struct cell_outcome {
   char where[160];     /* where the fault happened, if known (a function name) */
 } cell_outcome;
 
+/* A faulted outcome in one line: "out-of-bounds memory access in f3",
+ * "segmentation fault (SIGSEGV)", "blocked system call mount". */
+void cell_outcome_describe(const cell_outcome *outcome, char *text, size_t size);
+
 struct account;
 
 /* A cell's own limits; the accounts above it (core/account.h) may hold it

@@ -74,11 +74,14 @@ struct reactor_socket {
 };
 
 /* A listening socket, or any descriptor watched until it is readable (a
- * process's pidfd): on_accept or on_readable runs under `lock`. */
+ * process's pidfd) or writable (a connection being made): on_accept or
+ * on_readable runs under `lock`. */
 struct reactor_listener {
   watched_kind kind;
   reactor *owner;
   int fd;
+  uint32_t events; /* EPOLLIN or EPOLLOUT, and EPOLLET unless level-triggered */
+  bool once, fired; /* a one-time watch, and whether it has fired */
   void (*on_accept)(void *context, int fd);
   void (*on_readable)(void *context);
   void *context;
@@ -514,7 +517,13 @@ static void accept_all(reactor_listener *listener) {
 
 static void readable(reactor_listener *watch) {
   pthread_mutex_lock(&watch->lock);
-  if (!watch->closed) watch->on_readable(watch->context);
+  if (!watch->closed && !watch->fired) {
+    if (watch->once) { /* forgotten before the callback, which may close the fd */
+      watch->fired = true;
+      epoll_ctl(watch->owner->epoll_fd, EPOLL_CTL_DEL, watch->fd, NULL);
+    }
+    watch->on_readable(watch->context);
+  }
   pthread_mutex_unlock(&watch->lock);
 }
 
@@ -528,7 +537,7 @@ static minos_status watch(reactor *self, const reactor_listener *given, reactor_
   if (self->listeners) self->listeners->previous = listener;
   self->listeners = listener;
   pthread_mutex_unlock(&self->registry_lock);
-  struct epoll_event event = {.events = EPOLLIN | EPOLLET, .data.ptr = listener};
+  struct epoll_event event = {.events = listener->events, .data.ptr = listener};
   if (epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, listener->fd, &event) != 0) {
     minos_status status = errno == ENOMEM || errno == ENOSPC ? MINOS_ENOMEM : MINOS_EINVAL;
     reactor_listener_close(listener);
@@ -545,7 +554,8 @@ minos_status reactor_listen(reactor *self, int listening_fd,
   if (ioctl(listening_fd, FIONBIO, &on) != 0) return MINOS_EINVAL; /* accept must not block */
   return watch(self,
                &(reactor_listener){.kind = WATCHED_LISTENER, .owner = self, .fd = listening_fd,
-                                   .on_accept = on_accept, .context = context},
+                                   .events = EPOLLIN | EPOLLET, .on_accept = on_accept,
+                                   .context = context},
                out);
 }
 
@@ -553,7 +563,23 @@ minos_status reactor_watch_readable(reactor *self, int fd, void (*on_readable)(v
                                     void *context, reactor_watch **out) {
   return watch(self,
                &(reactor_listener){.kind = WATCHED_LISTENER, .owner = self, .fd = fd,
-                                   .on_readable = on_readable, .context = context},
+                                   .events = EPOLLIN | EPOLLET, .on_readable = on_readable,
+                                   .context = context},
+               out);
+}
+
+void reactor_watch_rearm(reactor_watch *watch) {
+  struct epoll_event event = {.events = watch->events, .data.ptr = watch};
+  epoll_ctl(watch->owner->epoll_fd, EPOLL_CTL_MOD, watch->fd, &event);
+}
+
+minos_status reactor_watch_writable_once(reactor *self, int fd,
+                                         void (*on_writable)(void *context), void *context,
+                                         reactor_watch **out) {
+  return watch(self,
+               &(reactor_listener){.kind = WATCHED_LISTENER, .owner = self, .fd = fd,
+                                   .events = EPOLLOUT, .once = true,
+                                   .on_readable = on_writable, .context = context},
                out);
 }
 
@@ -563,7 +589,8 @@ void reactor_listener_close(reactor_listener *listener) {
   reactor *self = listener->owner;
   pthread_mutex_lock(&listener->lock);
   listener->closed = true;
-  epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, listener->fd, NULL);
+  /* A fired one-time watch's fd may be closed, its number another's. */
+  if (!listener->fired) epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, listener->fd, NULL);
   pthread_mutex_unlock(&listener->lock);
   pthread_mutex_lock(&self->registry_lock);
   if (listener->previous) listener->previous->next = listener->next;

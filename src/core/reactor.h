@@ -76,6 +76,16 @@ void reactor_listener_close(reactor_listener *listener);
  * becomes so (edge-triggered). The fd stays the caller's. */
 minos_status reactor_watch_readable(reactor *reactor, int fd, void (*on_readable)(void *context),
                                     void *context, reactor_watch **out);
+/* Runs on_readable again if the fd is still readable: for a callback
+ * that takes a bounded share of what waits, from within it. */
+void reactor_watch_rearm(reactor_watch *watch);
+/* Once, when the fd is writable or in error (a connection being made has
+ * succeeded or failed): the reactor has stopped watching it by then, so
+ * on_writable may close it. The watch is still to be closed, as any, but
+ * not from on_writable. */
+minos_status reactor_watch_writable_once(reactor *reactor, int fd,
+                                         void (*on_writable)(void *context), void *context,
+                                         reactor_watch **out);
 /* As reactor_listener_close: once it returns, on_readable is not running
  * and will not run again. */
 void reactor_watch_close(reactor_watch *watch);

@@ -13,6 +13,7 @@
 #include <linux/close_range.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -49,18 +51,47 @@ static const char *const denied_calls[] = {
     "quotactl", "fanotify_init", "iopl", "ioperm", "settimeofday", "clock_settime",
     "adjtimex", "lookup_dcookie", "vhangup", "nfsservctl"};
 
-/* The process is killed at a refused call: it ends with SIGSYS, which the
- * runtime reports as a blocked system call. */
+/* The n-th argument's comparison (SCMP_An, spelt out: its partial
+ * initialiser is a warning under clang). */
+static struct scmp_arg_cmp argument(unsigned n, enum scmp_compare op, uint64_t a, uint64_t b) {
+  return (struct scmp_arg_cmp){.arg = n, .op = op, .datum_a = a, .datum_b = b};
+}
+
+/* A refused call is not executed: it waits for the runtime (SCMP_ACT_NOTIFY),
+ * which learns its name and kills the cell (broker.h); only a call from
+ * another architecture, which cannot be told to the runtime, kills the
+ * process at once (SIGSYS). connect and bind go to the runtime too, which
+ * makes the connection itself from its own copy of the address. */
 static int add_rules(scmp_filter_ctx filter) {
   size_t count = sizeof denied_calls / sizeof denied_calls[0];
-  int failed = seccomp_program_deny(filter, denied_calls, count, SCMP_ACT_KILL_PROCESS);
-  /* personality(PER_LINUX) and queries only. */
-  failed |= seccomp_rule_add(filter, SCMP_ACT_KILL_PROCESS, SCMP_SYS(personality), 1,
-                             seccomp_first_argument(SCMP_CMP_NE, 0, 0));
-  failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
-                             seccomp_first_argument(SCMP_CMP_EQ, 0, 0));
-  failed |= seccomp_program_deny_namespaces(filter, SCMP_ACT_KILL_PROCESS);
+  int failed = seccomp_program_deny(filter, denied_calls, count, SCMP_ACT_NOTIFY);
+  /* personality: the runtime lets PER_LINUX and the query through (a
+   * filter cannot test one argument twice). */
+  failed |= seccomp_rule_add(filter, SCMP_ACT_NOTIFY, SCMP_SYS(personality), 0);
+  failed |= seccomp_program_deny_namespaces(filter, SCMP_ACT_NOTIFY);
+  failed |= seccomp_rule_add(filter, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
+  failed |= seccomp_rule_add(filter, SCMP_ACT_NOTIFY, SCMP_SYS(bind), 0);
+  /* TCP Fast Open connects from sendto and sendmsg, which the runtime does
+   * not see: refused, so that a connection is only ever made by connect. */
+  failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(sendto), 1,
+                             argument(3, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+  failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(sendmsg), 1,
+                             argument(2, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+  failed |= seccomp_rule_add(filter, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(sendmmsg), 1,
+                             argument(3, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
   return failed;
+}
+
+static struct sock_fprog filter;
+static pthread_once_t filter_once = PTHREAD_ONCE_INIT;
+
+static void build_filter(void) { seccomp_program_build(add_rules, &filter); }
+
+/* Built once: libseccomp takes longer to build it than the kernel takes
+ * to start a process. */
+static const struct sock_fprog *the_filter(void) {
+  pthread_once(&filter_once, build_filter);
+  return filter.filter ? &filter : NULL;
 }
 
 /* ---- the plan -------------------------------------------------------- */
@@ -77,7 +108,7 @@ typedef struct step {
 typedef struct plan {
   step steps[MAX_STEPS];
   size_t count;
-  struct sock_fprog filter;
+  const struct sock_fprog *filter; /* the same for every cell */
   int ruleset; /* Landlock, -1 where the kernel has none */
   char *program; /* the path inside: the host's real path */
   struct rlimit limits[5];
@@ -90,7 +121,6 @@ static void free_plan(plan *made) {
     free(made->steps[i].source);
     free(made->steps[i].target);
   }
-  free(made->filter.filter);
   free(made->program);
   if (made->ruleset >= 0) close(made->ruleset);
   free(made);
@@ -255,7 +285,7 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
     else if (add_grants(made, launch, error, error_size)) *status = MINOS_OK;
     else *status = MINOS_EUSAGE;
   }
-  if (*status == MINOS_OK && !seccomp_program_build(add_rules, &made->filter)) {
+  if (*status == MINOS_OK && !(made->filter = the_filter())) {
     snprintf(error, error_size, "cannot build the seccomp filter");
     *status = MINOS_EIO;
   }
@@ -273,7 +303,9 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
 typedef enum child_step {
   CHILD_WAIT, CHILD_IDS, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
   CHILD_FILE, CHILD_BIND, CHILD_READ_ONLY, CHILD_PROC, CHILD_DETACH, CHILD_ROOT_READ_ONLY,
-  CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_LANDLOCK, CHILD_SECCOMP, CHILD_EXEC,
+  CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_LANDLOCK, CHILD_SECCOMP, CHILD_LISTENER,
+  CHILD_EXEC,
+  CHILD_LISTENING, /* not a failure: the message carries the filter's listener */
 } child_step;
 
 static const char *const child_step_names[] = {
@@ -282,7 +314,7 @@ static const char *const child_step_names[] = {
     "binding a file or directory", "making a binding read-only", "mounting /proc",
     "detaching the host's root", "making the root read-only", "setting resource limits",
     "setting up stdio", "setting no_new_privs", "enforcing the Landlock rules",
-    "installing the seccomp filter",
+    "installing the seccomp filter", "handing over the seccomp listener",
     "executing the program"};
 
 typedef struct child_report {
@@ -392,6 +424,25 @@ static void enforce_landlock(int ruleset, int report_fd) {
   close(proc);
 }
 
+/* The filter's listener goes to the runtime, which answers the calls
+ * the filter sends it (none of them made from here to the exec). */
+static bool send_listener(int report_fd, int listener) {
+  child_report report = {CHILD_LISTENING, 0};
+  struct iovec data = {.iov_base = &report, .iov_len = sizeof report};
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(int))];
+  } control = {0};
+  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.bytes,
+                           .msg_controllen = sizeof control.bytes};
+  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(header), &listener, sizeof listener);
+  return sendmsg(report_fd, &message, MSG_NOSIGNAL) == (ssize_t)sizeof report;
+}
+
 static _Noreturn void child_main(const native_launch *launch, const plan *made, int go_fd,
                                  int report_fd) {
   char go;
@@ -416,7 +467,10 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   sethostname("minos", 5);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, CHILD_NO_NEW_PRIVS);
   if (made->ruleset >= 0) enforce_landlock(made->ruleset, report_fd);
-  if (seccomp_program_install(&made->filter) != 0) child_fail(report_fd, CHILD_SECCOMP);
+  int listener = seccomp_program_install_listener(made->filter);
+  if (listener < 0) child_fail(report_fd, CHILD_SECCOMP);
+  if (!send_listener(report_fd, listener)) child_fail(report_fd, CHILD_LISTENER);
+  close(listener);
   /* Last: the runtime's descriptors are still open here (closed at the
    * exec), and a lower descriptor limit would refuse the opens above. */
   for (size_t i = 0; i < made->limit_count; i++)
@@ -470,39 +524,67 @@ static pid_t clone_child(int *pidfd) {
  * stuck, and is killed rather than waited for. */
 #define START_TIMEOUT_MS 30000
 
-/* What the child said before its exec, or nothing (EOF: it exec'd). */
-static minos_status hear_child(int report_fd, pid_t pid, char *error, size_t error_size) {
-  child_report report;
-  ssize_t got = -1;
+/* One message from the child (a report, with the listener's descriptor
+ * in *listener if it carries one): its size, 0 at EOF (it exec'd), or -1
+ * if nothing came within the start timeout. */
+static ssize_t receive_report(int report_fd, child_report *report, int *listener) {
   struct pollfd waiting = {.fd = report_fd, .events = POLLIN};
   int ready;
   do ready = poll(&waiting, 1, START_TIMEOUT_MS);
   while (ready < 0 && errno == EINTR);
-  if (ready == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+  if (ready <= 0) return -1;
+  struct iovec data = {.iov_base = report, .iov_len = sizeof *report};
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(int))];
+  } control;
+  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.bytes,
+                           .msg_controllen = sizeof control.bytes};
+  ssize_t got;
+  do got = recvmsg(report_fd, &message, MSG_CMSG_CLOEXEC);
+  while (got < 0 && errno == EINTR);
+  struct cmsghdr *header = got > 0 ? CMSG_FIRSTHDR(&message) : NULL;
+  if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS &&
+      header->cmsg_len == CMSG_LEN(sizeof(int))) {
+    if (*listener >= 0) close(*listener);
+    memcpy(listener, CMSG_DATA(header), sizeof *listener);
+  }
+  return got < 0 ? 0 : got;
+}
+
+/* What the child said before its exec: its listener, then nothing (EOF:
+ * it exec'd), or the step that failed. */
+static minos_status hear_child(int report_fd, pid_t pid, int *listener, char *error,
+                               size_t error_size) {
+  child_report report;
+  ssize_t got;
+  *listener = -1;
+  while ((got = receive_report(report_fd, &report, listener)) == (ssize_t)sizeof report &&
+         report.step == CHILD_LISTENING)
+    continue;
+  if (got == 0 && *listener >= 0) return MINOS_OK;
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  if (*listener >= 0) close(*listener);
+  *listener = -1;
+  if (got < 0)
     snprintf(error, error_size, "the sandbox did not start its program within %d s",
              START_TIMEOUT_MS / 1000);
-    return MINOS_EIO;
-  }
-  do got = read(report_fd, &report, sizeof report);
-  while (got < 0 && errno == EINTR);
-  if (got == 0) return MINOS_OK;
-  waitpid(pid, NULL, 0);
-  if (got != (ssize_t)sizeof report || report.step < 0 || report.step > CHILD_EXEC) {
+  else if (got != (ssize_t)sizeof report || report.step < 0 || report.step > CHILD_EXEC)
     snprintf(error, error_size, "the sandboxed process failed before its program started");
-    return MINOS_EIO;
-  }
-  snprintf(error, error_size, "cannot start the sandboxed program: %s: %s",
-           child_step_names[report.step], strerror(report.error));
+  else
+    snprintf(error, error_size, "cannot start the sandboxed program: %s: %s",
+             child_step_names[report.step], strerror(report.error));
   return MINOS_EIO;
 }
 
-static minos_status fork_into_sandbox(const native_launch *launch, const plan *made, pid_t *pid,
-                                      int *pidfd, char *error, size_t error_size) {
+static minos_status fork_into_sandbox(const native_launch *launch, const plan *made,
+                                      native_process *started, char *error, size_t error_size) {
   int go[2], report[2];
+  pid_t *pid = &started->pid;
+  int *pidfd = &started->pidfd;
   if (pipe2(go, O_CLOEXEC) != 0) return MINOS_EIO;
-  if (pipe2(report, O_CLOEXEC) != 0) {
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) != 0) {
     close(go[0]), close(go[1]);
     return MINOS_EIO;
   }
@@ -529,18 +611,20 @@ static minos_status fork_into_sandbox(const native_launch *launch, const plan *m
     status = MINOS_EIO;
   }
   close(go[1]);
-  if (status == MINOS_OK) status = hear_child(report[0], *pid, error, error_size);
+  if (status == MINOS_OK)
+    status = hear_child(report[0], *pid, &started->listener, error, error_size);
   close(report[0]);
   if (status != MINOS_OK && *pidfd >= 0) close(*pidfd);
   return status;
 }
 
-minos_status native_start(const native_launch *launch, pid_t *pid, int *pidfd, char *error,
+minos_status native_start(const native_launch *launch, native_process *started, char *error,
                           size_t error_size) {
   minos_status status;
+  *started = (native_process){.pid = -1, .pidfd = -1, .listener = -1};
   plan *made = make_plan(launch, error, error_size, &status);
   if (!made) return status;
-  status = fork_into_sandbox(launch, made, pid, pidfd, error, error_size);
+  status = fork_into_sandbox(launch, made, started, error, error_size);
   free_plan(made);
   return status;
 }

@@ -13,7 +13,8 @@
  *   - a seccomp filter refusing what ordinary programs never need
  *     (ptrace, mount, namespaces, bpf, perf events, userfaultfd, keys,
  *     io_uring, kexec, modules, personality changes), with 32-bit and x32
- *     entry killing the process;
+ *     entry killing the process; a refused call, connect and bind wait for
+ *     the runtime (broker.h);
  *   - resource limits.
  * The child does nothing between its fork and its exec but system calls
  * on values prepared here: the runtime is multithreaded. A failure there
@@ -51,12 +52,20 @@ typedef struct native_launch {
   uint64_t file_bytes;   /* RLIMIT_FSIZE; 0: none */
 } native_launch;
 
-/* Starts the program: its pid and a pidfd (close-on-exec) for it.
+typedef struct native_process {
+  pid_t pid;
+  int pidfd; /* close-on-exec, as all three */
+  /* The listener of its seccomp filter: the calls it refuses and its
+   * connect and bind wait there for the runtime's answer (broker.h). */
+  int listener;
+} native_process;
+
+/* Starts the program: its pid, a pidfd and its filter's listener.
  * MINOS_EMODULE: it is not an x86-64 executable, or it needs a file that
  * is missing. A kernel that lacks a layer (no user
  * namespaces) is MINOS_EUSAGE, the error naming it; otherwise why it
  * could not start. */
-minos_status native_start(const native_launch *launch, pid_t *pid, int *pidfd, char *error,
+minos_status native_start(const native_launch *launch, native_process *started, char *error,
                           size_t error_size);
 
 #endif

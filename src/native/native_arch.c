@@ -25,8 +25,10 @@
 #include "core/reactor.h"
 #include "core/runtime.h"
 #include "core/scheduler.h"
+#include "native/broker.h"
 #include "native/elf.h"
 #include "native/launch.h"
+#include "net/rule.h"
 
 #define NATIVE_CELL_STACK_BYTES ((size_t)256 * 1024)
 #define MAX_NAMED_ENDS 64
@@ -54,12 +56,15 @@ typedef struct native_cell {
    * granted directories come first. */
   channel_end *named[MAX_NAMED_ENDS];
   size_t named_count;
+  net_rule *connect_rules, *listen_rules; /* TCP only */
+  size_t connect_rule_count, listen_rule_count;
   uint64_t memory_bytes, cpu_time_ns;
   uint32_t descriptors;
   bool random;
   bool wait_for_start, start_requested; /* under the cell's end_lock */
   atomic_bool exited;
   int end_signal; /* FAULT_SIGNAL's, for describe_end */
+  char refused_call[64]; /* FAULT_BLOCKED_CALL's: "mount", or "" for another arch's */
 } native_cell;
 
 /* ---- copies -------------------------------------------------------------- */
@@ -105,6 +110,8 @@ static void free_native(native_cell *native) {
   free_strings(native->argv);
   free_strings(native->envp);
   free_grants(native->grants, native->grant_count);
+  free(native->connect_rules);
+  free(native->listen_rules);
   for (int slot = 0; slot < 3; slot++)
     if (native->stdio[slot]) channel_end_close(native->stdio[slot]);
   for (size_t i = 0; i < native->named_count; i++)
@@ -119,8 +126,7 @@ typedef struct launch_job {
   int child_fds[3]; /* the process's sides of its stdio pipes, owned */
   int child_named[MAX_NAMED_ENDS]; /* and of its named ends' */
   bool ran; /* run_launch took it (and closed the child's sides) */
-  pid_t pid;
-  int pidfd;
+  native_process process;
   minos_status status;
   char error[512];
 } launch_job;
@@ -132,7 +138,7 @@ static void run_launch(void *argument) {
   job->ran = true;
   for (int slot = 0; slot < 3; slot++) job->launch.stdio[slot] = job->child_fds[slot];
   job->launch.extra = job->child_named;
-  job->status = native_start(&job->launch, &job->pid, &job->pidfd, job->error, sizeof job->error);
+  job->status = native_start(&job->launch, &job->process, job->error, sizeof job->error);
   for (int slot = 0; slot < 3; slot++)
     if (job->child_fds[slot] >= 0) close(job->child_fds[slot]);
   for (size_t i = 0; i < job->launch.extra_count; i++) close(job->child_named[i]);
@@ -146,10 +152,11 @@ static void release_launch(void *argument) {
     close_fds(job->child_fds, 3);
     close_fds(job->child_named, job->launch.extra_count);
   }
-  if (job->status == MINOS_OK && job->pidfd >= 0) {
-    syscall(SYS_pidfd_send_signal, job->pidfd, SIGKILL, NULL, 0);
-    waitpid(job->pid, NULL, 0);
-    close(job->pidfd);
+  if (job->status == MINOS_OK && job->process.pidfd >= 0) {
+    syscall(SYS_pidfd_send_signal, job->process.pidfd, SIGKILL, NULL, 0);
+    waitpid(job->process.pid, NULL, 0);
+    close(job->process.pidfd);
+    close(job->process.listener);
   }
   free(job);
 }
@@ -189,7 +196,7 @@ static void close_fds(int fds[], size_t count) {
 static launch_job *new_job(const native_cell *native) {
   launch_job *job = calloc(1, sizeof *job);
   if (!job) return NULL;
-  job->pidfd = -1;
+  job->process = (native_process){.pid = -1, .pidfd = -1, .listener = -1};
   job->launch = (native_launch){
       .program = native->program, .argv = (const char *const *)native->argv,
       .envp = (const char *const *)native->envp, .grants = native->grants,
@@ -253,8 +260,25 @@ static bool wait_for_process(cell *self, native_cell *native, int pidfd, siginfo
   return waitid(P_PIDFD, (id_t)pidfd, info, WEXITED) == 0;
 }
 
+/* The calls its filter hands to the runtime are answered from now on;
+ * the broker takes the listener. */
+static call_broker *start_broker(cell *self, const native_cell *native,
+                                 const native_process *process) {
+  reactor *loop;
+  call_broker *broker = NULL;
+  call_broker_config config = {.listener = process->listener, .pidfd = process->pidfd,
+                               .connect_rules = native->connect_rules,
+                               .connect_rule_count = native->connect_rule_count,
+                               .listen_rules = native->listen_rules,
+                               .listen_rule_count = native->listen_rule_count};
+  if (runtime_reactor(self->scheduler->runtime, &loop) != MINOS_OK) close(process->listener);
+  else if (call_broker_start(loop, &config, &broker) != MINOS_OK) broker = NULL;
+  return broker;
+}
+
 static _Noreturn void end_as_process_did(cell *self, native_cell *native, const siginfo_t *info) {
   cell_honour_end_request(self); /* killed or timed out by the runtime */
+  if (native->refused_call[0]) cell_fault_now(self, FAULT_BLOCKED_CALL, 0);
   if (info->si_code == CLD_EXITED) cell_exit(self, (uint32_t)info->si_status);
   if (info->si_status == SIGXCPU) cell_fault_now(self, FAULT_CPU_LIMIT, 0);
   if (info->si_status == SIGSYS) cell_fault_now(self, FAULT_BLOCKED_CALL, 0);
@@ -297,14 +321,19 @@ static void run(cell *self) {
     free(job);
     give_up(self, why);
   }
-  int pidfd = job->pidfd;
+  native_process process = job->process;
   free(job);
   siginfo_t info;
-  bool wired = wire_ends(self, native, ours);
+  call_broker *broker = start_broker(self, native, &process);
+  bool wired = broker && wire_ends(self, native, ours);
   close_fds(ours, our_count);
-  if (!wired) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-  bool waited = wait_for_process(self, native, pidfd, &info);
-  close(pidfd);
+  if (!wired) syscall(SYS_pidfd_send_signal, process.pidfd, SIGKILL, NULL, 0);
+  bool waited = wait_for_process(self, native, process.pidfd, &info);
+  if (broker) {
+    call_broker_refused_call(broker, native->refused_call, sizeof native->refused_call);
+    call_broker_stop(broker);
+  }
+  close(process.pidfd);
   if (!wired || !waited) give_up(self, "cannot follow the program's process");
   end_as_process_did(self, native, &info);
 }
@@ -314,9 +343,12 @@ static cell_fault classify_fault(cell *self, uintptr_t address, uintptr_t pc) {
   return FAULT_NONE; /* the cell's own code is the runtime's */
 }
 
-/* "segmentation fault (SIGSEGV)". */
+/* "segmentation fault (SIGSEGV)", or the refused call's name. */
 static void describe_end(cell *self) {
   native_cell *native = self->arch_data;
+  if (self->outcome.faulted && self->outcome.fault == FAULT_BLOCKED_CALL)
+    snprintf(self->outcome.where, sizeof self->outcome.where, "%s",
+             native->refused_call[0] ? native->refused_call : "of another architecture");
   if (!self->outcome.faulted || self->outcome.fault != FAULT_SIGNAL) return;
   const char *description = sigdescr_np(native->end_signal);
   const char *name = sigabbrev_np(native->end_signal);
@@ -408,6 +440,30 @@ static minos_status prepare(const char *name, const uint8_t *bytes, size_t lengt
 
 static void release(void *prepared) { free(prepared); }
 
+static bool copy_rules(const net_rule *rules, size_t count, net_rule **out, size_t *out_count) {
+  *out = calloc(count + 1, sizeof **out);
+  if (!*out) return false;
+  if (count) memcpy(*out, rules, count * sizeof *rules);
+  *out_count = count;
+  return true;
+}
+
+/* The runtime brokers TCP only (broker.h): a grant it cannot honour is
+ * refused, never ignored. */
+static bool rules_brokered(const net_rule *rules, size_t count, char *error, size_t error_size) {
+  for (size_t i = 0; i < count; i++)
+    if (rules[i].protocol != NET_TCP) {
+      char text[160];
+      net_rule_format(&rules[i], text, sizeof text);
+      snprintf(error, error_size,
+               "network grant %s: native cells get TCP grants only (UDP and Unix sockets are "
+               "not brokered)",
+               text);
+      return false;
+    }
+  return true;
+}
+
 static native_cell *new_native(const char *program, const cell_config *config) {
   native_cell *native = calloc(1, sizeof *native);
   if (!native) return NULL;
@@ -421,7 +477,12 @@ static native_cell *new_native(const char *program, const cell_config *config) {
   native->descriptors = config->descriptor_limit;
   native->random = !(config->denied_grants & GRANT_BIT(GRANT_RANDOM));
   native->wait_for_start = config->wait_for_start;
-  if (native->program && native->argv && native->envp && native->grants) return native;
+  if (native->program && native->argv && native->envp && native->grants &&
+      copy_rules(config->connect_rules, config->connect_rule_count, &native->connect_rules,
+                 &native->connect_rule_count) &&
+      copy_rules(config->listen_rules, config->listen_rule_count, &native->listen_rules,
+                 &native->listen_rule_count))
+    return native;
   free_native(native);
   return NULL;
 }
@@ -433,8 +494,8 @@ static void close_config_stdio(const cell_config *config) {
 
 static minos_status create(void *prepared, const cell_config *config, cell **out, char *error,
                            size_t error_size) {
-  if (config->connect_rule_count || config->listen_rule_count) {
-    snprintf(error, error_size, "network grants are not available to native cells yet");
+  if (!rules_brokered(config->connect_rules, config->connect_rule_count, error, error_size) ||
+      !rules_brokered(config->listen_rules, config->listen_rule_count, error, error_size)) {
     close_config_stdio(config);
     return MINOS_EUSAGE;
   }

@@ -59,3 +59,8 @@ bool seccomp_program_build(int (*add_rules)(scmp_filter_ctx filter), struct sock
 int seccomp_program_install(const struct sock_fprog *program) {
   return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, program);
 }
+
+int seccomp_program_install_listener(const struct sock_fprog *program) {
+  return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                      program);
+}

@@ -34,5 +34,8 @@ bool seccomp_program_build(int (*add_rules)(scmp_filter_ctx filter), struct sock
 /* Installs it in the calling thread, after PR_SET_NO_NEW_PRIVS: 0, or -1
  * and errno. Async-signal-safe. */
 int seccomp_program_install(const struct sock_fprog *program);
+/* The same for a filter whose SCMP_ACT_NOTIFY calls wait for a listener:
+ * the listener's descriptor (close-on-exec), or -1 and errno. */
+int seccomp_program_install_listener(const struct sock_fprog *program);
 
 #endif

@@ -144,9 +144,10 @@ static void report_end(const cell *ended, const char *name, uint64_t ran_ns) {
   char ran[32];
   describe_duration(ran_ns, ran, sizeof ran);
   const cell_outcome *outcome = &ended->outcome;
+  char description[256];
+  cell_outcome_describe(outcome, description, sizeof description);
   if (outcome->faulted)
-    log_message(LOG_WARN, name, "fault: %s%s%s (after %s)", cell_fault_name(outcome->fault),
-                outcome->where[0] ? " in " : "", outcome->where, ran);
+    log_message(LOG_WARN, name, "fault: %s (after %s)", description, ran);
   else if (outcome->exit_code != 0)
     log_message(LOG_WARN, name, "exited with status %u (after %s)", outcome->exit_code, ran);
   else

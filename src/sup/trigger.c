@@ -69,9 +69,10 @@ static void release_slot(resource *item) {
   trigger *owner = slot->owner;
   if (slot->instance) {
     const cell_outcome *outcome = &slot->instance->outcome;
+    char description[256];
+    cell_outcome_describe(outcome, description, sizeof description);
     if (outcome->faulted)
-      log_message(LOG_WARN, slot->instance->name, "fault: %s%s%s", cell_fault_name(outcome->fault),
-                  outcome->where[0] ? " in " : "", outcome->where);
+      log_message(LOG_WARN, slot->instance->name, "fault: %s", description);
     else
       log_message(outcome->exit_code ? LOG_WARN : LOG_INFO, slot->instance->name,
                   "exited with status %u", outcome->exit_code);

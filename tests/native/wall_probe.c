@@ -65,7 +65,8 @@ int main(int argc, char **argv) {
     printf(fd >= 0 ? "read ok\n" : "read: %s\n", strerror(errno));
   } else if (argc >= 3 && strcmp(argv[1], "write") == 0) {
     int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    printf(fd >= 0 && write(fd, "written", 7) == 7 ? "write ok\n" : "write: %s\n", strerror(errno));
+    if (fd >= 0 && write(fd, "written", 7) == 7) printf("write ok\n");
+    else printf("write: %s\n", strerror(errno));
   } else if (argc >= 2 && strcmp(argv[1], "ptrace") == 0) {
     fflush(stdout);
     ptrace(PTRACE_TRACEME, 0, NULL, NULL);
