@@ -86,6 +86,37 @@ minos_test(native_run_listen_ungranted STDOUT "^bind: Operation not permitted$"
            COMMAND ${MINOS} run --listen tcp:127.0.0.1:24700 $<TARGET_FILE:native_net_probe>
                    serve 0.0.0.0 24700)
 
+# Each refused call is named, and the program never gets past it.
+foreach(call mount unshare setns io_uring clone personality)
+  set(named ${call})
+  if(call STREQUAL "io_uring")
+    set(named io_uring_setup)
+  endif()
+  minos_test(native_run_refused_${call} EXIT 134 STDERR "^minos: fault: blocked system call ${named}$"
+             NO_STDOUT "returned" COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ${call})
+endforeach()
+minos_test(native_run_personality_query STDOUT "^persona 0$"
+           COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> persona)
+# Limits: a memory bomb gets no more than its address space; a spinning
+# program ends at its CPU limit; a program's own abort ends it (it is not
+# PID 1, whose unhandled signals the kernel ignores).
+minos_test(native_run_memory_bomb STDOUT "^memory: refused after ([0-9]|[1-5][0-9]|6[0-3]) MiB$"
+           COMMAND ${MINOS} run --max-memory 64M $<TARGET_FILE:native_wall_probe> memory 4096)
+minos_test(native_run_cpu_limit EXIT 134 STDERR "^minos: fault: cpu limit$" TIMEOUT 60
+           COMMAND ${MINOS} run --max-cpu 1s $<TARGET_FILE:native_wall_probe> spin)
+minos_test(native_run_abort EXIT 134 STDOUT "^before abort$" NO_STDOUT "after"
+           STDERR "^minos: fault: aborted \\(SIGABRT\\)$"
+           COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> abort)
+# Escapes from a grant: "..", a link planted to lead out, the runtime's
+# environment through /proc, a setuid program inside a grant.
+minos_test(native_run_dot_dot STDOUT "^read: No such file or directory$"
+           COMMAND ${MINOS} run --ro-dir ${CMAKE_CURRENT_SOURCE_DIR}/native::/data
+                   $<TARGET_FILE:native_wall_probe> read /data/../../../etc/passwd)
+minos_test(native_run_escapes STDOUT "^link: read: No such file or directory$"
+           "^host proc: read: No such file or directory$" "^setuid: euid 1000 egid 1000$"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/native/escapes.sh ${MINOS}
+                   $<TARGET_FILE:native_wall_probe>)
+
 # A native cell's end releases everything: 1,000 create/crash cycles leave
 # descriptors, threads, child processes and memory flat.
 add_executable(native_cycles_test unit/native_cycles_test.c)

@@ -256,17 +256,21 @@ static bool make_ruleset(plan *made, char *error, size_t error_size) {
   return made->ruleset >= 0;
 }
 
-static void add_limit(plan *made, int kind, uint64_t value) {
+static void add_limit(plan *made, int kind, uint64_t soft, uint64_t hard) {
   made->limit_kinds[made->limit_count] = kind;
-  made->limits[made->limit_count++] = (struct rlimit){value, value};
+  made->limits[made->limit_count++] = (struct rlimit){soft, hard};
 }
 
 static void add_limits(plan *made, const native_launch *launch) {
-  if (launch->memory_bytes) add_limit(made, RLIMIT_AS, launch->memory_bytes);
-  if (launch->cpu_seconds) add_limit(made, RLIMIT_CPU, launch->cpu_seconds);
-  if (launch->file_bytes) add_limit(made, RLIMIT_FSIZE, launch->file_bytes);
-  add_limit(made, RLIMIT_NPROC, launch->processes ? launch->processes : 64);
-  add_limit(made, RLIMIT_NOFILE, launch->descriptors ? launch->descriptors : 256);
+  uint64_t processes = launch->processes ? launch->processes : 64;
+  uint64_t descriptors = launch->descriptors ? launch->descriptors : 256;
+  if (launch->memory_bytes) add_limit(made, RLIMIT_AS, launch->memory_bytes, launch->memory_bytes);
+  /* SIGXCPU at the limit, which the runtime reports as "cpu limit";
+   * SIGKILL a second later for a program that catches it. */
+  if (launch->cpu_seconds) add_limit(made, RLIMIT_CPU, launch->cpu_seconds, launch->cpu_seconds + 1);
+  if (launch->file_bytes) add_limit(made, RLIMIT_FSIZE, launch->file_bytes, launch->file_bytes);
+  add_limit(made, RLIMIT_NPROC, processes, processes);
+  add_limit(made, RLIMIT_NOFILE, descriptors, descriptors);
 }
 
 static plan *make_plan(const native_launch *launch, char *error, size_t error_size,
@@ -304,8 +308,11 @@ typedef enum child_step {
   CHILD_WAIT, CHILD_IDS, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
   CHILD_FILE, CHILD_BIND, CHILD_READ_ONLY, CHILD_PROC, CHILD_DETACH, CHILD_ROOT_READ_ONLY,
   CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_LANDLOCK, CHILD_SECCOMP, CHILD_LISTENER,
-  CHILD_EXEC,
-  CHILD_LISTENING, /* not a failure: the message carries the filter's listener */
+  CHILD_FORK, CHILD_EXEC,
+  /* Not failures: */
+  CHILD_LISTENING, /* the message carries the filter's listener */
+  CHILD_STARTED,   /* the program runs */
+  CHILD_ENDED,     /* it ended: its wait status and CPU time */
 } child_step;
 
 static const char *const child_step_names[] = {
@@ -315,15 +322,20 @@ static const char *const child_step_names[] = {
     "detaching the host's root", "making the root read-only", "setting resource limits",
     "setting up stdio", "setting no_new_privs", "enforcing the Landlock rules",
     "installing the seccomp filter", "handing over the seccomp listener",
-    "executing the program"};
+    "starting the program's process", "executing the program"};
 
 typedef struct child_report {
   int step, error;
+  int status;      /* CHILD_ENDED: as wait4 says */
+  uint64_t cpu_ns; /* CHILD_ENDED: user and system time */
 } child_report;
 
+static void tell(int report_fd, const child_report *report) {
+  if (send(report_fd, report, sizeof *report, MSG_NOSIGNAL) < 0) { /* the runtime sees EOF */ }
+}
+
 static _Noreturn void child_fail(int report_fd, child_step failed) {
-  child_report report = {failed, errno};
-  if (write(report_fd, &report, sizeof report) < 0) { /* the parent sees EOF and the exit */ }
+  tell(report_fd, &(child_report){.step = (int)failed, .error = errno});
   _exit(127);
 }
 
@@ -424,10 +436,129 @@ static void enforce_landlock(int ruleset, int report_fd) {
   close(proc);
 }
 
+static void reset_signals(void) {
+  struct sigaction default_action = {.sa_handler = SIG_DFL};
+  for (int number = 1; number < NSIG; number++)
+    if (number != SIGKILL && number != SIGSTOP) sigaction(number, &default_action, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* ---- PID 1: the sandbox's init --------------------------------------- */
+
+/* What the program's process, sharing the init's memory until its exec
+ * (vfork), says if it could not get there. */
+static volatile child_step program_failed;
+static volatile int program_error;
+/* Where the init forwards the signals the runtime sends it. */
+static volatile pid_t program_pid;
+
+static _Noreturn void exec_program(const native_launch *launch, const plan *made) {
+  /* Last: the runtime's descriptors are still open here (closed at the
+   * exec), and a lower descriptor limit would refuse the opens above. */
+  for (size_t i = 0; i < made->limit_count; i++)
+    if (setrlimit(made->limit_kinds[i], &made->limits[i]) != 0) {
+      program_error = errno;
+      program_failed = CHILD_LIMITS;
+      _exit(127);
+    }
+  /* Nothing of the runtime's reaches the program: no signal it blocks or
+   * ignores (SIGXCPU must end a program at its CPU limit, SIGPIPE a
+   * writer whose reader went), and only its stdio and its extra
+   * descriptors stay open across the exec. */
+  reset_signals();
+  if (launch->first_extra > 3)
+    syscall(SYS_close_range, 3, (unsigned)launch->first_extra - 1, CLOSE_RANGE_CLOEXEC);
+  syscall(SYS_close_range, (unsigned)parking(launch), ~0u, CLOSE_RANGE_CLOEXEC);
+  execve(made->program, (char *const *)launch->argv, (char *const *)launch->envp);
+  program_error = errno;
+  program_failed = CHILD_EXEC;
+  _exit(127);
+}
+
+static void forward_signal(int number) {
+  if (program_pid > 0) kill(program_pid, number);
+}
+
+/* A number from /proc/self/stat's fields after the command's name. */
+static unsigned long stat_field(const char *after_name, int field) {
+  const char *at = after_name;
+  for (int each = 3; each < field && *at; at++)
+    if (*at == ' ') each++;
+  unsigned long value = 0;
+  while (*at >= '0' && *at <= '9') value = value * 10 + (unsigned long)(*at++ - '0');
+  return value;
+}
+
+/* The init is a copy of the runtime: its command line (the host's paths)
+ * is not the program's to read. Its memory and environment are not
+ * either: the init is not dumpable. */
+static void hide_runtime(void) {
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  char stat[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  ssize_t got = fd >= 0 ? read(fd, stat, sizeof stat - 1) : -1;
+  if (fd >= 0) close(fd);
+  if (got <= 0) return;
+  stat[got] = '\0';
+  const char *after_name = strrchr(stat, ')');
+  if (!after_name) return;
+  for (int field = 48; field <= 50; field += 2) { /* arguments, environment */
+    char *start = (char *)stat_field(after_name + 2, field);
+    char *end = (char *)stat_field(after_name + 2, field + 1);
+    if (start && end > start) memset(start, 0, (size_t)(end - start));
+    if (field == 48 && start && end - start > 10) memcpy(start, "minos-init", 10);
+  }
+}
+
+/* Waits for the program, reaping what it leaves behind, and tells the
+ * runtime how it ended; its own end then ends every process left. */
+static _Noreturn void wait_for_program(pid_t program, int report_fd) {
+  for (;;) {
+    int status;
+    struct rusage usage;
+    pid_t ended = wait4(-1, &status, 0, &usage);
+    if (ended < 0 && errno == EINTR) continue;
+    if (ended < 0) _exit(127);
+    if (ended != program) continue;
+    uint64_t cpu_ns = ((uint64_t)usage.ru_utime.tv_sec + (uint64_t)usage.ru_stime.tv_sec) *
+                          1000000000u +
+                      ((uint64_t)usage.ru_utime.tv_usec + (uint64_t)usage.ru_stime.tv_usec) * 1000u;
+    tell(report_fd, &(child_report){.step = CHILD_ENDED, .status = status, .cpu_ns = cpu_ns});
+    _exit(0);
+  }
+}
+
+/* PID 1 of the cell's namespace is this small init, not the program: the
+ * kernel ignores a namespace's init's signals that it has no handler for
+ * (even SIGXCPU at its CPU limit, or its own abort's), and orphans
+ * would stay zombies. It starts the program, forwards the signals the
+ * runtime sends, and says how the program ended. */
+static _Noreturn void run_init(const native_launch *launch, const plan *made, int report_fd) {
+  struct sigaction forwarding = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+  static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaction(forwarded[i], &forwarding, NULL);
+  hide_runtime(); /* before the program can look */
+  pid_t program = vfork();
+  if (program == 0) exec_program(launch, made);
+  if (program < 0) child_fail(report_fd, CHILD_FORK);
+  if (program_failed) {
+    errno = program_error;
+    child_fail(report_fd, program_failed);
+  }
+  program_pid = program;
+  syscall(SYS_close_range, 0u, (unsigned)report_fd - 1, 0);
+  syscall(SYS_close_range, (unsigned)report_fd + 1, ~0u, 0);
+  tell(report_fd, &(child_report){.step = CHILD_STARTED});
+  wait_for_program(program, report_fd);
+}
+
 /* The filter's listener goes to the runtime, which answers the calls
  * the filter sends it (none of them made from here to the exec). */
 static bool send_listener(int report_fd, int listener) {
-  child_report report = {CHILD_LISTENING, 0};
+  child_report report = {.step = CHILD_LISTENING};
   struct iovec data = {.iov_base = &report, .iov_len = sizeof report};
   union {
     struct cmsghdr align;
@@ -471,17 +602,7 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   if (listener < 0) child_fail(report_fd, CHILD_SECCOMP);
   if (!send_listener(report_fd, listener)) child_fail(report_fd, CHILD_LISTENER);
   close(listener);
-  /* Last: the runtime's descriptors are still open here (closed at the
-   * exec), and a lower descriptor limit would refuse the opens above. */
-  for (size_t i = 0; i < made->limit_count; i++)
-    if (setrlimit(made->limit_kinds[i], &made->limits[i]) != 0) child_fail(report_fd, CHILD_LIMITS);
-  /* Nothing of the runtime's reaches the program: only its stdio and its
-   * extra descriptors stay open across the exec. */
-  if (launch->first_extra > 3)
-    syscall(SYS_close_range, 3, (unsigned)launch->first_extra - 1, CLOSE_RANGE_CLOEXEC);
-  syscall(SYS_close_range, (unsigned)parking(launch), ~0u, CLOSE_RANGE_CLOEXEC);
-  execve(made->program, (char *const *)launch->argv, (char *const *)launch->envp);
-  child_fail(report_fd, CHILD_EXEC);
+  run_init(launch, made, report_fd);
 }
 
 /* ---- the parent ------------------------------------------------------ */
@@ -552,8 +673,9 @@ static ssize_t receive_report(int report_fd, child_report *report, int *listener
   return got < 0 ? 0 : got;
 }
 
-/* What the child said before its exec: its listener, then nothing (EOF:
- * it exec'd), or the step that failed. */
+/* What the sandbox said before its program's first instruction: its
+ * filter's listener, then that the program runs, or the step that
+ * failed. */
 static minos_status hear_child(int report_fd, pid_t pid, int *listener, char *error,
                                size_t error_size) {
   child_report report;
@@ -562,7 +684,8 @@ static minos_status hear_child(int report_fd, pid_t pid, int *listener, char *er
   while ((got = receive_report(report_fd, &report, listener)) == (ssize_t)sizeof report &&
          report.step == CHILD_LISTENING)
     continue;
-  if (got == 0 && *listener >= 0) return MINOS_OK;
+  if (got == (ssize_t)sizeof report && report.step == CHILD_STARTED && *listener >= 0)
+    return MINOS_OK;
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
   if (*listener >= 0) close(*listener);
@@ -613,7 +736,8 @@ static minos_status fork_into_sandbox(const native_launch *launch, const plan *m
   close(go[1]);
   if (status == MINOS_OK)
     status = hear_child(report[0], *pid, &started->listener, error, error_size);
-  close(report[0]);
+  if (status == MINOS_OK) started->ends = report[0];
+  else close(report[0]);
   if (status != MINOS_OK && *pidfd >= 0) close(*pidfd);
   return status;
 }
@@ -621,10 +745,25 @@ static minos_status fork_into_sandbox(const native_launch *launch, const plan *m
 minos_status native_start(const native_launch *launch, native_process *started, char *error,
                           size_t error_size) {
   minos_status status;
-  *started = (native_process){.pid = -1, .pidfd = -1, .listener = -1};
+  *started = (native_process){.pid = -1, .pidfd = -1, .listener = -1, .ends = -1};
   plan *made = make_plan(launch, error, error_size, &status);
   if (!made) return status;
   status = fork_into_sandbox(launch, made, started, error, error_size);
   free_plan(made);
   return status;
+}
+
+native_end native_read_end(const native_process *process, const siginfo_t *init_end) {
+  child_report report;
+  ssize_t got;
+  do got = recv(process->ends, &report, sizeof report, MSG_DONTWAIT);
+  while (got < 0 && errno == EINTR);
+  if (got == (ssize_t)sizeof report && report.step == CHILD_ENDED)
+    return (native_end){.signalled = WIFSIGNALED(report.status),
+                        .code = WIFSIGNALED(report.status) ? WTERMSIG(report.status)
+                                                           : WEXITSTATUS(report.status),
+                        .cpu_ns = report.cpu_ns};
+  /* The init did not say: the runtime killed it (and all with it). */
+  bool signalled = init_end->si_code != CLD_EXITED;
+  return (native_end){.signalled = signalled, .code = signalled ? init_end->si_status : 127};
 }

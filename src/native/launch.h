@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "core/code.h"
@@ -58,7 +59,16 @@ typedef struct native_process {
   /* The listener of its seccomp filter: the calls it refuses and its
    * connect and bind wait there for the runtime's answer (broker.h). */
   int listener;
+  /* Where its init (PID 1 of its namespace, which starts the program)
+   * says how the program ended (native_read_end). */
+  int ends;
 } native_process;
+
+typedef struct native_end {
+  bool signalled;
+  int code; /* the exit code, or the signal */
+  uint64_t cpu_ns; /* the program's CPU time, its reaped children's included */
+} native_end;
 
 /* Starts the program: its pid, a pidfd and its filter's listener.
  * MINOS_EMODULE: it is not an x86-64 executable, or it needs a file that
@@ -67,5 +77,10 @@ typedef struct native_process {
  * could not start. */
 minos_status native_start(const native_launch *launch, native_process *started, char *error,
                           size_t error_size);
+
+/* How the program ended, once its first process (the init) has: what the
+ * init said, or, if the runtime killed the init first, its end
+ * (init_end, as waitid says). */
+native_end native_read_end(const native_process *process, const siginfo_t *init_end);
 
 #endif

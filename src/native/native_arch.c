@@ -157,6 +157,7 @@ static void release_launch(void *argument) {
     waitpid(job->process.pid, NULL, 0);
     close(job->process.pidfd);
     close(job->process.listener);
+    close(job->process.ends);
   }
   free(job);
 }
@@ -196,7 +197,7 @@ static void close_fds(int fds[], size_t count) {
 static launch_job *new_job(const native_cell *native) {
   launch_job *job = calloc(1, sizeof *job);
   if (!job) return NULL;
-  job->process = (native_process){.pid = -1, .pidfd = -1, .listener = -1};
+  job->process = (native_process){.pid = -1, .pidfd = -1, .listener = -1, .ends = -1};
   job->launch = (native_launch){
       .program = native->program, .argv = (const char *const *)native->argv,
       .envp = (const char *const *)native->envp, .grants = native->grants,
@@ -276,13 +277,16 @@ static call_broker *start_broker(cell *self, const native_cell *native,
   return broker;
 }
 
-static _Noreturn void end_as_process_did(cell *self, native_cell *native, const siginfo_t *info) {
+static _Noreturn void end_as_process_did(cell *self, native_cell *native, const native_end *end) {
   cell_honour_end_request(self); /* killed or timed out by the runtime */
   if (native->refused_call[0]) cell_fault_now(self, FAULT_BLOCKED_CALL, 0);
-  if (info->si_code == CLD_EXITED) cell_exit(self, (uint32_t)info->si_status);
-  if (info->si_status == SIGXCPU) cell_fault_now(self, FAULT_CPU_LIMIT, 0);
-  if (info->si_status == SIGSYS) cell_fault_now(self, FAULT_BLOCKED_CALL, 0);
-  native->end_signal = info->si_status;
+  if (!end->signalled) cell_exit(self, (uint32_t)end->code);
+  /* SIGXCPU at RLIMIT_CPU, or SIGKILL a second later if it caught that. */
+  bool past_cpu_limit = native->cpu_time_ns && end->cpu_ns >= native->cpu_time_ns;
+  if (end->code == SIGXCPU || (end->code == SIGKILL && past_cpu_limit))
+    cell_fault_now(self, FAULT_CPU_LIMIT, 0);
+  if (end->code == SIGSYS) cell_fault_now(self, FAULT_BLOCKED_CALL, 0);
+  native->end_signal = end->code;
   cell_fault_now(self, FAULT_SIGNAL, 0);
 }
 
@@ -333,9 +337,11 @@ static void run(cell *self) {
     call_broker_refused_call(broker, native->refused_call, sizeof native->refused_call);
     call_broker_stop(broker);
   }
+  native_end end = waited ? native_read_end(&process, &info) : (native_end){0};
   close(process.pidfd);
+  close(process.ends);
   if (!wired || !waited) give_up(self, "cannot follow the program's process");
-  end_as_process_did(self, native, &info);
+  end_as_process_did(self, native, &end);
 }
 
 static cell_fault classify_fault(cell *self, uintptr_t address, uintptr_t pc) {

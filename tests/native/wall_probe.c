@@ -11,7 +11,20 @@
  *   wall_probe signal PID "signal: ERROR" for a signal to PID (outside)
  *   wall_probe crash      writes through a null pointer (SIGSEGV)
  *   wall_probe forks N    forks N children that wait: "forked F of N" (the
- *                         process limit stops it short) */
+ *                         process limit stops it short)
+ *   wall_probe mount|unshare|setns|io_uring|clone|personality
+ *                         makes that refused call (mount a tmpfs, a new user
+ *                         namespace, join its own network namespace, set up
+ *                         an io_uring, clone into a new user namespace, turn
+ *                         address randomisation off): the runtime kills it
+ *   wall_probe persona    "persona P": the harmless personality query
+ *   wall_probe memory N   touches up to N MiB, 1 MiB at a time: "memory: got
+ *                         N MiB" or "memory: refused after M MiB"
+ *   wall_probe spin       spins until killed
+ *   wall_probe abort      "before abort", then abort()
+ *   wall_probe euid       "euid U egid G"
+ *   wall_probe cat PATH   the file's bytes, NULs as newlines, or "cat: ERROR"
+ *   wall_probe exec PATH ARGS...  executes PATH, or "exec: ERROR" */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/types.h>
@@ -23,7 +36,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,7 +72,54 @@ static void list_root(void) {
   printf("\n");
 }
 
+/* The calls the filter refuses: none returns. */
+static int refused_call(const char *name) {
+  fflush(stdout);
+  if (strcmp(name, "mount") == 0) return mount("none", "/proc", "tmpfs", 0, NULL);
+  if (strcmp(name, "unshare") == 0) return unshare(CLONE_NEWUSER);
+  if (strcmp(name, "setns") == 0) return setns(open("/proc/self/ns/net", O_RDONLY), 0);
+  if (strcmp(name, "io_uring") == 0) {
+    struct io_uring_params parameters = {0};
+    return (int)syscall(__NR_io_uring_setup, 1, &parameters);
+  }
+  if (strcmp(name, "clone") == 0) return (int)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+  if (strcmp(name, "personality") == 0) return personality(ADDR_NO_RANDOMIZE);
+  return -2;
+}
+
+static void *volatile last_block; /* so that no compiler elides the allocations */
+
+static void touch_memory(int wanted) {
+  int got = 0;
+  for (; got < wanted; got++) {
+    volatile char *block = malloc(1 << 20);
+    if (!block) break;
+    for (size_t page = 0; page < (1 << 20); page += 4096) block[page] = 1;
+    *(void *volatile *)block = last_block;
+    last_block = (void *)block;
+  }
+  if (got == wanted) printf("memory: got %d MiB\n", got);
+  else printf("memory: refused after %d MiB\n", got);
+}
+
+static void cat(const char *path) {
+  char bytes[4096];
+  int fd = open(path, O_RDONLY);
+  ssize_t got = fd >= 0 ? read(fd, bytes, sizeof bytes - 1) : -1;
+  if (got < 0) {
+    printf("cat: %s\n", strerror(errno));
+    return;
+  }
+  for (ssize_t i = 0; i < got; i++)
+    if (bytes[i] == '\0') bytes[i] = '\n';
+  fwrite(bytes, 1, (size_t)got, stdout);
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && refused_call(argv[1]) != -2) {
+    printf("%s returned: %s\n", argv[1], strerror(errno));
+    return 0;
+  }
   if (argc >= 2 && strcmp(argv[1], "ids") == 0) {
     printf("uid %d gid %d nnp %d seccomp %d\n", (int)getuid(), (int)getgid(),
            status_field("NoNewPrivs:"), status_field("Seccomp:"));
@@ -103,6 +168,23 @@ int main(int argc, char **argv) {
   } else if (argc >= 3 && strcmp(argv[1], "signal") == 0) {
     int sent = kill((pid_t)atoi(argv[2]), SIGKILL);
     printf(sent == 0 ? "signal: sent\n" : "signal: %s\n", strerror(errno));
+  } else if (argc >= 2 && strcmp(argv[1], "persona") == 0) {
+    printf("persona %d\n", personality(0xffffffff));
+  } else if (argc >= 3 && strcmp(argv[1], "memory") == 0) {
+    touch_memory(atoi(argv[2]));
+  } else if (argc >= 2 && strcmp(argv[1], "abort") == 0) {
+    printf("before abort\n");
+    fflush(stdout);
+    abort();
+  } else if (argc >= 2 && strcmp(argv[1], "spin") == 0) {
+    for (volatile unsigned long spins = 0;; spins++) continue;
+  } else if (argc >= 2 && strcmp(argv[1], "euid") == 0) {
+    printf("euid %d egid %d\n", (int)geteuid(), (int)getegid());
+  } else if (argc >= 3 && strcmp(argv[1], "cat") == 0) {
+    cat(argv[2]);
+  } else if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
+    execv(argv[2], argv + 2);
+    printf("exec: %s\n", strerror(errno));
   } else if (argc >= 2 && strcmp(argv[1], "crash") == 0) {
     *(volatile int *)(uintptr_t)argc = 0; /* not a mapped page */
   } else {

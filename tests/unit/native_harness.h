@@ -67,10 +67,14 @@ static ran harness_run(const char *const argv[], const char *input, const harnes
            (got = read(out[0], result.output + used, sizeof result.output - 1 - used)) > 0)
       used += (size_t)got;
     result.output[used] = '\0';
-    waitpid(process.pid, &result.status, 0);
+    siginfo_t init_end = {0};
+    waitid(P_PID, (id_t)process.pid, &init_end, WEXITED);
     call_broker_refused_call(broker, result.refused, sizeof result.refused);
     call_broker_stop(broker);
+    native_end end = native_read_end(&process, &init_end);
+    result.status = end.signalled ? end.code : end.code << 8; /* as waitpid would say */
     close(process.pidfd);
+    close(process.ends);
   } else {
     close(in[1]);
   }

@@ -5,8 +5,8 @@
  * passwd, no /home, /tmp or /root); a read-write grant is writable and a
  * read-only one is not; ptrace kills the program, the runtime told its
  * name; a TCP connect without a grant is refused by the runtime; no
- * raw or packet socket opens; its PID 1 is itself, and a process outside
- * cannot be signalled. Skips (77) where the kernel refuses user namespaces.
+ * raw or packet socket opens; its PID 1 is an init that shows nothing of
+ * the runtime, and a process outside cannot be signalled. Skips (77) where the kernel refuses user namespaces.
  *   native_launch_test STATIC_HELLO WALL_PROBE */
 #include <signal.h>
 #include <stdio.h>
@@ -115,9 +115,17 @@ int main(int argc, char **argv) {
   const char *pid1[] = {probe, "pid1", NULL};
   result = run(pid1, NULL, NULL, 0);
   show("pid1", &result);
-  char itself[4200];
-  snprintf(itself, sizeof itself, "pid1: %s\n", probe); /* it is its own PID 1 */
-  CHECK(strcmp(result.output, itself) == 0);
+  /* PID 1 is the sandbox's init, which shows nothing of the runtime's
+   * command line, environment or memory. */
+  CHECK(strcmp(result.output, "pid1: minos-init\n") == 0);
+  const char *init_environment[] = {probe, "cat", "/proc/1/environ", NULL};
+  result = run(init_environment, NULL, NULL, 0);
+  show("init's environment", &result);
+  CHECK(strcmp(result.output, "cat: Permission denied\n") == 0);
+  const char *init_memory[] = {probe, "cat", "/proc/1/mem", NULL};
+  result = run(init_memory, NULL, NULL, 0);
+  show("init's memory", &result);
+  CHECK(strcmp(result.output, "cat: Permission denied\n") == 0);
   char outside[32];
   snprintf(outside, sizeof outside, "%d", (int)getpid());
   const char *signal_outside[] = {probe, "signal", outside, NULL};
