@@ -130,3 +130,8 @@ minos_test(native_run_crash EXIT 134 STDERR "^minos: fault: segmentation fault \
 # its processes die with it.
 minos_test(native_run_fork_limit STDOUT "^forked ([0-9]|[1-5][0-9]|6[0-3]) of 1000$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> forks 1000)
+
+# -v says what preparing a native program did: nothing to compile.
+minos_test(native_run_verbose STDERR "native_static_hello: a static x86-64 executable: nothing to compile or load$"
+           STDOUT "^hello from a static native program$"
+           COMMAND ${MINOS} run -v $<TARGET_FILE:native_static_hello>)

@@ -339,7 +339,8 @@ int command_run(int argc, char **argv) {
   minos_status status =
       code_prepare_file(options.module_path, (uint64_t)options.memory_limit, &code, &report);
   if (status != MINOS_OK) return exit_status_for_load_failure(status, options.module_path, report.error);
-  log_info("%s: %s", options.module_path, report.cache_hit ? "cache hit" : "compiled");
+  log_info("%s: %s", options.module_path,
+           report.summary[0] ? report.summary : report.cache_hit ? "cache hit" : "compiled");
   int exit_status = run_cell(&options, &code);
   code_release(&code);
   for (size_t i = 0; i < options.grant_count; i++) free((char *)options.grants[i].host_path);

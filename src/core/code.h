@@ -76,6 +76,7 @@ typedef struct cell_config {
 
 typedef struct code_report {
   bool cache_hit; /* prepared before: nothing was compiled */
+  char summary[160]; /* what preparing did, when not a compile ("" otherwise) */
   char error[1024]; /* one line, on failure */
 } code_report;
 

@@ -434,6 +434,14 @@ static minos_status prepare(const char *name, const uint8_t *bytes, size_t lengt
   }
   elf_closure closure;
   minos_status status = elf_load_closure(name, &closure, report->error, sizeof report->error);
+  if (status == MINOS_OK && closure.count == 0)
+    snprintf(report->summary, sizeof report->summary,
+             "a static x86-64 executable: nothing to compile or load");
+  else if (status == MINOS_OK)
+    snprintf(report->summary, sizeof report->summary,
+             "a dynamically linked x86-64 executable: nothing to compile; %zu files to load it "
+             "with (its interpreter and libraries), bound read-only",
+             closure.count);
   elf_closure_free(&closure);
   if (status != MINOS_OK) return status;
   if (!(*prepared = realpath(name, NULL))) {
