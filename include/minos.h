@@ -17,7 +17,10 @@
  *   cnew reads the child's code (a wasm module, as bytes) from a read end
  *   until that end is finished, compiles it, and initialises the child:
  *   memory, data segments and the module's start function, under the init
- *   timeout. The child then waits, suspended, holding no descriptor at
+ *   timeout. The code may also be an x86-64 Linux executable (the spec's
+ *   arch says which, and must agree with the code's first bytes): the
+ *   child is then a native cell, a sandboxed process started at cstart,
+ *   whose ends are its descriptors 0, 1, 2, 3... as passed. The child then waits, suspended, holding no descriptor at
  *   all. The parent moves ends into it with wpass and rpass; each takes
  *   the child's lowest free number, so the first three passes become the
  *   child's stdin, stdout and stderr, in the order they are made. cstart
@@ -116,6 +119,7 @@ typedef struct minos_cell_status {
 } minos_cell_status;
 
 #define MINOS_ARCH_WASM 1
+#define MINOS_ARCH_NATIVE 2 /* an x86-64 Linux executable, run as a sandboxed process */
 
 /* Where cnew places the child (a hint; one worker means one place). */
 #define MINOS_PLACE_ANY 0
@@ -133,7 +137,7 @@ typedef struct minos_cell_status {
  * it may (a cell counts until its parent's cwait, or its parent's end). */
 typedef struct minos_arch_spec {
   uint32_t size;             /* sizeof(minos_arch_spec): the layout's version */
-  uint32_t arch;             /* MINOS_ARCH_WASM */
+  uint32_t arch;             /* MINOS_ARCH_WASM or MINOS_ARCH_NATIVE: what the code is */
   uint64_t memory_bytes;     /* linear memory and channel buffers */
   uint64_t cpu_time_ns;      /* CPU time before a "cpu limit" fault */
   uint64_t init_timeout_ns;  /* initialisation deadline; 0: 1 second */

@@ -135,3 +135,17 @@ minos_test(native_run_fork_limit STDOUT "^forked ([0-9]|[1-5][0-9]|6[0-3]) of 10
 minos_test(native_run_verbose STDERR "native_static_hello: a static x86-64 executable: nothing to compile or load$"
            STDOUT "^hello from a static native program$"
            COMMAND ${MINOS} run -v $<TARGET_FILE:native_static_hello>)
+
+# A wasm cell's native child from code bytes (cnew): a static program, and
+# Debian's dynamically linked cat fed by its parent; the spec's arch must
+# agree with the code.
+foreach(mode hello cat mismatch)
+  if(mode STREQUAL "cat")
+    set(code /bin/cat)
+  else()
+    set(code $<TARGET_FILE:native_static_hello>)
+  endif()
+  minos_test(api_native_child_${mode} STDIN ${code}
+             STDOUT "^api_native_child ${mode}: all [0-9]+ checks passed$" NO_STDERR "FAIL"
+             COMMAND ${MINOS} run --max-cells 2 ${GUESTS}/api_native_child.wasm ${mode})
+endforeach()

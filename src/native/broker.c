@@ -243,33 +243,55 @@ static int wait_for_connection(call_broker *self, uint64_t id, int socket,
   return 0;
 }
 
-static int connect_call(call_broker *self, const struct seccomp_notif *call) {
-  struct sockaddr_storage address;
+/* connect's and bind's arguments, taken once. */
+typedef struct socket_call {
+  struct sockaddr_storage address; /* our copy */
+  socklen_t length;
+  int target_fd;
   their_socket theirs;
-  int target_fd = (int)call->data.args[0];
-  socklen_t length = (socklen_t)call->data.args[2];
-  int error = read_address(call, call->data.args[1], length, &address);
-  if (error || (error = take_socket(self, call, target_fd, &theirs))) return error;
-  error = check_brokered(&theirs, &address);
-  if (!error && theirs.connected) error = EISCONN;
-  if (!error && !net_rules_allow(self->connect_rules, self->connect_rule_count, NET_TCP,
-                                 (const struct sockaddr *)&address, length))
+} socket_call;
+
+static int read_socket_call(call_broker *self, const struct seccomp_notif *call,
+                            socket_call *out) {
+  out->target_fd = (int)call->data.args[0];
+  out->length = (socklen_t)call->data.args[2];
+  int error = read_address(call, call->data.args[1], out->length, &out->address);
+  return error ? error : take_socket(self, call, out->target_fd, &out->theirs);
+}
+
+/* The socket the runtime makes for the call, if the rules admit its
+ * address (*ours): 0 or an errno. Our duplicate of theirs is closed. */
+static int socket_for(const socket_call *made, const net_rule *rules, size_t count,
+                      int in_use_error, int flags, int *ours) {
+  int error = check_brokered(&made->theirs, &made->address);
+  if (!error && made->theirs.connected) error = in_use_error;
+  if (!error && !net_rules_allow(rules, count, NET_TCP,
+                                 (const struct sockaddr *)&made->address, made->length))
     error = EPERM;
-  int ours = error ? -1 : socket(theirs.domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (!error && ours < 0) error = errno;
-  if (!error) copy_options(theirs.fd, ours, theirs.domain);
-  close(theirs.fd);
-  if (error) return error;
-  if (connect(ours, (const struct sockaddr *)&address, length) == 0) {
-    hand_over(self, call->id, ours, target_fd, theirs.close_on_exec, theirs.nonblocking, 0);
+  *ours = error ? -1 : socket(made->theirs.domain, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+  if (!error && *ours < 0) error = errno;
+  if (!error) copy_options(made->theirs.fd, *ours, made->theirs.domain);
+  close(made->theirs.fd);
+  return error;
+}
+
+static int connect_call(call_broker *self, const struct seccomp_notif *call) {
+  socket_call made;
+  int ours, error = read_socket_call(self, call, &made);
+  if (error || (error = socket_for(&made, self->connect_rules, self->connect_rule_count, EISCONN,
+                                   SOCK_NONBLOCK, &ours)))
+    return error;
+  const their_socket *theirs = &made.theirs;
+  if (connect(ours, (const struct sockaddr *)&made.address, made.length) == 0) {
+    hand_over(self, call->id, ours, made.target_fd, theirs->close_on_exec, theirs->nonblocking, 0);
     return -1;
   }
   error = errno;
-  if (error == EINPROGRESS && theirs.nonblocking) {
-    hand_over(self, call->id, ours, target_fd, theirs.close_on_exec, true, EINPROGRESS);
+  if (error == EINPROGRESS && theirs->nonblocking) {
+    hand_over(self, call->id, ours, made.target_fd, theirs->close_on_exec, true, EINPROGRESS);
     return -1;
   }
-  if (error == EINPROGRESS) error = wait_for_connection(self, call->id, ours, &theirs, target_fd);
+  if (error == EINPROGRESS) error = wait_for_connection(self, call->id, ours, theirs, made.target_fd);
   if (error) close(ours);
   return error ? error : -1;
 }
@@ -280,35 +302,25 @@ static int connect_call(call_broker *self, const struct seccomp_notif *call) {
  * host's (listening at once: a bound socket that is neither listening
  * nor connected is one the program could connect anywhere). */
 static int bind_call(call_broker *self, const struct seccomp_notif *call) {
-  struct sockaddr_storage address;
-  their_socket theirs;
-  int target_fd = (int)call->data.args[0];
-  socklen_t length = (socklen_t)call->data.args[2];
-  int error = read_address(call, call->data.args[1], length, &address);
-  if (error || (error = take_socket(self, call, target_fd, &theirs))) return error;
-  if (theirs.domain != AF_INET && theirs.domain != AF_INET6) {
+  socket_call made;
+  int ours, error = read_socket_call(self, call, &made);
+  if (error) return error;
+  if (made.theirs.domain != AF_INET && made.theirs.domain != AF_INET6) {
     /* Its own network's or file system's: nothing of the host's. */
-    close(theirs.fd);
+    close(made.theirs.fd);
     reply(self, call->id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
     return -1;
   }
-  error = check_brokered(&theirs, &address);
-  if (!error && theirs.connected) error = EINVAL;
-  if (!error && !net_rules_allow(self->listen_rules, self->listen_rule_count, NET_TCP,
-                                 (const struct sockaddr *)&address, length))
-    error = EPERM;
-  int ours = error ? -1 : socket(theirs.domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (!error && ours < 0) error = errno;
-  if (!error) copy_options(theirs.fd, ours, theirs.domain);
-  close(theirs.fd);
-  if (!error && (bind(ours, (const struct sockaddr *)&address, length) != 0 ||
+  error = socket_for(&made, self->listen_rules, self->listen_rule_count, EINVAL, 0, &ours);
+  if (!error && (bind(ours, (const struct sockaddr *)&made.address, made.length) != 0 ||
                  listen(ours, SOMAXCONN) != 0))
     error = errno;
   if (error) {
     if (ours >= 0) close(ours);
     return error;
   }
-  hand_over(self, call->id, ours, target_fd, theirs.close_on_exec, theirs.nonblocking, 0);
+  hand_over(self, call->id, ours, made.target_fd, made.theirs.close_on_exec,
+            made.theirs.nonblocking, 0);
   return -1;
 }
 

@@ -10,10 +10,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,10 +46,39 @@ static unsigned launch_threads(void) {
  * may wait on a slow file system: never on a worker. */
 static offload_pool launch_pool = OFFLOAD_POOL_INITIALIZER(launch_threads);
 
+/* A prepared program: its path, shared by the cells made from it. Code
+ * that came as bytes (cnew) is a file of minos's own, removed with the
+ * last reference. */
+typedef struct program_file {
+  atomic_uint references;
+  bool owned; /* written by minos from bytes */
+  char path[];
+} program_file;
+
+static program_file *new_program_file(const char *path, bool owned) {
+  program_file *made = malloc(sizeof *made + strlen(path) + 1);
+  if (!made) return NULL;
+  atomic_init(&made->references, 1);
+  made->owned = owned;
+  strcpy(made->path, path);
+  return made;
+}
+
+static program_file *hold_program(program_file *program) {
+  atomic_fetch_add(&program->references, 1);
+  return program;
+}
+
+static void drop_program(program_file *program) {
+  if (!program || atomic_fetch_sub(&program->references, 1) != 1) return;
+  if (program->owned) unlink(program->path);
+  free(program);
+}
+
 /* What a cell keeps of its configuration, owned. */
 typedef struct native_cell {
   cell *cell;
-  char *program;
+  program_file *program;
   char **argv, **envp; /* NULL-terminated */
   cell_grant *grants;
   size_t grant_count;
@@ -106,7 +138,7 @@ static cell_grant *copy_grants(const cell_grant *grants, size_t count) {
 }
 
 static void free_native(native_cell *native) {
-  free(native->program);
+  drop_program(native->program);
   free_strings(native->argv);
   free_strings(native->envp);
   free_grants(native->grants, native->grant_count);
@@ -199,7 +231,7 @@ static launch_job *new_job(const native_cell *native) {
   if (!job) return NULL;
   job->process = (native_process){.pid = -1, .pidfd = -1, .listener = -1, .ends = -1};
   job->launch = (native_launch){
-      .program = native->program, .argv = (const char *const *)native->argv,
+      .program = native->program->path, .argv = (const char *const *)native->argv,
       .envp = (const char *const *)native->envp, .grants = native->grants,
       .grant_count = native->grant_count, .random = native->random,
       .memory_bytes = native->memory_bytes, .first_extra = 3 + (int)native->grant_count,
@@ -422,15 +454,62 @@ static bool owns(const uint8_t *head, size_t length) {
          elf_describe_other(head, length, ignored, sizeof ignored) == NULL;
 }
 
+/* Where code that came as bytes is kept while cells run it: a directory
+ * of this process's own, which only its owner lists (cells that run as
+ * nobody, when minos is root, must still reach their program's file). */
+static char code_directory[64];
+static pthread_once_t code_directory_once = PTHREAD_ONCE_INIT;
+
+/* Empty by then: each program's file goes with its last cell. */
+static void remove_code_directory(void) { rmdir(code_directory); }
+
+static void make_code_directory(void) {
+  char made[] = "/tmp/minos-code-XXXXXX";
+  if (!mkdtemp(made)) return;
+  if (chmod(made, 0711) != 0) {
+    rmdir(made);
+    return;
+  }
+  snprintf(code_directory, sizeof code_directory, "%s", made);
+  atexit(remove_code_directory);
+}
+
+/* The bytes as a file (read and execute only) whose path is *path. */
+static minos_status store_bytes(const uint8_t *bytes, size_t length, char *path,
+                                size_t path_size, code_report *report) {
+  pthread_once(&code_directory_once, make_code_directory);
+  int fd = -1;
+  if (code_directory[0]) {
+    snprintf(path, path_size, "%s/program-XXXXXX", code_directory);
+    fd = mkostemp(path, O_CLOEXEC);
+  }
+  size_t written = 0;
+  while (fd >= 0 && written < length) {
+    ssize_t each = write(fd, bytes + written, length - written);
+    if (each <= 0) break;
+    written += (size_t)each;
+  }
+  bool stored = fd >= 0 && written == length && fchmod(fd, 0555) == 0;
+  int error = errno;
+  if (fd >= 0) close(fd);
+  if (stored) return MINOS_OK;
+  if (fd >= 0) unlink(path);
+  snprintf(report->error, sizeof report->error, "cannot keep the program's bytes in a file: %s",
+           strerror(error));
+  return MINOS_EIO;
+}
+
 /* The program's files are looked for now, so that a missing library is
- * said before any cell starts. */
+ * said before any cell starts. Bytes (cnew) become a file of minos's:
+ * the sandbox binds files, and the dynamic loader reads them by path. */
 static minos_status prepare(const char *name, const uint8_t *bytes, size_t length,
                             uint64_t memory_limit_bytes, void **prepared, code_report *report) {
-  (void)length, (void)memory_limit_bytes;
+  (void)memory_limit_bytes;
+  char stored[128];
   if (bytes) {
-    snprintf(report->error, sizeof report->error,
-             "native code from bytes (cnew, libminos) is not supported yet: give a path");
-    return MINOS_EMODULE;
+    minos_status status = store_bytes(bytes, length, stored, sizeof stored, report);
+    if (status != MINOS_OK) return status;
+    name = stored;
   }
   elf_closure closure;
   minos_status status = elf_load_closure(name, &closure, report->error, sizeof report->error);
@@ -443,16 +522,23 @@ static minos_status prepare(const char *name, const uint8_t *bytes, size_t lengt
              "with (its interpreter and libraries), bound read-only",
              closure.count);
   elf_closure_free(&closure);
-  if (status != MINOS_OK) return status;
-  if (!(*prepared = realpath(name, NULL))) {
+  char *path = status == MINOS_OK ? realpath(name, NULL) : NULL;
+  program_file *program = path ? new_program_file(path, bytes != NULL) : NULL;
+  free(path);
+  if (status == MINOS_OK && !program) {
     snprintf(report->error, sizeof report->error, "cannot read %s: %s", name, strerror(errno));
-    return MINOS_EIO;
+    status = MINOS_EIO;
   }
+  if (status != MINOS_OK) {
+    if (bytes) unlink(stored);
+    return status;
+  }
+  *prepared = program;
   report->cache_hit = true; /* nothing to compile */
   return MINOS_OK;
 }
 
-static void release(void *prepared) { free(prepared); }
+static void release(void *prepared) { drop_program(prepared); }
 
 static bool copy_rules(const net_rule *rules, size_t count, net_rule **out, size_t *out_count) {
   *out = calloc(count + 1, sizeof **out);
@@ -478,10 +564,10 @@ static bool rules_brokered(const net_rule *rules, size_t count, char *error, siz
   return true;
 }
 
-static native_cell *new_native(const char *program, const cell_config *config) {
+static native_cell *new_native(program_file *program, const cell_config *config) {
   native_cell *native = calloc(1, sizeof *native);
   if (!native) return NULL;
-  native->program = strdup(program);
+  native->program = hold_program(program);
   native->argv = copy_strings(config->args, config->arg_count);
   native->envp = copy_strings(config->env, config->env_count);
   native->grants = copy_grants(config->grants, config->grant_count);

@@ -154,7 +154,7 @@ int32_t minos_api_rpass(wasm_cell *self, int32_t rfd, int32_t cid) {
 int32_t minos_api_cstart(wasm_cell *self, int32_t cid) {
   cell *child = cell_child(self->cell, cid);
   if (!child) return minos_api_failure(MINOS_EBADF);
-  wasm_cell_start(child);
+  cell_let_start(child);
   return 0;
 }
 
@@ -169,7 +169,7 @@ int32_t minos_api_cwait(wasm_cell *self, int32_t cid, uint32_t status_out) {
   if (!guest_span(self, status_out, 8)) return minos_api_failure(MINOS_EFAULT);
   cell *child = cell_child(self->cell, cid);
   if (!child) return minos_api_failure(MINOS_EBADF);
-  wasm_cell_start(child);
+  cell_let_start(child);
   if (!cell_wait_end(child, &self->cell->waiter, DEADLINE_NEVER)) {
     cell_honour_end_request(self->cell);
     return minos_api_failure(MINOS_EIO);

@@ -14,7 +14,9 @@
 #include "core/account.h"
 #include "core/channel.h"
 #include "core/children.h"
+#include "core/code.h"
 #include "core/log.h"
+#include "core/offload.h"
 #include "core/runtime.h"
 #include "wasm/compile_pool.h"
 #include "wasm/guest_memory.h"
@@ -41,7 +43,8 @@ static minos_status load_spec(wasm_cell *self, uint32_t address, uint32_t size,
   const void *bytes = guest_span(self, address, size);
   if (!bytes) return MINOS_EFAULT;
   memcpy(spec, bytes, size < sizeof *spec ? size : sizeof *spec);
-  if (spec->size != size || spec->arch != MINOS_ARCH_WASM) return MINOS_EINVAL;
+  if (spec->size != size || (spec->arch != MINOS_ARCH_WASM && spec->arch != MINOS_ARCH_NATIVE))
+    return MINOS_EINVAL;
   if (spec->placement > MINOS_PLACE_OTHER_WORKER) return MINOS_EINVAL;
   if (spec->stack_bytes && spec->stack_bytes < 16 * 1024) return MINOS_EINVAL;
   return MINOS_OK;
@@ -164,13 +167,13 @@ static minos_status load_child_module(wasm_cell *self, const uint8_t *code, size
   return told ? status : MINOS_EIO;
 }
 
-static minos_status create_child(wasm_cell *self, loaded_module *module,
-                                 const minos_arch_spec *spec, const child_limits *limits,
-                                 cell **out) {
+/* The configuration every child gets: its name, the limits it was given,
+ * its parent's account and denied grants, and a wait for cstart. */
+static cell_config child_config(wasm_cell *self, const minos_arch_spec *spec,
+                                const child_limits *limits, char *name, size_t name_size) {
   static const char *const args[] = {"child"};
-  char name[48];
-  snprintf(name, sizeof name, "%s/child", self->cell->name);
-  cell_config config = {
+  snprintf(name, name_size, "%s/child", self->cell->name);
+  return (cell_config){
       .name = name,
       .args = args,
       .arg_count = 1,
@@ -184,6 +187,13 @@ static minos_status create_child(wasm_cell *self, loaded_module *module,
       .wait_for_start = true,
       .denied_grants = self->denied_grants,
   };
+}
+
+static minos_status create_child(wasm_cell *self, loaded_module *module,
+                                 const minos_arch_spec *spec, const child_limits *limits,
+                                 cell **out) {
+  char name[48];
+  cell_config config = child_config(self, spec, limits, name, sizeof name);
   char error[256];
   minos_status status = wasm_cell_create(module, &config, out, error, sizeof error);
   /* At a cap, the guest hears MINOS_ELIMIT: a loop must not fill the log. */
@@ -192,7 +202,8 @@ static minos_status create_child(wasm_cell *self, loaded_module *module,
   return status;
 }
 
-/* Starts the child and waits for its initialisation: its id, or why not. */
+/* Starts the child and waits for its initialisation: its id, or why not.
+ * A native child has nothing to initialise before its start. */
 static int32_t initialise(wasm_cell *self, cell *child, const minos_arch_spec *spec) {
   int32_t id = cell_adopt(self->cell, child);
   if (id < 0) {
@@ -206,6 +217,7 @@ static int32_t initialise(wasm_cell *self, cell *child, const minos_arch_spec *s
     cell_disown(child);
     return minos_api_failure(status);
   }
+  if (spec->arch != MINOS_ARCH_WASM) return id;
   uint64_t timeout = spec->init_timeout_ns ? spec->init_timeout_ns : DEFAULT_INIT_TIMEOUT_NS;
   if (wasm_cell_wait_initialised(child, &self->cell->waiter, deadline_after(timeout))) return id;
   bool ended = atomic_load(&child->ended);
@@ -213,6 +225,74 @@ static int32_t initialise(wasm_cell *self, cell *child, const minos_arch_spec *s
   cell_forget_child(self->cell, id);
   cell_disown(child);
   return minos_api_failure(ended ? MINOS_EINIT : MINOS_ETIMEDOUT);
+}
+
+/* Preparing code of another arch (a native program: written to a file
+ * and its libraries found) touches the file system: off the worker. */
+static unsigned prepare_threads(void) { return 2; }
+static offload_pool prepare_pool = OFFLOAD_POOL_INITIALIZER(prepare_threads);
+
+typedef struct prepare_job {
+  const uint8_t *bytes; /* the parent's code buffer */
+  size_t length;
+  uint64_t memory_bytes;
+  cell_code code;
+  code_report report;
+  minos_status status;
+} prepare_job;
+
+static void run_prepare(void *argument) {
+  prepare_job *job = argument;
+  job->status = code_prepare_bytes(job->bytes, job->length, "child", job->memory_bytes,
+                                   &job->code, &job->report);
+}
+
+/* A job whose cell let go: what it prepared goes. */
+static void release_prepare(void *argument) {
+  prepare_job *job = argument;
+  if (job->status == MINOS_OK) code_release(&job->code);
+  free(job);
+}
+
+/* A child from code that is not a wasm module, through the core
+ * (core/code.h): the arch is the code's, told by its first bytes. */
+static minos_status create_other_child(wasm_cell *self, const code_buffer *code,
+                                       const minos_arch_spec *spec, const child_limits *limits,
+                                       cell **out) {
+  prepare_job *job = calloc(1, sizeof *job);
+  if (!job) return MINOS_ENOMEM;
+  *job = (prepare_job){.bytes = code->bytes, .length = code->used,
+                       .memory_bytes = limits->memory_bytes, .status = MINOS_EIO};
+  offload_outcome outcome =
+      offload_run(&prepare_pool, &self->cell->waiter, run_prepare, release_prepare, job);
+  if (outcome == OFFLOAD_ABANDONED) return MINOS_EIO; /* ending: the caller honours it */
+  minos_status status = outcome == OFFLOAD_REFUSED ? MINOS_EIO : job->status;
+  if (status != MINOS_OK && outcome == OFFLOAD_DONE)
+    log_message(LOG_INFO, self->cell->name, "cnew: %s", job->report.error);
+  if (status == MINOS_OK) {
+    char name[48], error[256];
+    cell_config config = child_config(self, spec, limits, name, sizeof name);
+    status = code_create_cell(&job->code, &config, out, error, sizeof error);
+    if (status != MINOS_OK && status != MINOS_ELIMIT)
+      log_message(LOG_WARN, self->cell->name, "cnew: %s", error);
+    code_release(&job->code);
+  }
+  free(job);
+  return status == MINOS_OK || status == MINOS_ELIMIT || status == MINOS_EMODULE ? status
+                                                                                   : MINOS_EIO;
+}
+
+/* The arch the code's first bytes say must be the spec's. */
+static minos_status check_arch(wasm_cell *self, const code_buffer *code,
+                               const minos_arch_spec *spec) {
+  const code_arch *arch = code_arch_of(code->bytes, code->used);
+  bool native = arch && arch != &wasm_code_arch;
+  if (native == (spec->arch == MINOS_ARCH_NATIVE)) return MINOS_OK;
+  char what[160];
+  log_message(LOG_INFO, self->cell->name, "cnew: the code is %s; the spec's arch says %s",
+              code_describe(code->bytes, code->used, what, sizeof what),
+              spec->arch == MINOS_ARCH_NATIVE ? "native" : "wasm");
+  return MINOS_EMODULE;
 }
 
 int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec_address,
@@ -230,12 +310,15 @@ int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec_address,
   code_buffer code = {NULL, 0, 0};
   status = read_code(self, end, &code);
   if (status == MINOS_OK) channel_end_close(wasi_context_take_end(&self->wasi, (uint32_t)code_rfd));
+  if (status == MINOS_OK) status = check_arch(self, &code, &spec);
   loaded_module *module = NULL;
-  if (status == MINOS_OK)
+  cell *child = NULL;
+  if (status == MINOS_OK && spec.arch == MINOS_ARCH_NATIVE)
+    status = create_other_child(self, &code, &spec, &limits, &child);
+  else if (status == MINOS_OK)
     status = load_child_module(self, code.bytes, code.used, limits.memory_bytes, &module);
   free_code(self, &code);
-  cell *child = NULL;
-  if (status == MINOS_OK) status = create_child(self, module, &spec, &limits, &child);
+  if (status == MINOS_OK && !child) status = create_child(self, module, &spec, &limits, &child);
   if (module) module_release(module);
   int32_t result = status == MINOS_OK ? initialise(self, child, &spec) : minos_api_failure(status);
   cell_honour_end_request(self->cell);

@@ -60,7 +60,7 @@ bool wasm_cell_initialised(cell *item) {
   return initialised;
 }
 
-void wasm_cell_start(cell *child) {
+static void let_start(cell *child) {
   wasm_cell *wasm = child->arch_data;
   cell_request_start(child, &wasm->start_requested);
 }
@@ -132,7 +132,7 @@ static void destroy(cell *self) {
 const cell_arch wasm_arch = {
     .name = "wasm",
     .initialised = wasm_cell_initialised,
-    .let_start = wasm_cell_start,
+    .let_start = let_start,
     .run = run,
     .classify_fault = classify_fault,
     .describe_end = describe_end,

@@ -34,7 +34,5 @@ bool wasm_cell_wait_initialised(cell *child, waiter *parent, uint64_t deadline);
 /* Whether the cell's initialisation (memory, data, start function) is
  * done: a supervisor enforces the init timeout of the cells it starts. */
 bool wasm_cell_initialised(cell *item);
-/* Lets a child that waits after its initialisation run its _start. */
-void wasm_cell_start(cell *child);
 
 #endif
