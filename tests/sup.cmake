@@ -155,6 +155,14 @@ minos_test(example_kv_system
                   "kv#11: exited with status 0" "client#1: exited with status 0"
            NO_STDERR "kv#12"
            COMMAND ${MINOS} up ${EXAMPLES}/kv/kv.json)
+# The same with the service native: a process that dies by SIGSEGV on
+# every 10th request, restarted behind the wasm client's channels.
+minos_test(example_kv_native_system
+           STDERR "client#1: stderr: 100 requests: 90 answered correctly, 10 lost to restarts"
+                  "kv#1: fault: segmentation fault \\(SIGSEGV\\)" "kv#11: started"
+                  "kv#11: exited with status 0" "client#1: exited with status 0"
+           NO_STDERR "kv#12"
+           COMMAND ${MINOS} up ${EXAMPLES}/kv/kv_native.json)
 minos_test(example_pipeline_system STDIN ${PROJECT_SOURCE_DIR}/examples/pipeline/input.txt
            STDOUT "^ *2 +15 +103$"
            COMMAND ${MINOS} up -q ${EXAMPLES}/pipeline/pipeline.json)

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -345,9 +346,24 @@ static bool flush_pending(reactor_socket *socket) {
   return true;
 }
 
+/* Whether a pipe's reader (a process) is gone: checked before taking
+ * bytes off the channel, which would then be lost. A process's end is
+ * seen by the runtime (its pidfd) after its pipes are closed, so a writer
+ * told of that end (a restarted service's client) never has its next
+ * bytes taken here: they wait in the channel for the next instance. */
+static bool pipe_reader_gone(const reactor_socket *socket) {
+  struct pollfd probe = {.fd = socket->write_fd, .events = POLLOUT};
+  return !socket->is_socket && socket->write_fd >= 0 && poll(&probe, 1, 0) == 1 &&
+         (probe.revents & POLLERR);
+}
+
 static void pump_outbound(reactor_socket *socket) {
   uint8_t *scratch = socket->owner->scratch;
   uint32_t rotation = 0, which;
+  if (pipe_reader_gone(socket)) {
+    finish_outbound(socket);
+    return;
+  }
   for (;;) {
     if (socket->pending_length && !flush_pending(socket)) return;
     if (!socket->outbound) return;
