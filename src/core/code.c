@@ -185,3 +185,8 @@ minos_status code_create_cell(const cell_code *code, const cell_config *config, 
                               char *error, size_t error_size) {
   return code->arch->create(code->prepared, config, out, error, error_size);
 }
+
+bool code_takes_network_rule(const inspected_code *code, const struct net_rule *rule, char *why,
+                             size_t why_size) {
+  return !code->arch->takes_network_rule || code->arch->takes_network_rule(rule, why, why_size);
+}

@@ -114,6 +114,9 @@ typedef struct code_arch {
   void (*cell_problems)(const void *inspected, uint64_t memory_limit_bytes,
                         uint32_t denied_grants, code_problem_report report, void *context);
   void (*release_inspected)(void *inspected);
+  /* Whether its cells can be given this network grant (NULL: any); if
+   * not, why in `why`. create refuses what this refuses. */
+  bool (*takes_network_rule)(const struct net_rule *rule, char *why, size_t why_size);
   /* A cell ready to be placed (runtime_place); error names what failed. */
   minos_status (*create)(void *prepared, const cell_config *config, struct cell **out, char *error,
                          size_t error_size);
@@ -155,6 +158,10 @@ minos_status code_inspect_file(const char *path, inspected_code *out, char *erro
 void code_cell_problems(const inspected_code *code, uint64_t memory_limit_bytes,
                         uint32_t denied_grants, code_problem_report report, void *context);
 void code_inspected_release(inspected_code *code);
+/* Whether cells of this code can be given this network grant (why not in
+ * `why`): minos check refuses what a cell could not start with. */
+bool code_takes_network_rule(const inspected_code *code, const struct net_rule *rule, char *why,
+                             size_t why_size);
 
 /* Creates a cell running the code: see code_arch.create. */
 minos_status code_create_cell(const cell_code *code, const cell_config *config, struct cell **out,

@@ -550,17 +550,20 @@ static bool copy_rules(const net_rule *rules, size_t count, net_rule **out, size
 
 /* The runtime brokers TCP only (broker.h): a grant it cannot honour is
  * refused, never ignored. */
+static bool takes_network_rule(const net_rule *rule, char *why, size_t why_size) {
+  if (rule->protocol == NET_TCP) return true;
+  char text[160];
+  net_rule_format(rule, text, sizeof text);
+  snprintf(why, why_size,
+           "network grant %s: native cells get TCP grants only (UDP and Unix sockets are not "
+           "brokered)",
+           text);
+  return false;
+}
+
 static bool rules_brokered(const net_rule *rules, size_t count, char *error, size_t error_size) {
   for (size_t i = 0; i < count; i++)
-    if (rules[i].protocol != NET_TCP) {
-      char text[160];
-      net_rule_format(&rules[i], text, sizeof text);
-      snprintf(error, error_size,
-               "network grant %s: native cells get TCP grants only (UDP and Unix sockets are "
-               "not brokered)",
-               text);
-      return false;
-    }
+    if (!takes_network_rule(&rules[i], error, error_size)) return false;
   return true;
 }
 
@@ -646,5 +649,6 @@ const code_arch native_code_arch = {
     .inspect = inspect,
     .cell_problems = cell_problems,
     .release_inspected = release,
+    .takes_network_rule = takes_network_rule,
     .create = create,
 };

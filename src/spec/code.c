@@ -110,6 +110,19 @@ static const checked_module *check_module_once(checked_modules *modules, const c
   return item;
 }
 
+/* Grants the code's arch cannot honour (a native cell's UDP grant). */
+static void check_network_rules(spec_loader *loader, const inspected_code *code,
+                                const spec_cell *cell, const net_rule *rules, size_t count,
+                                const char *kind, const cell_notes *notes) {
+  const json_value *grants = json_object_get(notes->object, "grants");
+  const json_value *given = json_object_get(grants, kind);
+  char path[SPEC_PATH_SIZE], why[256];
+  snprintf(path, sizeof path, "cells.%s.grants.%s", cell->name, kind);
+  for (size_t i = 0; given && i < count; i++)
+    if (!code_takes_network_rule(code, &rules[i], why, sizeof why))
+      spec_problem_add(loader->problems, path, spec_at(given), "%s", why);
+}
+
 static void check_cell_code(spec_loader *loader, checked_modules *modules, const spec_cell *cell,
                             const cell_notes *notes) {
   const char *written = notes->code->string.text;
@@ -135,10 +148,15 @@ static void check_cell_code(spec_loader *loader, checked_modules *modules, const
   else if (cell->arch && strcmp(cell->arch, checked->code.arch->name) != 0)
     spec_problem_add(loader->problems, path, at, "%s is %s code, but the cell's \"arch\" says %s",
                      written, checked->code.arch->name, cell->arch);
-  else
+  else {
     code_cell_problems(&checked->code, cell->limits.memory_bytes,
                        spec_denied_grants(&cell->grants), report_problem,
                        &(cell_check){loader, cell, notes, path, at});
+    check_network_rules(loader, &checked->code, cell, cell->grants.connect,
+                        cell->grants.connect_count, "connect", notes);
+    check_network_rules(loader, &checked->code, cell, cell->grants.listen,
+                        cell->grants.listen_count, "listen", notes);
+  }
 }
 
 void spec_check_code(spec_loader *loader) {
