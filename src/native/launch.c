@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -238,7 +239,6 @@ static uint64_t rights_of(const step *bound) {
 
 static bool make_ruleset(plan *made, char *error, size_t error_size) {
   made->ruleset = -1;
-  if (!landlock_abi()) return true; /* documented: the namespaces still hold */
   made->ruleset = landlock_ruleset_new(landlock_all_fs_rights());
   for (size_t i = 0; made->ruleset >= 0 && i < made->count; i++) {
     const step *bound = &made->steps[i];
@@ -273,6 +273,27 @@ static void add_limits(plan *made, const native_launch *launch) {
   add_limit(made, RLIMIT_NOFILE, descriptors, descriptors);
 }
 
+/* A kernel without a layer runs no native program: never one with fewer
+ * walls than the documented ones. (User namespaces are tried at the
+ * clone, which says so.) */
+static bool kernel_has_every_wall(char *error, size_t error_size) {
+  struct seccomp_notif_sizes sizes;
+  if (!landlock_abi()) {
+    snprintf(error, error_size,
+             "native cells need Landlock (Linux 5.13 or later, with landlock among the kernel's "
+             "security modules), which this kernel does not have");
+    return false;
+  }
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) {
+    snprintf(error, error_size,
+             "native cells need seccomp user notification (Linux 5.9 or later), which this "
+             "kernel does not have: %s",
+             strerror(errno));
+    return false;
+  }
+  return true;
+}
+
 static plan *make_plan(const native_launch *launch, char *error, size_t error_size,
                        minos_status *status) {
   plan *made = calloc(1, sizeof *made);
@@ -293,6 +314,7 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
     snprintf(error, error_size, "cannot build the seccomp filter");
     *status = MINOS_EIO;
   }
+  if (*status == MINOS_OK && !kernel_has_every_wall(error, error_size)) *status = MINOS_EUSAGE;
   if (*status == MINOS_OK && !make_ruleset(made, error, error_size)) *status = MINOS_EIO;
   if (*status != MINOS_OK) {
     free_plan(made);

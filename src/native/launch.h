@@ -72,8 +72,8 @@ typedef struct native_end {
 
 /* Starts the program: its pid, a pidfd and its filter's listener.
  * MINOS_EMODULE: it is not an x86-64 executable, or it needs a file that
- * is missing. A kernel that lacks a layer (no user
- * namespaces) is MINOS_EUSAGE, the error naming it; otherwise why it
+ * is missing. A kernel that lacks a layer (no user namespaces, Landlock
+ * or seccomp user notification) is MINOS_EUSAGE, the error naming it; otherwise why it
  * could not start. */
 minos_status native_start(const native_launch *launch, native_process *started, char *error,
                           size_t error_size);
