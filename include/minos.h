@@ -157,8 +157,17 @@ typedef struct minos_arch_spec {
 #define MINOS_WAIT_FOREVER ((int64_t)-1)
 #define MINOS_NO_WAIT ((int64_t)0)
 
+/* The calls, for guests: a wasm module, or a native program (neither the
+ * runtime nor a program embedding it through minos_host.h). */
+#if defined(__wasm__) || !(defined(MINOS_HOST_H) || defined(MINOS_RUNTIME))
 #if defined(__wasm__)
 #define MINOS_IMPORT(name) __attribute__((import_module("minos"), import_name(#name)))
+#else
+/* A native program: the same calls, from libminos-guest.a (a native cell
+ * that may create cells reaches the runtime through its control socket;
+ * channels are pipes, network ends sockets). */
+#define MINOS_IMPORT(name)
+#endif
 
 /* New channel of `capacity` bytes; ends[0] is the write end, ends[1] the
  * read end, both held by the caller. */
@@ -218,6 +227,6 @@ static inline const char *minos_fault_text(uint32_t fault) {
       "timeout", "killed by a signal", "blocked system call"};
   return fault < MINOS_FAULT_COUNT ? names[fault] : "unknown fault";
 }
-#endif /* __wasm__ */
+#endif /* guests */
 
 #endif

@@ -6,6 +6,9 @@ add_executable(native_static_hello native/static_hello.c)
 add_executable(native_wall_probe native/wall_probe.c)
 add_executable(native_end_relay native/end_relay.c)
 add_executable(native_net_probe native/net_probe.c)
+add_executable(native_parent native/native_parent.c)
+target_link_libraries(native_parent PRIVATE minos_guest)
+target_include_directories(native_parent PRIVATE ${PROJECT_SOURCE_DIR}/include)
 
 add_library(elf_dep SHARED native/elf_dep.c)
 set_target_properties(elf_dep PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/deps)
@@ -26,12 +29,13 @@ set_tests_properties(elf_test PROPERTIES TIMEOUT 300)
 # without the sanitizer build's flags (ASan cannot link statically, and its
 # runtime has no business inside a cell).
 foreach(program native_static_hello native_wall_probe native_end_relay native_net_probe elf_dep
-        native_elf_user)
+        native_elf_user native_parent)
   set_property(TARGET ${program} PROPERTY COMPILE_OPTIONS -Wall -Wextra -Werror)
   set_property(TARGET ${program} PROPERTY LINK_OPTIONS "")
 endforeach()
 target_link_options(native_static_hello PRIVATE -static)
 target_link_options(native_wall_probe PRIVATE -static)
+target_link_options(native_parent PRIVATE -static)
 
 # The sandbox a native program starts in (src/native/launch.c), each layer
 # probed from inside by tests/native/wall_probe.c.
@@ -149,3 +153,17 @@ foreach(mode hello cat mismatch)
              STDOUT "^api_native_child ${mode}: all [0-9]+ checks passed$" NO_STDERR "FAIL"
              COMMAND ${MINOS} run --max-cells 2 ${GUESTS}/api_native_child.wasm ${mode})
 endforeach()
+
+# A native cell creates cells through libminos-guest.a: a wasm child
+# (hello.wasm exits 7) and a native one, wired by pipes it passes; without
+# the spawn grant, cnew is MINOS_EPERM.
+minos_test(native_parent_wasm_child STDIN ${GUESTS}/hello.wasm
+           STDOUT "^passed as 0 and 1$" "^child wrote: hello from a sealed cell$"
+                  "^child ended: 0 fault 0 exit 7$" "^again: -[0-9]+$"
+           COMMAND ${MINOS} run --max-cells 2 $<TARGET_FILE:native_parent> wasm)
+minos_test(native_parent_native_child STDIN $<TARGET_FILE:native_static_hello>
+           STDOUT "^child wrote: hello from a static native program$"
+                  "^child ended: 0 fault 0 exit 0$"
+           COMMAND ${MINOS} run --max-cells 2 $<TARGET_FILE:native_parent> native)
+minos_test(native_parent_not_granted STDIN ${GUESTS}/hello.wasm STDOUT "^cnew: -[0-9]+$"
+           COMMAND ${MINOS} run $<TARGET_FILE:native_parent> wasm)

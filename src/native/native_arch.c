@@ -29,6 +29,8 @@
 #include "core/runtime.h"
 #include "core/scheduler.h"
 #include "native/broker.h"
+#include "native/control.h"
+#include "native/control_protocol.h"
 #include "native/elf.h"
 #include "native/launch.h"
 #include "net/rule.h"
@@ -91,7 +93,14 @@ typedef struct native_cell {
   net_rule *connect_rules, *listen_rules; /* TCP only */
   size_t connect_rule_count, listen_rule_count;
   uint64_t memory_bytes, cpu_time_ns;
-  uint32_t descriptors;
+  uint32_t descriptors, denied_grants;
+  /* A cell that may create cells gets a control socket (control.h), as
+   * one more descriptor after its named ends, named in MINOS_CONTROL. */
+  bool spawns;
+  int control_fd; /* ours, once started; -1 otherwise */
+  atomic_bool control_ready;
+  char *control_variable;
+  char **started_envp; /* envp and control_variable, borrowed */
   bool random;
   bool wait_for_start, start_requested; /* under the cell's end_lock */
   atomic_bool exited;
@@ -139,6 +148,9 @@ static cell_grant *copy_grants(const cell_grant *grants, size_t count) {
 
 static void free_native(native_cell *native) {
   drop_program(native->program);
+  free(native->control_variable);
+  free(native->started_envp);
+  if (native->control_fd >= 0) close(native->control_fd);
   free_strings(native->argv);
   free_strings(native->envp);
   free_grants(native->grants, native->grant_count);
@@ -156,7 +168,7 @@ static void free_native(native_cell *native) {
 typedef struct launch_job {
   native_launch launch;
   int child_fds[3]; /* the process's sides of its stdio pipes, owned */
-  int child_named[MAX_NAMED_ENDS]; /* and of its named ends' */
+  int child_named[MAX_NAMED_ENDS + 1]; /* and of its named ends' (and control socket) */
   bool ran; /* run_launch took it (and closed the child's sides) */
   native_process process;
   minos_status status;
@@ -221,6 +233,32 @@ static bool make_pipes(const native_cell *native, launch_job *job, int ours[]) {
   return true;
 }
 
+/* The control socket, after the named ends, and the variable naming it. */
+static bool make_control(native_cell *native, launch_job *job, int ours[]) {
+  if (!native->spawns) return true;
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return false;
+  size_t index = native->named_count;
+  job->child_named[index] = pair[1];
+  ours[3 + index] = pair[0];
+  job->launch.extra_count = index + 1;
+  size_t count = 0;
+  while (native->envp[count]) count++;
+  free(native->control_variable);
+  free(native->started_envp);
+  native->started_envp = calloc(count + 2, sizeof *native->started_envp);
+  if (!native->started_envp ||
+      asprintf(&native->control_variable, "%s=%d", MINOS_CONTROL_VARIABLE,
+               job->launch.first_extra + (int)index) < 0) {
+    native->control_variable = NULL;
+    return false;
+  }
+  memcpy(native->started_envp, native->envp, count * sizeof *native->envp);
+  native->started_envp[count] = native->control_variable;
+  job->launch.envp = (const char *const *)native->started_envp;
+  return true;
+}
+
 static void close_fds(int fds[], size_t count) {
   for (size_t i = 0; i < count; i++)
     if (fds[i] >= 0) close(fds[i]);
@@ -276,18 +314,37 @@ static void on_exit_seen(void *context) {
 }
 
 /* Parks until the process ends; an end requested meanwhile kills it. */
+static void on_control_ready(void *context) {
+  native_cell *native = context;
+  atomic_store(&native->control_ready, true);
+  cell_wake(native->cell);
+}
+
+/* Parks until the process ends, answering its control socket's requests
+ * meanwhile; an end requested meanwhile kills it. */
 static bool wait_for_process(cell *self, native_cell *native, int pidfd, siginfo_t *info) {
   reactor *loop;
-  reactor_watch *watch;
+  reactor_watch *watch, *control_watch = NULL;
   if (runtime_reactor(self->scheduler->runtime, &loop) != MINOS_OK ||
       reactor_watch_readable(loop, pidfd, on_exit_seen, native, &watch) != MINOS_OK)
     return false;
+  if (native->control_fd >= 0 &&
+      reactor_watch_readable(loop, native->control_fd, on_control_ready, native,
+                             &control_watch) != MINOS_OK)
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  atomic_store(&native->control_ready, true); /* requests made before the watch */
+  control_limits limits = {.descriptors = native->descriptors ? native->descriptors : 256,
+                           .denied_grants = native->denied_grants};
   bool killed = false;
   while (!atomic_load(&native->exited)) {
     if (!killed && atomic_load(&self->end_request) != FAULT_NONE)
       killed = syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0;
-    scheduler_block(self);
+    else if (control_watch && atomic_exchange(&native->control_ready, false))
+      control_serve(self, native->control_fd, &limits);
+    else
+      scheduler_block(self);
   }
+  if (control_watch) reactor_watch_close(control_watch);
   reactor_watch_close(watch);
   *info = (siginfo_t){0};
   return waitid(P_PIDFD, (id_t)pidfd, info, WEXITED) == 0;
@@ -326,10 +383,10 @@ static void run(cell *self) {
   native_cell *native = self->arch_data;
   if (native->wait_for_start) cell_wait_to_be_started(self, &native->start_requested);
   launch_job *job = new_job(native);
-  int ours[3 + MAX_NAMED_ENDS];
-  size_t our_count = 3 + native->named_count;
+  int ours[3 + MAX_NAMED_ENDS + 1];
+  size_t our_count = 3 + native->named_count + (native->spawns ? 1 : 0);
   for (size_t i = 0; i < our_count; i++) ours[i] = -1;
-  if (!job || !make_pipes(native, job, ours)) {
+  if (!job || !make_pipes(native, job, ours) || !make_control(native, job, ours)) {
     if (job) {
       close_fds(job->child_fds, 3);
       close_fds(job->child_named, job->launch.extra_count);
@@ -359,6 +416,10 @@ static void run(cell *self) {
   }
   native_process process = job->process;
   free(job);
+  if (native->spawns) { /* served by this coroutine, not pumped */
+    native->control_fd = ours[3 + native->named_count];
+    ours[3 + native->named_count] = -1;
+  }
   siginfo_t info;
   call_broker *broker = start_broker(self, native, &process);
   bool wired = broker && wire_ends(self, native, ours);
@@ -580,6 +641,9 @@ static native_cell *new_native(program_file *program, const cell_config *config)
   native->descriptors = config->descriptor_limit;
   native->random = !(config->denied_grants & GRANT_BIT(GRANT_RANDOM));
   native->wait_for_start = config->wait_for_start;
+  native->spawns = config->max_cells > 0;
+  native->denied_grants = config->denied_grants;
+  native->control_fd = -1;
   if (native->program && native->argv && native->envp && native->grants &&
       copy_rules(config->connect_rules, config->connect_rule_count, &native->connect_rules,
                  &native->connect_rule_count) &&
@@ -612,7 +676,10 @@ static minos_status create(void *prepared, const cell_config *config, cell **out
   cell_limits limits = {.stack_bytes = NATIVE_CELL_STACK_BYTES,
                         .cpu_time_ns = 0, /* the process's own, through RLIMIT_CPU */
                         .host_fds = config->host_fds,
-                        .max_cells = 0,
+                        .max_cells = config->max_cells,
+                        /* What its children may take (its own process is
+                         * held to this by RLIMIT_AS, apart). */
+                        .memory_bytes = config->memory_limit_bytes,
                         .parent_account = config->parent_account};
   cell *created;
   minos_status status = cell_create(config->name, &native_arch, native, &limits, &created);
