@@ -167,3 +167,29 @@ minos_test(native_parent_native_child STDIN $<TARGET_FILE:native_static_hello>
            COMMAND ${MINOS} run --max-cells 2 $<TARGET_FILE:native_parent> native)
 minos_test(native_parent_not_granted STDIN ${GUESTS}/hello.wasm STDOUT "^cnew: -[0-9]+$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_parent> wasm)
+
+# The guest API from one source for both archs (tests/guests/api_portable.c):
+# built as a wasm guest (like every guest) and as a native program linked
+# with libminos-guest.a, each run with children of either arch.
+add_executable(api_portable_native guests/api_portable.c)
+target_link_libraries(api_portable_native PRIVATE minos_guest)
+target_include_directories(api_portable_native PRIVATE ${PROJECT_SOURCE_DIR}/include)
+set_property(TARGET api_portable_native PROPERTY COMPILE_OPTIONS -Os -Wall -Wextra -Werror)
+set_property(TARGET api_portable_native PROPERTY LINK_OPTIONS -static -s)
+foreach(parent wasm native)
+  foreach(child wasm native)
+    if(parent STREQUAL "wasm")
+      set(program ${GUESTS}/api_portable.wasm)
+    else()
+      set(program $<TARGET_FILE:api_portable_native>)
+    endif()
+    if(child STREQUAL "wasm")
+      set(code ${GUESTS}/api_portable.wasm)
+    else()
+      set(code $<TARGET_FILE:api_portable_native>)
+    endif()
+    minos_test(api_portable_${parent}_parent_${child}_child STDIN ${code} TIMEOUT 120
+               STDOUT "^api_portable ${parent}: all [0-9]+ checks passed$" NO_STDERR "FAIL"
+               COMMAND ${MINOS} run --max-cells 4 ${program})
+  endforeach()
+endforeach()
