@@ -8,7 +8,8 @@ add_executable(native_end_relay native/end_relay.c)
 add_executable(native_net_probe native/net_probe.c)
 add_executable(native_parent native/native_parent.c)
 target_link_libraries(native_parent PRIVATE minos_guest)
-target_include_directories(native_parent PRIVATE ${PROJECT_SOURCE_DIR}/include)
+target_include_directories(native_parent PRIVATE ${PROJECT_SOURCE_DIR}/include
+                           ${PROJECT_SOURCE_DIR}/src)
 
 add_library(elf_dep SHARED native/elf_dep.c)
 set_target_properties(elf_dep PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/deps)
@@ -165,6 +166,8 @@ minos_test(native_parent_native_child STDIN $<TARGET_FILE:native_static_hello>
            STDOUT "^child wrote: hello from a static native program$"
                   "^child ended: 0 fault 0 exit 0$"
            COMMAND ${MINOS} run --max-cells 2 $<TARGET_FILE:native_parent> native)
+minos_test(native_parent_hostile STDOUT "^hostile: 1006 answers as expected of 1006$"
+           COMMAND ${MINOS} run --max-cells 2 $<TARGET_FILE:native_parent> hostile)
 minos_test(native_parent_not_granted STDIN ${GUESTS}/hello.wasm STDOUT "^cnew: -[0-9]+$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_parent> wasm)
 

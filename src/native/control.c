@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/account.h"
@@ -24,6 +25,9 @@
 /* The code must arrive within this: a program that never finishes
  * sending it must not hold a thread of the runtime. */
 #define CODE_DEADLINE_MS 10000
+/* Requests answered before the cell lets its worker's other cells run: a
+ * program that floods its socket must not hold the worker. */
+#define REQUESTS_PER_TURN 16
 
 static int32_t failure(minos_status status) { return -(int32_t)status; }
 
@@ -84,7 +88,14 @@ typedef struct code_job {
   minos_status status;
 } code_job;
 
+static int64_t now_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static minos_status read_code(int fd, uint8_t **bytes, size_t *length) {
+  int64_t deadline = now_ms() + CODE_DEADLINE_MS;
   size_t capacity = 0;
   *bytes = NULL;
   *length = 0;
@@ -96,7 +107,8 @@ static minos_status read_code(int fd, uint8_t **bytes, size_t *length) {
       *bytes = grown;
     }
     struct pollfd waiting = {.fd = fd, .events = POLLIN};
-    if (poll(&waiting, 1, CODE_DEADLINE_MS) != 1) return MINOS_ETIMEDOUT;
+    int64_t left = deadline - now_ms();
+    if (left <= 0 || poll(&waiting, 1, (int)left) != 1) return MINOS_ETIMEDOUT;
     ssize_t got = read(fd, *bytes + *length, capacity - *length);
     if (got == 0) return MINOS_OK;
     if (got < 0 && errno != EINTR && errno != EAGAIN) return MINOS_EIO;
@@ -304,16 +316,17 @@ static control_reply answer(cell *self, control_request *request, int fd,
   return reply;
 }
 
-void control_serve(cell *self, int control_fd, const control_limits *limits) {
-  for (;;) {
+bool control_serve(cell *self, int control_fd, const control_limits *limits) {
+  for (int served = 0; served < REQUESTS_PER_TURN; served++) {
     control_request request;
     int fd;
     ssize_t got = receive(control_fd, &request, &fd);
-    if (got <= 0) return;
+    if (got <= 0) return false;
     control_reply reply = {.result = failure(MINOS_EINVAL)};
     if (got == (ssize_t)sizeof request) reply = answer(self, &request, fd, limits);
     else if (fd >= 0) close(fd);
-    if (send(control_fd, &reply, sizeof reply, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) return;
-    if (atomic_load(&self->end_request) != FAULT_NONE) return;
+    if (send(control_fd, &reply, sizeof reply, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) return false;
+    if (atomic_load(&self->end_request) != FAULT_NONE) return false;
   }
+  return true;
 }

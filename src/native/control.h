@@ -18,8 +18,8 @@ typedef struct control_limits {
   uint32_t denied_grants; /* a child gets no grant its parent lacks */
 } control_limits;
 
-/* Answers every request waiting on control_fd (non-blocking), from the
- * cell's coroutine. */
-void control_serve(cell *self, int control_fd, const control_limits *limits);
+/* Answers the requests waiting on control_fd (non-blocking), from the
+ * cell's coroutine, a bounded number at a time: true if more may wait. */
+bool control_serve(cell *self, int control_fd, const control_limits *limits);
 
 #endif

@@ -339,9 +339,12 @@ static bool wait_for_process(cell *self, native_cell *native, int pidfd, siginfo
   while (!atomic_load(&native->exited)) {
     if (!killed && atomic_load(&self->end_request) != FAULT_NONE)
       killed = syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0;
-    else if (control_watch && atomic_exchange(&native->control_ready, false))
-      control_serve(self, native->control_fd, &limits);
-    else
+    else if (control_watch && atomic_exchange(&native->control_ready, false)) {
+      if (control_serve(self, native->control_fd, &limits)) { /* more: after the others */
+        atomic_store(&native->control_ready, true);
+        scheduler_yield(self);
+      }
+    } else
       scheduler_block(self);
   }
   if (control_watch) reactor_watch_close(control_watch);
