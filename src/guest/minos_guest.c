@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/fd_message.h"
 #include "native/control_protocol.h"
 
 /* ---- errors ---------------------------------------------------------- */
@@ -117,24 +118,7 @@ static int control_socket(void) {
 }
 
 static int32_t send_request(int control, const control_request *request, int fd) {
-  struct iovec data = {.iov_base = (void *)request, .iov_len = sizeof *request};
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(int))];
-  } control_data = {0};
-  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1};
-  if (fd >= 0) {
-    message.msg_control = control_data.bytes;
-    message.msg_controllen = sizeof control_data.bytes;
-    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(header), &fd, sizeof fd);
-  }
-  ssize_t sent;
-  do sent = sendmsg(control, &message, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
+  ssize_t sent = fd_message_send(control, request, sizeof *request, fd, 0);
   return sent == (ssize_t)sizeof *request ? 0 : failure(MINOS_EIO);
 }
 

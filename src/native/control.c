@@ -12,8 +12,10 @@
 
 #include "core/account.h"
 #include "core/channel.h"
+#include "core/child_spec.h"
 #include "core/children.h"
 #include "core/code.h"
+#include "core/fd_message.h"
 #include "core/log.h"
 #include "core/offload.h"
 #include "core/reactor.h"
@@ -32,50 +34,6 @@
 static int32_t failure(minos_status status) { return -(int32_t)status; }
 
 /* ---- cnew ---------------------------------------------------------------- */
-
-typedef struct child_limits {
-  uint64_t memory_bytes, cpu_time_ns, host_fds, max_cells;
-  uint32_t descriptors;
-} child_limits;
-
-/* As a wasm cell's (src/wasm/spawn.c): 0 takes what is left; more than
- * is left is refused, never cut down. */
-static minos_status inherit(uint64_t asked, uint64_t left, bool zero_is_unlimited,
-                            uint64_t *out) {
-  if (asked > left) return MINOS_ELIMIT;
-  if (asked) *out = asked;
-  else if (left == ACCOUNT_UNLIMITED) *out = 0;
-  else if (left == 0 && zero_is_unlimited) return MINOS_ELIMIT;
-  else *out = left;
-  return MINOS_OK;
-}
-
-static minos_status resolve_limits(cell *self, const minos_arch_spec *spec,
-                                   const control_limits *given, child_limits *out) {
-  const account *parent = self->account;
-  if (self->limits.max_cells == 0) return MINOS_EPERM;
-  uint64_t cells_left = account_remaining(parent, ACCOUNT_CELLS);
-  if (cells_left == 0) return MINOS_ELIMIT;
-  if (spec->descriptors > given->descriptors) return MINOS_ELIMIT;
-  out->descriptors = spec->descriptors ? spec->descriptors : given->descriptors;
-  minos_status status = inherit(spec->memory_bytes, account_remaining(parent, ACCOUNT_MEMORY),
-                                true, &out->memory_bytes);
-  if (status == MINOS_OK)
-    status = inherit(spec->cpu_time_ns, account_remaining(parent, ACCOUNT_CPU), true,
-                     &out->cpu_time_ns);
-  if (status == MINOS_OK) status = inherit(spec->max_cells, cells_left - 1, false, &out->max_cells);
-  out->host_fds = account_remaining(parent, ACCOUNT_HOST_FDS);
-  if (out->host_fds == ACCOUNT_UNLIMITED) out->host_fds = out->descriptors;
-  return status;
-}
-
-static minos_status check_spec(const minos_arch_spec *spec) {
-  if (spec->size < 8 || spec->size > sizeof *spec) return MINOS_EINVAL;
-  if (spec->arch != MINOS_ARCH_WASM && spec->arch != MINOS_ARCH_NATIVE) return MINOS_EINVAL;
-  if (spec->placement > MINOS_PLACE_OTHER_WORKER) return MINOS_EINVAL;
-  if (spec->stack_bytes && spec->stack_bytes < 16 * 1024) return MINOS_EINVAL;
-  return MINOS_OK;
-}
 
 /* Off the worker: the code read from the program's descriptor to its end
  * (within CODE_DEADLINE_MS), then prepared by its arch. */
@@ -186,8 +144,10 @@ static int32_t place_child(cell *self, cell *child, uint32_t placement) {
 static int32_t serve_cnew(cell *self, minos_arch_spec *spec, int code_fd,
                           const control_limits *given) {
   child_limits limits;
-  minos_status status = check_spec(spec);
-  if (status == MINOS_OK) status = resolve_limits(self, spec, given, &limits);
+  minos_status status = spec->size >= 8 && spec->size <= sizeof *spec ? child_spec_check(spec)
+                                                                       : MINOS_EINVAL;
+  if (status == MINOS_OK)
+    status = child_limits_resolve(self, spec, given->descriptors, &limits);
   if (status != MINOS_OK) {
     close(code_fd);
     return failure(status);
@@ -195,15 +155,8 @@ static int32_t serve_cnew(cell *self, minos_arch_spec *spec, int code_fd,
   cell_code code;
   status = prepare_child_code(self, code_fd, spec, limits.memory_bytes, &code);
   if (status != MINOS_OK) return failure(status);
-  static const char *const args[] = {"child"};
   char name[48], error[256];
-  snprintf(name, sizeof name, "%s/child", self->name);
-  cell_config config = {.name = name, .args = args, .arg_count = 1,
-                        .memory_limit_bytes = limits.memory_bytes,
-                        .stack_bytes = spec->stack_bytes, .cpu_time_ns = limits.cpu_time_ns,
-                        .descriptor_limit = limits.descriptors, .parent_account = self->account,
-                        .host_fds = limits.host_fds, .max_cells = limits.max_cells,
-                        .wait_for_start = true, .denied_grants = given->denied_grants};
+  cell_config config = child_config(self, spec, &limits, given->denied_grants, name, sizeof name);
   cell *child;
   status = code_create_cell(&code, &config, &child, error, sizeof error);
   code_release(&code);
@@ -278,19 +231,7 @@ static int32_t serve_child_call(cell *self, const control_request *request) {
 /* One request, with its descriptor if it came with one (else -1); 0
  * when none waits. */
 static ssize_t receive(int control_fd, control_request *request, int *fd) {
-  struct iovec data = {.iov_base = request, .iov_len = sizeof *request};
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(int))];
-  } control;
-  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.bytes,
-                           .msg_controllen = sizeof control.bytes};
-  *fd = -1;
-  ssize_t got = recvmsg(control_fd, &message, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  struct cmsghdr *header = got > 0 ? CMSG_FIRSTHDR(&message) : NULL;
-  if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS &&
-      header->cmsg_len == CMSG_LEN(sizeof(int)))
-    memcpy(fd, CMSG_DATA(header), sizeof *fd);
+  ssize_t got = fd_message_receive(control_fd, request, sizeof *request, fd, MSG_DONTWAIT);
   if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
   return got;
 }

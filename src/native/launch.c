@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fd_message.h"
 #include "native/elf.h"
 #include "sandbox/landlock.h"
 #include "sandbox/seccomp_program.h"
@@ -581,19 +582,7 @@ static _Noreturn void run_init(const native_launch *launch, const plan *made, in
  * the filter sends it (none of them made from here to the exec). */
 static bool send_listener(int report_fd, int listener) {
   child_report report = {.step = CHILD_LISTENING};
-  struct iovec data = {.iov_base = &report, .iov_len = sizeof report};
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(int))];
-  } control = {0};
-  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.bytes,
-                           .msg_controllen = sizeof control.bytes};
-  struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-  header->cmsg_level = SOL_SOCKET;
-  header->cmsg_type = SCM_RIGHTS;
-  header->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(header), &listener, sizeof listener);
-  return sendmsg(report_fd, &message, MSG_NOSIGNAL) == (ssize_t)sizeof report;
+  return fd_message_send(report_fd, &report, sizeof report, listener, 0) == (ssize_t)sizeof report;
 }
 
 static _Noreturn void child_main(const native_launch *launch, const plan *made, int go_fd,
@@ -676,21 +665,11 @@ static ssize_t receive_report(int report_fd, child_report *report, int *listener
   do ready = poll(&waiting, 1, START_TIMEOUT_MS);
   while (ready < 0 && errno == EINTR);
   if (ready <= 0) return -1;
-  struct iovec data = {.iov_base = report, .iov_len = sizeof *report};
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(int))];
-  } control;
-  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.bytes,
-                           .msg_controllen = sizeof control.bytes};
-  ssize_t got;
-  do got = recvmsg(report_fd, &message, MSG_CMSG_CLOEXEC);
-  while (got < 0 && errno == EINTR);
-  struct cmsghdr *header = got > 0 ? CMSG_FIRSTHDR(&message) : NULL;
-  if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS &&
-      header->cmsg_len == CMSG_LEN(sizeof(int))) {
+  int fd;
+  ssize_t got = fd_message_receive(report_fd, report, sizeof *report, &fd, 0);
+  if (fd >= 0) {
     if (*listener >= 0) close(*listener);
-    memcpy(listener, CMSG_DATA(header), sizeof *listener);
+    *listener = fd;
   }
   return got < 0 ? 0 : got;
 }

@@ -13,6 +13,7 @@
 
 #include "core/account.h"
 #include "core/channel.h"
+#include "core/child_spec.h"
 #include "core/children.h"
 #include "core/code.h"
 #include "core/log.h"
@@ -27,13 +28,6 @@
 #define DEFAULT_INIT_TIMEOUT_NS ((uint64_t)1000000000)
 #define ARCH_SPEC_MINIMUM 8 /* size and arch */
 
-/* What the child gets: the arch spec's limits, resolved against what the
- * parent has left. */
-typedef struct child_limits {
-  uint64_t memory_bytes, cpu_time_ns, host_fds, max_cells;
-  uint32_t descriptors;
-} child_limits;
-
 /* Reads the spec as far as the guest's version of it goes; fields it does
  * not have stay zero (the defaults). */
 static minos_status load_spec(wasm_cell *self, uint32_t address, uint32_t size,
@@ -43,46 +37,8 @@ static minos_status load_spec(wasm_cell *self, uint32_t address, uint32_t size,
   const void *bytes = guest_span(self, address, size);
   if (!bytes) return MINOS_EFAULT;
   memcpy(spec, bytes, size < sizeof *spec ? size : sizeof *spec);
-  if (spec->size != size || (spec->arch != MINOS_ARCH_WASM && spec->arch != MINOS_ARCH_NATIVE))
-    return MINOS_EINVAL;
-  if (spec->placement > MINOS_PLACE_OTHER_WORKER) return MINOS_EINVAL;
-  if (spec->stack_bytes && spec->stack_bytes < 16 * 1024) return MINOS_EINVAL;
-  return MINOS_OK;
-}
-
-/* A limit asked for against what is left: 0 takes all that is left
- * (`none` if nothing is left, when 0 would mean no limit at all). More
- * than is left is refused, not cut down: a parent that asks 1 GiB for a
- * child and has 10 MiB left has made a mistake it should hear about. */
-static minos_status inherit(uint64_t asked, uint64_t left, bool zero_is_unlimited,
-                            uint64_t *out) {
-  if (asked > left) return MINOS_ELIMIT;
-  if (asked) *out = asked;
-  else if (left == ACCOUNT_UNLIMITED) *out = 0;
-  else if (left == 0 && zero_is_unlimited) return MINOS_ELIMIT;
-  else *out = left;
-  return MINOS_OK;
-}
-
-static minos_status resolve_limits(wasm_cell *self, const minos_arch_spec *spec,
-                                   child_limits *out) {
-  const account *parent = self->cell->account;
-  if (self->cell->limits.max_cells == 0) return MINOS_EPERM; /* not granted */
-  uint64_t cells_left = account_remaining(parent, ACCOUNT_CELLS);
-  if (cells_left == 0) return MINOS_ELIMIT;
-  uint32_t descriptors_left = self->wasi.descriptor_limit;
-  if (spec->descriptors > descriptors_left) return MINOS_ELIMIT;
-  out->descriptors = spec->descriptors ? spec->descriptors : descriptors_left;
-  minos_status status = inherit(spec->memory_bytes, account_remaining(parent, ACCOUNT_MEMORY),
-                                true, &out->memory_bytes);
-  if (status == MINOS_OK)
-    status = inherit(spec->cpu_time_ns, account_remaining(parent, ACCOUNT_CPU), true,
-                     &out->cpu_time_ns);
-  if (status == MINOS_OK) /* the child itself takes one of the cells left */
-    status = inherit(spec->max_cells, cells_left - 1, false, &out->max_cells);
-  out->host_fds = account_remaining(parent, ACCOUNT_HOST_FDS);
-  if (out->host_fds == ACCOUNT_UNLIMITED) out->host_fds = out->descriptors;
-  return status;
+  if (spec->size != size) return MINOS_EINVAL;
+  return child_spec_check(spec);
 }
 
 /* The code as it arrives; its buffer is the parent's memory meanwhile. */
@@ -167,33 +123,12 @@ static minos_status load_child_module(wasm_cell *self, const uint8_t *code, size
   return told ? status : MINOS_EIO;
 }
 
-/* The configuration every child gets: its name, the limits it was given,
- * its parent's account and denied grants, and a wait for cstart. */
-static cell_config child_config(wasm_cell *self, const minos_arch_spec *spec,
-                                const child_limits *limits, char *name, size_t name_size) {
-  static const char *const args[] = {"child"};
-  snprintf(name, name_size, "%s/child", self->cell->name);
-  return (cell_config){
-      .name = name,
-      .args = args,
-      .arg_count = 1,
-      .memory_limit_bytes = limits->memory_bytes,
-      .stack_bytes = spec->stack_bytes,
-      .cpu_time_ns = limits->cpu_time_ns,
-      .descriptor_limit = limits->descriptors,
-      .parent_account = self->cell->account,
-      .host_fds = limits->host_fds,
-      .max_cells = limits->max_cells,
-      .wait_for_start = true,
-      .denied_grants = self->denied_grants,
-  };
-}
-
 static minos_status create_child(wasm_cell *self, loaded_module *module,
                                  const minos_arch_spec *spec, const child_limits *limits,
                                  cell **out) {
   char name[48];
-  cell_config config = child_config(self, spec, limits, name, sizeof name);
+  cell_config config =
+      child_config(self->cell, spec, limits, self->denied_grants, name, sizeof name);
   char error[256];
   minos_status status = wasm_cell_create(module, &config, out, error, sizeof error);
   /* At a cap, the guest hears MINOS_ELIMIT: a loop must not fill the log. */
@@ -271,7 +206,8 @@ static minos_status create_other_child(wasm_cell *self, const code_buffer *code,
     log_message(LOG_INFO, self->cell->name, "cnew: %s", job->report.error);
   if (status == MINOS_OK) {
     char name[48], error[256];
-    cell_config config = child_config(self, spec, limits, name, sizeof name);
+    cell_config config =
+      child_config(self->cell, spec, limits, self->denied_grants, name, sizeof name);
     status = code_create_cell(&job->code, &config, out, error, sizeof error);
     if (status != MINOS_OK && status != MINOS_ELIMIT)
       log_message(LOG_WARN, self->cell->name, "cnew: %s", error);
@@ -305,7 +241,7 @@ int32_t minos_api_cnew(wasm_cell *self, int32_t code_rfd, uint32_t spec_address,
   if (!end) return minos_api_failure(MINOS_EBADF);
   if (end->writes) return minos_api_failure(MINOS_EPERM);
   /* Refused before the code is read: the code stays the caller's. */
-  status = resolve_limits(self, &spec, &limits);
+  status = child_limits_resolve(self->cell, &spec, self->wasi.descriptor_limit, &limits);
   if (status != MINOS_OK) return minos_api_failure(status);
   code_buffer code = {NULL, 0, 0};
   status = read_code(self, end, &code);

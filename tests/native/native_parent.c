@@ -17,28 +17,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/fd_message.h"
 #include "native/control_protocol.h"
 
 static int control;
 
 /* One raw request (of `size` bytes, with `fd` attached if >= 0). */
 static void send_raw(const void *request, size_t size, int fd) {
-  struct iovec data = {.iov_base = (void *)request, .iov_len = size};
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(int))];
-  } extra = {0};
-  struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1};
-  if (fd >= 0) {
-    message.msg_control = extra.bytes;
-    message.msg_controllen = sizeof extra.bytes;
-    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(header), &fd, sizeof fd);
-  }
-  if (sendmsg(control, &message, 0) < 0) perror("sendmsg");
+  if (fd_message_send(control, request, size, fd, 0) < 0) perror("sendmsg");
 }
 
 static int32_t answer_to(const void *request, size_t size, int fd) {
