@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -184,35 +185,57 @@ static bool add_bind(plan *made, const char *source, const char *target, bool re
   return added;
 }
 
-static bool add_program_files(plan *made, const char *program, char *error, size_t error_size,
-                              minos_status *status) {
-  elf_closure closure;
-  *status = elf_load_closure(program, &closure, error, error_size);
-  if (*status != MINOS_OK) return false;
-  bool added = add_bind(made, program, program, true);
-  for (size_t i = 0; added && i < closure.count; i++)
-    added = add_bind(made, closure.files[i], closure.files[i], true);
+static bool add_program_files(plan *made, const native_launch *launch, char *error,
+                              size_t error_size, minos_status *status) {
+  elf_closure read, *closure = (elf_closure *)launch->closure;
+  if (!closure) {
+    *status = elf_load_closure(made->program, &read, error, error_size);
+    if (*status != MINOS_OK) return false;
+    closure = &read;
+  }
+  *status = MINOS_EIO;
+  bool added = add_bind(made, made->program, made->program, true);
+  for (size_t i = 0; added && i < closure->count; i++)
+    added = add_bind(made, closure->files[i], closure->files[i], true);
   /* Where the dynamic loader finds libraries outside its default
    * directories; it names installed libraries, nothing more. */
   struct stat cache;
-  if (added && closure.count && stat("/etc/ld.so.cache", &cache) == 0)
+  if (added && closure->count && stat("/etc/ld.so.cache", &cache) == 0)
     added = add_bind(made, "/etc/ld.so.cache", "/etc/ld.so.cache", true);
-  elf_closure_free(&closure);
-  if (!added) snprintf(error, error_size, "cannot give the program its files (too many?)");
+  if (closure == &read) elf_closure_free(&read);
+  if (!added)
+    snprintf(error, error_size, "cannot give the program its files (missing, or too many)");
   return added;
 }
 
+/* /dev/null, /dev/zero and /proc are in every sandbox's root before its
+ * orders come (prepare_root); /dev/urandom only where asked. */
 static bool add_devices(plan *made, bool random) {
-  bool added = add_bind(made, "/dev/null", "/dev/null", false) &&
-               add_bind(made, "/dev/zero", "/dev/zero", false);
-  if (added && random) added = add_bind(made, "/dev/urandom", "/dev/urandom", false);
-  return added && add_step(made, STEP_DIRECTORY, NULL, "/proc", false, true);
+  return !random || add_bind(made, "/dev/urandom", "/dev/urandom", false);
+}
+
+/* A grant must not hide what every sandbox has, nor be its root. */
+static bool reserved_guest_path(const char *guest) {
+  static const char *const reserved[] = {"/dev", "/proc"};
+  if (strcmp(guest, "/") == 0) return true;
+  for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+    size_t length = strlen(reserved[i]);
+    if (strncmp(guest, reserved[i], length) == 0 && (!guest[length] || guest[length] == '/'))
+      return true;
+  }
+  return false;
 }
 
 static bool add_grants(plan *made, const native_launch *launch, char *error, size_t error_size) {
   for (size_t i = 0; i < launch->grant_count; i++) {
     const cell_grant *grant = &launch->grants[i];
     const char *guest = grant->guest_path ? grant->guest_path : grant->host_path;
+    if (reserved_guest_path(guest)) {
+      snprintf(error, error_size,
+               "cannot grant directory %s as %s: a native cell's /, /dev and /proc are its own",
+               grant->host_path, guest);
+      return false;
+    }
     char *host = realpath(grant->host_path, NULL);
     struct stat info;
     bool fine = host && guest[0] == '/' && !strstr(guest, "/..") && stat(host, &info) == 0 &&
@@ -239,8 +262,15 @@ static uint64_t rights_of(const step *bound) {
 }
 
 static bool make_ruleset(plan *made, char *error, size_t error_size) {
-  made->ruleset = -1;
+  static const char *const devices[] = {"/dev/null", "/dev/zero"};
   made->ruleset = landlock_ruleset_new(landlock_all_fs_rights());
+  for (size_t i = 0; made->ruleset >= 0 && i < sizeof devices / sizeof devices[0]; i++)
+    if (landlock_allow_path(made->ruleset, devices[i],
+                            LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE) != 0) {
+      snprintf(error, error_size, "cannot make the Landlock rule for %s: %s", devices[i],
+               strerror(errno));
+      return false;
+    }
   for (size_t i = 0; made->ruleset >= 0 && i < made->count; i++) {
     const step *bound = &made->steps[i];
     if (bound->kind != STEP_BIND) continue;
@@ -305,7 +335,7 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
   if (!made->program) {
     snprintf(error, error_size, "cannot read %s: %s", launch->program, strerror(errno));
     *status = MINOS_EIO;
-  } else if (add_program_files(made, made->program, error, error_size, status)) {
+  } else if (add_program_files(made, launch, error, error_size, status)) {
     *status = MINOS_EIO;
     if (!add_devices(made, launch->random)) snprintf(error, error_size, "cannot plan /dev");
     else if (add_grants(made, launch, error, error_size)) *status = MINOS_OK;
@@ -328,7 +358,7 @@ static plan *make_plan(const native_launch *launch, char *error, size_t error_si
 /* ---- the child, between fork and exec: system calls only ------------- */
 
 typedef enum child_step {
-  CHILD_WAIT, CHILD_IDS, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
+  CHILD_ORDERS, CHILD_IDS, CHILD_PRIVATE, CHILD_TMPFS, CHILD_PIVOT, CHILD_NEWROOT, CHILD_MKDIR,
   CHILD_FILE, CHILD_BIND, CHILD_READ_ONLY, CHILD_PROC, CHILD_DETACH, CHILD_ROOT_READ_ONLY,
   CHILD_LIMITS, CHILD_STDIO, CHILD_NO_NEW_PRIVS, CHILD_LANDLOCK, CHILD_SECCOMP, CHILD_LISTENER,
   CHILD_FORK, CHILD_EXEC,
@@ -339,7 +369,7 @@ typedef enum child_step {
 } child_step;
 
 static const char *const child_step_names[] = {
-    "waiting for its user namespace", "taking its ids", "making mounts private", "mounting a tmpfs",
+    "receiving its orders", "taking its ids", "making mounts private", "mounting a tmpfs",
     "pivoting into it", "mounting the new root", "making a directory", "making a file",
     "binding a file or directory", "making a binding read-only", "mounting /proc",
     "detaching the host's root", "making the root read-only", "setting resource limits",
@@ -394,7 +424,20 @@ static void run_step(const step *each, int report_fd) {
   }
 }
 
-static void build_root(const plan *made, int report_fd) {
+/* What every sandbox's root has, made before its orders come: in its
+ * mount namespace, a tmpfs over /tmp becomes the root (the old one under
+ * /oldroot), and a second one at /newroot gets /dev/null, /dev/zero and a
+ * /proc of the sandbox's PID namespace. */
+static const step base_steps[] = {
+    {STEP_DIRECTORY, NULL, "/newroot/dev", false, true},
+    {STEP_FILE, NULL, "/newroot/dev/null", false, false},
+    {STEP_BIND, "/oldroot/dev/null", "/newroot/dev/null", false, false},
+    {STEP_FILE, NULL, "/newroot/dev/zero", false, false},
+    {STEP_BIND, "/oldroot/dev/zero", "/newroot/dev/zero", false, false},
+    {STEP_DIRECTORY, NULL, "/newroot/proc", false, true},
+};
+
+static void prepare_root(int report_fd) {
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
     child_fail(report_fd, CHILD_PRIVATE);
   if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0)
@@ -404,9 +447,16 @@ static void build_root(const plan *made, int report_fd) {
     child_fail(report_fd, CHILD_PIVOT);
   if (mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
     child_fail(report_fd, CHILD_NEWROOT);
-  for (size_t i = 0; i < made->count; i++) run_step(&made->steps[i], report_fd);
+  for (size_t i = 0; i < sizeof base_steps / sizeof base_steps[0]; i++)
+    run_step(&base_steps[i], report_fd);
   if (mount("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
     child_fail(report_fd, CHILD_PROC);
+}
+
+/* The program's files and grants, then the host's root detached and
+ * /newroot made the root, read-only. */
+static void finish_root(const plan *made, int report_fd) {
+  for (size_t i = 0; i < made->count; i++) run_step(&made->steps[i], report_fd);
   if (umount2("/oldroot", MNT_DETACH) != 0 || chdir("/newroot") != 0 ||
       syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
     child_fail(report_fd, CHILD_DETACH);
@@ -428,7 +478,8 @@ static void set_stdio(const native_launch *launch, int report_fd) {
   int parked[3];
   for (int slot = 0; slot < 3; slot++) {
     int fd = launch->stdio[slot] >= 0 ? launch->stdio[slot]
-                                      : open("/dev/null", (slot ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+                                      : open("/newroot/dev/null",
+                                             (slot ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
     parked[slot] = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, base);
     if (parked[slot] < 0) child_fail(report_fd, CHILD_STDIO);
   }
@@ -585,27 +636,12 @@ static bool send_listener(int report_fd, int listener) {
   return fd_message_send(report_fd, &report, sizeof report, listener, 0) == (ssize_t)sizeof report;
 }
 
-static _Noreturn void child_main(const native_launch *launch, const plan *made, int go_fd,
-                                 int report_fd) {
-  char go;
-  if (read(go_fd, &go, 1) != 1) child_fail(report_fd, CHILD_WAIT);
-  close(go_fd);
+static _Noreturn void child_main(const native_launch *launch, const plan *made, int report_fd) {
   int parked_report = fcntl(report_fd, F_DUPFD_CLOEXEC, parking(launch));
   if (parked_report < 0) child_fail(report_fd, CHILD_STDIO);
   report_fd = parked_report;
-  /* Its ids inside: the only mapped ones (the runtime's own, or nobody's
-   * when the runtime is root). It keeps its capabilities in its namespace
-   * until its exec, for the mounts. Raw system calls: glibc's setresuid
-   * would make every thread of the runtime change ids too, threads this
-   * forked copy does not have, and wait for them (on locks another
-   * thread may have held at the fork). */
-  if (syscall(SYS_setresgid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0 ||
-      syscall(SYS_setresuid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0)
-    child_fail(report_fd, CHILD_IDS);
-  /* The child's own stdio must be in place before the root changes:
-   * opening /dev/null needs the host's. */
   set_stdio(launch, report_fd);
-  build_root(made, report_fd);
+  finish_root(made, report_fd);
   sethostname("minos", 5);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, CHILD_NO_NEW_PRIVS);
   if (made->ruleset >= 0) enforce_landlock(made->ruleset, report_fd);
@@ -616,38 +652,286 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   run_init(launch, made, report_fd);
 }
 
+/* ---- the orders: what a sandbox made ahead is told -------------------- */
+
+/* The first message: this header, with the descriptors the program gets
+ * (the stdio sent, then the extra ones) and the Landlock ruleset. Then
+ * the text, in messages of at most ORDER_CHUNK bytes: the program's path,
+ * its arguments, its environment, then each step as three flag bytes
+ * (kind, read-only, directory) and its source ("" for none) and target,
+ * every string ending in a NUL. */
+#define ORDER_CHUNK 32768
+#define ORDER_MAX_TEXT ((size_t)64 << 20)
+#define ORDER_MAX_STRINGS 65536
+
+typedef struct order_header {
+  uint64_t text_bytes;
+  uint32_t step_count, argument_count, environment_count;
+  uint32_t extra_count;
+  int32_t first_extra;
+  uint8_t stdio_sent[3], ruleset_sent;
+  uint32_t limit_count;
+  int32_t limit_kinds[5];
+  struct rlimit limits[5];
+} order_header;
+
+typedef struct order_text {
+  char *bytes;
+  size_t length, capacity;
+} order_text;
+
+static bool append(order_text *out, const void *bytes, size_t length) {
+  if (out->length + length > out->capacity) {
+    size_t capacity = out->capacity ? out->capacity * 2 : 4096;
+    while (capacity < out->length + length) capacity *= 2;
+    char *grown = realloc(out->bytes, capacity);
+    if (!grown) return false;
+    out->bytes = grown;
+    out->capacity = capacity;
+  }
+  memcpy(out->bytes + out->length, bytes, length);
+  out->length += length;
+  return true;
+}
+
+static bool append_string(order_text *out, const char *string) {
+  return append(out, string ? string : "", strlen(string ? string : "") + 1);
+}
+
+static size_t count_strings(const char *const *strings) {
+  size_t count = 0;
+  while (strings && strings[count]) count++;
+  return count;
+}
+
+static bool write_text(order_text *out, const native_launch *launch, const plan *made) {
+  bool written = append_string(out, made->program);
+  for (size_t i = 0; written && launch->argv && launch->argv[i]; i++)
+    written = append_string(out, launch->argv[i]);
+  for (size_t i = 0; written && launch->envp && launch->envp[i]; i++)
+    written = append_string(out, launch->envp[i]);
+  for (size_t i = 0; written && i < made->count; i++) {
+    const step *each = &made->steps[i];
+    char flags[3] = {(char)each->kind, each->read_only, each->is_directory};
+    written = append(out, flags, 3) && append_string(out, each->source) &&
+              append_string(out, each->target);
+  }
+  return written;
+}
+
+/* Sends the sandbox its orders: 0, or why not (errno). */
+static int send_orders(int socket, const native_launch *launch, const plan *made) {
+  order_header header = {.step_count = (uint32_t)made->count,
+                         .argument_count = (uint32_t)count_strings(launch->argv),
+                         .environment_count = (uint32_t)count_strings(launch->envp),
+                         .extra_count = (uint32_t)launch->extra_count,
+                         .first_extra = launch->first_extra,
+                         .limit_count = (uint32_t)made->limit_count};
+  memcpy(header.limit_kinds, made->limit_kinds, sizeof header.limit_kinds);
+  memcpy(header.limits, made->limits, sizeof header.limits);
+  int fds[FD_MESSAGE_MAX_FDS];
+  size_t count = 0;
+  for (int slot = 0; slot < 3; slot++)
+    if ((header.stdio_sent[slot] = launch->stdio[slot] >= 0)) fds[count++] = launch->stdio[slot];
+  if (launch->extra_count > FD_MESSAGE_MAX_FDS - 4) return EMFILE;
+  for (size_t i = 0; i < launch->extra_count; i++) fds[count++] = launch->extra[i];
+  if ((header.ruleset_sent = made->ruleset >= 0)) fds[count++] = made->ruleset;
+  order_text out = {0};
+  if (!write_text(&out, launch, made)) {
+    free(out.bytes);
+    return ENOMEM;
+  }
+  header.text_bytes = out.length;
+  int failed = 0;
+  if (out.length > ORDER_MAX_TEXT) failed = E2BIG;
+  else if (fd_message_send_many(socket, &header, sizeof header, fds, count, 0) < 0) failed = errno;
+  for (size_t done = 0; !failed && done < out.length;) {
+    size_t part = out.length - done < ORDER_CHUNK ? out.length - done : ORDER_CHUNK;
+    ssize_t sent;
+    do sent = send(socket, out.bytes + done, part, MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) failed = errno;
+    else done += (size_t)sent;
+  }
+  free(out.bytes);
+  return failed;
+}
+
+/* In the sandbox, between its fork and its exec: memory from mmap, as
+ * malloc's locks may have been held by another thread at the fork. */
+static void *child_memory(size_t bytes) {
+  void *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return memory == MAP_FAILED ? NULL : memory;
+}
+
+/* The next NUL-terminated string of the text, or NULL past its end. */
+static char *next_string(char **at, char *end) {
+  char *start = *at, *nul = start < end ? memchr(start, '\0', (size_t)(end - start)) : NULL;
+  if (!nul) return NULL;
+  *at = nul + 1;
+  return start;
+}
+
+static char **read_strings(char **at, char *end, size_t count) {
+  char **strings = child_memory((count + 1) * sizeof *strings);
+  for (size_t i = 0; strings && i < count; i++)
+    if (!(strings[i] = next_string(at, end))) return NULL;
+  return strings;
+}
+
+static bool read_steps(plan *made, char **at, char *end, size_t count) {
+  for (made->count = 0; made->count < count; made->count++) {
+    step *each = &made->steps[made->count];
+    if (end - *at < 3 || (*at)[0] > STEP_BIND) return false;
+    *each = (step){.kind = (step_kind)(*at)[0], .read_only = (*at)[1], .is_directory = (*at)[2]};
+    *at += 3;
+    each->source = next_string(at, end);
+    each->target = next_string(at, end);
+    if (!each->source || !each->target) return false;
+    if (!each->source[0]) each->source = NULL;
+  }
+  return true;
+}
+
+/* Moves a received descriptor above every number the program gets. */
+static int park(int fd, const native_launch *launch) {
+  int parked = fcntl(fd, F_DUPFD_CLOEXEC, parking(launch));
+  close(fd);
+  return parked;
+}
+
+static bool take_descriptors(const order_header *header, const int *fds, size_t count,
+                             native_launch *launch, int *extra, plan *made) {
+  size_t expected = header->stdio_sent[0] + header->stdio_sent[1] + header->stdio_sent[2] +
+                    header->extra_count + header->ruleset_sent;
+  if (count != expected || (header->extra_count && header->first_extra < 3) ||
+      header->extra_count > FD_MESSAGE_MAX_FDS)
+    return false;
+  launch->extra = extra;
+  launch->extra_count = header->extra_count;
+  launch->first_extra = header->first_extra;
+  size_t next = 0;
+  for (int slot = 0; slot < 3; slot++)
+    launch->stdio[slot] = header->stdio_sent[slot] ? fds[next++] : -1;
+  for (size_t i = 0; i < header->extra_count; i++) extra[i] = fds[next++];
+  made->ruleset = header->ruleset_sent ? park(fds[next], launch) : -1;
+  return !header->ruleset_sent || made->ruleset >= 0;
+}
+
+/* Receives the orders (send_orders) into launch and made. */
+static bool receive_orders(int socket, native_launch *launch, int *extra, plan *made) {
+  order_header header;
+  int fds[FD_MESSAGE_MAX_FDS];
+  size_t count;
+  if (fd_message_receive_many(socket, &header, sizeof header, fds, FD_MESSAGE_MAX_FDS, &count,
+                              0) != (ssize_t)sizeof header ||
+      !take_descriptors(&header, fds, count, launch, extra, made) ||
+      header.text_bytes > ORDER_MAX_TEXT || header.step_count > MAX_STEPS ||
+      header.argument_count > ORDER_MAX_STRINGS || header.environment_count > ORDER_MAX_STRINGS ||
+      header.limit_count > 5)
+    return false;
+  char *bytes = child_memory(header.text_bytes + 1);
+  for (size_t done = 0; bytes && done < header.text_bytes;) {
+    ssize_t got;
+    do got = recv(socket, bytes + done, header.text_bytes - done, 0);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0) return false;
+    done += (size_t)got;
+  }
+  if (!bytes) return false;
+  char *at = bytes, *end = bytes + header.text_bytes;
+  made->program = next_string(&at, end);
+  launch->argv = (const char *const *)read_strings(&at, end, header.argument_count);
+  launch->envp = (const char *const *)read_strings(&at, end, header.environment_count);
+  made->limit_count = header.limit_count;
+  memcpy(made->limit_kinds, header.limit_kinds, sizeof made->limit_kinds);
+  memcpy(made->limits, header.limits, sizeof made->limits);
+  made->filter = &filter;
+  return made->program && launch->argv && launch->envp &&
+         read_steps(made, &at, end, header.step_count);
+}
+
+/* ---- sandboxes made ahead of demand ----------------------------------- */
+
+/* A process in fresh namespaces, its ids mapped, waiting on its socket
+ * for its orders. */
+typedef struct blank {
+  pid_t pid;
+  int pidfd, socket;
+} blank;
+
+/* In the sandbox from its clone: nothing of the runtime's stays open but
+ * its socket (a sandbox may wait long: it must not keep another cell's
+ * pipe or connection open), then its orders, then its program. */
+static _Noreturn void blank_main(int socket) {
+  if (socket > 0) syscall(SYS_close_range, 0u, (unsigned)socket - 1, 0);
+  syscall(SYS_close_range, (unsigned)socket + 1, ~0u, 0);
+  char mapped;
+  if (recv(socket, &mapped, 1, 0) != 1) child_fail(socket, CHILD_ORDERS);
+  /* Its ids inside: the only mapped ones (the runtime's own, or nobody's
+   * when the runtime is root). It keeps its capabilities in its namespace
+   * until its exec, for the mounts. Raw system calls: glibc's setresuid
+   * would make every thread of the runtime change ids too, threads this
+   * forked copy does not have, and wait for them (on locks another
+   * thread may have held at the fork). */
+  if (syscall(SYS_setresgid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0 ||
+      syscall(SYS_setresuid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0)
+    child_fail(socket, CHILD_IDS);
+  prepare_root(socket);
+  native_launch launch = {0};
+  int extra[FD_MESSAGE_MAX_FDS];
+  plan *made = child_memory(sizeof *made);
+  if (!made || !receive_orders(socket, &launch, extra, made)) {
+    errno = EPROTO;
+    child_fail(socket, CHILD_ORDERS);
+  }
+  child_main(&launch, made, socket);
+}
+
 /* ---- the parent ------------------------------------------------------ */
 
+/* The id maps' texts, made by the runtime before the zygote's fork. uid
+ * and gid NATIVE_INSIDE_ID inside are the runtime's own outside, or, when
+ * the runtime runs as root, nobody's: a program must never be root on
+ * the host's files, and root's processes escape RLIMIT_NPROC, which is
+ * what ends a fork bomb in the cell. */
+static char uid_map_text[64], gid_map_text[64];
+
+static void make_id_maps(void) {
+  bool root = geteuid() == 0;
+  snprintf(uid_map_text, sizeof uid_map_text, "%d %d 1\n", NATIVE_INSIDE_ID,
+           root ? NATIVE_NOBODY_ID : (int)geteuid());
+  snprintf(gid_map_text, sizeof gid_map_text, "%d %d 1\n", NATIVE_INSIDE_ID,
+           root ? NATIVE_NOBODY_ID : (int)getegid());
+}
+
+/* /proc/PID/NAME, written in the zygote: no stdio there. */
 static bool write_file(pid_t pid, const char *name, const char *text) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+  char path[64] = "/proc/", digits[16];
+  size_t count = 0, at = strlen(path);
+  for (unsigned value = (unsigned)pid; count == 0 || value; value /= 10)
+    digits[count++] = (char)('0' + value % 10);
+  while (count) path[at++] = digits[--count];
+  path[at++] = '/';
+  memcpy(path + at, name, strlen(name) + 1);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   bool written = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
   if (fd >= 0) close(fd);
   return written;
 }
 
-/* uid and gid NATIVE_INSIDE_ID inside are the runtime's own outside, or,
- * when the runtime runs as root, nobody's: a program must never be root
- * on the host's files, and root's processes escape RLIMIT_NPROC, which is
- * what ends a fork bomb in the cell. */
 static bool map_ids(pid_t pid) {
-  bool root = geteuid() == 0;
-  char map[64];
-  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID,
-           root ? NATIVE_NOBODY_ID : (int)geteuid());
-  if (!write_file(pid, "uid_map", map) || !write_file(pid, "setgroups", "deny")) return false;
-  snprintf(map, sizeof map, "%d %d 1\n", NATIVE_INSIDE_ID,
-           root ? NATIVE_NOBODY_ID : (int)getegid());
-  return write_file(pid, "gid_map", map);
+  return write_file(pid, "uid_map", uid_map_text) && write_file(pid, "setgroups", "deny") &&
+         write_file(pid, "gid_map", gid_map_text);
 }
 
+/* The sandbox is the runtime's child, not the zygote's (CLONE_PARENT):
+ * the runtime reaps it and learns its end (waitid on its pidfd). */
 static pid_t clone_child(int *pidfd) {
   struct clone_args arguments = {
-      .flags = CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
-               CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP,
+      .flags = CLONE_PIDFD | CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
+               CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP,
       .pidfd = (uint64_t)(uintptr_t)pidfd,
-      .exit_signal = SIGCHLD,
   };
   return (pid_t)syscall(SYS_clone3, &arguments, sizeof arguments);
 }
@@ -702,44 +986,232 @@ static minos_status hear_child(int report_fd, pid_t pid, int *listener, char *er
   return MINOS_EIO;
 }
 
-static minos_status fork_into_sandbox(const native_launch *launch, const plan *made,
-                                      native_process *started, char *error, size_t error_size) {
-  int go[2], report[2];
-  pid_t *pid = &started->pid;
-  int *pidfd = &started->pidfd;
-  if (pipe2(go, O_CLOEXEC) != 0) return MINOS_EIO;
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) != 0) {
-    close(go[0]), close(go[1]);
+/* ---- the zygote: where sandboxes are made ----------------------------- */
+
+/* Sandboxes are not forked from the runtime itself: one waiting for its
+ * orders would share the runtime's memory copy-on-write, and every page
+ * the runtime then wrote would be copied, with every CPU's TLB flushed
+ * (measured: a fifth of all CPU time). The zygote is a copy of the
+ * runtime made once, at the first native cell, holding nothing open but
+ * its socket; it makes each sandbox as the runtime's child and hands
+ * back its pidfd and socket. It ignores the terminal's signals, as the
+ * sandboxes do until their init forwards them. */
+typedef struct zygote_reply {
+  int32_t pid;    /* -1: none made */
+  int32_t status; /* minos_status */
+  int32_t error;  /* errno of the step that failed */
+  int32_t mapped; /* 0: its ids could not be mapped (the runtime reaps it) */
+} zygote_reply;
+
+static const int terminal_signals[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP};
+
+static void ignore_terminal_signals(void) {
+  struct sigaction ignore = {.sa_handler = SIG_IGN};
+  for (size_t i = 0; i < sizeof terminal_signals / sizeof terminal_signals[0]; i++)
+    sigaction(terminal_signals[i], &ignore, NULL);
+}
+
+/* In the zygote: one sandbox, its ids mapped, told so. */
+static void make_sandbox(int zygote_socket) {
+  int pair[2] = {-1, -1}, pidfd = -1;
+  zygote_reply reply = {.pid = -1, .status = MINOS_EIO};
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) reply.error = errno;
+  else if ((reply.pid = clone_child(&pidfd)) == 0) blank_main(pair[1]);
+  else if (reply.pid < 0) {
+    reply.error = errno;
+    reply.status = reply.error == EPERM || reply.error == ENOSPC || reply.error == EINVAL
+                       ? MINOS_EUSAGE
+                       : MINOS_EIO;
+  } else if (!map_ids(reply.pid) || send(pair[0], "m", 1, MSG_NOSIGNAL) != 1) {
+    reply.error = errno;
+    kill(reply.pid, SIGKILL);
+  } else {
+    reply.mapped = 1;
+    reply.status = MINOS_OK;
+  }
+  if (pair[1] >= 0) close(pair[1]);
+  int fds[2] = {pidfd, pair[0]};
+  fd_message_send_many(zygote_socket, &reply, sizeof reply, fds, pidfd >= 0 ? 2 : 0, 0);
+  if (pidfd >= 0) close(pidfd);
+  if (pair[0] >= 0) close(pair[0]);
+}
+
+static _Noreturn void zygote_main(int socket) {
+  if (socket > 0) syscall(SYS_close_range, 0u, (unsigned)socket - 1, 0);
+  syscall(SYS_close_range, (unsigned)socket + 1, ~0u, 0);
+  ignore_terminal_signals();
+  prctl(PR_SET_NAME, "minos-zygote", 0, 0, 0);
+  for (;;) {
+    char request;
+    ssize_t got = recv(socket, &request, 1, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) _exit(0); /* the runtime has gone */
+    make_sandbox(socket);
+  }
+}
+
+static struct {
+  pthread_mutex_t lock;
+  pid_t pid;
+  int socket;
+} zygote = {.lock = PTHREAD_MUTEX_INITIALIZER, .pid = -1, .socket = -1};
+
+/* Under zygote.lock. */
+static bool start_zygote(char *error, size_t error_size) {
+  int pair[2];
+  if (!the_filter()) { /* before the fork: the sandboxes install the zygote's copy */
+    snprintf(error, error_size, "cannot build the seccomp filter");
+    return false;
+  }
+  make_id_maps();
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+    snprintf(error, error_size, "cannot make the zygote's socket: %s", strerror(errno));
+    return false;
+  }
+  struct clone_args arguments = {.exit_signal = SIGCHLD};
+  pid_t pid = (pid_t)syscall(SYS_clone3, &arguments, sizeof arguments);
+  if (pid == 0) zygote_main(pair[1]);
+  close(pair[1]);
+  if (pid < 0) {
+    snprintf(error, error_size, "cannot start the zygote: %s", strerror(errno));
+    close(pair[0]);
+    return false;
+  }
+  zygote.pid = pid;
+  zygote.socket = pair[0];
+  return true;
+}
+
+static void stop_zygote(void) {
+  close(zygote.socket);
+  kill(zygote.pid, SIGKILL);
+  waitpid(zygote.pid, NULL, 0);
+  zygote.pid = zygote.socket = -1;
+}
+
+/* One request and its reply; false if the zygote has gone. */
+static bool ask_zygote(zygote_reply *reply, int fds[2]) {
+  size_t count = 0;
+  fds[0] = fds[1] = -1;
+  if (send(zygote.socket, "b", 1, MSG_NOSIGNAL) != 1 ||
+      fd_message_receive_many(zygote.socket, reply, sizeof *reply, fds, 2, &count, 0) !=
+          (ssize_t)sizeof *reply) {
+    for (size_t i = 0; i < count; i++) close(fds[i]);
+    return false;
+  }
+  return reply->pid < 0 || count == 2;
+}
+
+/* A sandbox, made now by the zygote (started, or restarted if it died). */
+static minos_status make_blank(blank *made, char *error, size_t error_size) {
+  zygote_reply reply;
+  int fds[2];
+  error[0] = '\0';
+  pthread_mutex_lock(&zygote.lock);
+  bool asked = false;
+  for (int attempt = 0; !asked && attempt < 2; attempt++) {
+    if (zygote.socket < 0 && !start_zygote(error, error_size)) break;
+    if (!(asked = ask_zygote(&reply, fds))) stop_zygote();
+  }
+  pthread_mutex_unlock(&zygote.lock);
+  if (!asked) {
+    if (!error[0]) snprintf(error, error_size, "the zygote making sandboxes failed");
     return MINOS_EIO;
   }
-  *pidfd = -1;
-  *pid = clone_child(pidfd);
-  if (*pid == 0) {
-    close(go[1]);
-    close(report[0]);
-    child_main(launch, made, go[0], report[1]);
-  }
-  int clone_error = errno;
-  close(go[0]);
-  close(report[1]);
-  minos_status status = MINOS_OK;
-  if (*pid < 0) {
+  *made = (blank){.pid = reply.pid, .pidfd = fds[0], .socket = fds[1]};
+  if (reply.status == MINOS_OK) return MINOS_OK;
+  if (reply.pid < 0)
     snprintf(error, error_size, "native cells need user namespaces, which this kernel refuses: %s",
-             strerror(clone_error));
-    status = clone_error == EPERM || clone_error == ENOSPC || clone_error == EINVAL ? MINOS_EUSAGE
-                                                                                    : MINOS_EIO;
-  } else if (!map_ids(*pid) || write(go[1], "g", 1) != 1) {
-    snprintf(error, error_size, "cannot map the sandbox's user ids: %s", strerror(errno));
-    kill(*pid, SIGKILL);
-    waitpid(*pid, NULL, 0);
-    status = MINOS_EIO;
+             strerror(reply.error));
+  else
+    snprintf(error, error_size, "cannot map the sandbox's user ids: %s", strerror(reply.error));
+  if (reply.pid > 0) {
+    kill(reply.pid, SIGKILL);
+    waitpid(reply.pid, NULL, 0);
+    close(made->pidfd);
+    close(made->socket);
   }
-  close(go[1]);
-  if (status == MINOS_OK)
-    status = hear_child(report[0], *pid, &started->listener, error, error_size);
-  if (status == MINOS_OK) started->ends = report[0];
-  else close(report[0]);
-  if (status != MINOS_OK && *pidfd >= 0) close(*pidfd);
+  return (minos_status)reply.status;
+}
+
+/* The sandboxes ready for the next programs, kept by one thread of their
+ * own, started with the first native cell. A sandbox costs a process and
+ * its namespaces, nothing more, until it is given a program. */
+#define READY_SANDBOXES 2
+
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wanted;
+  blank sandboxes[READY_SANDBOXES];
+  size_t count;
+  bool started;
+  bool failing; /* the last one could not be made: wait for a take */
+} ready = {.lock = PTHREAD_MUTEX_INITIALIZER, .wanted = PTHREAD_COND_INITIALIZER};
+
+static void *keep_ready(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&ready.lock);
+  for (;;) {
+    while (ready.count == READY_SANDBOXES || ready.failing)
+      pthread_cond_wait(&ready.wanted, &ready.lock);
+    pthread_mutex_unlock(&ready.lock);
+    blank made;
+    char ignored[256];
+    bool fine = make_blank(&made, ignored, sizeof ignored) == MINOS_OK;
+    pthread_mutex_lock(&ready.lock);
+    if (fine) ready.sandboxes[ready.count++] = made;
+    else ready.failing = true;
+  }
+  return NULL;
+}
+
+/* The keeper blocks every signal: they are for the runtime's own threads. */
+static void start_keeper(void) {
+  pthread_t thread;
+  pthread_attr_t attributes;
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  ready.started = pthread_create(&thread, &attributes, keep_ready, NULL) == 0;
+  pthread_attr_destroy(&attributes);
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+}
+
+static void discard(const blank *sandbox) {
+  kill(sandbox->pid, SIGKILL);
+  waitpid(sandbox->pid, NULL, 0);
+  close(sandbox->pidfd);
+  close(sandbox->socket);
+}
+
+/* A ready sandbox that was killed meanwhile (its pidfd readable). */
+static bool ended(const blank *sandbox) {
+  struct pollfd process = {.fd = sandbox->pidfd, .events = POLLIN};
+  return poll(&process, 1, 0) != 0;
+}
+
+/* A ready sandbox if there is one alive (its replacement is made
+ * meanwhile), else one made now. */
+static minos_status take_blank(blank *taken, char *error, size_t error_size) {
+  pthread_mutex_lock(&ready.lock);
+  bool have = false;
+  while (!have && ready.count > 0) {
+    *taken = ready.sandboxes[--ready.count];
+    if (!(have = !ended(taken))) discard(taken);
+  }
+  if (!ready.started) start_keeper();
+  pthread_cond_signal(&ready.wanted);
+  pthread_mutex_unlock(&ready.lock);
+  if (have) return MINOS_OK;
+  minos_status status = make_blank(taken, error, error_size);
+  if (status == MINOS_OK) {
+    pthread_mutex_lock(&ready.lock);
+    ready.failing = false;
+    pthread_cond_signal(&ready.wanted);
+    pthread_mutex_unlock(&ready.lock);
+  }
   return status;
 }
 
@@ -749,9 +1221,28 @@ minos_status native_start(const native_launch *launch, native_process *started, 
   *started = (native_process){.pid = -1, .pidfd = -1, .listener = -1, .ends = -1};
   plan *made = make_plan(launch, error, error_size, &status);
   if (!made) return status;
-  status = fork_into_sandbox(launch, made, started, error, error_size);
+  blank sandbox;
+  status = take_blank(&sandbox, error, error_size);
+  int failed = status == MINOS_OK ? send_orders(sandbox.socket, launch, made) : 0;
   free_plan(made);
-  return status;
+  if (status != MINOS_OK) return status;
+  /* A sandbox that failed before its orders (preparing its root) said
+   * why: hear_child reads it. */
+  if (failed && failed != EPIPE) {
+    snprintf(error, error_size, "cannot hand the sandbox its program: %s", strerror(failed));
+    discard(&sandbox);
+    return failed == ENOMEM ? MINOS_ENOMEM : MINOS_EIO;
+  }
+  status = hear_child(sandbox.socket, sandbox.pid, &started->listener, error, error_size);
+  if (status != MINOS_OK) {
+    close(sandbox.pidfd);
+    close(sandbox.socket);
+    return status;
+  }
+  started->pid = sandbox.pid;
+  started->pidfd = sandbox.pidfd;
+  started->ends = sandbox.socket;
+  return MINOS_OK;
 }
 
 native_end native_read_end(const native_process *process, const siginfo_t *init_end) {

@@ -16,9 +16,15 @@
  *     entry killing the process; a refused call, connect and bind wait for
  *     the runtime (broker.h);
  *   - resource limits.
+ * The namespaces are the slow part (a network namespace alone costs more
+ * than a whole posix_spawn): a few sandboxes are made ahead of demand,
+ * each a process in its fresh namespaces that holds nothing of the
+ * runtime's but a socket, waiting there for its orders (the plan of its
+ * root, its limits, its program and its descriptors). A sandbox serves
+ * one program and is never reused.
  * The child does nothing between its fork and its exec but system calls
  * on values prepared here: the runtime is multithreaded. A failure there
- * comes back through a pipe, naming the step. */
+ * comes back through its socket, naming the step. */
 #ifndef MINOS_NATIVE_LAUNCH_H
 #define MINOS_NATIVE_LAUNCH_H
 
@@ -29,12 +35,16 @@
 #include <sys/types.h>
 
 #include "core/code.h"
+#include "native/elf.h"
 
 #define NATIVE_INSIDE_ID 1000
 #define NATIVE_NOBODY_ID 65534
 
 typedef struct native_launch {
   const char *program; /* host path of an x86-64 ELF executable */
+  /* The files its loading opens, as read when it was prepared; NULL:
+   * read now. */
+  const elf_closure *closure;
   const char *const *argv; /* argv[0] included; NULL-terminated */
   const char *const *envp; /* NULL-terminated */
   const cell_grant *grants;

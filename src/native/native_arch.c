@@ -54,14 +54,20 @@ static offload_pool launch_pool = OFFLOAD_POOL_INITIALIZER(launch_threads);
 typedef struct program_file {
   atomic_uint references;
   bool owned; /* written by minos from bytes */
+  /* The files its loading opens, found once at prepare: every launch
+   * binds these (elf.h). */
+  elf_closure closure;
   char path[];
 } program_file;
 
-static program_file *new_program_file(const char *path, bool owned) {
+/* Takes the closure. */
+static program_file *new_program_file(const char *path, bool owned, elf_closure *closure) {
   program_file *made = malloc(sizeof *made + strlen(path) + 1);
   if (!made) return NULL;
   atomic_init(&made->references, 1);
   made->owned = owned;
+  made->closure = *closure;
+  *closure = (elf_closure){0};
   strcpy(made->path, path);
   return made;
 }
@@ -74,6 +80,7 @@ static program_file *hold_program(program_file *program) {
 static void drop_program(program_file *program) {
   if (!program || atomic_fetch_sub(&program->references, 1) != 1) return;
   if (program->owned) unlink(program->path);
+  elf_closure_free(&program->closure);
   free(program);
 }
 
@@ -269,7 +276,7 @@ static launch_job *new_job(const native_cell *native) {
   if (!job) return NULL;
   job->process = (native_process){.pid = -1, .pidfd = -1, .listener = -1, .ends = -1};
   job->launch = (native_launch){
-      .program = native->program->path, .argv = (const char *const *)native->argv,
+      .program = native->program->path, .closure = &native->program->closure, .argv = (const char *const *)native->argv,
       .envp = (const char *const *)native->envp, .grants = native->grants,
       .grant_count = native->grant_count, .random = native->random,
       .memory_bytes = native->memory_bytes, .first_extra = 3 + (int)native->grant_count,
@@ -585,10 +592,10 @@ static minos_status prepare(const char *name, const uint8_t *bytes, size_t lengt
              "a dynamically linked x86-64 executable: nothing to compile; %zu files to load it "
              "with (its interpreter and libraries), bound read-only",
              closure.count);
-  elf_closure_free(&closure);
   char *path = status == MINOS_OK ? realpath(name, NULL) : NULL;
-  program_file *program = path ? new_program_file(path, bytes != NULL) : NULL;
+  program_file *program = path ? new_program_file(path, bytes != NULL, &closure) : NULL;
   free(path);
+  if (status == MINOS_OK) elf_closure_free(&closure);
   if (status == MINOS_OK && !program) {
     snprintf(report->error, sizeof report->error, "cannot read %s: %s", name, strerror(errno));
     status = MINOS_EIO;
