@@ -78,6 +78,9 @@ minos_test(native_run_timeout EXIT 134 STDERR "^minos: fault: timeout$" TIMEOUT 
 minos_test(native_run_ids STDOUT "^uid 1000 gid 1000 nnp 1 seccomp 2$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ids)
 # Grants the runtime cannot broker are refused, never ignored.
+minos_test(native_run_reserved_grant_refused EXIT 125
+           STDERR "cannot grant directory .* as /proc/x: a native cell's /, /dev and /proc are its own"
+           COMMAND ${MINOS} run --ro-dir ${CMAKE_CURRENT_SOURCE_DIR}/native::/proc/x /bin/true)
 minos_test(native_run_udp_grant_refused EXIT 125
            STDERR "network grant udp:127.0.0.1:53: native cells get TCP grants only"
            COMMAND ${MINOS} run --connect udp:127.0.0.1:53 /bin/cat)

@@ -214,8 +214,7 @@ static bool add_devices(plan *made, bool random) {
   return !random || add_bind(made, "/dev/urandom", "/dev/urandom", false);
 }
 
-/* A grant must not hide what every sandbox has, nor be its root. */
-static bool reserved_guest_path(const char *guest) {
+bool native_reserved_path(const char *guest) {
   static const char *const reserved[] = {"/dev", "/proc"};
   if (strcmp(guest, "/") == 0) return true;
   for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
@@ -230,7 +229,7 @@ static bool add_grants(plan *made, const native_launch *launch, char *error, siz
   for (size_t i = 0; i < launch->grant_count; i++) {
     const cell_grant *grant = &launch->grants[i];
     const char *guest = grant->guest_path ? grant->guest_path : grant->host_path;
-    if (reserved_guest_path(guest)) {
+    if (native_reserved_path(guest)) {
       snprintf(error, error_size,
                "cannot grant directory %s as %s: a native cell's /, /dev and /proc are its own",
                grant->host_path, guest);

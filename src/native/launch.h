@@ -88,6 +88,10 @@ typedef struct native_end {
 minos_status native_start(const native_launch *launch, native_process *started, char *error,
                           size_t error_size);
 
+/* Whether a grant's guest path would hide what every sandbox has (its
+ * /dev and /proc) or be its root: such a grant is refused. */
+bool native_reserved_path(const char *guest);
+
 /* How the program ended, once its first process (the init) has: what the
  * init said, or, if the runtime killed the init first, its end
  * (init_end, as waitid says). */

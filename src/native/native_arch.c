@@ -669,10 +669,25 @@ static void close_config_stdio(const cell_config *config) {
     if (config->stdio[slot]) channel_end_close(config->stdio[slot]);
 }
 
+static bool grants_placeable(const cell_config *config, char *error, size_t error_size) {
+  for (size_t i = 0; i < config->grant_count; i++) {
+    const cell_grant *grant = &config->grants[i];
+    const char *guest = grant->guest_path ? grant->guest_path : grant->host_path;
+    if (native_reserved_path(guest)) {
+      snprintf(error, error_size,
+               "cannot grant directory %s as %s: a native cell's /, /dev and /proc are its own",
+               grant->host_path, guest);
+      return false;
+    }
+  }
+  return true;
+}
+
 static minos_status create(void *prepared, const cell_config *config, cell **out, char *error,
                            size_t error_size) {
   if (!rules_brokered(config->connect_rules, config->connect_rule_count, error, error_size) ||
-      !rules_brokered(config->listen_rules, config->listen_rule_count, error, error_size)) {
+      !rules_brokered(config->listen_rules, config->listen_rule_count, error, error_size) ||
+      !grants_placeable(config, error, error_size)) {
     close_config_stdio(config);
     return MINOS_EUSAGE;
   }
