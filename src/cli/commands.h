@@ -19,6 +19,9 @@ int command_compile(int argc, char **argv);
 int command_demo(int argc, char **argv);
 int command_check(int argc, char **argv);
 int command_up(int argc, char **argv);
+int command_ps(int argc, char **argv);
+/* minos kill|restart SYSTEM CELL, minos stop SYSTEM: argv[0] says which. */
+int command_control(int argc, char **argv);
 
 struct spec;
 /* Reads and loads a spec, printing what is wrong with it if anything: NULL
@@ -26,7 +29,7 @@ struct spec;
 struct spec *load_spec_reporting(const char *path, int *exit_status);
 /* Runs a loaded spec under a supervisor until it ends or is stopped
  * (SIGINT, SIGTERM); the log goes to log_path, else the spec's, else stderr. */
-int run_system(const struct spec *system, const char *log_path);
+int run_system(const struct spec *system, const char *log_path, const char *control_path);
 
 
 /* A whole number from low to high given to `flag`: 0 and *out set, or -1

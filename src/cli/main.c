@@ -18,6 +18,10 @@ static const char commands_help[] =
     "                                        (SIGINT/SIGTERM: stop gracefully; twice: now)\n"
     "  compile module.wasm...                compile modules into the cache ahead of time\n"
     "  demo                                  run a small system: a service crashes, is restarted\n"
+    "  ps [--json] [SYSTEM]                  the cells of running systems (all of the user's)\n"
+    "  kill SYSTEM CELL                      end a cell's instance (its policy may restart it)\n"
+    "  restart SYSTEM CELL                   a fresh instance of a cell, now\n"
+    "  stop SYSTEM                           stop a running system, as SIGTERM would\n"
     "  version                               print the version\n";
 
 static const char run_help[] =
@@ -66,6 +70,8 @@ static const char up_help[] =
     "  -v, --verbose            log debug events too\n"
     "  -q, --quiet              log warnings and errors only\n"
     "  --log FILE               append the log to FILE instead of standard error\n"
+    "  --control SOCKET         the control socket's path (default: $XDG_RUNTIME_DIR/minos/\n"
+    "                           NAME.sock, /run/minos/NAME.sock for root, MINOS_CONTROL_DIR)\n"
     "  --max-total-cells N      live cells in the whole runtime, standbys and children\n"
     "                           included (default: one per 8K of RAM)\n"
     "log limits of every cell that sets none in its spec:\n"
@@ -148,6 +154,10 @@ int main(int argc, char **argv) {
   if (strcmp(command, "check") == 0) return command_check(argc - 2, argv + 2);
   if (strcmp(command, "demo") == 0) return command_demo(argc - 2, argv + 2);
   if (strcmp(command, "up") == 0) return command_up(argc - 2, argv + 2);
+  if (strcmp(command, "ps") == 0) return command_ps(argc - 2, argv + 2);
+  if (strcmp(command, "kill") == 0 || strcmp(command, "restart") == 0 ||
+      strcmp(command, "stop") == 0)
+    return command_control(argc - 1, argv + 1);
   if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
     printf("minos %s\n", MINOS_VERSION);
     return 0;

@@ -74,6 +74,15 @@ typedef struct cell_limits {
   bool unguarded_stack;
 } cell_limits;
 
+/* What a cell uses now, for operators (minos ps): zero where the arch
+ * does not say. */
+typedef struct cell_usage {
+  int pid;                 /* a native cell's first process (its init) */
+  uint64_t cpu_ns;         /* its processes' CPU time (native) */
+  uint64_t resident_bytes; /* its processes' resident memory (native) */
+  uint64_t descriptors;    /* its program's open descriptors (native) */
+} cell_usage;
+
 typedef struct cell cell;
 struct scheduler;
 struct channel_end;
@@ -108,6 +117,10 @@ typedef struct cell_arch {
   /* Lets a cell created to wait after its initialisation (wait_for_start
    * in core/code.h) go on. */
   void (*let_start)(cell *cell);
+  /* From any thread, while the cell lives: what its processes use. NULL:
+   * a cell with no process of its own (the runtime's CPU samples and
+   * accounts say what it uses). */
+  void (*usage)(cell *cell, cell_usage *out);
 } cell_arch;
 
 /* How the runtime's view of a cell's wakeups moves (see scheduler.c). */

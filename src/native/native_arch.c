@@ -8,6 +8,7 @@
  * PID namespace). */
 #include "native/native_arch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -111,6 +112,7 @@ typedef struct native_cell {
   bool random;
   bool wait_for_start, start_requested; /* under the cell's end_lock */
   atomic_bool exited;
+  atomic_int pid; /* its init's, while it runs; 0 otherwise (usage) */
   int end_signal; /* FAULT_SIGNAL's, for describe_end */
   char refused_call[64]; /* FAULT_BLOCKED_CALL's: "mount", or "" for another arch's */
 } native_cell;
@@ -431,11 +433,13 @@ static void run(cell *self) {
     ours[3 + native->named_count] = -1;
   }
   siginfo_t info;
+  atomic_store(&native->pid, process.pid);
   call_broker *broker = start_broker(self, native, &process);
   bool wired = broker && wire_ends(self, native, ours);
   close_fds(ours, our_count);
   if (!wired) syscall(SYS_pidfd_send_signal, process.pidfd, SIGKILL, NULL, 0);
   bool waited = wait_for_process(self, native, process.pidfd, &info);
+  atomic_store(&native->pid, 0);
   if (broker) {
     call_broker_refused_call(broker, native->refused_call, sizeof native->refused_call);
     call_broker_stop(broker);
@@ -445,6 +449,69 @@ static void run(cell *self) {
   close(process.ends);
   if (!wired || !waited) give_up(self, "cannot follow the program's process");
   end_as_process_did(self, native, &end);
+}
+
+/* ---- usage, for operators ------------------------------------------- */
+
+/* utime + stime (+ cutime + cstime: reaped children) of /proc/PID/stat,
+ * in clock ticks. */
+static uint64_t process_ticks(int pid) {
+  char path[64], text[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t got = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+  if (fd >= 0) close(fd);
+  if (got <= 0) return 0;
+  text[got] = '\0';
+  const char *at = strrchr(text, ')'); /* past the command's name */
+  unsigned long long times[4] = {0};
+  if (!at || sscanf(at + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+                    &times[0], &times[1], &times[2], &times[3]) != 4)
+    return 0;
+  return times[0] + times[1] + times[2] + times[3];
+}
+
+static uint64_t resident_bytes(int pid) {
+  char path[64];
+  unsigned long long size = 0, resident = 0;
+  snprintf(path, sizeof path, "/proc/%d/statm", pid);
+  FILE *statm = fopen(path, "re");
+  if (statm && fscanf(statm, "%llu %llu", &size, &resident) != 2) resident = 0;
+  if (statm) fclose(statm);
+  return resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t descriptor_count(int pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/fd", pid);
+  DIR *listing = opendir(path);
+  uint64_t count = 0;
+  for (struct dirent *entry; listing && (entry = readdir(listing));)
+    count += entry->d_name[0] != '.';
+  if (listing) closedir(listing);
+  return count;
+}
+
+/* The init and the processes it started (the program, and orphans it
+ * adopted), from the host's /proc. */
+static void usage(cell *self, cell_usage *out) {
+  native_cell *native = self->arch_data;
+  int init = atomic_load(&native->pid);
+  *out = (cell_usage){.pid = init};
+  if (!init) return;
+  long ticks_per_second = sysconf(_SC_CLK_TCK);
+  uint64_t ticks = process_ticks(init);
+  out->resident_bytes = resident_bytes(init);
+  char path[80];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", init, init);
+  FILE *children = fopen(path, "re");
+  for (int child; children && fscanf(children, "%d", &child) == 1;) {
+    ticks += process_ticks(child);
+    out->resident_bytes += resident_bytes(child);
+    if (!out->descriptors) out->descriptors = descriptor_count(child); /* the program's */
+  }
+  if (children) fclose(children);
+  out->cpu_ns = ticks_per_second > 0 ? ticks * (1000000000u / (uint64_t)ticks_per_second) : 0;
 }
 
 static cell_fault classify_fault(cell *self, uintptr_t address, uintptr_t pc) {
@@ -515,6 +582,7 @@ static const cell_arch native_arch = {
     .destroy = destroy,
     .initialised = initialised,
     .let_start = let_start,
+    .usage = usage,
 };
 
 /* ---- the arch's part in core/code.h ---------------------------------- */

@@ -159,9 +159,18 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   char name[48];
   snprintf(name, sizeof name, "%s", ended->name);
   report_end(ended, name, now - service->started_at);
-  bool failed = ended->outcome.faulted || ended->outcome.exit_code != 0;
+  bool requested = service->restart_requested;
+  service->restart_requested = false;
+  bool failed = !requested && (ended->outcome.faulted || ended->outcome.exit_code != 0);
+  if (failed) cell_outcome_describe(&ended->outcome, service->last_fault, sizeof service->last_fault);
   cell_reap(ended);
   service->instance = NULL;
+  if (requested && !service->owner->stopping) { /* the operator's: now, not counted */
+    service->state = SERVICE_RESTARTING;
+    service->restart_at = now;
+    service->restart_requested = true;
+    return;
+  }
   decide_after_end(service, failed, now);
 }
 
@@ -215,9 +224,14 @@ static void restart_when_due(supervised_cell *service, uint64_t now, uint64_t *n
   } else if (now < service->restart_at) {
     lower_deadline(next_deadline, service->restart_at);
   } else if (kept_ends_all_back(service)) { /* else: woken when they are */
-    if (!restart_history_add(&service->history, now)) return;
-    log_message(LOG_INFO, service->spec->name, "restart %zu within its window",
-                service->history.count);
+    if (service->restart_requested) {
+      service->restart_requested = false;
+    } else {
+      if (!restart_history_add(&service->history, now)) return;
+      log_message(LOG_INFO, service->spec->name, "restart %zu within its window",
+                  service->history.count);
+    }
+    service->restarts++;
     start_instance(service, now);
   }
 }

@@ -163,6 +163,9 @@ minos_status supervisor_create(const spec *system, supervisor **out, char *error
   if (!owner) return MINOS_ENOMEM;
   owner->spec = system;
   waiter_init_host(&owner->wake);
+  pthread_mutex_init(&owner->calls_lock, NULL);
+  pthread_cond_init(&owner->calls_answered, NULL);
+  owner->started_at = monotonic_ns();
   atomic_init(&owner->stop_requested, false);
   atomic_init(&owner->stop_now, false);
   owner->cells = calloc(system->cell_count, sizeof *owner->cells);
@@ -211,6 +214,7 @@ static void kill_everything(supervisor *owner) {
 /* One pass over every cell; false once the system is over. */
 static bool supervise_once(supervisor *owner, bool *told_to_stop, uint64_t *next_deadline) {
   uint64_t now = monotonic_ns();
+  supervisor_control_answer(owner, now);
   if (atomic_load(&owner->stop_requested)) supervisor_begin_stop(owner, now);
   if (owner->stopping && !*told_to_stop) {
     tell_to_stop(owner);
@@ -245,6 +249,7 @@ int supervisor_run(supervisor *owner) {
     if (!supervise_once(owner, &told_to_stop, &next_deadline)) break;
     waiter_sleep(&owner->wake, next_deadline);
   }
+  supervisor_control_close(owner);
   log_message(owner->exit_status ? LOG_ERROR : LOG_INFO, NULL, "system %s %s", owner->spec->name,
               owner->exit_status ? "stopped after a failure" : "ended");
   return owner->exit_status;
@@ -268,6 +273,7 @@ static void free_cell(supervised_cell *item) {
 
 void supervisor_free(supervisor *owner) {
   if (!owner) return;
+  supervisor_control_close(owner);
   /* Triggers first: they stop making cells; then every cell has ended. */
   for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++) {
     if (owner->cells[i].trigger) trigger_stop_accepting(owner->cells[i].trigger);
@@ -286,5 +292,7 @@ void supervisor_free(supervisor *owner) {
   free(owner->cells);
   free(owner->channel_write_ends);
   free(owner->channel_read_ends);
+  pthread_mutex_destroy(&owner->calls_lock);
+  pthread_cond_destroy(&owner->calls_answered);
   free(owner);
 }

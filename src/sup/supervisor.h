@@ -20,6 +20,10 @@ typedef struct supervisor supervisor;
 /* Loads every cell's code and wires the channels; starts nothing yet. On
  * failure, error says what failed. */
 minos_status supervisor_create(const spec *spec, supervisor **out, char *error, size_t error_size);
+/* Listens for operators (control/control_socket.h) at path, or at the
+ * system's default place (path NULL). */
+minos_status supervisor_open_control(supervisor *supervisor, const char *path, char *error,
+                                     size_t error_size);
 /* Starts the system and supervises it until it ends by itself (every cell
  * ended and none is to be restarted, no trigger left) or is stopped.
  * Returns 0, or 1 if a cell gave up or the system could not start. */

@@ -53,13 +53,27 @@ typedef struct supervised_cell {
   bool standby_failed;
   uint64_t instance_number;
   uint64_t started_at, init_deadline, restart_at;
+  uint64_t restarts; /* since the system started, whatever the window */
+  bool restart_requested; /* by an operator: not a failure, not counted against the policy */
+  char last_fault[160]; /* how the last instance that failed ended */
   restart_history history;
   /* A trigger cell: */
   struct trigger *trigger;
 } supervised_cell;
 
+struct control_socket;
+struct control_call;
+
 struct supervisor {
   const spec *spec;
+  uint64_t started_at;
+  /* The control socket (control.c): requests wait in calls until the
+   * supervisor's thread answers them. */
+  struct control_socket *control;
+  pthread_mutex_t calls_lock;
+  pthread_cond_t calls_answered;
+  struct control_call *calls;
+  bool control_ending;
   runtime workers;
   bool workers_started;
   output_log *output;
@@ -110,6 +124,12 @@ void kept_ends_reset_readers(supervised_cell *cell_spec);
 void kept_ends_close_for_good(supervised_cell *cell_spec);
 bool kept_ends_all_back(supervised_cell *cell_spec);
 
+/* control.c: the system's control socket (supervisor_open_control). */
+/* On the supervisor's thread: answers the requests waiting. */
+void supervisor_control_answer(supervisor *owner, uint64_t now);
+/* Answers what waits with an error and closes the socket. */
+void supervisor_control_close(supervisor *owner);
+
 /* trigger.c */
 minos_status trigger_create(supervised_cell *cell_spec, channel_end *input, char *error,
                             size_t error_size);
@@ -117,6 +137,10 @@ void trigger_step(struct trigger *trigger, uint64_t now);
 void trigger_stop_accepting(struct trigger *trigger);
 void trigger_kill(struct trigger *trigger);
 bool trigger_finished(const struct trigger *trigger);
+typedef struct trigger_counts {
+  uint64_t running, queued, accepted, refused;
+} trigger_counts;
+trigger_counts trigger_count(struct trigger *trigger);
 void trigger_free(struct trigger *trigger);
 
 #endif

@@ -29,7 +29,8 @@ typedef struct trigger {
   pthread_mutex_t lock;
   pthread_cond_t place_freed;
   uint32_t live;        /* instances started or starting */
-  uint64_t spawned;     /* numbers instances */
+  uint64_t spawned;     /* numbers instances; also how many were accepted */
+  uint64_t refused;     /* connections closed unserved (backlog full) */
   trigger_slot *slots;  /* the live instances, to kill them */
   bool stopping;
   /* TCP */
@@ -212,6 +213,7 @@ static void connection_accepted(void *context, int fd) {
                                          : owner->queued_count < rule->backlog ? QUEUE
                                                                                : REFUSE;
   if (choice == START) owner->live++;
+  if (choice == REFUSE && !owner->stopping) owner->refused++;
   if (choice == QUEUE)
     owner->queued[(owner->queued_head + owner->queued_count++) % rule->backlog] = fd;
   uint32_t live = owner->live;
@@ -225,6 +227,14 @@ static void connection_accepted(void *context, int fd) {
                   "refused a connection: %u instances running, backlog of %u full", live,
                   rule->backlog);
   }
+}
+
+trigger_counts trigger_count(trigger *owner) {
+  pthread_mutex_lock(&owner->lock);
+  trigger_counts counts = {.running = owner->live, .queued = owner->queued_count,
+                           .accepted = owner->spawned, .refused = owner->refused};
+  pthread_mutex_unlock(&owner->lock);
+  return counts;
 }
 
 /* On the supervisor's thread: queued connections take freed places. */

@@ -1,0 +1,373 @@
+/* The control socket's server: see control_socket.h. */
+#include "control/control_socket.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/json_out.h"
+#include "core/log.h"
+
+typedef struct client {
+  int fd;
+  char *in;       /* the request line being read */
+  size_t in_length;
+  char *out;      /* replies not yet written */
+  size_t out_length, out_capacity;
+  bool closing;   /* close once out is written */
+} client;
+
+struct control_socket {
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  char *system_name;
+  int listening_fd;
+  int wake[2]; /* control_socket_close wakes the thread here */
+  pthread_t thread;
+  control_handler *handler;
+  void *context;
+  client clients[CONTROL_MAX_CLIENTS];
+  size_t client_count;
+};
+
+char *control_error_reply(const char *message) {
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_bool(&out, "ok", false);
+  json_out_member_string(&out, "error", message);
+  json_out_end_object(&out);
+  return json_out_finish(&out);
+}
+
+/* tmux's way where there is no XDG_RUNTIME_DIR: a directory of the
+ * user's own in /tmp, refused if someone else made it first. */
+static bool private_directory(const char *directory, bool make, char *error, size_t error_size) {
+  struct stat info;
+  if (make && mkdir(directory, 0700) != 0 && errno != EEXIST) {
+    snprintf(error, error_size, "cannot make %s: %s", directory, strerror(errno));
+    return false;
+  }
+  if (lstat(directory, &info) != 0) {
+    if (make || errno != ENOENT) {
+      snprintf(error, error_size, "cannot use %s: %s", directory, strerror(errno));
+      return false;
+    }
+    return true; /* nothing runs there yet */
+  }
+  if (!S_ISDIR(info.st_mode) || info.st_uid != geteuid() || (info.st_mode & 077)) {
+    snprintf(error, error_size,
+             "%s is not a private directory of uid %u (mode 0700): refusing to use it",
+             directory, (unsigned)geteuid());
+    return false;
+  }
+  return true;
+}
+
+bool control_socket_path(const char *system_name, bool make, char *path, size_t size,
+                         char *error, size_t error_size) {
+  const char *runtime_dir = getenv("XDG_RUNTIME_DIR"), *chosen = getenv("MINOS_CONTROL_DIR");
+  char directory[256];
+  if (chosen && chosen[0] == '/') snprintf(directory, sizeof directory, "%s", chosen);
+  else if (geteuid() == 0) snprintf(directory, sizeof directory, "/run/minos");
+  else if (runtime_dir && runtime_dir[0] == '/')
+    snprintf(directory, sizeof directory, "%s/minos", runtime_dir);
+  else snprintf(directory, sizeof directory, "/tmp/minos-%u", (unsigned)geteuid());
+  if (!private_directory(directory, make, error, error_size)) return false;
+  int length = snprintf(path, size, "%s/%s.sock", directory, system_name);
+  if (length < 0 || (size_t)length >= size ||
+      (size_t)length >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+    snprintf(error, error_size, "the control socket's path is too long: %s/%s.sock", directory,
+             system_name);
+    return false;
+  }
+  return true;
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+/* Queues bytes for the client; a client that has not read this much is
+ * not reading: it is dropped. */
+static void queue(client *peer, const char *bytes, size_t length) {
+  if (peer->closing && !bytes) return;
+  if (peer->out_length + length > CONTROL_MAX_PENDING) {
+    log_message(LOG_WARN, NULL, "control: a client read none of %zu bytes of replies; dropped",
+                peer->out_length);
+    peer->out_length = 0;
+    peer->closing = true;
+    return;
+  }
+  if (peer->out_length + length > peer->out_capacity) {
+    size_t capacity = peer->out_capacity ? peer->out_capacity : 4096;
+    while (capacity < peer->out_length + length) capacity *= 2;
+    char *grown = realloc(peer->out, capacity);
+    if (!grown) {
+      peer->closing = true;
+      return;
+    }
+    peer->out = grown;
+    peer->out_capacity = capacity;
+  }
+  memcpy(peer->out + peer->out_length, bytes, length);
+  peer->out_length += length;
+}
+
+static void queue_reply(client *peer, char *reply) {
+  static const char out_of_memory[] = "{\"ok\":false,\"error\":\"out of memory\"}\n";
+  if (reply) queue(peer, reply, strlen(reply));
+  else queue(peer, out_of_memory, sizeof out_of_memory - 1);
+  free(reply);
+}
+
+static void queue_error(client *peer, const char *message) {
+  queue_reply(peer, control_error_reply(message));
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+typedef struct parse_error {
+  char message[200];
+} parse_error;
+
+static void note_parse_error(void *context, const char *path, json_position at,
+                             const char *message) {
+  parse_error *error = context;
+  (void)path;
+  if (!error->message[0])
+    snprintf(error->message, sizeof error->message, "malformed request (column %u): %s",
+             at.column, message);
+}
+
+static void handle_line(control_socket *self, client *peer, const char *line, size_t length) {
+  if (length == 0) return; /* blank lines are allowed between requests */
+  parse_error error = {{0}};
+  json_value *request = json_parse(line, length, note_parse_error, &error);
+  const json_value *name = request ? json_object_get(request, "request") : NULL;
+  if (!request) queue_error(peer, error.message[0] ? error.message : "malformed request");
+  else if (request->type != JSON_OBJECT || !name || name->type != JSON_STRING)
+    queue_error(peer, "a request is a JSON object with a \"request\" string");
+  else
+    queue_reply(peer, self->handler(self->context, request));
+  json_free(request);
+}
+
+/* Splits what came into lines; a line past the limit is refused and the
+ * client closed (it could otherwise make us hold any amount). */
+static void take_input(control_socket *self, client *peer, const char *bytes, size_t length) {
+  for (size_t i = 0; i < length && !peer->closing; i++) {
+    if (bytes[i] == '\n') {
+      size_t line_length = peer->in_length;
+      if (line_length && peer->in[line_length - 1] == '\r') line_length--;
+      handle_line(self, peer, peer->in, line_length);
+      peer->in_length = 0;
+    } else if (peer->in_length == CONTROL_MAX_REQUEST) {
+      queue_error(peer, "request too long (the limit is 65536 bytes per line)");
+      peer->closing = true;
+    } else {
+      peer->in[peer->in_length++] = bytes[i];
+    }
+  }
+}
+
+/* ---- clients ----------------------------------------------------------- */
+
+static void drop_client(control_socket *self, size_t index) {
+  client *peer = &self->clients[index];
+  close(peer->fd);
+  free(peer->in);
+  free(peer->out);
+  self->clients[index] = self->clients[--self->client_count];
+}
+
+static bool same_user(int fd, char *why, size_t why_size) {
+  struct ucred credentials;
+  socklen_t size = sizeof credentials;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) {
+    snprintf(why, why_size, "permission denied: cannot tell who the peer is");
+    return false;
+  }
+  if (credentials.uid == geteuid() || credentials.uid == 0) return true;
+  snprintf(why, why_size,
+           "permission denied: uid %u does not own this system (only uid %u and root may "
+           "control it)",
+           (unsigned)credentials.uid, (unsigned)geteuid());
+  return false;
+}
+
+static void greet(control_socket *self, client *peer) {
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_string(&out, "minos", "control");
+  json_out_member_uint(&out, "version", CONTROL_PROTOCOL_VERSION);
+  json_out_member_string(&out, "system", self->system_name);
+  json_out_member_uint(&out, "pid", (uint64_t)getpid());
+  json_out_end_object(&out);
+  queue_reply(peer, json_out_finish(&out));
+}
+
+/* A refused peer gets one line, written without waiting, and is closed. */
+static void refuse(int fd, const char *why) {
+  char *reply = control_error_reply(why);
+  if (reply && send(fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) { /* gone */ }
+  free(reply);
+  close(fd);
+}
+
+static void accept_clients(control_socket *self) {
+  for (;;) {
+    int fd = accept4(self->listening_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    char why[160];
+    if (!same_user(fd, why, sizeof why)) {
+      log_message(LOG_WARN, NULL, "control: refused a client: %s", why);
+      refuse(fd, why);
+      continue;
+    }
+    if (self->client_count == CONTROL_MAX_CLIENTS) {
+      refuse(fd, "too many control clients at once");
+      continue;
+    }
+    client *peer = &self->clients[self->client_count];
+    *peer = (client){.fd = fd, .in = malloc(CONTROL_MAX_REQUEST)};
+    if (!peer->in) {
+      refuse(fd, "out of memory");
+      continue;
+    }
+    self->client_count++;
+    greet(self, peer);
+  }
+}
+
+/* Reads what the client sent and writes what it can take; false once the
+ * client is to be dropped. */
+static bool serve_client(control_socket *self, client *peer, short events) {
+  if (events & POLLIN) {
+    char buffer[16384];
+    ssize_t got = recv(peer->fd, buffer, sizeof buffer, 0);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
+    if (got > 0) take_input(self, peer, buffer, (size_t)got);
+  } else if (events & (POLLHUP | POLLERR)) {
+    return false;
+  }
+  while (peer->out_length) {
+    ssize_t sent = send(peer->fd, peer->out, peer->out_length, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) return errno == EAGAIN || errno == EINTR;
+    memmove(peer->out, peer->out + sent, peer->out_length - (size_t)sent);
+    peer->out_length -= (size_t)sent;
+  }
+  return !peer->closing || peer->out_length > 0;
+}
+
+static void *serve(void *argument) {
+  control_socket *self = argument;
+  struct pollfd polled[CONTROL_MAX_CLIENTS + 2];
+  for (;;) {
+    polled[0] = (struct pollfd){.fd = self->wake[0], .events = POLLIN};
+    polled[1] = (struct pollfd){.fd = self->listening_fd, .events = POLLIN};
+    for (size_t i = 0; i < self->client_count; i++)
+      polled[2 + i] = (struct pollfd){
+          .fd = self->clients[i].fd,
+          .events = (short)(POLLIN | (self->clients[i].out_length ? POLLOUT : 0))};
+    size_t count = self->client_count;
+    if (poll(polled, 2 + count, -1) < 0 && errno != EINTR) break;
+    if (polled[0].revents) break;
+    for (size_t i = count; i-- > 0;)
+      if (polled[2 + i].revents && !serve_client(self, &self->clients[i], polled[2 + i].revents))
+        drop_client(self, i);
+    if (polled[1].revents) accept_clients(self);
+  }
+  while (self->client_count) drop_client(self, self->client_count - 1);
+  return NULL;
+}
+
+/* ---- the socket -------------------------------------------------------- */
+
+/* Whether a system is accepting at path (a socket left by one that died
+ * is not). */
+static bool someone_listens(const struct sockaddr_un *address) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool listening = fd >= 0 && connect(fd, (const struct sockaddr *)address, sizeof *address) == 0;
+  if (fd >= 0) close(fd);
+  return listening;
+}
+
+static int listen_at(const char *path, char *error, size_t error_size) {
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof address.sun_path) {
+    snprintf(error, error_size, "the control socket's path is too long: %s", path);
+    return -1;
+  }
+  strcpy(address.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    snprintf(error, error_size, "cannot make the control socket: %s", strerror(errno));
+    return -1;
+  }
+  int bound = bind(fd, (struct sockaddr *)&address, sizeof address);
+  if (bound != 0 && errno == EADDRINUSE) {
+    if (someone_listens(&address)) {
+      snprintf(error, error_size, "a system is running already with the control socket %s", path);
+      close(fd);
+      return -1;
+    }
+    unlink(path);
+    bound = bind(fd, (struct sockaddr *)&address, sizeof address);
+  }
+  /* 0600 before anyone can reach it: the directory (ours, 0700) keeps
+   * others out until then, and SO_PEERCRED is checked anyway. */
+  if (bound != 0 || chmod(path, 0600) != 0 || listen(fd, 64) != 0) {
+    snprintf(error, error_size, "cannot listen at %s: %s", path, strerror(errno));
+    if (bound == 0) unlink(path);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+minos_status control_socket_open(const char *path, const char *system_name,
+                                 control_handler *handler, void *context, control_socket **out,
+                                 char *error, size_t error_size) {
+  control_socket *self = calloc(1, sizeof *self);
+  if (!self || !(self->system_name = strdup(system_name))) {
+    free(self);
+    snprintf(error, error_size, "out of memory");
+    return MINOS_ENOMEM;
+  }
+  snprintf(self->path, sizeof self->path, "%s", path);
+  self->handler = handler;
+  self->context = context;
+  self->wake[0] = self->wake[1] = -1;
+  self->listening_fd = listen_at(path, error, error_size);
+  if (self->listening_fd < 0 || pipe2(self->wake, O_CLOEXEC) != 0 ||
+      pthread_create(&self->thread, NULL, serve, self) != 0) {
+    if (self->listening_fd >= 0) {
+      snprintf(error, error_size, "cannot start the control socket's thread");
+      close(self->listening_fd);
+      unlink(path);
+    }
+    if (self->wake[0] >= 0) close(self->wake[0]), close(self->wake[1]);
+    free(self->system_name);
+    free(self);
+    return MINOS_EIO;
+  }
+  *out = self;
+  return MINOS_OK;
+}
+
+void control_socket_close(control_socket *self) {
+  if (!self) return;
+  if (write(self->wake[1], "x", 1) != 1) { /* the thread sees the pipe anyway */ }
+  pthread_join(self->thread, NULL);
+  close(self->listening_fd);
+  unlink(self->path);
+  close(self->wake[0]);
+  close(self->wake[1]);
+  free(self->system_name);
+  free(self);
+}

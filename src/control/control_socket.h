@@ -1,0 +1,53 @@
+/* A running system's control socket (minos up): a Unix socket, mode 0600,
+ * at $XDG_RUNTIME_DIR/minos/NAME.sock (/run/minos/NAME.sock for root,
+ * /tmp/minos-UID/NAME.sock without XDG_RUNTIME_DIR;
+ * $MINOS_CONTROL_DIR/NAME.sock where that is set; or where --control
+ * says), speaking JSON lines (docs: README, "Operating a
+ * running system"). Only the system's own user (and root) may talk to it:
+ * a peer of another uid (SO_PEERCRED) gets an error line and is closed.
+ *
+ * The socket has a thread of its own: a client that sends garbage, a line
+ * too long, or never reads its replies costs that thread a bounded buffer
+ * and is then closed; the system never waits for a client. Each request
+ * line is parsed here and handed to the handler, whose reply (one JSON
+ * line) is queued for the client. */
+#ifndef MINOS_CONTROL_CONTROL_SOCKET_H
+#define MINOS_CONTROL_CONTROL_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+#include "spec/json.h"
+
+#define CONTROL_PROTOCOL_VERSION 1
+#define CONTROL_MAX_REQUEST (64 * 1024)      /* bytes in one request line */
+#define CONTROL_MAX_PENDING (4 * 1024 * 1024) /* unread reply bytes before a client is dropped */
+#define CONTROL_MAX_CLIENTS 32
+
+/* The reply to a request (an object with a "request" string member):
+ * one JSON line, malloc'd, or NULL for out of memory. Runs on the
+ * socket's thread. */
+typedef char *control_handler(void *context, const json_value *request);
+
+typedef struct control_socket control_socket;
+
+/* Where a system's socket is by default (without XDG_RUNTIME_DIR, a user
+ * other than root gets /tmp/minos-UID): false (error says why) if that
+ * directory is not the user's own, mode 0700. It is made when `make` is
+ * true. */
+bool control_socket_path(const char *system_name, bool make, char *path, size_t size,
+                         char *error, size_t error_size);
+
+/* Listens at path. A live system already there is an error; a stale
+ * socket (nobody accepting) is replaced. */
+minos_status control_socket_open(const char *path, const char *system_name,
+                                 control_handler *handler, void *context, control_socket **out,
+                                 char *error, size_t error_size);
+/* Stops serving, closes every client and removes the socket file. */
+void control_socket_close(control_socket *socket);
+
+/* An error reply: {"ok":false,"error":MESSAGE} as one line (malloc'd). */
+char *control_error_reply(const char *message);
+
+#endif

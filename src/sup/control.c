@@ -1,0 +1,282 @@
+/* The supervisor's side of the control socket (control/control_socket.h):
+ * requests are answered on the supervisor's thread, which owns the
+ * system's state; the socket's thread waits for each answer (a bounded
+ * time) and never touches that state itself.
+ *
+ * Requests (JSON lines; README, "Operating a running system"):
+ *   {"request":"list"}                     every cell, with what it uses
+ *   {"request":"inspect","cell":NAME}      one cell, with its spec
+ *   {"request":"kill","cell":NAME}         its instance ends (FAULT_KILLED);
+ *                                          its restart policy decides
+ *   {"request":"restart","cell":NAME}      a fresh instance, now, whatever
+ *                                          the policy (not counted as a restart)
+ *   {"request":"stop"}                     the system stops, as on SIGTERM
+ * Every reply has "ok"; an error reply has "error". */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/control_socket.h"
+#include "control/json_out.h"
+#include "core/account.h"
+#include "core/log.h"
+#include "sup/supervisor_private.h"
+
+#define ANSWER_TIMEOUT_S 5
+
+typedef struct control_call {
+  const json_value *request;
+  char *reply;
+  bool done, abandoned;
+  struct control_call *next;
+} control_call;
+
+/* ---- describing cells -------------------------------------------------- */
+
+static const char *service_state_name(service_state state) {
+  static const char *const names[] = {"starting", "running", "restarting", "done", "failed"};
+  return names[state];
+}
+
+static void describe_instance(json_out *out, cell *instance, uint64_t now, uint64_t started_at) {
+  cell_usage usage = {0};
+  if (instance->arch->usage) instance->arch->usage(instance, &usage);
+  uint64_t cpu_ns = usage.cpu_ns ? usage.cpu_ns : instance->cpu_used_ns;
+  uint64_t uptime_ns = now > started_at ? now - started_at : 0;
+  json_out_member_string(out, "instance", instance->name);
+  json_out_member_string(out, "arch", instance->arch->name);
+  if (usage.pid) json_out_member_uint(out, "pid", (uint64_t)usage.pid);
+  json_out_member_uint(out, "uptime_ns", uptime_ns);
+  json_out_member_uint(out, "cpu_ns", cpu_ns);
+  json_out_key(out, "cpu_percent");
+  json_out_double(out, uptime_ns ? 100.0 * (double)cpu_ns / (double)uptime_ns : 0);
+  json_out_member_uint(out, "resident_bytes", usage.resident_bytes);
+  json_out_member_uint(out, "memory_bytes",
+                       instance->account ? instance->account->used[ACCOUNT_MEMORY] : 0);
+  json_out_member_uint(out, "descriptors",
+                       usage.descriptors ? usage.descriptors
+                       : instance->account ? instance->account->used[ACCOUNT_HOST_FDS]
+                                           : 0);
+}
+
+static void describe_cell(json_out *out, supervised_cell *item, uint64_t now) {
+  json_out_begin_object(out);
+  json_out_member_string(out, "name", item->spec->name);
+  if (item->trigger) {
+    trigger_counts counts = trigger_count(item->trigger);
+    json_out_member_string(out, "kind", "trigger");
+    json_out_member_string(out, "state", trigger_finished(item->trigger) ? "done" : "running");
+    json_out_member_string(out, "arch", item->code.arch ? item->code.arch->name : "unknown");
+    json_out_member_uint(out, "running", counts.running);
+    json_out_member_uint(out, "queued", counts.queued);
+    json_out_member_uint(out, "accepted", counts.accepted);
+    json_out_member_uint(out, "refused", counts.refused);
+  } else {
+    json_out_member_string(out, "kind", "service");
+    json_out_member_string(out, "state", service_state_name(item->state));
+    json_out_member_uint(out, "restarts", item->restarts);
+    if (item->last_fault[0]) json_out_member_string(out, "last_fault", item->last_fault);
+    if (item->state == SERVICE_RUNNING && item->instance)
+      describe_instance(out, item->instance, now, item->started_at);
+    else
+      json_out_member_string(out, "arch", item->code.arch ? item->code.arch->name : "unknown");
+  }
+}
+
+static void describe_spec(json_out *out, const spec_cell *source) {
+  json_out_member_string(out, "code", source->code_path);
+  json_out_key(out, "limits");
+  json_out_begin_object(out);
+  json_out_member_uint(out, "memory_bytes", source->limits.memory_bytes);
+  json_out_member_uint(out, "init_timeout_ns", source->limits.init_timeout_ns);
+  json_out_end_object(out);
+  json_out_key(out, "restart");
+  json_out_begin_object(out);
+  json_out_member_uint(out, "max_restarts", source->restart.max_restarts);
+  json_out_member_uint(out, "window_ns", source->restart.window_ns);
+  json_out_end_object(out);
+  json_out_key(out, "ends");
+  json_out_begin_array(out);
+  for (size_t i = 0; i < source->end_count; i++) json_out_string(out, source->ends[i].name);
+  json_out_end_array(out);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static char *ok_reply(const char *message) {
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_bool(&out, "ok", true);
+  if (message) json_out_member_string(&out, "message", message);
+  json_out_end_object(&out);
+  return json_out_finish(&out);
+}
+
+static char *list(supervisor *owner, uint64_t now) {
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_bool(&out, "ok", true);
+  json_out_member_string(&out, "system", owner->spec->name);
+  json_out_member_uint(&out, "pid", (uint64_t)getpid());
+  json_out_member_uint(&out, "uptime_ns", now - owner->started_at);
+  json_out_member_bool(&out, "stopping", owner->stopping);
+  json_out_key(&out, "cells");
+  json_out_begin_array(&out);
+  for (size_t i = 0; i < owner->spec->cell_count; i++) {
+    describe_cell(&out, &owner->cells[i], now);
+    json_out_end_object(&out);
+  }
+  json_out_end_array(&out);
+  json_out_end_object(&out);
+  return json_out_finish(&out);
+}
+
+static supervised_cell *find_cell(supervisor *owner, const json_value *request, char **error) {
+  const json_value *name = json_object_get(request, "cell");
+  if (!name || name->type != JSON_STRING) {
+    *error = control_error_reply("this request needs \"cell\": a cell's name");
+    return NULL;
+  }
+  long index = spec_find_cell(owner->spec, name->string.text);
+  if (index < 0 || strlen(name->string.text) != name->string.length) {
+    json_out out = {0};
+    json_out_begin_object(&out);
+    json_out_member_bool(&out, "ok", false);
+    json_out_key(&out, "error");
+    char message[160];
+    snprintf(message, sizeof message, "no cell named \"%.100s\" in system %.40s",
+             name->string.text, owner->spec->name);
+    json_out_string(&out, message);
+    json_out_end_object(&out);
+    *error = json_out_finish(&out);
+    return NULL;
+  }
+  return &owner->cells[index];
+}
+
+static char *inspect(supervisor *owner, supervised_cell *item, uint64_t now) {
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_bool(&out, "ok", true);
+  json_out_key(&out, "cell");
+  describe_cell(&out, item, now);
+  describe_spec(&out, item->spec);
+  json_out_end_object(&out);
+  json_out_end_object(&out);
+  (void)owner;
+  return json_out_finish(&out);
+}
+
+static char *kill_cell(supervised_cell *item, bool restart) {
+  if (item->trigger)
+    return control_error_reply("a trigger's instances live per event: kill or restart a "
+                               "service, or stop the system");
+  if (item->owner->stopping) return control_error_reply("the system is stopping");
+  if (item->state == SERVICE_DONE || item->state == SERVICE_FAILED)
+    return control_error_reply("this cell has ended for good and its channels are closed; "
+                               "restart the system to run it again");
+  if (item->state != SERVICE_RUNNING || !item->instance)
+    return control_error_reply("this cell is between two instances; try again");
+  item->restart_requested = restart;
+  log_message(LOG_INFO, item->instance->name, "%s by the operator",
+              restart ? "restarting" : "killed");
+  cell_request_end(item->instance, FAULT_KILLED);
+  return ok_reply(restart ? "restarting" : "killed");
+}
+
+static char *answer(supervisor *owner, const json_value *request, uint64_t now) {
+  const char *name = json_object_get(request, "request")->string.text;
+  char *error = NULL;
+  if (strcmp(name, "list") == 0) return list(owner, now);
+  if (strcmp(name, "stop") == 0) {
+    supervisor_request_stop(owner);
+    return ok_reply("stopping");
+  }
+  bool known = strcmp(name, "inspect") == 0 || strcmp(name, "kill") == 0 ||
+               strcmp(name, "restart") == 0;
+  if (!known) {
+    char message[160];
+    snprintf(message, sizeof message,
+             "unknown request \"%.60s\" (list, inspect, kill, restart, stop)", name);
+    return control_error_reply(message);
+  }
+  supervised_cell *item = find_cell(owner, request, &error);
+  if (!item) return error;
+  if (strcmp(name, "inspect") == 0) return inspect(owner, item, now);
+  return kill_cell(item, strcmp(name, "restart") == 0);
+}
+
+/* ---- between the two threads ------------------------------------------ */
+
+/* On the socket's thread. */
+static char *handle(void *context, const json_value *request) {
+  supervisor *owner = context;
+  control_call *call = calloc(1, sizeof *call);
+  if (!call) return NULL;
+  call->request = request;
+  pthread_mutex_lock(&owner->calls_lock);
+  if (owner->control_ending) {
+    pthread_mutex_unlock(&owner->calls_lock);
+    free(call);
+    return control_error_reply("the system is ending");
+  }
+  call->next = owner->calls;
+  owner->calls = call;
+  waiter_wake(&owner->wake);
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += ANSWER_TIMEOUT_S;
+  while (!call->done)
+    if (pthread_cond_timedwait(&owner->calls_answered, &owner->calls_lock, &until) != 0) break;
+  char *reply = call->reply;
+  bool done = call->done;
+  if (!done) call->abandoned = true; /* the supervisor frees it */
+  pthread_mutex_unlock(&owner->calls_lock);
+  if (done) free(call);
+  return done ? reply : control_error_reply("the supervisor did not answer in time");
+}
+
+void supervisor_control_answer(supervisor *owner, uint64_t now) {
+  if (!owner->control) return;
+  pthread_mutex_lock(&owner->calls_lock);
+  control_call *calls = owner->calls;
+  owner->calls = NULL;
+  for (control_call *call = calls, *next; call; call = next) {
+    next = call->next;
+    if (call->abandoned) {
+      free(call);
+      continue;
+    }
+    call->reply = owner->control_ending ? control_error_reply("the system is ending")
+                                        : answer(owner, call->request, now);
+    call->done = true;
+  }
+  pthread_cond_broadcast(&owner->calls_answered);
+  pthread_mutex_unlock(&owner->calls_lock);
+}
+
+minos_status supervisor_open_control(supervisor *owner, const char *path, char *error,
+                                     size_t error_size) {
+  char default_path[256];
+  if (!path) {
+    if (!control_socket_path(owner->spec->name, true, default_path, sizeof default_path, error,
+                             error_size))
+      return MINOS_EUSAGE;
+    path = default_path;
+  }
+  return control_socket_open(path, owner->spec->name, handle, owner, &owner->control, error,
+                             error_size);
+}
+
+void supervisor_control_close(supervisor *owner) {
+  if (!owner->control) return;
+  pthread_mutex_lock(&owner->calls_lock);
+  owner->control_ending = true;
+  pthread_mutex_unlock(&owner->calls_lock);
+  supervisor_control_answer(owner, monotonic_ns());
+  control_socket_close(owner->control);
+  owner->control = NULL;
+}
