@@ -63,7 +63,8 @@ static void ignore_parse_error(void *context, const char *path, json_position at
 
 /* The next line from the system, parsed (NULL: error says why); its text
  * in *raw if raw is not NULL (the caller frees it). */
-static json_value *read_reply(connection *link, char **raw, char *error, size_t error_size) {
+static json_value *read_line_within(connection *link, char **raw, int timeout_ms, char *error,
+                                    size_t error_size) {
   for (;;) {
     char *newline = link->length ? memchr(link->buffer, '\n', link->length) : NULL;
     if (newline) {
@@ -89,7 +90,7 @@ static json_value *read_reply(connection *link, char **raw, char *error, size_t 
       link->capacity = capacity;
     }
     struct pollfd readable = {.fd = link->fd, .events = POLLIN};
-    ssize_t got = poll(&readable, 1, REPLY_TIMEOUT_MS) == 1
+    ssize_t got = poll(&readable, 1, timeout_ms) == 1
                       ? recv(link->fd, link->buffer + link->length, 65536, 0)
                       : -1;
     if (got <= 0) {
@@ -101,16 +102,16 @@ static json_value *read_reply(connection *link, char **raw, char *error, size_t 
   }
 }
 
+static json_value *read_reply(connection *link, char **raw, char *error, size_t error_size) {
+  return read_line_within(link, raw, REPLY_TIMEOUT_MS, error, error_size);
+}
+
 /* Connects, checks the greeting, sends one request and returns its reply
  * (NULL: printed why). */
-static json_value *ask(const char *system, const char *request, char **raw) {
+static json_value *ask_on(connection *link, const char *system, const char *request,
+                          char **raw) {
   char error[512];
-  connection link;
-  if (!connect_to(system, &link, error, sizeof error)) {
-    log_error("%s", error);
-    return NULL;
-  }
-  json_value *hello = read_reply(&link, NULL, error, sizeof error), *reply = NULL;
+  json_value *hello = read_reply(link, NULL, error, sizeof error), *reply = NULL;
   const json_value *version = hello ? json_object_get(hello, "version") : NULL;
   const json_value *refused = hello ? json_object_get(hello, "error") : NULL;
   if (refused && refused->type == JSON_STRING)
@@ -118,12 +119,23 @@ static json_value *ask(const char *system, const char *request, char **raw) {
   else if (hello && (!version || version->type != JSON_NUMBER ||
                      version->number.integer != CONTROL_PROTOCOL_VERSION))
     snprintf(error, sizeof error, "the system speaks another version of the control protocol");
-  else if (hello && send(link.fd, request, strlen(request), MSG_NOSIGNAL) < 0)
+  else if (hello && send(link->fd, request, strlen(request), MSG_NOSIGNAL) < 0)
     snprintf(error, sizeof error, "cannot send: %s", strerror(errno));
   else if (hello)
-    reply = read_reply(&link, raw, error, sizeof error);
+    reply = read_reply(link, raw, error, sizeof error);
   if (!reply) log_error("%s: %s", system, error);
   json_free(hello);
+  return reply;
+}
+
+static json_value *ask(const char *system, const char *request, char **raw) {
+  char error[512];
+  connection link;
+  if (!connect_to(system, &link, error, sizeof error)) {
+    log_error("%s", error);
+    return NULL;
+  }
+  json_value *reply = ask_on(&link, system, request, raw);
   disconnect(&link);
   return reply;
 }
@@ -288,5 +300,79 @@ int command_control(int argc, char **argv) {
     printf("%s: %s\n", argv[1], escape_string(escaped, sizeof escaped, text_of(reply, "message", "done")));
   }
   json_free(reply);
+  return status;
+}
+
+/* ---- minos logs ------------------------------------------------------------ */
+
+#define LOGS_USAGE "minos logs [-f] [-n LINES] SYSTEM [CELL]"
+
+/* Prints a {"log":...} line's text; false for any other line. */
+static bool print_log_line(const json_value *line) {
+  const json_value *record = json_object_get(line, "log");
+  if (!record || record->type != JSON_OBJECT) return false;
+  const json_value *text = json_object_get(record, "line");
+  if (text && text->type == JSON_STRING) {
+    fwrite(text->string.text, 1, text->string.length, stdout);
+    fputc('\n', stdout);
+  }
+  return true;
+}
+
+int command_logs(int argc, char **argv) {
+  bool follow = false;
+  long long lines = 100;
+  const char *system = NULL, *cell_name = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0) follow = true;
+    else if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--lines") == 0) && i + 1 < argc) {
+      char *end;
+      lines = strtoll(argv[++i], &end, 10);
+      if (*end || lines < 0) {
+        log_error("logs: %s is not a count of lines", argv[i]);
+        return EXIT_USAGE;
+      }
+    } else if (argv[i][0] == '-' || (system && cell_name)) {
+      log_error("logs: unexpected '%s' (usage: " LOGS_USAGE ")", argv[i]);
+      return EXIT_USAGE;
+    } else if (!system) system = argv[i];
+    else cell_name = argv[i];
+  }
+  if (!system) {
+    log_error("usage: " LOGS_USAGE);
+    return EXIT_USAGE;
+  }
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_string(&out, "request", "logs");
+  if (cell_name) json_out_member_string(&out, "cell", cell_name);
+  json_out_member_uint(&out, "lines", (uint64_t)lines);
+  json_out_member_bool(&out, "follow", follow);
+  json_out_end_object(&out);
+  char *request = json_out_finish(&out), error[512];
+  connection link;
+  if (!request || !connect_to(system, &link, error, sizeof error)) {
+    if (request) log_error("%s", error);
+    free(request);
+    return EXIT_RUNTIME_ERROR;
+  }
+  json_value *line = ask_on(&link, system, request, NULL);
+  free(request);
+  int status = 0;
+  /* The recent lines, then the request's own reply, then (following) new
+   * lines until the system ends. */
+  bool answered = false;
+  while (line) {
+    if (!print_log_line(line)) {
+      if (failed(system, line)) status = EXIT_RUNTIME_ERROR;
+      answered = true;
+    }
+    json_free(line);
+    fflush(stdout);
+    if (status || (answered && !follow)) break;
+    line = read_line_within(&link, NULL, answered ? -1 : REPLY_TIMEOUT_MS, error, sizeof error);
+  }
+  if (!answered && !status) status = EXIT_RUNTIME_ERROR;
+  disconnect(&link);
   return status;
 }

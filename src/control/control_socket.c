@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "control/json_out.h"
+#include "control/log_ring.h"
 #include "core/log.h"
 
 typedef struct client {
@@ -23,6 +24,11 @@ typedef struct client {
   char *out;      /* replies not yet written */
   size_t out_length, out_capacity;
   bool closing;   /* close once out is written */
+  bool overflowed; /* read none of CONTROL_MAX_PENDING bytes: dropped */
+  /* Following the log (logs with follow, subscribe): */
+  bool follows, events, logs;
+  uint64_t seen; /* the next record to send */
+  char cell[48]; /* only this cell's records ("": every one) */
 } client;
 
 struct control_socket {
@@ -35,7 +41,17 @@ struct control_socket {
   void *context;
   client clients[CONTROL_MAX_CLIENTS];
   size_t client_count;
+  log_ring ring;
+  int ring_wake[2]; /* the ring wakes the thread here */
 };
+
+char *control_ok_reply(void) {
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_bool(&out, "ok", true);
+  json_out_end_object(&out);
+  return json_out_finish(&out);
+}
 
 char *control_error_reply(const char *message) {
   json_out out = {0};
@@ -97,10 +113,9 @@ bool control_socket_path(const char *system_name, bool make, char *path, size_t 
 static void queue(client *peer, const char *bytes, size_t length) {
   if (peer->closing && !bytes) return;
   if (peer->out_length + length > CONTROL_MAX_PENDING) {
-    log_message(LOG_WARN, NULL, "control: a client read none of %zu bytes of replies; dropped",
-                peer->out_length);
+    /* Logged by the caller: this may run under the log ring's lock. */
     peer->out_length = 0;
-    peer->closing = true;
+    peer->closing = peer->overflowed = true;
     return;
   }
   if (peer->out_length + length > peer->out_capacity) {
@@ -144,6 +159,128 @@ static void note_parse_error(void *context, const char *path, json_position at,
              at.column, message);
 }
 
+/* ---- the log: logs and subscribe --------------------------------------- */
+
+static const char *level_name(log_level level) {
+  static const char *const names[] = {"output", "error", "warn", "info", "debug"};
+  return level <= LOG_DEBUG ? names[level] : "info";
+}
+
+static bool record_matches(const void *context, const log_record *record) {
+  const client *peer = context;
+  size_t length = strlen(peer->cell);
+  if (record->kind == RECORD_EVENT ? !peer->events : !peer->logs) return false;
+  return !length || (strncmp(record->who, peer->cell, length) == 0 &&
+                     (!record->who[length] || record->who[length] == '#'));
+}
+
+/* {"log":{...}} or {"event":{...}}, one line. */
+static void send_record(void *context, const log_record *record) {
+  client *peer = context;
+  if (!record_matches(peer, record) || peer->closing) return;
+  if (record->kind == RECORD_EVENT) {
+    queue(peer, "{\"event\":", 9);
+    queue(peer, record->text, record->length);
+    queue(peer, "}\n", 2);
+    return;
+  }
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_key(&out, "log");
+  json_out_begin_object(&out);
+  json_out_member_uint(&out, "seq", record->sequence);
+  json_out_member_string(&out, "level", level_name(record->level));
+  json_out_member_string(&out, "cell", record->who);
+  json_out_key(&out, "line");
+  json_out_string_bytes(&out, record->text, record->length);
+  json_out_end_object(&out);
+  json_out_end_object(&out);
+  char *line = json_out_finish(&out);
+  if (line) queue(peer, line, strlen(line));
+  free(line);
+}
+
+static bool boolean_member(const json_value *request, const char *key, bool otherwise) {
+  const json_value *value = json_object_get(request, key);
+  return value && value->type == JSON_BOOLEAN ? value->boolean : otherwise;
+}
+
+/* Which cell's records: false (the client told why) if "cell" is there
+ * but not a name. */
+static bool take_cell_filter(client *peer, const json_value *request) {
+  const json_value *cell = json_object_get(request, "cell");
+  peer->cell[0] = '\0';
+  if (!cell) return true;
+  if (cell->type != JSON_STRING || cell->string.length >= sizeof peer->cell ||
+      strlen(cell->string.text) != cell->string.length) {
+    queue_error(peer, "\"cell\" must be a cell's name");
+    return false;
+  }
+  memcpy(peer->cell, cell->string.text, cell->string.length + 1);
+  return true;
+}
+
+/* logs: the last `lines` lines (default 100), one {"log":...} line each,
+ * then {"ok":true,...}; with "follow", new lines keep coming. */
+static void send_logs(control_socket *self, client *peer, const json_value *request) {
+  const json_value *lines = json_object_get(request, "lines");
+  long long wanted = 100;
+  if (lines && (lines->type != JSON_NUMBER || !lines->number.is_integer ||
+                lines->number.integer < 0)) {
+    queue_error(peer, "\"lines\" must be a count");
+    return;
+  }
+  if (lines) wanted = lines->number.integer;
+  if (!take_cell_filter(peer, request)) return;
+  peer->logs = true;
+  peer->events = false;
+  bool follow = boolean_member(request, "follow", false);
+  uint64_t from = log_ring_recent(&self->ring,
+                                  wanted > LOG_RING_RECORDS ? LOG_RING_RECORDS : (size_t)wanted,
+                                  record_matches, peer);
+  peer->seen = log_ring_read(&self->ring, from, send_record, peer);
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_bool(&out, "ok", true);
+  json_out_member_bool(&out, "following", follow);
+  json_out_end_object(&out);
+  queue_reply(peer, json_out_finish(&out));
+  peer->follows = follow;
+}
+
+/* subscribe: {"ok":true}, then every new event (and log line, unless
+ * "logs" is false) as it happens. */
+static void subscribe(control_socket *self, client *peer, const json_value *request) {
+  if (!take_cell_filter(peer, request)) return;
+  peer->events = true;
+  peer->logs = boolean_member(request, "logs", true);
+  peer->seen = log_ring_read(&self->ring, log_ring_recent(&self->ring, 0, NULL, NULL),
+                             send_record, peer);
+  peer->follows = true;
+  queue_reply(peer, control_ok_reply());
+}
+
+static void tap_into_ring(void *context, log_level level, const char *who, const char *line,
+                          size_t length) {
+  control_socket *self = context;
+  log_ring_append(&self->ring, RECORD_LOG, level, who, line, length);
+}
+
+void control_socket_event(control_socket *self, const char *cell, const char *object) {
+  if (self) log_ring_append(&self->ring, RECORD_EVENT, LOG_INFO, cell, object, strlen(object));
+}
+
+/* New records to every follower. */
+static void pass_on_records(control_socket *self) {
+  char drained[256];
+  while (read(self->ring_wake[0], drained, sizeof drained) > 0) continue;
+  for (size_t i = 0; i < self->client_count; i++) {
+    client *peer = &self->clients[i];
+    if (peer->follows && !peer->closing)
+      peer->seen = log_ring_read(&self->ring, peer->seen, send_record, peer);
+  }
+}
+
 static void handle_line(control_socket *self, client *peer, const char *line, size_t length) {
   if (length == 0) return; /* blank lines are allowed between requests */
   parse_error error = {{0}};
@@ -152,6 +289,12 @@ static void handle_line(control_socket *self, client *peer, const char *line, si
   if (!request) queue_error(peer, error.message[0] ? error.message : "malformed request");
   else if (request->type != JSON_OBJECT || !name || name->type != JSON_STRING)
     queue_error(peer, "a request is a JSON object with a \"request\" string");
+  else if (peer->follows)
+    queue_error(peer, "this connection follows the log; open another for requests");
+  else if (strcmp(name->string.text, "logs") == 0)
+    send_logs(self, peer, request);
+  else if (strcmp(name->string.text, "subscribe") == 0)
+    subscribe(self, peer, request);
   else
     queue_reply(peer, self->handler(self->context, request));
   json_free(request);
@@ -179,6 +322,9 @@ static void take_input(control_socket *self, client *peer, const char *bytes, si
 
 static void drop_client(control_socket *self, size_t index) {
   client *peer = &self->clients[index];
+  if (peer->overflowed)
+    log_message(LOG_WARN, NULL, "control: a client read none of %d bytes of replies; dropped",
+                CONTROL_MAX_PENDING);
   close(peer->fd);
   free(peer->in);
   free(peer->out);
@@ -266,20 +412,26 @@ static bool serve_client(control_socket *self, client *peer, short events) {
 
 static void *serve(void *argument) {
   control_socket *self = argument;
-  struct pollfd polled[CONTROL_MAX_CLIENTS + 2];
+  struct pollfd polled[CONTROL_MAX_CLIENTS + 3];
   for (;;) {
     polled[0] = (struct pollfd){.fd = self->wake[0], .events = POLLIN};
     polled[1] = (struct pollfd){.fd = self->listening_fd, .events = POLLIN};
+    polled[2] = (struct pollfd){.fd = self->ring_wake[0], .events = POLLIN};
     for (size_t i = 0; i < self->client_count; i++)
-      polled[2 + i] = (struct pollfd){
+      polled[3 + i] = (struct pollfd){
           .fd = self->clients[i].fd,
           .events = (short)(POLLIN | (self->clients[i].out_length ? POLLOUT : 0))};
     size_t count = self->client_count;
-    if (poll(polled, 2 + count, -1) < 0 && errno != EINTR) break;
+    if (poll(polled, 3 + count, -1) < 0 && errno != EINTR) break;
     if (polled[0].revents) break;
-    for (size_t i = count; i-- > 0;)
-      if (polled[2 + i].revents && !serve_client(self, &self->clients[i], polled[2 + i].revents))
+    if (polled[2].revents) pass_on_records(self);
+    for (size_t i = count; i-- > 0;) {
+      short events = polled[3 + i].revents;
+      /* A follower with new records writes them even without an event. */
+      if ((events || self->clients[i].out_length) &&
+          !serve_client(self, &self->clients[i], events))
         drop_client(self, i);
+    }
     if (polled[1].revents) accept_clients(self);
   }
   while (self->client_count) drop_client(self, self->client_count - 1);
@@ -342,10 +494,21 @@ minos_status control_socket_open(const char *path, const char *system_name,
   snprintf(self->path, sizeof self->path, "%s", path);
   self->handler = handler;
   self->context = context;
-  self->wake[0] = self->wake[1] = -1;
+  self->wake[0] = self->wake[1] = self->ring_wake[0] = self->ring_wake[1] = -1;
   self->listening_fd = listen_at(path, error, error_size);
-  if (self->listening_fd < 0 || pipe2(self->wake, O_CLOEXEC) != 0 ||
-      pthread_create(&self->thread, NULL, serve, self) != 0) {
+  bool piped = self->listening_fd >= 0 && pipe2(self->wake, O_CLOEXEC) == 0 &&
+               pipe2(self->ring_wake, O_CLOEXEC | O_NONBLOCK) == 0;
+  if (piped) {
+    log_ring_init(&self->ring, self->ring_wake[1]);
+    log_set_tap(tap_into_ring, self);
+  }
+  if (!piped || pthread_create(&self->thread, NULL, serve, self) != 0) {
+    if (piped) {
+      log_set_tap(NULL, NULL);
+      log_ring_free(&self->ring);
+    }
+    for (int i = 0; i < 2; i++)
+      if (self->ring_wake[i] >= 0) close(self->ring_wake[i]);
     if (self->listening_fd >= 0) {
       snprintf(error, error_size, "cannot start the control socket's thread");
       close(self->listening_fd);
@@ -364,10 +527,14 @@ void control_socket_close(control_socket *self) {
   if (!self) return;
   if (write(self->wake[1], "x", 1) != 1) { /* the thread sees the pipe anyway */ }
   pthread_join(self->thread, NULL);
+  log_set_tap(NULL, NULL);
+  log_ring_free(&self->ring);
   close(self->listening_fd);
   unlink(self->path);
   close(self->wake[0]);
   close(self->wake[1]);
+  close(self->ring_wake[0]);
+  close(self->ring_wake[1]);
   free(self->system_name);
   free(self);
 }

@@ -10,7 +10,12 @@
  * too long, or never reads its replies costs that thread a bounded buffer
  * and is then closed; the system never waits for a client. Each request
  * line is parsed here and handed to the handler, whose reply (one JSON
- * line) is queued for the client. */
+ * line) is queued for the client.
+ *
+ * Two requests are the socket's own: "logs" (the recent lines of the
+ * log, kept in a ring, one {"log":...} line each, then {"ok":true,...};
+ * with "follow", new lines keep coming) and "subscribe" (every new event
+ * and log line from then on). */
 #ifndef MINOS_CONTROL_CONTROL_SOCKET_H
 #define MINOS_CONTROL_CONTROL_SOCKET_H
 
@@ -49,5 +54,11 @@ void control_socket_close(control_socket *socket);
 
 /* An error reply: {"ok":false,"error":MESSAGE} as one line (malloc'd). */
 char *control_error_reply(const char *message);
+/* {"ok":true} as one line (malloc'd). */
+char *control_ok_reply(void);
+
+/* An event for subscribers (from any thread): `object` is a JSON object's
+ * text, sent as {"event":OBJECT}; `cell` is the cell it concerns. */
+void control_socket_event(control_socket *socket, const char *cell, const char *object);
 
 #endif

@@ -37,6 +37,23 @@ static log_level enabled_level = LOG_WARN;
 static int destination = 2;
 static bool with_timestamps = false;
 
+static pthread_rwlock_t tap_lock = PTHREAD_RWLOCK_INITIALIZER;
+static log_tap *tap;
+static void *tap_context;
+
+void log_set_tap(log_tap *new_tap, void *context) {
+  pthread_rwlock_wrlock(&tap_lock);
+  tap = new_tap;
+  tap_context = context;
+  pthread_rwlock_unlock(&tap_lock);
+}
+
+static void pass_to_tap(log_level level, const char *who, const char *line, size_t length) {
+  pthread_rwlock_rdlock(&tap_lock);
+  if (tap) tap(tap_context, level, who, line, length);
+  pthread_rwlock_unlock(&tap_lock);
+}
+
 void log_set_level(log_level level) { enabled_level = level; }
 log_level log_get_level(void) { return enabled_level; }
 
@@ -94,12 +111,14 @@ static size_t format_prefix(char *line, size_t size, const char *who) {
 
 /* The prefix, then each text escaped, then the ending as it is, and the
  * newline, which always fits: the line's size keeps room for it. */
-static void compose_and_write(char *line, size_t size, const char *who, const char *head,
-                              const char *text, size_t length, const char *ending) {
+static void compose_and_write(char *line, size_t size, log_level level, const char *who,
+                              const char *head, const char *text, size_t length,
+                              const char *ending) {
   size_t used = format_prefix(line, size - 1, who);
   if (head) used = append_escaped(line, used, size - 1, head, strlen(head));
   used = append_escaped(line, used, size - 1, text, length);
   if (ending) used = append_plain(line, used, size - 1, ending);
+  pass_to_tap(level, who, line, used);
   line[used++] = '\n';
   write_line(line, used);
 }
@@ -158,7 +177,7 @@ void log_message(log_level level, const char *who, const char *format, ...) {
   va_end(args);
   if (length < 0) length = 0;
   if ((size_t)length >= sizeof message) length = sizeof message - 1;
-  compose_and_write(line, sizeof line, who, NULL, message, (size_t)length, NULL);
+  compose_and_write(line, sizeof line, level, who, NULL, message, (size_t)length, NULL);
 }
 
 void log_output(const char *who, const char *stream, const char *text, size_t length,
@@ -170,6 +189,6 @@ void log_output(const char *who, const char *stream, const char *text, size_t le
   if (!line) return;
   char head[32];
   snprintf(head, sizeof head, "%s: ", stream);
-  compose_and_write(line, size, who, head, text, length, ending);
+  compose_and_write(line, size, LOG_OUTPUT, who, head, text, length, ending);
   free(line);
 }

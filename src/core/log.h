@@ -51,6 +51,16 @@ void log_message(log_level level, const char *who, const char *format, ...)
 void log_output(const char *who, const char *stream, const char *text, size_t length,
                 const char *ending);
 
+/* A tap sees every line written, whole (without its newline), with its
+ * level and the raw name it was logged under (NULL: minos's own): the
+ * control socket keeps the recent ones for `minos logs`. It is called on
+ * the logging thread, so it must be quick and never block. One tap at a
+ * time; log_set_tap(NULL, NULL) removes it and returns once no call to
+ * the old one is under way. */
+typedef void log_tap(void *context, log_level level, const char *who, const char *line,
+                     size_t length);
+void log_set_tap(log_tap *tap, void *context);
+
 #define log_error(...) log_message(LOG_ERROR, NULL, __VA_ARGS__)
 #define log_warn(...) log_message(LOG_WARN, NULL, __VA_ARGS__)
 #define log_info(...) log_message(LOG_INFO, NULL, __VA_ARGS__)

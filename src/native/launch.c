@@ -852,6 +852,19 @@ static bool receive_orders(int socket, native_launch *launch, int *extra, plan *
 
 /* ---- sandboxes made ahead of demand ----------------------------------- */
 
+/* The runtime's pid, set before the zygote's fork: the zygote and the
+ * sandboxes (its children, CLONE_PARENT) end when their parent does. */
+static pid_t runtime_pid;
+
+/* Dies with the thread that made the zygote (the keeper, which lives as
+ * long as the runtime's process). If that happened already, the zygote
+ * sees another parent, and a sandbox (whose parent, in another PID
+ * namespace, reads as 0) sees its socket's end, its holders gone. */
+static void die_with_runtime(bool check_parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (check_parent && getppid() != runtime_pid) _exit(127);
+}
+
 /* A process in fresh namespaces, its ids mapped, waiting on its socket
  * for its orders. */
 typedef struct blank {
@@ -876,6 +889,9 @@ static _Noreturn void blank_main(int socket) {
   if (syscall(SYS_setresgid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0 ||
       syscall(SYS_setresuid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0)
     child_fail(socket, CHILD_IDS);
+  /* After the ids: a change of credentials clears the parent-death
+   * signal. */
+  die_with_runtime(false);
   prepare_root(socket);
   native_launch launch = {0};
   int extra[FD_MESSAGE_MAX_FDS];
@@ -1036,6 +1052,7 @@ static void make_sandbox(int zygote_socket) {
 }
 
 static _Noreturn void zygote_main(int socket) {
+  die_with_runtime(true);
   if (socket > 0) syscall(SYS_close_range, 0u, (unsigned)socket - 1, 0);
   syscall(SYS_close_range, (unsigned)socket + 1, ~0u, 0);
   ignore_terminal_signals();
@@ -1063,6 +1080,7 @@ static bool start_zygote(char *error, size_t error_size) {
     return false;
   }
   make_id_maps();
+  runtime_pid = getpid();
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
     snprintf(error, error_size, "cannot make the zygote's socket: %s", strerror(errno));
     return false;
@@ -1133,50 +1151,30 @@ static minos_status make_blank(blank *made, char *error, size_t error_size) {
   return (minos_status)reply.status;
 }
 
-/* The sandboxes ready for the next programs, kept by one thread of their
- * own, started with the first native cell. A sandbox costs a process and
- * its namespaces, nothing more, until it is given a program. */
+/* The sandboxes ready for the next programs, made by one thread of their
+ * own, started with the first native cell. Only that thread starts the
+ * zygote: the zygote and every sandbox die with it (PR_SET_PDEATHSIG is
+ * tied to the thread that made the zygote), and it lives as long as the
+ * runtime's process, so a runtime killed by SIGKILL leaves no cell behind.
+ * A sandbox costs a process and its namespaces, nothing more, until it is
+ * given a program. */
 #define READY_SANDBOXES 2
 
 static struct {
   pthread_mutex_t lock;
-  pthread_cond_t wanted;
+  pthread_cond_t wanted;  /* the keeper waits here */
+  pthread_cond_t changed; /* takers wait here */
   blank sandboxes[READY_SANDBOXES];
   size_t count;
+  size_t waiting; /* takers waiting for a sandbox */
   bool started;
-  bool failing; /* the last one could not be made: wait for a take */
-} ready = {.lock = PTHREAD_MUTEX_INITIALIZER, .wanted = PTHREAD_COND_INITIALIZER};
-
-static void *keep_ready(void *unused) {
-  (void)unused;
-  pthread_mutex_lock(&ready.lock);
-  for (;;) {
-    while (ready.count == READY_SANDBOXES || ready.failing)
-      pthread_cond_wait(&ready.wanted, &ready.lock);
-    pthread_mutex_unlock(&ready.lock);
-    blank made;
-    char ignored[256];
-    bool fine = make_blank(&made, ignored, sizeof ignored) == MINOS_OK;
-    pthread_mutex_lock(&ready.lock);
-    if (fine) ready.sandboxes[ready.count++] = made;
-    else ready.failing = true;
-  }
-  return NULL;
-}
-
-/* The keeper blocks every signal: they are for the runtime's own threads. */
-static void start_keeper(void) {
-  pthread_t thread;
-  pthread_attr_t attributes;
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pthread_attr_init(&attributes);
-  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-  ready.started = pthread_create(&thread, &attributes, keep_ready, NULL) == 0;
-  pthread_attr_destroy(&attributes);
-  pthread_sigmask(SIG_SETMASK, &previous, NULL);
-}
+  bool paused;       /* the last attempt failed: try again when someone waits */
+  uint64_t failures; /* attempts that failed, with the last one's error: */
+  minos_status status;
+  char error[256];
+} ready = {.lock = PTHREAD_MUTEX_INITIALIZER,
+           .wanted = PTHREAD_COND_INITIALIZER,
+           .changed = PTHREAD_COND_INITIALIZER};
 
 static void discard(const blank *sandbox) {
   kill(sandbox->pid, SIGKILL);
@@ -1191,26 +1189,73 @@ static bool ended(const blank *sandbox) {
   return poll(&process, 1, 0) != 0;
 }
 
-/* A ready sandbox if there is one alive (its replacement is made
- * meanwhile), else one made now. */
+static void *keep_ready(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&ready.lock);
+  for (;;) {
+    while (!ready.waiting && (ready.count == READY_SANDBOXES || ready.paused))
+      pthread_cond_wait(&ready.wanted, &ready.lock);
+    pthread_mutex_unlock(&ready.lock);
+    blank made;
+    char error[sizeof ready.error];
+    minos_status status = make_blank(&made, error, sizeof error);
+    pthread_mutex_lock(&ready.lock);
+    if (status == MINOS_OK && ready.count < READY_SANDBOXES) {
+      ready.sandboxes[ready.count++] = made;
+      ready.paused = false;
+    } else if (status == MINOS_OK) {
+      discard(&made);
+    } else {
+      ready.failures++;
+      ready.status = status;
+      memcpy(ready.error, error, sizeof error);
+      ready.paused = true;
+    }
+    pthread_cond_broadcast(&ready.changed);
+  }
+  return NULL;
+}
+
+/* The keeper blocks every signal: they are for the runtime's own threads. */
+static bool start_keeper(void) {
+  pthread_t thread;
+  pthread_attr_t attributes;
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  ready.started = pthread_create(&thread, &attributes, keep_ready, NULL) == 0;
+  pthread_attr_destroy(&attributes);
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  return ready.started;
+}
+
+/* A ready sandbox, alive; the keeper makes its replacement meanwhile, or
+ * it now if none is ready (and says why it could not). */
 static minos_status take_blank(blank *taken, char *error, size_t error_size) {
   pthread_mutex_lock(&ready.lock);
+  if (!ready.started && !start_keeper()) {
+    pthread_mutex_unlock(&ready.lock);
+    snprintf(error, error_size, "cannot start the thread that makes sandboxes");
+    return MINOS_EIO;
+  }
+  uint64_t failures = ready.failures;
   bool have = false;
-  while (!have && ready.count > 0) {
+  ready.waiting++;
+  while (!have) {
+    pthread_cond_signal(&ready.wanted);
+    while (!ready.count && ready.failures == failures)
+      pthread_cond_wait(&ready.changed, &ready.lock);
+    if (!ready.count) break;
     *taken = ready.sandboxes[--ready.count];
     if (!(have = !ended(taken))) discard(taken);
   }
-  if (!ready.started) start_keeper();
+  ready.waiting--;
   pthread_cond_signal(&ready.wanted);
+  minos_status status = have ? MINOS_OK : ready.status;
+  if (!have) snprintf(error, error_size, "%s", ready.error);
   pthread_mutex_unlock(&ready.lock);
-  if (have) return MINOS_OK;
-  minos_status status = make_blank(taken, error, error_size);
-  if (status == MINOS_OK) {
-    pthread_mutex_lock(&ready.lock);
-    ready.failing = false;
-    pthread_cond_signal(&ready.wanted);
-    pthread_mutex_unlock(&ready.lock);
-  }
   return status;
 }
 
@@ -1220,7 +1265,7 @@ minos_status native_start(const native_launch *launch, native_process *started, 
   *started = (native_process){.pid = -1, .pidfd = -1, .listener = -1, .ends = -1};
   plan *made = make_plan(launch, error, error_size, &status);
   if (!made) return status;
-  blank sandbox;
+  blank sandbox = {.pid = -1, .pidfd = -1, .socket = -1};
   status = take_blank(&sandbox, error, error_size);
   int failed = status == MINOS_OK ? send_orders(sandbox.socket, launch, made) : 0;
   free_plan(made);

@@ -209,6 +209,26 @@ static char *answer(supervisor *owner, const json_value *request, uint64_t now) 
   return kill_cell(item, strcmp(name, "restart") == 0);
 }
 
+/* ---- events -------------------------------------------------------------- */
+
+void supervisor_event(supervisor *owner, const char *kind, const supervised_cell *item,
+                      const char *instance, const char *detail) {
+  if (!owner->control) return;
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_string(&out, "event", kind);
+  json_out_member_string(&out, "cell", item->spec->name);
+  if (instance) json_out_member_string(&out, "instance", instance);
+  if (detail) json_out_member_string(&out, "detail", detail);
+  json_out_member_uint(&out, "restarts", item->restarts);
+  json_out_end_object(&out);
+  char *object = json_out_finish(&out);
+  if (!object) return;
+  object[strlen(object) - 1] = '\0'; /* the newline: the record is embedded */
+  control_socket_event(owner->control, item->spec->name, object);
+  free(object);
+}
+
 /* ---- between the two threads ------------------------------------------ */
 
 /* On the socket's thread. */

@@ -124,6 +124,7 @@ static void start_instance(supervised_cell *service, uint64_t now) {
   /* Ended already: nothing will wake the supervisor for it, so wake it now. */
   if (cell_watch_end(service->instance, &service->owner->wake)) waiter_wake(&service->owner->wake);
   log_message(LOG_INFO, name, "started");
+  supervisor_event(service->owner, "started", service, name, NULL);
   prepare_standby(service, now);
 }
 
@@ -134,6 +135,7 @@ static void give_up(supervised_cell *service, uint64_t now) {
   log_message(LOG_ERROR, service->spec->name, "failed: restarted %u times within %s; giving up",
               service->spec->restart.max_restarts, window);
   service->state = SERVICE_FAILED;
+  supervisor_event(owner, "gave_up", service, NULL, NULL);
   service_discard_standby(service);
   kept_ends_close_for_good(service);
   owner->exit_status = 1;
@@ -162,7 +164,11 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   bool requested = service->restart_requested;
   service->restart_requested = false;
   bool failed = !requested && (ended->outcome.faulted || ended->outcome.exit_code != 0);
-  if (failed) cell_outcome_describe(&ended->outcome, service->last_fault, sizeof service->last_fault);
+  char how[160];
+  if (ended->outcome.faulted) cell_outcome_describe(&ended->outcome, how, sizeof how);
+  else snprintf(how, sizeof how, "exited with status %u", ended->outcome.exit_code);
+  if (failed) snprintf(service->last_fault, sizeof service->last_fault, "%s", how);
+  supervisor_event(service->owner, "ended", service, name, how);
   cell_reap(ended);
   service->instance = NULL;
   if (requested && !service->owner->stopping) { /* the operator's: now, not counted */

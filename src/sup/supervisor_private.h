@@ -125,6 +125,9 @@ void kept_ends_close_for_good(supervised_cell *cell_spec);
 bool kept_ends_all_back(supervised_cell *cell_spec);
 
 /* control.c: the system's control socket (supervisor_open_control). */
+/* Tells subscribers: kind "started", "ended" (detail: how), "gave_up". */
+void supervisor_event(supervisor *owner, const char *kind, const supervised_cell *item,
+                      const char *instance, const char *detail);
 /* On the supervisor's thread: answers the requests waiting. */
 void supervisor_control_answer(supervisor *owner, uint64_t now);
 /* Answers what waits with an error and closes the socket. */

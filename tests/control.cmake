@@ -1,0 +1,7 @@
+# Operating a running system: the control socket, minos ps, kill,
+# restart, stop (src/control, src/sup/control.c).
+add_executable(control_client tools/control_client.c)
+add_test(NAME control_socket
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/control_test.sh ${MINOS}
+                 $<TARGET_FILE:control_client> ${GUESTS}/wasi_cat.wasm)
+set_tests_properties(control_socket PROPERTIES TIMEOUT 120)
