@@ -5,3 +5,7 @@ add_test(NAME control_socket
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/control_test.sh ${MINOS}
                  $<TARGET_FILE:control_client> ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_socket PROPERTIES TIMEOUT 120)
+# minos top in a real terminal (tmux).
+add_test(NAME control_top
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/top_test.sh ${MINOS} ${GUESTS}/wasi_cat.wasm)
+set_tests_properties(control_top PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

@@ -21,6 +21,7 @@ int command_check(int argc, char **argv);
 int command_up(int argc, char **argv);
 int command_ps(int argc, char **argv);
 int command_logs(int argc, char **argv);
+int command_top(int argc, char **argv);
 /* minos kill|restart SYSTEM CELL, minos stop SYSTEM: argv[0] says which. */
 int command_control(int argc, char **argv);
 

@@ -1,213 +1,63 @@
 /* minos ps, kill, restart, stop: clients of running systems' control
  * sockets (control/control_socket.h). SYSTEM is a system's name (its
  * socket in the default place) or a socket's path (with a '/'). */
-#include <errno.h>
 #include <glob.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/format.h"
+#include "control/control_client.h"
 #include "control/control_socket.h"
 #include "control/json_out.h"
 #include "core/escape.h"
 #include "core/log.h"
 #include "spec/json.h"
 
-#define REPLY_TIMEOUT_MS 10000
-#define REPLY_MAX (64 * 1024 * 1024)
-
-typedef struct connection {
-  int fd;
-  char *buffer;
-  size_t length, capacity;
-} connection;
-
-static bool connect_to(const char *system, connection *out, char *error, size_t error_size) {
-  struct sockaddr_un address = {.sun_family = AF_UNIX};
-  char path[sizeof address.sun_path];
-  if (strchr(system, '/')) {
-    if (strlen(system) >= sizeof path) {
-      snprintf(error, error_size, "%s: path too long", system);
-      return false;
-    }
-    snprintf(path, sizeof path, "%s", system);
-  } else if (!control_socket_path(system, false, path, sizeof path, error, error_size)) {
-    return false;
-  }
-  snprintf(address.sun_path, sizeof address.sun_path, "%s", path);
-  *out = (connection){.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (out->fd < 0 || connect(out->fd, (struct sockaddr *)&address, sizeof address) != 0) {
-    snprintf(error, error_size, "no system %s is running (%s: %s)", system, path,
-             strerror(errno));
-    if (out->fd >= 0) close(out->fd);
-    return false;
-  }
-  return true;
-}
-
-static void disconnect(connection *link) {
-  close(link->fd);
-  free(link->buffer);
-}
-
-static void ignore_parse_error(void *context, const char *path, json_position at,
-                               const char *message) {
-  (void)context, (void)path, (void)at, (void)message;
-}
-
-/* The next line from the system, parsed (NULL: error says why); its text
- * in *raw if raw is not NULL (the caller frees it). */
-static json_value *read_line_within(connection *link, char **raw, int timeout_ms, char *error,
-                                    size_t error_size) {
-  for (;;) {
-    char *newline = link->length ? memchr(link->buffer, '\n', link->length) : NULL;
-    if (newline) {
-      size_t line = (size_t)(newline - link->buffer);
-      json_value *reply = json_parse(link->buffer, line, ignore_parse_error, NULL);
-      if (raw && reply && !(*raw = strndup(link->buffer, line))) {
-        json_free(reply);
-        reply = NULL;
-      }
-      memmove(link->buffer, newline + 1, link->length - line - 1);
-      link->length -= line + 1;
-      if (!reply) snprintf(error, error_size, "the system sent a malformed reply");
-      return reply;
-    }
-    if (link->length + 65536 > link->capacity) {
-      size_t capacity = link->capacity ? link->capacity * 2 : 65536 * 2;
-      char *grown = capacity <= REPLY_MAX ? realloc(link->buffer, capacity) : NULL;
-      if (!grown) {
-        snprintf(error, error_size, "the system's reply is too long");
-        return NULL;
-      }
-      link->buffer = grown;
-      link->capacity = capacity;
-    }
-    struct pollfd readable = {.fd = link->fd, .events = POLLIN};
-    ssize_t got = poll(&readable, 1, timeout_ms) == 1
-                      ? recv(link->fd, link->buffer + link->length, 65536, 0)
-                      : -1;
-    if (got <= 0) {
-      snprintf(error, error_size, "the system did not answer (%s)",
-               got == 0 ? "it closed the connection" : "timed out");
-      return NULL;
-    }
-    link->length += (size_t)got;
-  }
-}
-
-static json_value *read_reply(connection *link, char **raw, char *error, size_t error_size) {
-  return read_line_within(link, raw, REPLY_TIMEOUT_MS, error, error_size);
-}
-
-/* Connects, checks the greeting, sends one request and returns its reply
- * (NULL: printed why). */
-static json_value *ask_on(connection *link, const char *system, const char *request,
-                          char **raw) {
-  char error[512];
-  json_value *hello = read_reply(link, NULL, error, sizeof error), *reply = NULL;
-  const json_value *version = hello ? json_object_get(hello, "version") : NULL;
-  const json_value *refused = hello ? json_object_get(hello, "error") : NULL;
-  if (refused && refused->type == JSON_STRING)
-    snprintf(error, sizeof error, "%s", refused->string.text);
-  else if (hello && (!version || version->type != JSON_NUMBER ||
-                     version->number.integer != CONTROL_PROTOCOL_VERSION))
-    snprintf(error, sizeof error, "the system speaks another version of the control protocol");
-  else if (hello && send(link->fd, request, strlen(request), MSG_NOSIGNAL) < 0)
-    snprintf(error, sizeof error, "cannot send: %s", strerror(errno));
-  else if (hello)
-    reply = read_reply(link, raw, error, sizeof error);
-  if (!reply) log_error("%s: %s", system, error);
-  json_free(hello);
-  return reply;
-}
-
+/* One request: its reply, or NULL (said why). */
 static json_value *ask(const char *system, const char *request, char **raw) {
   char error[512];
-  connection link;
-  if (!connect_to(system, &link, error, sizeof error)) {
-    log_error("%s", error);
-    return NULL;
-  }
-  json_value *reply = ask_on(&link, system, request, raw);
-  disconnect(&link);
+  json_value *reply = control_ask(system, request, raw, error, sizeof error);
+  if (!reply) log_error("%s: %s", system, error);
   return reply;
-}
-
-static const char *text_of(const json_value *object, const char *key, const char *otherwise) {
-  const json_value *value = json_object_get(object, key);
-  return value && value->type == JSON_STRING ? value->string.text : otherwise;
-}
-
-static uint64_t number_of(const json_value *object, const char *key) {
-  const json_value *value = json_object_get(object, key);
-  return value && value->type == JSON_NUMBER && value->number.is_integer &&
-                 value->number.integer > 0
-             ? (uint64_t)value->number.integer
-             : 0;
-}
-
-static double real_of(const json_value *object, const char *key) {
-  const json_value *value = json_object_get(object, key);
-  if (!value || value->type != JSON_NUMBER) return 0;
-  return value->number.is_integer ? (double)value->number.integer : value->number.real;
 }
 
 /* A reply's error, printed; true if it was one. */
 static bool failed(const char *system, const json_value *reply) {
-  const json_value *ok = json_object_get(reply, "ok");
-  if (ok && ok->type == JSON_BOOLEAN && ok->boolean) return false;
-  char escaped[512];
-  log_error("%s: %s", system, escape_string(escaped, sizeof escaped, text_of(reply, "error", "refused")));
+  char error[512], escaped[512];
+  if (control_reply_ok(reply, error, sizeof error)) return false;
+  log_error("%s: %s", system, escape_string(escaped, sizeof escaped, error));
   return true;
 }
 
 /* ---- minos ps ----------------------------------------------------------- */
 
-static void format_duration(uint64_t ns, char *text, size_t size) {
-  uint64_t seconds = ns / 1000000000u;
-  if (seconds >= 86400) snprintf(text, size, "%" PRIu64 "d%02" PRIu64 "h", seconds / 86400, seconds % 86400 / 3600);
-  else if (seconds >= 3600) snprintf(text, size, "%" PRIu64 "h%02" PRIu64 "m", seconds / 3600, seconds % 3600 / 60);
-  else if (seconds >= 60) snprintf(text, size, "%" PRIu64 "m%02" PRIu64 "s", seconds / 60, seconds % 60);
-  else snprintf(text, size, "%.1fs", (double)ns / 1e9);
-}
 
-static void format_bytes(uint64_t bytes, char *text, size_t size) {
-  static const char *const units[] = {"B", "K", "M", "G", "T"};
-  double value = (double)bytes;
-  size_t unit = 0;
-  while (value >= 1024 && unit < 4) value /= 1024, unit++;
-  snprintf(text, size, unit ? "%.1f%s" : "%.0f%s", value, units[unit]);
-}
 
 static void print_cell(const char *system, const json_value *item) {
   char name[64], uptime[24] = "-", cpu[24] = "-", resident[24] = "-", memory[24] = "-",
        pid[16] = "-", restarts[24] = "-", extra[96] = "";
-  escape_string(name, sizeof name, text_of(item, "instance", text_of(item, "name", "?")));
+  escape_string(name, sizeof name, json_text_of(item, "instance", json_text_of(item, "name", "?")));
   if (json_object_get(item, "uptime_ns")) {
-    format_duration(number_of(item, "uptime_ns"), uptime, sizeof uptime);
-    snprintf(cpu, sizeof cpu, "%.2fs %4.1f%%", (double)number_of(item, "cpu_ns") / 1e9,
-             real_of(item, "cpu_percent"));
-    format_bytes(number_of(item, "resident_bytes"), resident, sizeof resident);
-    format_bytes(number_of(item, "memory_bytes"), memory, sizeof memory);
+    format_duration(json_count_of(item, "uptime_ns"), uptime, sizeof uptime);
+    snprintf(cpu, sizeof cpu, "%.2fs %4.1f%%", (double)json_count_of(item, "cpu_ns") / 1e9,
+             json_real_of(item, "cpu_percent"));
+    format_bytes((double)json_count_of(item, "resident_bytes"), resident, sizeof resident);
+    format_bytes((double)json_count_of(item, "memory_bytes"), memory, sizeof memory);
   }
-  if (number_of(item, "pid")) snprintf(pid, sizeof pid, "%" PRIu64, number_of(item, "pid"));
-  if (strcmp(text_of(item, "kind", ""), "trigger") == 0)
+  if (json_count_of(item, "pid")) snprintf(pid, sizeof pid, "%" PRIu64, json_count_of(item, "pid"));
+  if (strcmp(json_text_of(item, "kind", ""), "trigger") == 0)
     snprintf(extra, sizeof extra, "running %" PRIu64 " queued %" PRIu64 " refused %" PRIu64,
-             number_of(item, "running"), number_of(item, "queued"), number_of(item, "refused"));
+             json_count_of(item, "running"), json_count_of(item, "queued"), json_count_of(item, "refused"));
   else
-    snprintf(restarts, sizeof restarts, "%" PRIu64, number_of(item, "restarts"));
+    snprintf(restarts, sizeof restarts, "%" PRIu64, json_count_of(item, "restarts"));
   char fds[24] = "-";
   if (json_object_get(item, "descriptors"))
-    snprintf(fds, sizeof fds, "%" PRIu64, number_of(item, "descriptors"));
+    snprintf(fds, sizeof fds, "%" PRIu64, json_count_of(item, "descriptors"));
   printf("%-12s %-16s %-6s %-10s %7s %8s %8s %-14s %8s %8s %4s %s\n", system, name,
-         text_of(item, "arch", "?"), text_of(item, "state", "?"), pid, uptime, restarts, cpu,
+         json_text_of(item, "arch", "?"), json_text_of(item, "state", "?"), pid, uptime, restarts, cpu,
          resident, memory, fds, extra);
 }
 
@@ -229,7 +79,7 @@ static int ps_one(const char *system, bool as_json, bool *header_printed) {
              "ARCH", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "RSS", "MEMORY", "FDS", "");
     *header_printed = true;
     char system_name[64];
-    escape_string(system_name, sizeof system_name, text_of(reply, "system", system));
+    escape_string(system_name, sizeof system_name, json_text_of(reply, "system", system));
     for (size_t i = 0; i < cells->array.count; i++)
       if (cells->array.items[i]->type == JSON_OBJECT)
         print_cell(system_name, cells->array.items[i]);
@@ -297,7 +147,7 @@ int command_control(int argc, char **argv) {
   int status = failed(argv[1], reply) ? EXIT_RUNTIME_ERROR : 0;
   if (!status) {
     char escaped[256];
-    printf("%s: %s\n", argv[1], escape_string(escaped, sizeof escaped, text_of(reply, "message", "done")));
+    printf("%s: %s\n", argv[1], escape_string(escaped, sizeof escaped, json_text_of(reply, "message", "done")));
   }
   json_free(reply);
   return status;
@@ -350,14 +200,17 @@ int command_logs(int argc, char **argv) {
   json_out_member_bool(&out, "follow", follow);
   json_out_end_object(&out);
   char *request = json_out_finish(&out), error[512];
-  connection link;
-  if (!request || !connect_to(system, &link, error, sizeof error)) {
-    if (request) log_error("%s", error);
+  control_connection link = {.fd = -1};
+  if (!request || !control_connect(system, &link, error, sizeof error) ||
+      !control_send(&link, request, error, sizeof error)) {
+    if (request) log_error("%s: %s", system, error);
+    if (link.fd >= 0) control_disconnect(&link);
     free(request);
     return EXIT_RUNTIME_ERROR;
   }
-  json_value *line = ask_on(&link, system, request, NULL);
   free(request);
+  json_value *line = control_read(&link, NULL, CONTROL_REPLY_TIMEOUT_MS, error, sizeof error);
+  if (!line) log_error("%s: %s", system, error);
   int status = 0;
   /* The recent lines, then the request's own reply, then (following) new
    * lines until the system ends. */
@@ -370,9 +223,9 @@ int command_logs(int argc, char **argv) {
     json_free(line);
     fflush(stdout);
     if (status || (answered && !follow)) break;
-    line = read_line_within(&link, NULL, answered ? -1 : REPLY_TIMEOUT_MS, error, sizeof error);
+    line = control_read(&link, NULL, answered ? -1 : CONTROL_REPLY_TIMEOUT_MS, error, sizeof error);
   }
   if (!answered && !status) status = EXIT_RUNTIME_ERROR;
-  disconnect(&link);
+  control_disconnect(&link);
   return status;
 }

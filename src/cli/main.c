@@ -19,6 +19,7 @@ static const char commands_help[] =
     "  compile module.wasm...                compile modules into the cache ahead of time\n"
     "  demo                                  run a small system: a service crashes, is restarted\n"
     "  ps [--json] [SYSTEM]                  the cells of running systems (all of the user's)\n"
+    "  top [-d SECONDS] [SYSTEM]             a live view of a running system (? for its keys)\n"
     "  logs [-f] [-n LINES] SYSTEM [CELL]    a running system's recent log (-f: and what follows)\n"
     "  kill SYSTEM CELL                      end a cell's instance (its policy may restart it)\n"
     "  restart SYSTEM CELL                   a fresh instance of a cell, now\n"
@@ -157,6 +158,7 @@ int main(int argc, char **argv) {
   if (strcmp(command, "up") == 0) return command_up(argc - 2, argv + 2);
   if (strcmp(command, "ps") == 0) return command_ps(argc - 2, argv + 2);
   if (strcmp(command, "logs") == 0) return command_logs(argc - 2, argv + 2);
+  if (strcmp(command, "top") == 0) return command_top(argc - 2, argv + 2);
   if (strcmp(command, "kill") == 0 || strcmp(command, "restart") == 0 ||
       strcmp(command, "stop") == 0)
     return command_control(argc - 1, argv + 1);

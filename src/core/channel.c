@@ -20,6 +20,7 @@ struct channel {
   waiter *close_watchers[2];
   struct account *payer; /* its capacity is counted there (channel_charge) */
   uint32_t host_fds;     /* and these host descriptors (a connection's socket) */
+  uint64_t bytes_written, bytes_read; /* for operators (channel_stats) */
 };
 
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end) {
@@ -116,6 +117,7 @@ static uint32_t copy_in(channel *self, const uint8_t *data, uint32_t length) {
   memcpy(self->buffer + tail, data, first);
   memcpy(self->buffer, data + first, length - first);
   self->count += length;
+  self->bytes_written += length;
   return length;
 }
 
@@ -127,6 +129,7 @@ static uint32_t copy_out(channel *self, uint8_t *buffer, uint32_t size) {
   memcpy(buffer + first, self->buffer, length - first);
   self->head = (self->head + length) % self->capacity;
   self->count -= length;
+  self->bytes_read += length;
   if (self->count == 0) self->head = 0;
   return length;
 }
@@ -329,4 +332,14 @@ void channel_end_unwatch(channel_end *end, waiter *watcher) {
   if (item->waiting_writer == watcher) item->waiting_writer = NULL;
   if (item->close_watchers[end->writes] == watcher) item->close_watchers[end->writes] = NULL;
   spinlock_unlock(&item->lock);
+}
+
+void channel_stats(channel_end *end, channel_statistics *out) {
+  channel *self = end->channel;
+  spinlock_lock(&self->lock);
+  *out = (channel_statistics){.capacity = self->capacity, .buffered = self->count,
+                              .bytes_written = self->bytes_written,
+                              .bytes_read = self->bytes_read,
+                              .write_open = self->write_open, .read_open = self->read_open};
+  spinlock_unlock(&self->lock);
 }

@@ -73,6 +73,15 @@ minos_status channel_charge(channel_end *end, struct account *payer, uint32_t ho
  * back to its lender instead. */
 void channel_end_close(channel_end *end);
 
+/* What has passed through an end's channel, for operators (minos ps,
+ * top, metrics): from any thread. */
+typedef struct channel_statistics {
+  uint32_t capacity, buffered;
+  uint64_t bytes_written, bytes_read;
+  bool write_open, read_open;
+} channel_statistics;
+void channel_stats(channel_end *end, channel_statistics *out);
+
 /* Lending: the lender keeps the end across its holders (stable endpoints).
  * Unlend before closing it for good. */
 void channel_end_lend(channel_end *end, channel_lender *lender);

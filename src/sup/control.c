@@ -23,6 +23,7 @@
 #include "control/json_out.h"
 #include "core/account.h"
 #include "core/log.h"
+#include "net/rule.h"
 #include "sup/supervisor_private.h"
 
 #define ANSWER_TIMEOUT_S 5
@@ -62,6 +63,20 @@ static void describe_instance(json_out *out, cell *instance, uint64_t now, uint6
                                            : 0);
 }
 
+/* Bytes through the channels a service's instances read and write. */
+static void describe_traffic(json_out *out, supervised_cell *item) {
+  uint64_t in = 0, sent = 0;
+  for (size_t i = 0; i < item->kept_count; i++) {
+    if (!item->kept[i].end) continue;
+    channel_statistics stats;
+    channel_stats(item->kept[i].end, &stats);
+    if (item->kept[i].output) sent += stats.bytes_written;
+    else in += stats.bytes_read;
+  }
+  json_out_member_uint(out, "bytes_in", in);
+  json_out_member_uint(out, "bytes_out", sent);
+}
+
 static void describe_cell(json_out *out, supervised_cell *item, uint64_t now) {
   json_out_begin_object(out);
   json_out_member_string(out, "name", item->spec->name);
@@ -78,6 +93,8 @@ static void describe_cell(json_out *out, supervised_cell *item, uint64_t now) {
     json_out_member_string(out, "kind", "service");
     json_out_member_string(out, "state", service_state_name(item->state));
     json_out_member_uint(out, "restarts", item->restarts);
+    json_out_member_uint(out, "faults", item->faults);
+    describe_traffic(out, item);
     if (item->last_fault[0]) json_out_member_string(out, "last_fault", item->last_fault);
     if (item->state == SERVICE_RUNNING && item->instance)
       describe_instance(out, item->instance, now, item->started_at);
@@ -86,13 +103,48 @@ static void describe_cell(json_out *out, supervised_cell *item, uint64_t now) {
   }
 }
 
+static void describe_rules(json_out *out, const char *key, const net_rule *rules, size_t count) {
+  json_out_key(out, key);
+  json_out_begin_array(out);
+  for (size_t i = 0; i < count; i++) {
+    char text[160];
+    net_rule_format(&rules[i], text, sizeof text);
+    json_out_string(out, text);
+  }
+  json_out_end_array(out);
+}
+
+static void describe_grants(json_out *out, const spec_grants *grants) {
+  json_out_key(out, "grants");
+  json_out_begin_object(out);
+  json_out_key(out, "dirs");
+  json_out_begin_array(out);
+  for (size_t i = 0; i < grants->dir_count; i++) {
+    json_out_begin_object(out);
+    json_out_member_string(out, "host", grants->dirs[i].host_path);
+    json_out_member_string(out, "guest", grants->dirs[i].guest_path);
+    json_out_member_bool(out, "read_only", grants->dirs[i].read_only);
+    json_out_end_object(out);
+  }
+  json_out_end_array(out);
+  describe_rules(out, "connect", grants->connect, grants->connect_count);
+  describe_rules(out, "listen", grants->listen, grants->listen_count);
+  json_out_member_bool(out, "clock", grants->clock);
+  json_out_member_bool(out, "random", grants->random);
+  json_out_member_uint(out, "spawn_max_cells", grants->spawn_max_cells);
+  json_out_end_object(out);
+}
+
 static void describe_spec(json_out *out, const spec_cell *source) {
   json_out_member_string(out, "code", source->code_path);
   json_out_key(out, "limits");
   json_out_begin_object(out);
   json_out_member_uint(out, "memory_bytes", source->limits.memory_bytes);
+  json_out_member_uint(out, "cpu_time_ns", source->limits.cpu_time_ns);
   json_out_member_uint(out, "init_timeout_ns", source->limits.init_timeout_ns);
+  json_out_member_uint(out, "descriptors", source->limits.descriptors);
   json_out_end_object(out);
+  describe_grants(out, &source->grants);
   json_out_key(out, "restart");
   json_out_begin_object(out);
   json_out_member_uint(out, "max_restarts", source->restart.max_restarts);
@@ -115,6 +167,38 @@ static char *ok_reply(const char *message) {
   return json_out_finish(&out);
 }
 
+/* The kept end of a channel's endpoint, if a service keeps it. */
+static channel_end *endpoint_end(supervisor *owner, const spec_endpoint *endpoint) {
+  if (endpoint->slot == SLOT_TRIGGER) return NULL;
+  supervised_cell *item = &owner->cells[endpoint->cell];
+  size_t index = supervisor_slot_index(endpoint);
+  return index < item->kept_count ? item->kept[index].end : NULL;
+}
+
+static void describe_channels(json_out *out, supervisor *owner) {
+  json_out_key(out, "channels");
+  json_out_begin_array(out);
+  for (size_t i = 0; i < owner->spec->channel_count; i++) {
+    const spec_channel *wire = &owner->spec->channels[i];
+    channel_end *end = endpoint_end(owner, &wire->from);
+    if (!end) end = endpoint_end(owner, &wire->to);
+    json_out_begin_object(out);
+    json_out_member_string(out, "name", wire->name);
+    json_out_member_string(out, "from", wire->from.text);
+    json_out_member_string(out, "to", wire->to.text);
+    if (end) {
+      channel_statistics stats;
+      channel_stats(end, &stats);
+      json_out_member_uint(out, "capacity", stats.capacity);
+      json_out_member_uint(out, "buffered", stats.buffered);
+      json_out_member_uint(out, "bytes", stats.bytes_written);
+      json_out_member_bool(out, "open", stats.write_open && stats.read_open);
+    }
+    json_out_end_object(out);
+  }
+  json_out_end_array(out);
+}
+
 static char *list(supervisor *owner, uint64_t now) {
   json_out out = {0};
   json_out_begin_object(&out);
@@ -123,6 +207,7 @@ static char *list(supervisor *owner, uint64_t now) {
   json_out_member_uint(&out, "pid", (uint64_t)getpid());
   json_out_member_uint(&out, "uptime_ns", now - owner->started_at);
   json_out_member_bool(&out, "stopping", owner->stopping);
+  describe_channels(&out, owner);
   json_out_key(&out, "cells");
   json_out_begin_array(&out);
   for (size_t i = 0; i < owner->spec->cell_count; i++) {

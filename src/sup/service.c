@@ -168,6 +168,7 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   if (ended->outcome.faulted) cell_outcome_describe(&ended->outcome, how, sizeof how);
   else snprintf(how, sizeof how, "exited with status %u", ended->outcome.exit_code);
   if (failed) snprintf(service->last_fault, sizeof service->last_fault, "%s", how);
+  service->faults += failed;
   supervisor_event(service->owner, "ended", service, name, how);
   cell_reap(ended);
   service->instance = NULL;

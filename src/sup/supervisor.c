@@ -7,7 +7,7 @@
 #include "core/log.h"
 #include "sup/supervisor_private.h"
 
-static size_t slot_index(const spec_endpoint *endpoint) {
+size_t supervisor_slot_index(const spec_endpoint *endpoint) {
   switch (endpoint->slot) {
   case SLOT_STDIN: return 0;
   case SLOT_STDOUT: return 1;
@@ -67,7 +67,7 @@ static minos_status keep_end(supervisor *owner, const spec_endpoint *endpoint, c
              "its instances get only their event and the log", endpoint->text);
     return MINOS_EUSAGE;
   }
-  kept_end *kept = &item->kept[slot_index(endpoint)];
+  kept_end *kept = &item->kept[supervisor_slot_index(endpoint)];
   kept->end = end;
   kept->output = end->writes;
   return MINOS_OK;

@@ -54,6 +54,7 @@ typedef struct supervised_cell {
   uint64_t instance_number;
   uint64_t started_at, init_deadline, restart_at;
   uint64_t restarts; /* since the system started, whatever the window */
+  uint64_t faults;   /* instances that failed (a fault or a non-zero exit) */
   bool restart_requested; /* by an operator: not a failure, not counted against the policy */
   char last_fault[160]; /* how the last instance that failed ended */
   restart_history history;
@@ -88,6 +89,10 @@ struct supervisor {
   uint64_t stop_deadline;
   int exit_status;
 };
+
+/* A spec endpoint's place among its cell's kept ends: stdio 0-2, then
+ * its named ends. */
+size_t supervisor_slot_index(const spec_endpoint *endpoint);
 
 /* Stops the system: cells are told to stop, and killed after the grace
  * period (supervisor.c). */

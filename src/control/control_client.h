@@ -1,0 +1,45 @@
+/* A client of a running system's control socket (control_socket.h), for
+ * minos ps, logs, kill, restart, stop and top. SYSTEM is a system's name
+ * (its socket in the default place) or a socket's path (with a '/'). */
+#ifndef MINOS_CONTROL_CONTROL_CLIENT_H
+#define MINOS_CONTROL_CONTROL_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spec/json.h"
+
+#define CONTROL_REPLY_TIMEOUT_MS 10000
+
+typedef struct control_connection {
+  int fd;
+  char *buffer; /* what came and is not yet a whole line */
+  size_t length, capacity;
+} control_connection;
+
+/* Connects and checks the system's greeting (its protocol version). */
+bool control_connect(const char *system, control_connection *out, char *error,
+                     size_t error_size);
+void control_disconnect(control_connection *connection);
+bool control_send(control_connection *connection, const char *request, char *error,
+                  size_t error_size);
+/* The next line, parsed: NULL (error says why) after timeout_ms (-1:
+ * none), at the end of the connection, or for a malformed line. Its text
+ * in *raw if raw is not NULL (the caller frees it). */
+json_value *control_read(control_connection *connection, char **raw, int timeout_ms,
+                         char *error, size_t error_size);
+/* Whether a line is waiting already (or the connection ended). */
+bool control_readable(control_connection *connection);
+/* One request on a connection of its own: its reply, or NULL. */
+json_value *control_ask(const char *system, const char *request, char **raw, char *error,
+                        size_t error_size);
+
+/* Members of a reply, with a default where absent or of another type. */
+const char *json_text_of(const json_value *object, const char *key, const char *otherwise);
+uint64_t json_count_of(const json_value *object, const char *key);
+double json_real_of(const json_value *object, const char *key);
+/* Whether a reply says "ok": true; if not, its error in error. */
+bool control_reply_ok(const json_value *reply, char *error, size_t error_size);
+
+#endif
