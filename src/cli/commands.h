@@ -31,7 +31,8 @@ struct spec;
 struct spec *load_spec_reporting(const char *path, int *exit_status);
 /* Runs a loaded spec under a supervisor until it ends or is stopped
  * (SIGINT, SIGTERM); the log goes to log_path, else the spec's, else stderr. */
-int run_system(const struct spec *system, const char *log_path, const char *control_path);
+int run_system(const struct spec *system, const char *log_path, const char *control_path,
+               const char *metrics_address);
 
 
 /* A whole number from low to high given to `flag`: 0 and *out set, or -1

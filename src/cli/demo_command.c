@@ -39,7 +39,7 @@ static int run_demo_system(const char *directory) {
   int load_status = 0;
   spec *system = load_spec_reporting(spec_path, &load_status);
   if (!system) return EXIT_RUNTIME_ERROR;
-  int status = run_system(system, NULL, NULL);
+  int status = run_system(system, NULL, NULL, NULL);
   spec_free(system);
   return status;
 }

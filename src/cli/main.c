@@ -74,6 +74,8 @@ static const char up_help[] =
     "  --log FILE               append the log to FILE instead of standard error\n"
     "  --control SOCKET         the control socket's path (default: $XDG_RUNTIME_DIR/minos/\n"
     "                           NAME.sock, /run/minos/NAME.sock for root, MINOS_CONTROL_DIR)\n"
+    "  --metrics HOST:PORT      serve Prometheus metrics at http://HOST:PORT/metrics\n"
+    "                           (in place of the spec's \"metrics\")\n"
     "  --max-total-cells N      live cells in the whole runtime, standbys and children\n"
     "                           included (default: one per 8K of RAM)\n"
     "log limits of every cell that sets none in its spec:\n"

@@ -50,7 +50,8 @@ static int open_log(const char *path) {
   return 0;
 }
 
-int run_system(const spec *system, const char *log_path, const char *control_path) {
+int run_system(const spec *system, const char *log_path, const char *control_path,
+               const char *metrics_address) {
   if (open_log(log_path ? log_path : system->log_path) != 0) return EXIT_RUNTIME_ERROR;
   char error[512] = "";
   supervisor *created;
@@ -59,9 +60,9 @@ int run_system(const spec *system, const char *log_path, const char *control_pat
     log_error("%s", error[0] ? error : minos_status_name(status));
     return status == MINOS_EMODULE ? EXIT_INVALID_MODULE : EXIT_RUNTIME_ERROR;
   }
-  status = supervisor_open_control(created, control_path, error, sizeof error);
+  status = supervisor_open_control(created, control_path, metrics_address, error, sizeof error);
   if (status != MINOS_OK) {
-    log_error("control socket: %s", error);
+    log_error("%s", error);
     supervisor_free(created);
     return EXIT_RUNTIME_ERROR;
   }
@@ -75,7 +76,7 @@ int run_system(const spec *system, const char *log_path, const char *control_pat
 
 #define UP_USAGE                                                                         \
   "minos up [-v|-q] [--log FILE] [--log-rate N/s] [--log-burst N] [--log-max-bytes SIZE] " \
-  "[--log-max-line SIZE] [--max-total-cells N] [--control SOCKET] spec.json"
+  "[--log-max-line SIZE] [--max-total-cells N] [--control SOCKET] [--metrics HOST:PORT] spec.json"
 
 /* --log-rate and the like: the system's default log limits, in place of
  * the spec's "log_limits" (a cell's own limits.log still win). */
@@ -108,7 +109,7 @@ static void override_log_limits(spec *system, const spec_log_limits *given) {
 }
 
 int command_up(int argc, char **argv) {
-  const char *log_path = NULL, *path = NULL, *control_path = NULL;
+  const char *log_path = NULL, *path = NULL, *control_path = NULL, *metrics_address = NULL;
   spec_log_limits log_limits = {0};
   uint64_t max_total_cells = 0;
   log_set_level(LOG_INFO);
@@ -121,6 +122,13 @@ int command_up(int argc, char **argv) {
       log_path = argv[++i];
     } else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc) {
       control_path = argv[++i];
+    } else if (strcmp(argv[i], "--metrics") == 0 && i + 1 < argc) {
+      metrics_address = argv[++i];
+      if (!spec_metrics_address_valid(metrics_address)) {
+        log_error("up: --metrics %s: not HOST:PORT with a literal IP address (127.0.0.1:9464)",
+                  metrics_address);
+        return EXIT_USAGE;
+      }
     } else if (strcmp(argv[i], "--max-total-cells") == 0 && i + 1 < argc) {
       if (parse_count_option(argv[i], argv[i + 1], 1, MAX_TOTAL_CELLS_LIMIT, &max_total_cells))
         return EXIT_USAGE;
@@ -148,7 +156,7 @@ int command_up(int argc, char **argv) {
   }
   override_log_limits(system, &log_limits);
   system->max_total_cells = max_total_cells;
-  int exit_status = run_system(system, log_path, control_path);
+  int exit_status = run_system(system, log_path, control_path, metrics_address);
   spec_free(system);
   return exit_status;
 }

@@ -16,6 +16,8 @@
 #include "control/json_out.h"
 #include "control/log_ring.h"
 #include "core/log.h"
+#include "core/sync.h"
+#include "net/endpoint.h"
 
 typedef struct client {
   int fd;
@@ -25,6 +27,8 @@ typedef struct client {
   size_t out_length, out_capacity;
   bool closing;   /* close once out is written */
   bool overflowed; /* read none of CONTROL_MAX_PENDING bytes: dropped */
+  bool http;       /* a metrics client: one HTTP request, then closed */
+  uint64_t accepted_at;
   /* Following the log (logs with follow, subscribe): */
   bool follows, events, logs;
   uint64_t seen; /* the next record to send */
@@ -38,7 +42,9 @@ struct control_socket {
   int wake[2]; /* control_socket_close wakes the thread here */
   pthread_t thread;
   control_handler *handler;
+  control_metrics_handler *metrics;
   void *context;
+  int metrics_fd; /* listening for HTTP, or -1 */
   client clients[CONTROL_MAX_CLIENTS];
   size_t client_count;
   log_ring ring;
@@ -318,6 +324,59 @@ static void take_input(control_socket *self, client *peer, const char *bytes, si
   }
 }
 
+/* ---- metrics over HTTP --------------------------------------------------- */
+
+static void http_reply(client *peer, const char *status, const char *type, const char *body,
+                       bool head_only) {
+  char head[256];
+  size_t length = body ? strlen(body) : 0;
+  int written = snprintf(head, sizeof head,
+                         "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                         "Connection: close\r\n\r\n",
+                         status, type, length);
+  queue(peer, head, (size_t)written);
+  if (body && !head_only) queue(peer, body, length);
+  peer->closing = true;
+}
+
+/* A whole request head is in: GET (or HEAD) /metrics is answered with the
+ * metrics; anything else with its error. */
+static void answer_http(control_socket *self, client *peer, const char *head) {
+  char method[8], target[64], version[16];
+  if (sscanf(head, "%7s %63s %15s", method, target, version) != 3 ||
+      strncmp(version, "HTTP/1.", 7) != 0) {
+    http_reply(peer, "400 Bad Request", "text/plain", "bad request\n", false);
+    return;
+  }
+  bool head_only = strcmp(method, "HEAD") == 0;
+  if (strcmp(method, "GET") != 0 && !head_only) {
+    http_reply(peer, "405 Method Not Allowed", "text/plain", "GET /metrics only\n", false);
+    return;
+  }
+  char *query = strchr(target, '?');
+  if (query) *query = '\0';
+  if (strcmp(target, "/metrics") != 0 && strcmp(target, "/") != 0) {
+    http_reply(peer, "404 Not Found", "text/plain", "the metrics are at /metrics\n", false);
+    return;
+  }
+  char *text = self->metrics(self->context);
+  if (!text) http_reply(peer, "503 Service Unavailable", "text/plain", "no metrics now\n", false);
+  else http_reply(peer, "200 OK", "text/plain; version=0.0.4; charset=utf-8", text, head_only);
+  free(text);
+}
+
+static void take_http_input(control_socket *self, client *peer, const char *bytes, size_t length) {
+  if (peer->closing) return;
+  if (peer->in_length + length >= CONTROL_MAX_HTTP_REQUEST) {
+    http_reply(peer, "431 Request Header Fields Too Large", "text/plain", "too large\n", false);
+    return;
+  }
+  memcpy(peer->in + peer->in_length, bytes, length);
+  peer->in_length += length;
+  peer->in[peer->in_length] = '\0';
+  if (strstr(peer->in, "\r\n\r\n") || strstr(peer->in, "\n\n")) answer_http(self, peer, peer->in);
+}
+
 /* ---- clients ----------------------------------------------------------- */
 
 static void drop_client(control_socket *self, size_t index) {
@@ -365,28 +424,32 @@ static void refuse(int fd, const char *why) {
   close(fd);
 }
 
-static void accept_clients(control_socket *self) {
+static void accept_clients(control_socket *self, int listening_fd) {
+  bool http = listening_fd == self->metrics_fd;
   for (;;) {
-    int fd = accept4(self->listening_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listening_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     char why[160];
-    if (!same_user(fd, why, sizeof why)) {
+    if (!http && !same_user(fd, why, sizeof why)) {
       log_message(LOG_WARN, NULL, "control: refused a client: %s", why);
       refuse(fd, why);
       continue;
     }
     if (self->client_count == CONTROL_MAX_CLIENTS) {
-      refuse(fd, "too many control clients at once");
+      if (http) close(fd);
+      else refuse(fd, "too many control clients at once");
       continue;
     }
     client *peer = &self->clients[self->client_count];
-    *peer = (client){.fd = fd, .in = malloc(CONTROL_MAX_REQUEST)};
+    *peer = (client){.fd = fd, .in = malloc(CONTROL_MAX_REQUEST + 1), .http = http,
+                     .accepted_at = monotonic_ns()};
     if (!peer->in) {
-      refuse(fd, "out of memory");
+      if (http) close(fd);
+      else refuse(fd, "out of memory");
       continue;
     }
     self->client_count++;
-    greet(self, peer);
+    if (!http) greet(self, peer);
   }
 }
 
@@ -397,7 +460,8 @@ static bool serve_client(control_socket *self, client *peer, short events) {
     char buffer[16384];
     ssize_t got = recv(peer->fd, buffer, sizeof buffer, 0);
     if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
-    if (got > 0) take_input(self, peer, buffer, (size_t)got);
+    if (got > 0 && peer->http) take_http_input(self, peer, buffer, (size_t)got);
+    else if (got > 0) take_input(self, peer, buffer, (size_t)got);
   } else if (events & (POLLHUP | POLLERR)) {
     return false;
   }
@@ -412,27 +476,35 @@ static bool serve_client(control_socket *self, client *peer, short events) {
 
 static void *serve(void *argument) {
   control_socket *self = argument;
-  struct pollfd polled[CONTROL_MAX_CLIENTS + 3];
+  enum { FIXED = 4 };
+  struct pollfd polled[CONTROL_MAX_CLIENTS + FIXED];
   for (;;) {
     polled[0] = (struct pollfd){.fd = self->wake[0], .events = POLLIN};
     polled[1] = (struct pollfd){.fd = self->listening_fd, .events = POLLIN};
     polled[2] = (struct pollfd){.fd = self->ring_wake[0], .events = POLLIN};
-    for (size_t i = 0; i < self->client_count; i++)
-      polled[3 + i] = (struct pollfd){
+    polled[3] = (struct pollfd){.fd = self->metrics_fd, .events = POLLIN};
+    bool http_waiting = false;
+    for (size_t i = 0; i < self->client_count; i++) {
+      polled[FIXED + i] = (struct pollfd){
           .fd = self->clients[i].fd,
           .events = (short)(POLLIN | (self->clients[i].out_length ? POLLOUT : 0))};
+      http_waiting |= self->clients[i].http;
+    }
     size_t count = self->client_count;
-    if (poll(polled, 3 + count, -1) < 0 && errno != EINTR) break;
+    if (poll(polled, FIXED + count, http_waiting ? 1000 : -1) < 0 && errno != EINTR) break;
     if (polled[0].revents) break;
     if (polled[2].revents) pass_on_records(self);
+    uint64_t now = monotonic_ns();
     for (size_t i = count; i-- > 0;) {
-      short events = polled[3 + i].revents;
+      short events = polled[FIXED + i].revents;
+      client *peer = &self->clients[i];
+      bool idle = peer->http && now - peer->accepted_at > CONTROL_HTTP_IDLE_S * 1000000000ull;
       /* A follower with new records writes them even without an event. */
-      if ((events || self->clients[i].out_length) &&
-          !serve_client(self, &self->clients[i], events))
+      if (idle || ((events || peer->out_length) && !serve_client(self, peer, events)))
         drop_client(self, i);
     }
-    if (polled[1].revents) accept_clients(self);
+    if (polled[1].revents) accept_clients(self, self->listening_fd);
+    if (polled[3].revents) accept_clients(self, self->metrics_fd);
   }
   while (self->client_count) drop_client(self, self->client_count - 1);
   return NULL;
@@ -482,21 +554,40 @@ static int listen_at(const char *path, char *error, size_t error_size) {
   return fd;
 }
 
-minos_status control_socket_open(const char *path, const char *system_name,
-                                 control_handler *handler, void *context, control_socket **out,
+static int listen_for_metrics(const char *address, char *error, size_t error_size) {
+  char rule[NET_ENDPOINT_TEXT_MAX];
+  net_endpoint endpoint;
+  int fd = -1;
+  int length = snprintf(rule, sizeof rule, "tcp:%s", address);
+  if (length < 0 || (size_t)length >= sizeof rule ||
+      !net_endpoint_parse(rule, (size_t)length, &endpoint))
+    snprintf(error, error_size, "metrics: not an address: %s", address);
+  else if (net_listen_socket(&endpoint, &fd) != MINOS_OK)
+    snprintf(error, error_size, "metrics: cannot listen at %s: %s", address, strerror(errno));
+  return fd;
+}
+
+minos_status control_socket_open(const control_socket_config *config, control_socket **out,
                                  char *error, size_t error_size) {
   control_socket *self = calloc(1, sizeof *self);
-  if (!self || !(self->system_name = strdup(system_name))) {
+  if (!self || !(self->system_name = strdup(config->system_name))) {
     free(self);
     snprintf(error, error_size, "out of memory");
     return MINOS_ENOMEM;
   }
-  snprintf(self->path, sizeof self->path, "%s", path);
-  self->handler = handler;
-  self->context = context;
+  snprintf(self->path, sizeof self->path, "%s", config->path);
+  self->handler = config->handler;
+  self->metrics = config->metrics;
+  self->context = config->context;
   self->wake[0] = self->wake[1] = self->ring_wake[0] = self->ring_wake[1] = -1;
-  self->listening_fd = listen_at(path, error, error_size);
-  bool piped = self->listening_fd >= 0 && pipe2(self->wake, O_CLOEXEC) == 0 &&
+  self->metrics_fd = -1;
+  self->listening_fd = listen_at(config->path, error, error_size);
+  bool listening = self->listening_fd >= 0;
+  if (listening && config->metrics_address) {
+    self->metrics_fd = listen_for_metrics(config->metrics_address, error, error_size);
+    listening = self->metrics_fd >= 0;
+  }
+  bool piped = listening && pipe2(self->wake, O_CLOEXEC) == 0 &&
                pipe2(self->ring_wake, O_CLOEXEC | O_NONBLOCK) == 0;
   if (piped) {
     log_ring_init(&self->ring, self->ring_wake[1]);
@@ -507,14 +598,12 @@ minos_status control_socket_open(const char *path, const char *system_name,
       log_set_tap(NULL, NULL);
       log_ring_free(&self->ring);
     }
-    for (int i = 0; i < 2; i++)
-      if (self->ring_wake[i] >= 0) close(self->ring_wake[i]);
-    if (self->listening_fd >= 0) {
-      snprintf(error, error_size, "cannot start the control socket's thread");
-      close(self->listening_fd);
-      unlink(path);
-    }
-    if (self->wake[0] >= 0) close(self->wake[0]), close(self->wake[1]);
+    if (listening) snprintf(error, error_size, "cannot start the control socket's thread");
+    int fds[] = {self->ring_wake[0], self->ring_wake[1], self->wake[0], self->wake[1],
+                 self->metrics_fd, self->listening_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+      if (fds[i] >= 0) close(fds[i]);
+    if (self->listening_fd >= 0) unlink(config->path);
     free(self->system_name);
     free(self);
     return MINOS_EIO;
@@ -530,6 +619,7 @@ void control_socket_close(control_socket *self) {
   log_set_tap(NULL, NULL);
   log_ring_free(&self->ring);
   close(self->listening_fd);
+  if (self->metrics_fd >= 0) close(self->metrics_fd);
   unlink(self->path);
   close(self->wake[0]);
   close(self->wake[1]);

@@ -29,13 +29,27 @@
 #define CONTROL_MAX_REQUEST (64 * 1024)      /* bytes in one request line */
 #define CONTROL_MAX_PENDING (4 * 1024 * 1024) /* unread reply bytes before a client is dropped */
 #define CONTROL_MAX_CLIENTS 32
+#define CONTROL_MAX_HTTP_REQUEST 8192 /* bytes of a metrics request's head */
+#define CONTROL_HTTP_IDLE_S 10        /* a metrics client that says nothing goes */
 
 /* The reply to a request (an object with a "request" string member):
  * one JSON line, malloc'd, or NULL for out of memory. Runs on the
  * socket's thread. */
 typedef char *control_handler(void *context, const json_value *request);
+/* The system's metrics in the Prometheus text format (malloc'd), or NULL. */
+typedef char *control_metrics_handler(void *context);
 
 typedef struct control_socket control_socket;
+
+typedef struct control_socket_config {
+  const char *path, *system_name;
+  control_handler *handler;
+  /* "HOST:PORT" to serve GET /metrics at over HTTP (any peer that can
+   * reach the address), or NULL. */
+  const char *metrics_address;
+  control_metrics_handler *metrics;
+  void *context; /* both handlers' */
+} control_socket_config;
 
 /* Where a system's socket is by default (without XDG_RUNTIME_DIR, a user
  * other than root gets /tmp/minos-UID): false (error says why) if that
@@ -46,8 +60,7 @@ bool control_socket_path(const char *system_name, bool make, char *path, size_t 
 
 /* Listens at path. A live system already there is an error; a stale
  * socket (nobody accepting) is replaced. */
-minos_status control_socket_open(const char *path, const char *system_name,
-                                 control_handler *handler, void *context, control_socket **out,
+minos_status control_socket_open(const control_socket_config *config, control_socket **out,
                                  char *error, size_t error_size);
 /* Stops serving, closes every client and removes the socket file. */
 void control_socket_close(control_socket *socket);

@@ -379,6 +379,8 @@ static call_broker *start_broker(cell *self, const native_cell *native,
 }
 
 static _Noreturn void end_as_process_did(cell *self, native_cell *native, const native_end *end) {
+  /* The process's CPU time, not its coroutine's (0 if the init was killed). */
+  if (end->cpu_ns > self->cpu_used_ns) self->cpu_used_ns = end->cpu_ns;
   cell_honour_end_request(self); /* killed or timed out by the runtime */
   if (native->refused_call[0]) cell_fault_now(self, FAULT_BLOCKED_CALL, 0);
   if (!end->signalled) cell_exit(self, (uint32_t)end->code);

@@ -214,6 +214,7 @@ void spec_free(spec *system) {
   free(system->directory);
   free(system->name);
   free(system->log_path);
+  free(system->metrics);
   free(system);
 }
 

@@ -7,8 +7,9 @@
 #include "spec/spec_private.h"
 
 /* "$schema" lets editors find the schema; minos does not read it. */
-static const char *const document_keys[] = {"$schema", "name",  "on_give_up", "grace",
-                                            "log",     "log_limits", "cells", "channels"};
+static const char *const document_keys[] = {"$schema", "name",       "on_give_up", "grace",
+                                            "log",     "log_limits", "metrics",    "cells",
+                                            "channels"};
 static const char *const channel_keys[] = {"name", "from", "to", "capacity"};
 static const char *const give_up_names[] = {"stop", "continue"};
 
@@ -124,6 +125,17 @@ void spec_read_document(spec_loader *loader, const json_value *root) {
   }
   value = json_object_get(root, "log_limits");
   if (value) spec_read_log_limits(loader, value, "log_limits", &system->log_limits);
+  value = json_object_get(root, "metrics");
+  char *metrics;
+  if (value && spec_read_string(loader, value, "metrics", &metrics)) {
+    if (spec_metrics_address_valid(metrics)) system->metrics = metrics;
+    else {
+      spec_problem_add(loader->problems, "metrics", spec_at(value),
+                       "not an address to serve metrics at: \"HOST:PORT\" with a literal IP "
+                       "address (\"127.0.0.1:9464\", \"[::1]:9464\")");
+      free(metrics);
+    }
+  }
   read_cells(loader, root);
   read_channels(loader, json_object_get(root, "channels"));
 }

@@ -175,6 +175,7 @@ typedef struct spec {
   spec_give_up on_give_up; /* default GIVE_UP_STOP */
   uint64_t grace_ns;       /* on stop: time cells get before they are killed; default 2 s */
   char *log_path;          /* NULL: the log goes to minos's stderr */
+  char *metrics;           /* "127.0.0.1:9464": serve Prometheus metrics there; NULL: none */
   spec_log_limits log_limits; /* every cell's default; only what is set */
   spec_cell *cells;
   size_t cell_count;
@@ -208,6 +209,10 @@ spec *spec_load_file(const char *path, spec_problems *problems);
  * reason in error: for callers that tell an unreadable file apart. */
 char *spec_read_file(const char *path, size_t *length, char *error, size_t error_size);
 void spec_free(spec *spec);
+
+/* Whether text is an address metrics can be served at: "HOST:PORT" with
+ * a literal IPv4 address or a bracketed IPv6 one, and a port. */
+bool spec_metrics_address_valid(const char *text);
 
 /* "spec.json:12:5: cells.kv.limits.memory: ..." on `out`, one per line. */
 void spec_problems_print(const spec_problems *problems, const char *path, void *out_file);

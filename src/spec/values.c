@@ -1,9 +1,11 @@
 /* Typed reads of single JSON values: each either sets its result or says,
  * at the value's path and position, what is wrong with it. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/endpoint.h"
 #include "spec/spec_private.h"
 
 #define SIZE_HINT "use bytes or 64K, 16M, 1G"
@@ -226,4 +228,16 @@ char *spec_resolve_path(const spec *system, const char *path) {
   char *resolved = malloc(length);
   if (resolved) snprintf(resolved, length, "%s/%s", system->directory, path);
   return resolved;
+}
+
+bool spec_metrics_address_valid(const char *text) {
+  char rule[NET_ENDPOINT_TEXT_MAX];
+  net_endpoint endpoint;
+  int length = snprintf(rule, sizeof rule, "tcp:%s", text);
+  if (length < 0 || (size_t)length >= sizeof rule) return false;
+  if (!net_endpoint_parse(rule, (size_t)length, &endpoint)) return false;
+  const struct sockaddr_in *ipv4 = (const struct sockaddr_in *)&endpoint.address;
+  const struct sockaddr_in6 *ipv6 = (const struct sockaddr_in6 *)&endpoint.address;
+  in_port_t port = endpoint.address.ss_family == AF_INET ? ipv4->sin_port : ipv6->sin6_port;
+  return port != 0;
 }

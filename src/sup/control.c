@@ -29,7 +29,7 @@
 #define ANSWER_TIMEOUT_S 5
 
 typedef struct control_call {
-  const json_value *request;
+  const json_value *request; /* NULL: the metrics */
   char *reply;
   bool done, abandoned;
   struct control_call *next;
@@ -316,7 +316,7 @@ void supervisor_event(supervisor *owner, const char *kind, const supervised_cell
 
 /* ---- between the two threads ------------------------------------------ */
 
-/* On the socket's thread. */
+/* On the socket's thread: a request waits for the supervisor's answer. */
 static char *handle(void *context, const json_value *request) {
   supervisor *owner = context;
   control_call *call = calloc(1, sizeof *call);
@@ -326,7 +326,7 @@ static char *handle(void *context, const json_value *request) {
   if (owner->control_ending) {
     pthread_mutex_unlock(&owner->calls_lock);
     free(call);
-    return control_error_reply("the system is ending");
+    return request ? control_error_reply("the system is ending") : NULL;
   }
   call->next = owner->calls;
   owner->calls = call;
@@ -341,8 +341,11 @@ static char *handle(void *context, const json_value *request) {
   if (!done) call->abandoned = true; /* the supervisor frees it */
   pthread_mutex_unlock(&owner->calls_lock);
   if (done) free(call);
+  if (!done && !request) return NULL;
   return done ? reply : control_error_reply("the supervisor did not answer in time");
 }
+
+static char *handle_metrics(void *context) { return handle(context, NULL); }
 
 void supervisor_control_answer(supervisor *owner, uint64_t now) {
   if (!owner->control) return;
@@ -355,15 +358,18 @@ void supervisor_control_answer(supervisor *owner, uint64_t now) {
       free(call);
       continue;
     }
-    call->reply = owner->control_ending ? control_error_reply("the system is ending")
-                                        : answer(owner, call->request, now);
+    if (!call->request) call->reply = owner->control_ending ? NULL : supervisor_metrics_text(owner, now);
+    else
+      call->reply = owner->control_ending ? control_error_reply("the system is ending")
+                                          : answer(owner, call->request, now);
     call->done = true;
   }
   pthread_cond_broadcast(&owner->calls_answered);
   pthread_mutex_unlock(&owner->calls_lock);
 }
 
-minos_status supervisor_open_control(supervisor *owner, const char *path, char *error,
+minos_status supervisor_open_control(supervisor *owner, const char *path,
+                                     const char *metrics_address, char *error,
                                      size_t error_size) {
   char default_path[256];
   if (!path) {
@@ -372,8 +378,11 @@ minos_status supervisor_open_control(supervisor *owner, const char *path, char *
       return MINOS_EUSAGE;
     path = default_path;
   }
-  return control_socket_open(path, owner->spec->name, handle, owner, &owner->control, error,
-                             error_size);
+  if (!metrics_address) metrics_address = owner->spec->metrics;
+  control_socket_config config = {.path = path, .system_name = owner->spec->name,
+                                 .handler = handle, .metrics_address = metrics_address,
+                                 .metrics = handle_metrics, .context = owner};
+  return control_socket_open(&config, &owner->control, error, error_size);
 }
 
 void supervisor_control_close(supervisor *owner) {

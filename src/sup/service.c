@@ -169,6 +169,8 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   else snprintf(how, sizeof how, "exited with status %u", ended->outcome.exit_code);
   if (failed) snprintf(service->last_fault, sizeof service->last_fault, "%s", how);
   service->faults += failed;
+  if (failed) service->faults_by_kind[ended->outcome.faulted ? ended->outcome.fault : FAULT_NONE]++;
+  service->cpu_ns_ended += ended->cpu_used_ns;
   supervisor_event(service->owner, "ended", service, name, how);
   cell_reap(ended);
   service->instance = NULL;

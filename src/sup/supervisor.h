@@ -21,8 +21,10 @@ typedef struct supervisor supervisor;
  * failure, error says what failed. */
 minos_status supervisor_create(const spec *spec, supervisor **out, char *error, size_t error_size);
 /* Listens for operators (control/control_socket.h) at path, or at the
- * system's default place (path NULL). */
-minos_status supervisor_open_control(supervisor *supervisor, const char *path, char *error,
+ * system's default place (path NULL), and serves its metrics over HTTP at
+ * metrics_address (NULL: the spec's "metrics", if any). */
+minos_status supervisor_open_control(supervisor *supervisor, const char *path,
+                                     const char *metrics_address, char *error,
                                      size_t error_size);
 /* Starts the system and supervises it until it ends by itself (every cell
  * ended and none is to be restarted, no trigger left) or is stopped.

@@ -55,6 +55,9 @@ typedef struct supervised_cell {
   uint64_t started_at, init_deadline, restart_at;
   uint64_t restarts; /* since the system started, whatever the window */
   uint64_t faults;   /* instances that failed (a fault or a non-zero exit) */
+  /* By kind, for metrics: [fault] for faults, [FAULT_NONE] for non-zero exits. */
+  uint64_t faults_by_kind[FAULT_COUNT];
+  uint64_t cpu_ns_ended; /* CPU time of the instances that ended */
   bool restart_requested; /* by an operator: not a failure, not counted against the policy */
   char last_fault[160]; /* how the last instance that failed ended */
   restart_history history;
@@ -133,6 +136,9 @@ bool kept_ends_all_back(supervised_cell *cell_spec);
 /* Tells subscribers: kind "started", "ended" (detail: how), "gave_up". */
 void supervisor_event(supervisor *owner, const char *kind, const supervised_cell *item,
                       const char *instance, const char *detail);
+/* metrics.c: the system's metrics in the Prometheus text format
+ * (malloc'd), on the supervisor's thread. */
+char *supervisor_metrics_text(supervisor *owner, uint64_t now);
 /* On the supervisor's thread: answers the requests waiting. */
 void supervisor_control_answer(supervisor *owner, uint64_t now);
 /* Answers what waits with an error and closes the socket. */
@@ -145,8 +151,15 @@ void trigger_step(struct trigger *trigger, uint64_t now);
 void trigger_stop_accepting(struct trigger *trigger);
 void trigger_kill(struct trigger *trigger);
 bool trigger_finished(const struct trigger *trigger);
+#define TRIGGER_LATENCY_BUCKETS 10
+extern const double trigger_latency_bounds[TRIGGER_LATENCY_BUCKETS]; /* seconds */
 typedef struct trigger_counts {
   uint64_t running, queued, accepted, refused;
+  /* Each event's instance, start to end: how many took at most each
+   * bound (cumulative, as Prometheus counts), in all, and their sum. */
+  uint64_t latency_buckets[TRIGGER_LATENCY_BUCKETS], latency_count, latency_sum_ns;
+  uint64_t faults_by_kind[FAULT_COUNT];
+  uint64_t cpu_ns;
 } trigger_counts;
 trigger_counts trigger_count(struct trigger *trigger);
 void trigger_free(struct trigger *trigger);

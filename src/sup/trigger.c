@@ -31,6 +31,9 @@ typedef struct trigger {
   uint32_t live;        /* instances started or starting */
   uint64_t spawned;     /* numbers instances; also how many were accepted */
   uint64_t refused;     /* connections closed unserved (backlog full) */
+  uint64_t latency_buckets[TRIGGER_LATENCY_BUCKETS], latency_count, latency_sum_ns;
+  uint64_t faults_by_kind[FAULT_COUNT];
+  uint64_t cpu_ns_ended;
   trigger_slot *slots;  /* the live instances, to kill them */
   bool stopping;
   /* TCP */
@@ -65,6 +68,22 @@ static void give_back_place(trigger *owner) {
   if (supervisor_needed) waiter_wake(&owner->cell_spec->owner->wake);
 }
 
+const double trigger_latency_bounds[TRIGGER_LATENCY_BUCKETS] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 10};
+
+/* Under the trigger's lock: an instance's time and end, for metrics. */
+static void count_end(trigger *owner, const trigger_slot *slot) {
+  uint64_t took = monotonic_ns() - slot->started_at;
+  for (size_t i = 0; i < TRIGGER_LATENCY_BUCKETS; i++)
+    owner->latency_buckets[i] += (double)took / 1e9 <= trigger_latency_bounds[i];
+  owner->latency_count++;
+  owner->latency_sum_ns += took;
+  const cell_outcome *outcome = &slot->instance->outcome;
+  if (outcome->faulted && outcome->fault < FAULT_COUNT) owner->faults_by_kind[outcome->fault]++;
+  else if (outcome->exit_code) owner->faults_by_kind[FAULT_NONE]++;
+  owner->cpu_ns_ended += slot->instance->cpu_used_ns;
+}
+
 static void release_slot(resource *item) {
   trigger_slot *slot = (trigger_slot *)item;
   trigger *owner = slot->owner;
@@ -79,6 +98,7 @@ static void release_slot(resource *item) {
                   "exited with status %u", outcome->exit_code);
   }
   pthread_mutex_lock(&owner->lock);
+  if (slot->instance) count_end(owner, slot);
   if (slot->previous) slot->previous->next = slot->next;
   else if (owner->slots == slot) owner->slots = slot->next;
   if (slot->next) slot->next->previous = slot->previous;
@@ -110,6 +130,7 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
   }
   slot->owner = owner;
   slot->instance = created;
+  slot->started_at = monotonic_ns();
   pthread_mutex_lock(&owner->lock);
   slot->next = owner->slots;
   if (owner->slots) owner->slots->previous = slot;
@@ -232,7 +253,12 @@ static void connection_accepted(void *context, int fd) {
 trigger_counts trigger_count(trigger *owner) {
   pthread_mutex_lock(&owner->lock);
   trigger_counts counts = {.running = owner->live, .queued = owner->queued_count,
-                           .accepted = owner->spawned, .refused = owner->refused};
+                           .accepted = owner->spawned, .refused = owner->refused,
+                           .latency_count = owner->latency_count,
+                           .latency_sum_ns = owner->latency_sum_ns,
+                           .cpu_ns = owner->cpu_ns_ended};
+  memcpy(counts.latency_buckets, owner->latency_buckets, sizeof counts.latency_buckets);
+  memcpy(counts.faults_by_kind, owner->faults_by_kind, sizeof counts.faults_by_kind);
   pthread_mutex_unlock(&owner->lock);
   return counts;
 }

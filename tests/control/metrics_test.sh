@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# metrics_test.sh MINOS TCP_CLIENT TRAPS_WASM: a system's Prometheus
+# metrics, read with a real HTTP client (curl) and checked with promtool
+# where Debian's prometheus package is installed: a TCP trigger's
+# accepted connections and event-time histogram, a crashing service's
+# restarts and faults by kind, a channel's bytes; HTTP errors; a client
+# that never sends a request is closed and serves nobody's harm.
+set -u
+minos=$1 tcp_client=$2 traps=$3
+work=$(mktemp -d)
+trap 'kill $up_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+passed=0 failed=0
+check() {
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
+}
+if ! command -v curl >/dev/null; then
+  echo "SKIP: curl is not installed"
+  exit 77
+fi
+port=$((20000 + $$ % 20000)) metrics_port=$((40000 + $$ % 20000))
+cp "$traps" "$work/traps.wasm"
+cat >"$work/system.json" <<JSON
+{
+  "name": "measured",
+  "grace": "300ms",
+  "metrics": "127.0.0.1:$metrics_port",
+  "cells": {
+    "echo": {"code": "/bin/cat", "trigger": {"tcp": "127.0.0.1:$port"}},
+    "crasher": {"code": "traps.wasm", "args": ["traps", "unreachable"],
+                "restart": {"policy": "always", "max_restarts": 1000, "window": "10s",
+                            "backoff": "100ms", "backoff_max": "100ms"}},
+    "writer": {"code": "/bin/sh", "args": ["sh", "-c", "echo twelve bytes; while read x; do :; done"],
+               "restart": {"policy": "never"}},
+    "reader": {"code": "/bin/cat", "restart": {"policy": "never"}}
+  },
+  "channels": [{"name": "pipe", "from": "writer.stdout", "to": "reader.stdin"},
+               {"name": "back", "from": "reader.stdout", "to": "writer.stdin"}]
+}
+JSON
+export MINOS_CONTROL_DIR=$work/run
+"$minos" up "$work/system.json" >"$work/up.log" 2>&1 &
+up_pid=$!
+url=http://127.0.0.1:$metrics_port/metrics
+for _ in $(seq 50); do curl -sf "$url" >/dev/null && break; sleep 0.1; done
+check "20 connections echoed" grep -q "^20 of 20 replies as expected" <<<"$("$tcp_client" $port hello 20 4)"
+sleep 1
+metrics=$(curl -sf "$url")
+check "HTTP 200" [ -n "$metrics" ]
+has() { grep -q -- "$1" <<<"$metrics"; }
+check "uptime" has '^minos_system_uptime_seconds{system="measured"} [0-9.]*$'
+check "accepted" has '^minos_trigger_accepted_total{system="measured",cell="echo"} 20$'
+check "histogram count" has '^minos_trigger_event_seconds_count{system="measured",cell="echo"} 20$'
+check "histogram +Inf" has '^minos_trigger_event_seconds_bucket{system="measured",cell="echo",le="+Inf"} 20$'
+check "refused" has '^minos_trigger_refused_total{system="measured",cell="echo"} 0$'
+check "restarts" has '^minos_cell_restarts_total{system="measured",cell="crasher"} [1-9]'
+check "faults by kind" has '^minos_cell_faults_total{system="measured",cell="crasher",kind="unreachable"} [1-9]'
+check "channel bytes" has '^minos_channel_bytes_total{system="measured",channel="pipe"} 13$'
+check "cell up" has '^minos_cell_up{system="measured",cell="echo"} 1$'
+check "cpu" has '^minos_cell_cpu_seconds_total{system="measured",cell="crasher"} [0-9.]*$'
+if command -v promtool >/dev/null; then
+  check "promtool" bash -c "promtool check metrics <<<\"\$1\"" _ "$metrics"
+else
+  echo "SKIP: promtool (Debian's prometheus package) is not installed"
+fi
+check "404" [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$metrics_port/other)" = 404 ]
+check "405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url")" = 405 ]
+check "HEAD" [ "$(curl -s -I -o /dev/null -w '%{http_code}' "$url")" = 200 ]
+# A client that sends nothing: others are served meanwhile; it is closed.
+exec 7<>/dev/tcp/127.0.0.1/$metrics_port
+check "served beside a silent client" curl -sf -o /dev/null "$url"
+check "counters grow" bash -c "[ \$(curl -sf '$url' | sed -n 's/^minos_cell_restarts_total{system=\"measured\",cell=\"crasher\"} //p') -ge \$(sed -n 's/^minos_cell_restarts_total{system=\"measured\",cell=\"crasher\"} //p' <<<\"\$1\") ]" _ "$metrics"
+check "silent client closed within 12 s" timeout 12 cat <&7
+exec 7<&-
+sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port/127.0.0.1:$((port + 1))/" \
+  "$work/system.json" >"$work/second.json"
+"$minos" up --metrics 127.0.0.1:$metrics_port "$work/second.json" >"$work/second.log" 2>&1
+check "port taken: refused" grep -q "metrics: cannot listen at 127.0.0.1:$metrics_port" "$work/second.log"
+"$minos" up --metrics nowhere "$work/system.json" >"$work/bad.log" 2>&1
+check "bad --metrics: usage" [ $? = 2 ]
+"$minos" stop measured >/dev/null
+wait $up_pid
+echo "metrics_test: $passed passed, $failed failed"
+[ $failed = 0 ]
