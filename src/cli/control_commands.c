@@ -1,6 +1,7 @@
 /* minos ps, kill, restart, stop: clients of running systems' control
  * sockets (control/control_socket.h). SYSTEM is a system's name (its
  * socket in the default place) or a socket's path (with a '/'). */
+#include <errno.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -127,8 +128,53 @@ int command_ps(int argc, char **argv) {
 
 /* ---- minos kill, restart, stop ----------------------------------------- */
 
+#define UPGRADE_TIMEOUT_MS 75000 /* a compile and the new code's initialisation */
+
+/* minos upgrade SYSTEM CELL CODE */
+static int upgrade(const char *system, const char *cell_name, const char *code) {
+  char *path = realpath(code, NULL), error[640];
+  if (!path) {
+    log_error("upgrade: %s: %s", code, strerror(errno));
+    return EXIT_USAGE;
+  }
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_string(&out, "request", "upgrade");
+  json_out_member_string(&out, "cell", cell_name);
+  json_out_member_string(&out, "code", path);
+  json_out_end_object(&out);
+  free(path);
+  char *request = json_out_finish(&out);
+  control_connection link;
+  json_value *reply = NULL;
+  if (request && control_connect(system, &link, error, sizeof error)) {
+    if (control_send(&link, request, error, sizeof error))
+      reply = control_read(&link, NULL, UPGRADE_TIMEOUT_MS, error, sizeof error);
+    control_disconnect(&link);
+  }
+  free(request);
+  if (!reply) {
+    log_error("%s: %s", system, error);
+    return EXIT_RUNTIME_ERROR;
+  }
+  int status = failed(system, reply) ? EXIT_RUNTIME_ERROR : 0;
+  char escaped[640];
+  if (!status)
+    printf("%s: %s\n", system,
+           escape_string(escaped, sizeof escaped, json_text_of(reply, "message", "upgraded")));
+  json_free(reply);
+  return status;
+}
+
 int command_control(int argc, char **argv) {
   const char *verb = argv[0];
+  if (strcmp(verb, "upgrade") == 0) {
+    if (argc != 4) {
+      log_error("usage: minos upgrade SYSTEM CELL CODE");
+      return EXIT_USAGE;
+    }
+    return upgrade(argv[1], argv[2], argv[3]);
+  }
   bool stop = strcmp(verb, "stop") == 0;
   int wanted = stop ? 2 : 3;
   if (argc != wanted) {

@@ -23,6 +23,8 @@ static const char commands_help[] =
     "  logs [-f] [-n LINES] SYSTEM [CELL]    a running system's recent log (-f: and what follows)\n"
     "  kill SYSTEM CELL                      end a cell's instance (its policy may restart it)\n"
     "  restart SYSTEM CELL                   a fresh instance of a cell, now\n"
+    "  upgrade SYSTEM CELL CODE              run a service on new code (wasm or native) without\n"
+    "                                        losing its channels; refused if it cannot start\n"
     "  stop SYSTEM                           stop a running system, as SIGTERM would\n"
     "  version                               print the version\n";
 
@@ -162,7 +164,7 @@ int main(int argc, char **argv) {
   if (strcmp(command, "logs") == 0) return command_logs(argc - 2, argv + 2);
   if (strcmp(command, "top") == 0) return command_top(argc - 2, argv + 2);
   if (strcmp(command, "kill") == 0 || strcmp(command, "restart") == 0 ||
-      strcmp(command, "stop") == 0)
+      strcmp(command, "stop") == 0 || strcmp(command, "upgrade") == 0)
     return command_control(argc - 1, argv + 1);
   if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
     printf("minos %s\n", MINOS_VERSION);

@@ -99,6 +99,14 @@ void channel_end_reset_reader(channel_end *write_end) {
   spinlock_unlock(&self->lock);
 }
 
+void channel_end_discard(channel_end *end) {
+  channel *self = end->channel;
+  spinlock_lock(&self->lock);
+  self->count = self->head = 0;
+  wake(&self->waiting_writer);
+  spinlock_unlock(&self->lock);
+}
+
 void channel_end_finish_input(channel_end *read_end) {
   channel *self = read_end->channel;
   spinlock_lock(&self->lock);

@@ -93,6 +93,9 @@ void channel_end_finish_input(channel_end *read_end);
 /* For a write end whose holder failed: its reader gets MINOS_ERESET once,
  * after the data already in the buffer. */
 void channel_end_reset_reader(channel_end *write_end);
+/* Drops what is in the end's channel, written and not yet read (either
+ * end: an instance stopped between a request and its reply). */
+void channel_end_discard(channel_end *end);
 
 /* Returns bytes written (>= 1), or a negative minos_status: MINOS_ECLOSED,
  * MINOS_EAGAIN, MINOS_ETIMEDOUT, MINOS_EINVAL (length 0 or a read end). A

@@ -27,11 +27,17 @@
 #include "sup/supervisor_private.h"
 
 #define ANSWER_TIMEOUT_S 5
+#define UPGRADE_EXTRA_S 60 /* an upgrade waits for the new code's initialisation too */
 
 typedef struct control_call {
   const json_value *request; /* NULL: the metrics */
   char *reply;
   bool done, abandoned;
+  bool deferred; /* kept by the supervisor: answered when decided (an upgrade) */
+  /* An upgrade's new code, prepared on the socket's thread (a compile may
+   * take seconds; the supervisor's thread never waits for one). */
+  cell_code code;
+  char *code_path;
   struct control_call *next;
 } control_call;
 
@@ -135,8 +141,8 @@ static void describe_grants(json_out *out, const spec_grants *grants) {
   json_out_end_object(out);
 }
 
-static void describe_spec(json_out *out, const spec_cell *source) {
-  json_out_member_string(out, "code", source->code_path);
+static void describe_spec(json_out *out, const spec_cell *source, const char *code_path) {
+  json_out_member_string(out, "code", code_path ? code_path : source->code_path);
   json_out_key(out, "limits");
   json_out_begin_object(out);
   json_out_member_uint(out, "memory_bytes", source->limits.memory_bytes);
@@ -248,7 +254,7 @@ static char *inspect(supervisor *owner, supervised_cell *item, uint64_t now) {
   json_out_member_bool(&out, "ok", true);
   json_out_key(&out, "cell");
   describe_cell(&out, item, now);
-  describe_spec(&out, item->spec);
+  describe_spec(&out, item->spec, item->code_path);
   json_out_end_object(&out);
   json_out_end_object(&out);
   (void)owner;
@@ -266,13 +272,39 @@ static char *kill_cell(supervised_cell *item, bool restart) {
   if (item->state != SERVICE_RUNNING || !item->instance)
     return control_error_reply("this cell is between two instances; try again");
   item->restart_requested = restart;
+  item->ended_by_operator = true;
   log_message(LOG_INFO, item->instance->name, "%s by the operator",
               restart ? "restarting" : "killed");
   cell_request_end(item->instance, FAULT_KILLED);
   return ok_reply(restart ? "restarting" : "killed");
 }
 
-static char *answer(supervisor *owner, const json_value *request, uint64_t now) {
+/* Starts the upgrade: the new code's first instance is placed beside the
+ * running one and initialises; the call is answered once that is decided
+ * (service.c). */
+static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
+  if (item->trigger)
+    return control_error_reply("a trigger's next instances: restart the system with the new "
+                               "code (upgrades are for services)");
+  if (item->owner->stopping) return control_error_reply("the system is stopping");
+  if (item->state != SERVICE_RUNNING || !item->instance)
+    return control_error_reply("this cell has no running instance to upgrade");
+  if (item->upgrade) return control_error_reply("an upgrade of this cell is under way");
+  char name[48];
+  instance_name(item, ++item->instance_number, name, sizeof name);
+  cell *standby;
+  if (instance_create_from(item, &call->code, name, &standby) != MINOS_OK ||
+      instance_place(item, standby, item->instance) != MINOS_OK)
+    return control_error_reply("cannot start the new code (see the log)");
+  log_message(LOG_INFO, name, "upgrading %s to %s", item->instance->name, call->code_path);
+  service_begin_upgrade(item, standby, &call->code, call->code_path, call, now);
+  call->code_path = NULL;
+  call->deferred = true;
+  return NULL;
+}
+
+static char *answer(supervisor *owner, control_call *call, uint64_t now) {
+  const json_value *request = call->request;
   const char *name = json_object_get(request, "request")->string.text;
   char *error = NULL;
   if (strcmp(name, "list") == 0) return list(owner, now);
@@ -281,16 +313,19 @@ static char *answer(supervisor *owner, const json_value *request, uint64_t now) 
     return ok_reply("stopping");
   }
   bool known = strcmp(name, "inspect") == 0 || strcmp(name, "kill") == 0 ||
-               strcmp(name, "restart") == 0;
+               strcmp(name, "restart") == 0 || strcmp(name, "upgrade") == 0;
   if (!known) {
     char message[160];
     snprintf(message, sizeof message,
-             "unknown request \"%.60s\" (list, inspect, kill, restart, stop)", name);
+             "unknown request \"%.60s\" (list, inspect, kill, restart, upgrade, stop, logs, "
+             "subscribe)",
+             name);
     return control_error_reply(message);
   }
   supervised_cell *item = find_cell(owner, request, &error);
   if (!item) return error;
   if (strcmp(name, "inspect") == 0) return inspect(owner, item, now);
+  if (strcmp(name, "upgrade") == 0) return upgrade(item, call, now);
   return kill_cell(item, strcmp(name, "restart") == 0);
 }
 
@@ -316,16 +351,54 @@ void supervisor_event(supervisor *owner, const char *kind, const supervised_cell
 
 /* ---- between the two threads ------------------------------------------ */
 
+static void free_call(control_call *call) {
+  code_release(&call->code);
+  free(call->code_path);
+  free(call);
+}
+
+/* An upgrade's code, prepared here (it may compile for seconds), with the
+ * limits of the cell it is for: NULL, or the error reply. */
+static char *prepare_upgrade(supervisor *owner, const json_value *request, control_call *call) {
+  const json_value *cell_name = json_object_get(request, "cell");
+  const json_value *path = json_object_get(request, "code");
+  if (!path || path->type != JSON_STRING || path->string.text[0] != '/' ||
+      strlen(path->string.text) != path->string.length)
+    return control_error_reply("an upgrade needs \"code\": the new code's absolute path");
+  long index = cell_name && cell_name->type == JSON_STRING
+                   ? spec_find_cell(owner->spec, cell_name->string.text)
+                   : -1;
+  if (index < 0) return NULL; /* the supervisor says what is wrong with the cell */
+  code_report report = {0};
+  if (code_prepare_file(path->string.text, owner->spec->cells[index].limits.memory_bytes,
+                        &call->code, &report) != MINOS_OK) {
+    char message[640];
+    snprintf(message, sizeof message, "cannot load the new code: %s", report.error);
+    return control_error_reply(message);
+  }
+  call->code_path = strdup(path->string.text);
+  return call->code_path ? NULL : control_error_reply("out of memory");
+}
+
+static bool is_upgrade(const json_value *request) {
+  return request && strcmp(json_object_get(request, "request")->string.text, "upgrade") == 0;
+}
+
 /* On the socket's thread: a request waits for the supervisor's answer. */
 static char *handle(void *context, const json_value *request) {
   supervisor *owner = context;
   control_call *call = calloc(1, sizeof *call);
   if (!call) return NULL;
   call->request = request;
+  char *refused = is_upgrade(request) ? prepare_upgrade(owner, request, call) : NULL;
+  if (refused) {
+    free_call(call);
+    return refused;
+  }
   pthread_mutex_lock(&owner->calls_lock);
   if (owner->control_ending) {
     pthread_mutex_unlock(&owner->calls_lock);
-    free(call);
+    free_call(call);
     return request ? control_error_reply("the system is ending") : NULL;
   }
   call->next = owner->calls;
@@ -333,14 +406,14 @@ static char *handle(void *context, const json_value *request) {
   waiter_wake(&owner->wake);
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += ANSWER_TIMEOUT_S;
+  until.tv_sec += ANSWER_TIMEOUT_S + (is_upgrade(request) ? UPGRADE_EXTRA_S : 0);
   while (!call->done)
     if (pthread_cond_timedwait(&owner->calls_answered, &owner->calls_lock, &until) != 0) break;
   char *reply = call->reply;
   bool done = call->done;
   if (!done) call->abandoned = true; /* the supervisor frees it */
   pthread_mutex_unlock(&owner->calls_lock);
-  if (done) free(call);
+  if (done) free_call(call);
   if (!done && !request) return NULL;
   return done ? reply : control_error_reply("the supervisor did not answer in time");
 }
@@ -355,14 +428,14 @@ void supervisor_control_answer(supervisor *owner, uint64_t now) {
   for (control_call *call = calls, *next; call; call = next) {
     next = call->next;
     if (call->abandoned) {
-      free(call);
+      free_call(call);
       continue;
     }
     if (!call->request) call->reply = owner->control_ending ? NULL : supervisor_metrics_text(owner, now);
     else
       call->reply = owner->control_ending ? control_error_reply("the system is ending")
-                                          : answer(owner, call->request, now);
-    call->done = true;
+                                          : answer(owner, call, now);
+    call->done = !call->deferred;
   }
   pthread_cond_broadcast(&owner->calls_answered);
   pthread_mutex_unlock(&owner->calls_lock);
@@ -383,6 +456,19 @@ minos_status supervisor_open_control(supervisor *owner, const char *path,
                                  .handler = handle, .metrics_address = metrics_address,
                                  .metrics = handle_metrics, .context = owner};
   return control_socket_open(&config, &owner->control, error, error_size);
+}
+
+void supervisor_control_complete(supervisor *owner, control_call *call, char *reply) {
+  pthread_mutex_lock(&owner->calls_lock);
+  if (call->abandoned) {
+    free(reply);
+    free_call(call);
+  } else {
+    call->reply = reply;
+    call->done = true;
+    pthread_cond_broadcast(&owner->calls_answered);
+  }
+  pthread_mutex_unlock(&owner->calls_lock);
 }
 
 void supervisor_control_close(supervisor *owner) {

@@ -54,6 +54,11 @@ static minos_status install_named_ends(supervised_cell *cell_spec, cell *created
 }
 
 minos_status instance_create(supervised_cell *cell_spec, const char *name, cell **out) {
+  return instance_create_from(cell_spec, &cell_spec->code, name, out);
+}
+
+minos_status instance_create_from(supervised_cell *cell_spec, const cell_code *code,
+                                  const char *name, cell **out) {
   const spec_cell *source = cell_spec->spec;
   cell_grant *grants = copy_grants(source);
   if (!grants) return MINOS_ENOMEM;
@@ -79,7 +84,7 @@ minos_status instance_create(supervised_cell *cell_spec, const char *name, cell 
       .wait_for_start = true,
   };
   char error[512] = "";
-  minos_status status = code_create_cell(&cell_spec->code, &config, out, error, sizeof error);
+  minos_status status = code_create_cell(code, &config, out, error, sizeof error);
   free(grants); /* the cell opened the directories and copied the names */
   if (status != MINOS_OK)
     log_error("%s: cannot create the cell: %s", name, error[0] ? error : minos_status_name(status));

@@ -47,6 +47,18 @@ void kept_ends_reset_readers(supervised_cell *cell_spec) {
       channel_end_reset_reader(cell_spec->kept[i].end);
 }
 
+/* An instance the operator ended (restart, upgrade) at no particular
+ * point of its conversation: what it had not read yet and what it wrote
+ * that was not read are dropped, and its readers get MINOS_ERESET next.
+ * A client then sees the one request in flight lost, and the next
+ * instance starts from a clean stream in both directions. (A crash keeps
+ * the data: the instance's output up to its crash is delivered first.) */
+void kept_ends_abandon_in_flight(supervised_cell *cell_spec) {
+  for (size_t i = 0; i < cell_spec->kept_count; i++)
+    if (cell_spec->kept[i].end) channel_end_discard(cell_spec->kept[i].end);
+  kept_ends_reset_readers(cell_spec);
+}
+
 /* The cell will not run again: its peers see the end of the stream. Ends
  * still lent out are closed when they come back. */
 void kept_ends_close_for_good(supervised_cell *cell_spec) {

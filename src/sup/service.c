@@ -2,7 +2,10 @@
  * by its policy. Everything here runs on the supervisor's thread; cells
  * ending and ends coming back only wake it (supervisor.wake). */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "control/control_socket.h"
+#include "control/json_out.h"
 #include "core/log.h"
 #include "sup/supervisor_private.h"
 
@@ -161,8 +164,8 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   char name[48];
   snprintf(name, sizeof name, "%s", ended->name);
   report_end(ended, name, now - service->started_at);
-  bool requested = service->restart_requested;
-  service->restart_requested = false;
+  bool requested = service->restart_requested, by_operator = service->ended_by_operator;
+  service->restart_requested = service->ended_by_operator = false;
   bool failed = !requested && (ended->outcome.faulted || ended->outcome.exit_code != 0);
   char how[160];
   if (ended->outcome.faulted) cell_outcome_describe(&ended->outcome, how, sizeof how);
@@ -174,6 +177,9 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   supervisor_event(service->owner, "ended", service, name, how);
   cell_reap(ended);
   service->instance = NULL;
+  /* Ended at no particular point of its conversation: a request in flight
+   * is lost, and its client hears so. */
+  if (by_operator) kept_ends_abandon_in_flight(service);
   if (requested && !service->owner->stopping) { /* the operator's: now, not counted */
     service->state = SERVICE_RESTARTING;
     service->restart_at = now;
@@ -245,8 +251,100 @@ static void restart_when_due(supervised_cell *service, uint64_t now, uint64_t *n
   }
 }
 
+/* ---- upgrades ------------------------------------------------------------ */
+
+static void finish_upgrade(supervised_cell *service, char *reply) {
+  supervisor_control_complete(service->owner, service->upgrade_call, reply);
+  service->upgrade_call = NULL;
+  service->upgrade = NULL;
+  free(service->upgrade_path);
+  service->upgrade_path = NULL;
+}
+
+static char *upgrade_reply(bool ok, const char *message) {
+  if (!ok) return control_error_reply(message);
+  json_out out = {0};
+  json_out_begin_object(&out);
+  json_out_member_bool(&out, "ok", true);
+  json_out_member_string(&out, "message", message);
+  json_out_end_object(&out);
+  return json_out_finish(&out);
+}
+
+/* The new code failed to initialise (its instance, `name`, is gone): the
+ * old instance serves on. */
+static void refuse_upgrade(supervised_cell *service, const char *name, const char *why) {
+  log_message(LOG_WARN, name, "upgrade refused: %s; the running instance serves on", why);
+  code_release(&service->upgrade_code);
+  char message[512];
+  snprintf(message, sizeof message, "the new code failed to initialise (%s): %s serves on", why,
+           service->instance ? service->instance->name : "the old instance");
+  finish_upgrade(service, upgrade_reply(false, message));
+}
+
+/* Initialised: it becomes the standby, the code the service's, and the
+ * old instance ends (its request in flight, if any, is lost: its readers
+ * see MINOS_ERESET); the restart that follows starts the standby. */
+static void commit_upgrade(supervised_cell *service) {
+  service_discard_standby(service);
+  service->standby = service->upgrade;
+  service->standby_failed = false;
+  code_release(&service->code);
+  service->code = service->upgrade_code;
+  service->upgrade_code = (cell_code){0};
+  free(service->code_path);
+  service->code_path = service->upgrade_path;
+  service->upgrade_path = NULL;
+  char message[512];
+  snprintf(message, sizeof message, "%s now runs %s", service->upgrade->name, service->code_path);
+  char *reply = upgrade_reply(true, message);
+  log_message(LOG_INFO, service->upgrade->name, "upgraded to %s; %s ends", service->code_path,
+              service->instance ? service->instance->name : "no instance");
+  if (service->state == SERVICE_RUNNING && service->instance) {
+    service->restart_requested = service->ended_by_operator = true;
+    cell_request_end(service->instance, FAULT_KILLED);
+  }
+  finish_upgrade(service, reply);
+}
+
+void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *code, char *path,
+                           struct control_call *call, uint64_t now) {
+  service->upgrade = standby;
+  service->upgrade_code = *code;
+  *code = (cell_code){0};
+  service->upgrade_path = path;
+  service->upgrade_call = call;
+  service->upgrade_deadline = now + service->spec->limits.init_timeout_ns;
+}
+
+static void check_upgrade(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  cell *upgrade = service->upgrade;
+  if (!upgrade) return;
+  if (atomic_load(&upgrade->ended)) {
+    char how[256], name[48];
+    cell_outcome_describe(&upgrade->outcome, how, sizeof how);
+    if (!upgrade->outcome.faulted)
+      snprintf(how, sizeof how, "it exited with status %u", upgrade->outcome.exit_code);
+    snprintf(name, sizeof name, "%s", upgrade->name);
+    cell_reap(upgrade);
+    refuse_upgrade(service, name, how);
+  } else if (service->owner->stopping) {
+    cell_disown(upgrade);
+    code_release(&service->upgrade_code);
+    finish_upgrade(service, control_error_reply("the system is stopping"));
+  } else if (cell_initialised(upgrade)) {
+    commit_upgrade(service);
+  } else if (now >= service->upgrade_deadline) {
+    cell_request_end(upgrade, FAULT_INIT_TIMEOUT); /* seen ended at a next step */
+    service->upgrade_deadline = UINT64_MAX;
+  } else if (service->upgrade_deadline < *next_deadline) {
+    *next_deadline = service->upgrade_deadline;
+  }
+}
+
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
   check_standby(service, now, next_deadline);
+  check_upgrade(service, now, next_deadline);
   switch (service->state) {
   case SERVICE_STARTING:
     start_instance(service, now);

@@ -263,6 +263,9 @@ void supervisor_request_stop(supervisor *owner) {
 
 static void free_cell(supervised_cell *item) {
   if (item->trigger) trigger_free(item->trigger);
+  free(item->code_path);
+  free(item->upgrade_path);
+  code_release(&item->upgrade_code);
   if (item->kept) kept_ends_close_for_good(item);
   for (size_t i = 0; i < item->env_count; i++) free(item->env[i]);
   free(item->env);
@@ -278,6 +281,8 @@ void supervisor_free(supervisor *owner) {
   for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++) {
     if (owner->cells[i].trigger) trigger_stop_accepting(owner->cells[i].trigger);
     service_discard_standby(&owner->cells[i]);
+    if (owner->cells[i].upgrade) cell_disown(owner->cells[i].upgrade);
+    owner->cells[i].upgrade = NULL;
   }
   if (owner->workers_started) runtime_shutdown(&owner->workers);
   for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++) free_cell(&owner->cells[i]);

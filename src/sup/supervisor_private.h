@@ -59,7 +59,16 @@ typedef struct supervised_cell {
   uint64_t faults_by_kind[FAULT_COUNT];
   uint64_t cpu_ns_ended; /* CPU time of the instances that ended */
   bool restart_requested; /* by an operator: not a failure, not counted against the policy */
+  bool ended_by_operator; /* kill, restart or upgrade: what was in flight is dropped */
   char last_fault[160]; /* how the last instance that failed ended */
+  char *code_path;       /* what it runs: the spec's, or an upgrade's */
+  /* An upgrade under way (minos upgrade): the new code's first instance,
+   * initialising; the request waits for how that ends. */
+  cell *upgrade;
+  cell_code upgrade_code;
+  char *upgrade_path;
+  uint64_t upgrade_deadline;
+  struct control_call *upgrade_call;
   restart_history history;
   /* A trigger cell: */
   struct trigger *trigger;
@@ -105,6 +114,9 @@ void supervisor_begin_stop(supervisor *owner, uint64_t now);
  * to be started: a standby is placed like that and initialises; the ends
  * come later, at once for a fresh instance, at a restart for a standby. */
 minos_status instance_create(supervised_cell *cell_spec, const char *name, cell **out);
+/* The same from other code than the cell's (an upgrade's). */
+minos_status instance_create_from(supervised_cell *cell_spec, const cell_code *code,
+                                  const char *name, cell **out);
 /* Gives an instance its stdio (taken, even on failure) and the cell's kept
  * named ends (lent), then lets its _start run (once it is placed). On
  * failure the caller disowns it. */
@@ -129,10 +141,18 @@ bool service_finished(const supervised_cell *service);
 void kept_ends_init(supervised_cell *cell_spec);
 void kept_end_mark_lent(supervised_cell *cell_spec, size_t index, bool lent);
 void kept_ends_reset_readers(supervised_cell *cell_spec);
+void kept_ends_abandon_in_flight(supervised_cell *cell_spec);
 void kept_ends_close_for_good(supervised_cell *cell_spec);
 bool kept_ends_all_back(supervised_cell *cell_spec);
 
 /* control.c: the system's control socket (supervisor_open_control). */
+/* Answers a request the supervisor kept waiting (an upgrade's). */
+void supervisor_control_complete(supervisor *owner, struct control_call *call, char *reply);
+/* service.c: an upgrade's new instance, already placed; the service
+ * takes it (and code and path) and answers call when it is decided. */
+void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *code, char *path,
+                           struct control_call *call, uint64_t now);
+
 /* Tells subscribers: kind "started", "ended" (detail: how), "gave_up". */
 void supervisor_event(supervisor *owner, const char *kind, const supervised_cell *item,
                       const char *instance, const char *detail);

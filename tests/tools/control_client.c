@@ -18,12 +18,18 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+static void on_alarm(int number) {
+  (void)number;
+  _exit(0); /* --stream's time is up: every line printed was flushed */
+}
 
 static int connect_to(const char *path) {
   struct sockaddr_un address = {.sun_family = AF_UNIX};
@@ -89,6 +95,7 @@ int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[2], "--stream") == 0) {
     send_all(fd, argv[4], strlen(argv[4]));
     send_all(fd, "\n", 1);
+    signal(SIGALRM, on_alarm);
     alarm((unsigned)atoi(argv[3]));
     while (read_line(fd, line, sizeof line)) {
       printf("%s\n", line);
