@@ -37,40 +37,108 @@ static bool failed(const char *system, const json_value *reply) {
 
 
 
-static void print_cell(const char *system, const json_value *item) {
+/* A cell of a list reply: its object, or its row and the reply's columns. */
+typedef struct cell_view {
+  const json_value *object;
+  const json_value *row;
+  const int *index; /* column of each key below, -1 if absent */
+} cell_view;
+
+enum { KEY_NAME, KEY_INSTANCE, KEY_ARCH, KEY_STATE, KEY_KIND, KEY_PID, KEY_UPTIME, KEY_CPU,
+       KEY_CPU_PERCENT, KEY_RESIDENT, KEY_MEMORY, KEY_DESCRIPTORS, KEY_RESTARTS, KEY_RUNNING,
+       KEY_QUEUED, KEY_REFUSED, KEY_COUNT };
+static const char *const keys[KEY_COUNT] = {
+    "name", "instance", "arch", "state", "kind", "pid", "uptime_ns", "cpu_ns", "cpu_percent",
+    "resident_bytes", "memory_bytes", "descriptors", "restarts", "running", "queued", "refused"};
+
+static const json_value *view_value(const cell_view *view, int key) {
+  if (view->object) return json_object_get(view->object, keys[key]);
+  int column = view->index[key];
+  if (column < 0 || (size_t)column >= view->row->array.count) return NULL;
+  const json_value *value = view->row->array.items[column];
+  return value->type == JSON_NULL ? NULL : value;
+}
+
+static const char *view_text(const cell_view *view, int key, const char *otherwise) {
+  const json_value *value = view_value(view, key);
+  return value && value->type == JSON_STRING ? value->string.text : otherwise;
+}
+
+static uint64_t view_count(const cell_view *view, int key) {
+  const json_value *value = view_value(view, key);
+  return value && value->type == JSON_NUMBER && value->number.is_integer &&
+                 value->number.integer > 0
+             ? (uint64_t)value->number.integer
+             : 0;
+}
+
+static double view_real(const cell_view *view, int key) {
+  const json_value *value = view_value(view, key);
+  if (!value || value->type != JSON_NUMBER) return 0;
+  return value->number.is_integer ? (double)value->number.integer : value->number.real;
+}
+
+static void print_cell(const char *system, const cell_view *item) {
   char name[64], uptime[24] = "-", cpu[24] = "-", resident[24] = "-", memory[24] = "-",
-       pid[16] = "-", restarts[24] = "-", extra[96] = "";
-  escape_string(name, sizeof name, json_text_of(item, "instance", json_text_of(item, "name", "?")));
-  if (json_object_get(item, "uptime_ns")) {
-    format_duration(json_count_of(item, "uptime_ns"), uptime, sizeof uptime);
-    snprintf(cpu, sizeof cpu, "%.2fs %4.1f%%", (double)json_count_of(item, "cpu_ns") / 1e9,
-             json_real_of(item, "cpu_percent"));
-    format_bytes((double)json_count_of(item, "resident_bytes"), resident, sizeof resident);
-    format_bytes((double)json_count_of(item, "memory_bytes"), memory, sizeof memory);
+       pid[16] = "-", restarts[24] = "-", extra[96] = "", fds[24] = "-";
+  escape_string(name, sizeof name, view_text(item, KEY_INSTANCE, view_text(item, KEY_NAME, "?")));
+  if (view_value(item, KEY_UPTIME)) {
+    format_duration(view_count(item, KEY_UPTIME), uptime, sizeof uptime);
+    snprintf(cpu, sizeof cpu, "%.2fs %4.1f%%", (double)view_count(item, KEY_CPU) / 1e9,
+             view_real(item, KEY_CPU_PERCENT));
+    format_bytes((double)view_count(item, KEY_RESIDENT), resident, sizeof resident);
+    format_bytes((double)view_count(item, KEY_MEMORY), memory, sizeof memory);
   }
-  if (json_count_of(item, "pid")) snprintf(pid, sizeof pid, "%" PRIu64, json_count_of(item, "pid"));
-  if (strcmp(json_text_of(item, "kind", ""), "trigger") == 0)
+  if (view_count(item, KEY_PID)) snprintf(pid, sizeof pid, "%" PRIu64, view_count(item, KEY_PID));
+  if (strcmp(view_text(item, KEY_KIND, ""), "trigger") == 0)
     snprintf(extra, sizeof extra, "running %" PRIu64 " queued %" PRIu64 " refused %" PRIu64,
-             json_count_of(item, "running"), json_count_of(item, "queued"), json_count_of(item, "refused"));
+             view_count(item, KEY_RUNNING), view_count(item, KEY_QUEUED),
+             view_count(item, KEY_REFUSED));
   else
-    snprintf(restarts, sizeof restarts, "%" PRIu64, json_count_of(item, "restarts"));
-  char fds[24] = "-";
-  if (json_object_get(item, "descriptors"))
-    snprintf(fds, sizeof fds, "%" PRIu64, json_count_of(item, "descriptors"));
+    snprintf(restarts, sizeof restarts, "%" PRIu64, view_count(item, KEY_RESTARTS));
+  if (view_value(item, KEY_DESCRIPTORS))
+    snprintf(fds, sizeof fds, "%" PRIu64, view_count(item, KEY_DESCRIPTORS));
   printf("%-12s %-16s %-6s %-10s %7s %8s %8s %-14s %8s %8s %4s %s\n", system, name,
-         json_text_of(item, "arch", "?"), json_text_of(item, "state", "?"), pid, uptime, restarts, cpu,
-         resident, memory, fds, extra);
+         view_text(item, KEY_ARCH, "?"), view_text(item, KEY_STATE, "?"), pid, uptime, restarts,
+         cpu, resident, memory, fds, extra);
+}
+
+/* Prints a list reply's cells: rows (with their columns) or objects. */
+static bool print_cells(const char *system, const json_value *reply) {
+  const json_value *rows = json_object_get(reply, "rows");
+  const json_value *columns = json_object_get(reply, "columns");
+  const json_value *cells = json_object_get(reply, "cells");
+  int index[KEY_COUNT];
+  for (int key = 0; key < KEY_COUNT; key++) {
+    index[key] = -1;
+    for (size_t i = 0; columns && columns->type == JSON_ARRAY && i < columns->array.count; i++)
+      if (columns->array.items[i]->type == JSON_STRING &&
+          strcmp(columns->array.items[i]->string.text, keys[key]) == 0)
+        index[key] = (int)i;
+  }
+  const json_value *list = rows ? rows : cells;
+  if (!list || list->type != JSON_ARRAY) return false;
+  for (size_t i = 0; i < list->array.count; i++) {
+    const json_value *item = list->array.items[i];
+    cell_view view = {.index = index};
+    if (rows && item->type == JSON_ARRAY) view.row = item;
+    else if (!rows && item->type == JSON_OBJECT) view.object = item;
+    else continue;
+    print_cell(system, &view);
+  }
+  return true;
 }
 
 static int ps_one(const char *system, bool as_json, bool *header_printed) {
   char *raw = NULL;
-  json_value *reply = ask(system, "{\"request\":\"list\"}\n", &raw);
+  json_value *reply =
+      ask(system,
+          as_json ? "{\"request\":\"list\"}\n"
+                  : "{\"request\":\"list\",\"channels\":false,\"rows\":true}\n",
+          &raw);
   if (!reply) return EXIT_RUNTIME_ERROR;
   int status = 0;
-  const json_value *cells = json_object_get(reply, "cells");
-  if (failed(system, reply)) status = EXIT_RUNTIME_ERROR;
-  else if (!cells || cells->type != JSON_ARRAY) {
-    log_error("%s: the reply has no cells", system);
+  if (failed(system, reply)) {
     status = EXIT_RUNTIME_ERROR;
   } else if (as_json) {
     printf("%s\n", raw); /* what the system said: one JSON line per system */
@@ -81,9 +149,10 @@ static int ps_one(const char *system, bool as_json, bool *header_printed) {
     *header_printed = true;
     char system_name[64];
     escape_string(system_name, sizeof system_name, json_text_of(reply, "system", system));
-    for (size_t i = 0; i < cells->array.count; i++)
-      if (cells->array.items[i]->type == JSON_OBJECT)
-        print_cell(system_name, cells->array.items[i]);
+    if (!print_cells(system_name, reply)) {
+      log_error("%s: the reply has no cells", system);
+      status = EXIT_RUNTIME_ERROR;
+    }
   }
   json_free(reply);
   free(raw);

@@ -118,7 +118,9 @@ bool control_socket_path(const char *system_name, bool make, char *path, size_t 
  * not reading: it is dropped. */
 static void queue(client *peer, const char *bytes, size_t length) {
   if (peer->closing && !bytes) return;
-  if (peer->out_length + length > CONTROL_MAX_PENDING) {
+  /* One reply of any size is taken when nothing is pending: a big
+   * system's list is bounded by its spec. */
+  if (peer->out_length && peer->out_length + length > CONTROL_MAX_PENDING) {
     /* Logged by the caller: this may run under the log ring's lock. */
     peer->out_length = 0;
     peer->closing = peer->overflowed = true;

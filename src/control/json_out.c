@@ -66,10 +66,23 @@ static size_t utf8_length(const unsigned char *text, size_t left) {
   return length;
 }
 
+/* Whether a byte goes out as it is: printable ASCII but the quote and the
+ * backslash. */
+static bool plain_byte(unsigned char byte) {
+  return byte >= 0x20 && byte < 0x7F && byte != '"' && byte != '\\';
+}
+
 static void append_escaped(json_out *out, const char *text, size_t length) {
   append(out, "\"", 1);
   const unsigned char *bytes = (const unsigned char *)text;
   for (size_t i = 0; i < length;) {
+    size_t run = i;
+    while (run < length && plain_byte(bytes[run])) run++;
+    if (run > i) { /* the common case, in one copy */
+      append(out, text + i, run - i);
+      i = run;
+      continue;
+    }
     unsigned char byte = bytes[i];
     char escape[8];
     if (byte == '"' || byte == '\\') {
@@ -79,9 +92,6 @@ static void append_escaped(json_out *out, const char *text, size_t length) {
     } else if (byte < 0x20 || byte == 0x7F) {
       snprintf(escape, sizeof escape, "\\u%04x", byte);
       append(out, escape, 6);
-      i++;
-    } else if (byte < 0x80) {
-      append(out, (const char *)&bytes[i], 1);
       i++;
     } else {
       size_t sequence = utf8_length(&bytes[i], length - i);
@@ -118,8 +128,11 @@ static void append_number(json_out *out, const char *format_text) {
 
 void json_out_uint(json_out *out, uint64_t value) {
   char text[24];
-  snprintf(text, sizeof text, "%" PRIu64, value);
-  append_number(out, text);
+  size_t at = sizeof text - 1;
+  text[at] = '\0';
+  do text[--at] = (char)('0' + value % 10);
+  while (value /= 10);
+  append_number(out, text + at);
 }
 
 void json_out_int(json_out *out, int64_t value) {

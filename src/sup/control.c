@@ -48,65 +48,121 @@ static const char *service_state_name(service_state state) {
   return names[state];
 }
 
-static void describe_instance(json_out *out, cell *instance, uint64_t now, uint64_t started_at) {
+/* What list and inspect say of a cell, gathered once, written as an
+ * object (its members where they apply) or as a row (every column of
+ * `columns`, null where it does not apply). */
+typedef struct cell_facts {
+  const char *name, *kind, *state, *arch, *instance, *last_fault;
+  bool trigger, running_instance;
+  uint64_t restarts, faults, bytes_in, bytes_out;
+  uint64_t pid, uptime_ns, cpu_ns, resident_bytes, memory_bytes, descriptors;
+  double cpu_percent;
+  uint64_t running, queued, accepted, refused;
+} cell_facts;
+
+static const char *const columns[] = {
+    "name", "kind", "state", "arch", "instance", "pid", "uptime_ns", "cpu_ns", "cpu_percent",
+    "resident_bytes", "memory_bytes", "descriptors", "restarts", "faults", "bytes_in",
+    "bytes_out", "last_fault", "running", "queued", "accepted", "refused"};
+enum { COLUMN_COUNT = sizeof columns / sizeof columns[0] };
+
+static void gather_instance(cell_facts *facts, cell *instance, uint64_t now, uint64_t started_at) {
   cell_usage usage = {0};
   if (instance->arch->usage) instance->arch->usage(instance, &usage);
-  uint64_t cpu_ns = usage.cpu_ns ? usage.cpu_ns : instance->cpu_used_ns;
-  uint64_t uptime_ns = now > started_at ? now - started_at : 0;
-  json_out_member_string(out, "instance", instance->name);
-  json_out_member_string(out, "arch", instance->arch->name);
-  if (usage.pid) json_out_member_uint(out, "pid", (uint64_t)usage.pid);
-  json_out_member_uint(out, "uptime_ns", uptime_ns);
-  json_out_member_uint(out, "cpu_ns", cpu_ns);
-  json_out_key(out, "cpu_percent");
-  json_out_double(out, uptime_ns ? 100.0 * (double)cpu_ns / (double)uptime_ns : 0);
-  json_out_member_uint(out, "resident_bytes", usage.resident_bytes);
-  json_out_member_uint(out, "memory_bytes",
-                       instance->account ? instance->account->used[ACCOUNT_MEMORY] : 0);
-  json_out_member_uint(out, "descriptors",
-                       usage.descriptors ? usage.descriptors
+  facts->running_instance = true;
+  facts->instance = instance->name;
+  facts->arch = instance->arch->name;
+  facts->pid = (uint64_t)usage.pid;
+  facts->cpu_ns = usage.cpu_ns ? usage.cpu_ns : instance->cpu_used_ns;
+  facts->uptime_ns = now > started_at ? now - started_at : 0;
+  facts->cpu_percent =
+      facts->uptime_ns ? 100.0 * (double)facts->cpu_ns / (double)facts->uptime_ns : 0;
+  facts->resident_bytes = usage.resident_bytes;
+  facts->memory_bytes = instance->account ? instance->account->used[ACCOUNT_MEMORY] : 0;
+  facts->descriptors = usage.descriptors ? usage.descriptors
                        : instance->account ? instance->account->used[ACCOUNT_HOST_FDS]
-                                           : 0);
+                                           : 0;
 }
 
 /* Bytes through the channels a service's instances read and write. */
-static void describe_traffic(json_out *out, supervised_cell *item) {
-  uint64_t in = 0, sent = 0;
+static void gather_traffic(cell_facts *facts, supervised_cell *item) {
   for (size_t i = 0; i < item->kept_count; i++) {
     if (!item->kept[i].end) continue;
     channel_statistics stats;
     channel_stats(item->kept[i].end, &stats);
-    if (item->kept[i].output) sent += stats.bytes_written;
-    else in += stats.bytes_read;
+    if (item->kept[i].output) facts->bytes_out += stats.bytes_written;
+    else facts->bytes_in += stats.bytes_read;
   }
-  json_out_member_uint(out, "bytes_in", in);
-  json_out_member_uint(out, "bytes_out", sent);
 }
 
-static void describe_cell(json_out *out, supervised_cell *item, uint64_t now) {
-  json_out_begin_object(out);
-  json_out_member_string(out, "name", item->spec->name);
+static void gather(cell_facts *facts, supervised_cell *item, uint64_t now) {
+  *facts = (cell_facts){.name = item->spec->name,
+                        .arch = item->code.arch ? item->code.arch->name : "unknown",
+                        .trigger = item->trigger != NULL};
   if (item->trigger) {
     trigger_counts counts = trigger_count(item->trigger);
-    json_out_member_string(out, "kind", "trigger");
-    json_out_member_string(out, "state", trigger_finished(item->trigger) ? "done" : "running");
-    json_out_member_string(out, "arch", item->code.arch ? item->code.arch->name : "unknown");
-    json_out_member_uint(out, "running", counts.running);
-    json_out_member_uint(out, "queued", counts.queued);
-    json_out_member_uint(out, "accepted", counts.accepted);
-    json_out_member_uint(out, "refused", counts.refused);
-  } else {
-    json_out_member_string(out, "kind", "service");
-    json_out_member_string(out, "state", service_state_name(item->state));
-    json_out_member_uint(out, "restarts", item->restarts);
-    json_out_member_uint(out, "faults", item->faults);
-    describe_traffic(out, item);
-    if (item->last_fault[0]) json_out_member_string(out, "last_fault", item->last_fault);
-    if (item->state == SERVICE_RUNNING && item->instance)
-      describe_instance(out, item->instance, now, item->started_at);
-    else
-      json_out_member_string(out, "arch", item->code.arch ? item->code.arch->name : "unknown");
+    facts->kind = "trigger";
+    facts->state = trigger_finished(item->trigger) ? "done" : "running";
+    facts->running = counts.running, facts->queued = counts.queued;
+    facts->accepted = counts.accepted, facts->refused = counts.refused;
+    return;
   }
+  facts->kind = "service";
+  facts->state = service_state_name(item->state);
+  facts->restarts = item->restarts;
+  facts->faults = item->faults;
+  facts->last_fault = item->last_fault[0] ? item->last_fault : NULL;
+  gather_traffic(facts, item);
+  if (item->state == SERVICE_RUNNING && item->instance)
+    gather_instance(facts, item->instance, now, item->started_at);
+}
+
+/* Whether column i says something of this cell. */
+static bool column_applies(const cell_facts *facts, size_t column) {
+  if (column == 4 || (column >= 6 && column <= 11)) return facts->running_instance;
+  if (column == 5) return facts->running_instance && facts->pid;
+  if (column >= 12 && column <= 15) return !facts->trigger;
+  if (column == 16) return facts->last_fault != NULL;
+  if (column >= 17) return facts->trigger;
+  return true;
+}
+
+static void write_column(json_out *out, const cell_facts *facts, size_t column) {
+  const char *const texts[] = {facts->name, facts->kind, facts->state, facts->arch,
+                               facts->instance};
+  const uint64_t numbers[] = {[5] = facts->pid,           [6] = facts->uptime_ns,
+                              [7] = facts->cpu_ns,        [9] = facts->resident_bytes,
+                              [10] = facts->memory_bytes, [11] = facts->descriptors,
+                              [12] = facts->restarts,     [13] = facts->faults,
+                              [14] = facts->bytes_in,     [15] = facts->bytes_out,
+                              [17] = facts->running,      [18] = facts->queued,
+                              [19] = facts->accepted,     [20] = facts->refused};
+  if (column <= 4) json_out_string(out, texts[column]);
+  else if (column == 8) json_out_double(out, facts->cpu_percent);
+  else if (column == 16) json_out_string(out, facts->last_fault);
+  else json_out_uint(out, numbers[column]);
+}
+
+/* The object's members; the caller closes it (inspect adds more). */
+static void describe_cell(json_out *out, supervised_cell *item, uint64_t now) {
+  cell_facts facts;
+  gather(&facts, item, now);
+  json_out_begin_object(out);
+  for (size_t column = 0; column < COLUMN_COUNT; column++) {
+    if (!column_applies(&facts, column)) continue;
+    json_out_key(out, columns[column]);
+    write_column(out, &facts, column);
+  }
+}
+
+static void describe_row(json_out *out, supervised_cell *item, uint64_t now) {
+  cell_facts facts;
+  gather(&facts, item, now);
+  json_out_begin_array(out);
+  for (size_t column = 0; column < COLUMN_COUNT; column++)
+    if (column_applies(&facts, column)) write_column(out, &facts, column);
+    else json_out_null(out);
+  json_out_end_array(out);
 }
 
 static void describe_rules(json_out *out, const char *key, const net_rule *rules, size_t count) {
@@ -205,7 +261,7 @@ static void describe_channels(json_out *out, supervisor *owner) {
   json_out_end_array(out);
 }
 
-static char *list(supervisor *owner, uint64_t now) {
+static char *list(supervisor *owner, uint64_t now, bool with_channels, bool as_rows) {
   json_out out = {0};
   json_out_begin_object(&out);
   json_out_member_bool(&out, "ok", true);
@@ -213,10 +269,20 @@ static char *list(supervisor *owner, uint64_t now) {
   json_out_member_uint(&out, "pid", (uint64_t)getpid());
   json_out_member_uint(&out, "uptime_ns", now - owner->started_at);
   json_out_member_bool(&out, "stopping", owner->stopping);
-  describe_channels(&out, owner);
-  json_out_key(&out, "cells");
+  if (with_channels) describe_channels(&out, owner);
+  if (as_rows) { /* a big system's list, a third of the size: no key per cell */
+    json_out_key(&out, "columns");
+    json_out_begin_array(&out);
+    for (size_t column = 0; column < COLUMN_COUNT; column++) json_out_string(&out, columns[column]);
+    json_out_end_array(&out);
+  }
+  json_out_key(&out, as_rows ? "rows" : "cells");
   json_out_begin_array(&out);
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
+    if (as_rows) {
+      describe_row(&out, &owner->cells[i], now);
+      continue;
+    }
     describe_cell(&out, &owner->cells[i], now);
     json_out_end_object(&out);
   }
@@ -307,7 +373,12 @@ static char *answer(supervisor *owner, control_call *call, uint64_t now) {
   const json_value *request = call->request;
   const char *name = json_object_get(request, "request")->string.text;
   char *error = NULL;
-  if (strcmp(name, "list") == 0) return list(owner, now);
+  if (strcmp(name, "list") == 0) {
+    const json_value *channels = json_object_get(request, "channels");
+    const json_value *rows = json_object_get(request, "rows");
+    return list(owner, now, !channels || channels->type != JSON_BOOLEAN || channels->boolean,
+                rows && rows->type == JSON_BOOLEAN && rows->boolean);
+  }
   if (strcmp(name, "stop") == 0) {
     supervisor_request_stop(owner);
     return ok_reply("stopping");

@@ -50,7 +50,7 @@ all=$("$minos" ps)
 check "ps of every system" contains "$all" "writer#1"
 json=$("$minos" ps --json ctl)
 check "ps --json" contains "$json" '"ok":true,"system":"ctl"'
-check "ps --json pid" contains "$json" '"instance":"writer#1","arch":"native","pid":[0-9]'
+check "ps --json pid" contains "$json" '"arch":"native","instance":"writer#1","pid":[0-9]'
 
 # kill: the policy restarts it; restart: a fresh instance, not counted.
 check "kill" contains "$("$minos" kill ctl reader)" "ctl: killed"
