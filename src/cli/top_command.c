@@ -103,9 +103,13 @@ static void read_row(row *out, const json_value *item) {
   out->cpu_percent = json_real_of(item, "cpu_percent");
 }
 
-static const row *previous_of(const snapshot *before, const row *current) {
+/* The same instance in the snapshot before (CPU restarts with each), or,
+ * by_cell, the same cell (its channels' bytes go on across instances). */
+static const row *previous_of(const snapshot *before, const row *current, bool by_cell) {
   for (size_t i = 0; before && i < before->count; i++)
-    if (strcmp(before->rows[i].name, current->name) == 0) return &before->rows[i];
+    if (strcmp(by_cell ? before->rows[i].cell : before->rows[i].name,
+               by_cell ? current->cell : current->name) == 0)
+      return &before->rows[i];
   return NULL;
 }
 
@@ -115,15 +119,15 @@ static void compare(snapshot *now, const snapshot *before) {
   double seconds = before ? (double)(now->taken_ns - before->taken_ns) / 1e9 : 0;
   for (size_t i = 0; i < now->count; i++) {
     row *current = &now->rows[i];
-    const row *previous = seconds > 0 ? previous_of(before, current) : NULL;
-    if (!previous) continue;
-    current->cpu_percent = current->cpu_ns >= previous->cpu_ns
-                               ? 100.0 * (double)(current->cpu_ns - previous->cpu_ns) / 1e9 / seconds
-                               : 0;
-    current->traffic_per_second =
-        current->traffic >= previous->traffic
-            ? (double)(current->traffic - previous->traffic) / seconds
-            : 0;
+    const row *previous = seconds > 0 ? previous_of(before, current, false) : NULL;
+    const row *same_cell = seconds > 0 ? previous_of(before, current, true) : NULL;
+    if (previous)
+      current->cpu_percent =
+          current->cpu_ns >= previous->cpu_ns
+              ? 100.0 * (double)(current->cpu_ns - previous->cpu_ns) / 1e9 / seconds
+              : 0;
+    if (same_cell && current->traffic >= same_cell->traffic)
+      current->traffic_per_second = (double)(current->traffic - same_cell->traffic) / seconds;
   }
 }
 
@@ -307,7 +311,7 @@ static int draw_channels(top *self, int y, const char *cell_name) {
   double seconds = self->before ? (double)(self->now->taken_ns - self->before->taken_ns) / 1e9 : 0;
   char line[512], prefix[64];
   snprintf(prefix, sizeof prefix, "%s.", cell_name);
-  put_line(y++, "channels:", A_BOLD);
+  put_line(y++, "channels:                                      fill    bytes/s   total", A_BOLD);
   for (size_t i = 0; channels && channels->type == JSON_ARRAY && i < channels->array.count; i++) {
     const json_value *wire = channels->array.items[i];
     const char *from = json_text_of(wire, "from", ""), *to = json_text_of(wire, "to", "");
@@ -323,8 +327,9 @@ static int draw_channels(top *self, int y, const char *cell_name) {
     format_bytes(rate, per_second, sizeof per_second);
     char names[160];
     escape_string(names, sizeof names, json_text_of(wire, "name", "?"));
-    snprintf(line, sizeof line, "  %-20.20s %s -> %s  fill %3.0f%%  %s/s  (%s in all)", names,
-             from, to,
+    char route[160];
+    snprintf(route, sizeof route, "%s -> %s", from, to);
+    snprintf(line, sizeof line, "  %-12.12s %-32.32s %3.0f%% full %7s/s %7s", names, route,
              capacity ? 100.0 * (double)json_count_of(wire, "buffered") / (double)capacity : 0,
              per_second, through);
     put_line(y++, line, A_NORMAL);

@@ -58,7 +58,7 @@ check "fits 80x24" bash -c "[ \$(tmux capture-pane -t $session -p | wc -l) -le 2
 
 keys j; keys Enter
 check "detail" await "^writer#1 (native, running)"
-check "detail: code and channels" bash -c "tmux capture-pane -t $session -p | grep -q '^code: /bin/sleep' && tmux capture-pane -t $session -p | grep -q 'writer.stdout -> reader.stdin  fill'"
+check "detail: code and channels" bash -c "tmux capture-pane -t $session -p | grep -q '^code: /bin/sleep' && tmux capture-pane -t $session -p | grep -q 'writer.stdout -> reader.stdin *[0-9]*% full'"
 check "detail: recent log" await "writer#1: started"
 keys Escape; keys l
 check "log followed" await "^log of writer (following)"
