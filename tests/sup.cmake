@@ -24,6 +24,7 @@ endfunction()
 sup_spec(give_up OUTPUT give_up_stop.json ON_GIVE_UP stop)
 sup_spec(give_up OUTPUT give_up_continue.json ON_GIVE_UP continue)
 sup_spec(always OUTPUT always.json)
+sup_spec(logger OUTPUT logger.json)
 sup_spec(init_timeout OUTPUT init_timeout.json)
 sup_spec(stop OUTPUT stop.json LOG ${SUP_SPECS}/stop.log)
 sup_spec(jobs OUTPUT jobs.json)
@@ -57,6 +58,10 @@ minos_test(sup_always EXIT 1
                   "ticker: failed: restarted 4 times within 60 s" "once#1: exited with status 3"
            NO_STDERR "ticker#6" "once#2"
            COMMAND ${MINOS} up ${SUP_SPECS}/always.json)
+# A logger behind a crashing service reads on across its restarts.
+add_test(NAME sup_logger_behind_crashes
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_logger.sh ${MINOS} ${SUP_SPECS}/logger.json)
+set_tests_properties(sup_logger_behind_crashes PROPERTIES TIMEOUT 60)
 # A cell stuck in its initialisation is ended at its init timeout.
 minos_test(sup_init_timeout EXIT 1
            STDERR "stuck#1: fault: init timeout" "stuck#2: fault: init timeout"

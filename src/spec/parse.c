@@ -10,7 +10,9 @@
 static const char *const document_keys[] = {"$schema", "name",       "on_give_up", "grace",
                                             "log",     "log_limits", "metrics",    "cells",
                                             "channels"};
-static const char *const channel_keys[] = {"name", "from", "to", "capacity"};
+static const char *const channel_keys[] = {"name", "from", "to", "capacity",
+                                           "on_writer_restart"};
+static const char *const writer_restart_names[] = {"continue", "reset"};
 static const char *const give_up_names[] = {"stop", "continue"};
 
 #define CHANNEL_CAPACITY_MAX ((uint64_t)64 << 20)
@@ -76,6 +78,12 @@ static void read_channel(spec_loader *loader, const json_value *object, const ch
   spec_path_key(member_path, path, "capacity");
   if (value && spec_read_size(loader, value, member_path, 1, CHANNEL_CAPACITY_MAX, &capacity))
     channel->capacity = (uint32_t)capacity;
+  int on_restart;
+  value = json_object_get(object, "on_writer_restart");
+  spec_path_key(member_path, path, "on_writer_restart");
+  if (value && spec_read_choice(loader, value, member_path, writer_restart_names,
+                                COUNT_OF(writer_restart_names), &on_restart))
+    channel->reset_reader = on_restart == 1;
 }
 
 static void read_channels(spec_loader *loader, const json_value *channels) {

@@ -162,6 +162,13 @@ typedef struct spec_channel {
   spec_endpoint from;   /* the writing side */
   spec_endpoint to;     /* the reading side */
   uint32_t capacity;    /* 0: the default */
+  /* "on_writer_restart": what the reader sees when the writing cell's
+   * instance is replaced. "continue" (the default): nothing; the stream
+   * goes on with the next instance's output, so a program that reads to
+   * the end (a logger, a filter) keeps working. "reset": one read fails
+   * with ECONNRESET, for request/reply protocols whose client must learn
+   * that the reply in flight is lost. */
+  bool reset_reader;
   spec_position at;
 } spec_channel;
 

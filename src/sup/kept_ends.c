@@ -40,22 +40,33 @@ bool kept_ends_all_back(supervised_cell *cell_spec) {
   return back;
 }
 
-/* The failed instance's readers learn that the reply they wait for is lost. */
+/* The failed instance's readers that asked to (a channel's
+ * "on_writer_restart": "reset") learn that the reply they wait for is
+ * lost; the others read on, the next instance's output after this one's. */
 void kept_ends_reset_readers(supervised_cell *cell_spec) {
   for (size_t i = 0; i < cell_spec->kept_count; i++)
-    if (cell_spec->kept[i].end && cell_spec->kept[i].output)
+    if (cell_spec->kept[i].end && cell_spec->kept[i].reset_reader)
       channel_end_reset_reader(cell_spec->kept[i].end);
 }
 
-/* An instance the operator ended (restart, upgrade) at no particular
- * point of its conversation: what it had not read yet and what it wrote
- * that was not read are dropped, and its readers get MINOS_ERESET next.
- * A client then sees the one request in flight lost, and the next
- * instance starts from a clean stream in both directions. (A crash keeps
- * the data: the instance's output up to its crash is delivered first.) */
-void kept_ends_abandon_in_flight(supervised_cell *cell_spec) {
+static bool speaks_request_reply(const supervised_cell *cell_spec) {
   for (size_t i = 0; i < cell_spec->kept_count; i++)
-    if (cell_spec->kept[i].end) channel_end_discard(cell_spec->kept[i].end);
+    if (cell_spec->kept[i].end && cell_spec->kept[i].reset_reader) return true;
+  return false;
+}
+
+/* An instance the operator ended (kill, restart, upgrade) at no
+ * particular point of its conversation. A request/reply service (one of
+ * its output channels resets its reader): what it had not read yet and
+ * what it wrote that was not read are dropped, and its clients get
+ * MINOS_ERESET next, so they see the one request in flight lost and the
+ * next instance starts from a clean stream both ways. A stream keeps its
+ * data, as across a crash. */
+void kept_ends_abandon_in_flight(supervised_cell *cell_spec) {
+  if (!speaks_request_reply(cell_spec)) return;
+  for (size_t i = 0; i < cell_spec->kept_count; i++)
+    if (cell_spec->kept[i].end && (cell_spec->kept[i].reset_reader || !cell_spec->kept[i].output))
+      channel_end_discard(cell_spec->kept[i].end);
   kept_ends_reset_readers(cell_spec);
 }
 

@@ -60,7 +60,7 @@ static minos_status load_cell(supervisor *owner, size_t index, char *error, size
 }
 
 static minos_status keep_end(supervisor *owner, const spec_endpoint *endpoint, channel_end *end,
-                             char *error, size_t error_size) {
+                             bool reset_reader, char *error, size_t error_size) {
   supervised_cell *item = &owner->cells[endpoint->cell];
   if (item->spec->trigger.kind != TRIGGER_NONE && endpoint->slot != SLOT_TRIGGER) {
     snprintf(error, error_size, "%s: wiring a trigger cell's own ends is not supported; "
@@ -70,6 +70,7 @@ static minos_status keep_end(supervisor *owner, const spec_endpoint *endpoint, c
   kept_end *kept = &item->kept[supervisor_slot_index(endpoint)];
   kept->end = end;
   kept->output = end->writes;
+  kept->reset_reader = reset_reader && end->writes;
   return MINOS_OK;
 }
 
@@ -86,11 +87,11 @@ static minos_status wire_channels(supervisor *owner, char *error, size_t error_s
     /* Each end is the supervisor's until a cell keeps it. */
     owner->channel_write_ends[i] = write_end;
     owner->channel_read_ends[i] = read_end;
-    status = keep_end(owner, &wire->from, write_end, error, error_size);
+    status = keep_end(owner, &wire->from, write_end, wire->reset_reader, error, error_size);
     if (status != MINOS_OK) return status;
     owner->channel_write_ends[i] = NULL;
     if (wire->to.slot == SLOT_TRIGGER) continue; /* the trigger takes it */
-    status = keep_end(owner, &wire->to, read_end, error, error_size);
+    status = keep_end(owner, &wire->to, read_end, false, error, error_size);
     if (status != MINOS_OK) return status;
     owner->channel_read_ends[i] = NULL;
   }
@@ -123,7 +124,7 @@ static minos_status wire_terminal(supervisor *owner, supervised_cell *item, int 
   }
   owner->bridge_count++;
   *stdin_taken |= slot == 0;
-  item->kept[slot] = (kept_end){slot == 0 ? read_end : write_end, false, slot != 0};
+  item->kept[slot] = (kept_end){.end = slot == 0 ? read_end : write_end, .output = slot != 0};
   return MINOS_OK;
 }
 

@@ -26,6 +26,7 @@ typedef struct kept_end {
   channel_end *end;
   bool lent;       /* an instance (or its child) holds it now */
   bool output;     /* the instance writes to it */
+  bool reset_reader; /* its channel says "on_writer_restart": "reset" */
 } kept_end;
 
 struct trigger;

@@ -5,6 +5,7 @@
  *   spin         spins for ever, ignoring its input
  *   until-eof    reads stdin to its end, then exits 0
  *   produce N    writes lines "job 1".."job N" to stdout, then exits 0
+ *   produce-crash N   the same, then traps
  *   handle       reads its stdin (one message), logs "handled: LINE" on
  *                stderr; traps if the line is "job 3"
  *   say TEXT     writes TEXT to stderr and exits 0 */
@@ -32,9 +33,11 @@ int main(int argc, char **argv) {
     while (fread(buffer, 1, sizeof buffer, stdin) > 0) continue;
     return 0;
   }
-  if (strcmp(what, "produce") == 0) {
+  if (strcmp(what, "produce") == 0 || strcmp(what, "produce-crash") == 0) {
     int count = argc > 2 ? atoi(argv[2]) : 5;
     for (int i = 1; i <= count; i++) printf("job %d\n", i);
+    fflush(stdout);
+    if (strcmp(what, "produce-crash") == 0) __builtin_trap();
     return 0;
   }
   if (strcmp(what, "handle") == 0) return handle();
