@@ -19,3 +19,9 @@ add_test(NAME control_upgrade
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_test.sh ${MINOS}
                  ${CMAKE_BINARY_DIR}/examples/kv ${MODULES}/api_init_trap.wasm)
 set_tests_properties(control_upgrade PROPERTIES TIMEOUT 180)
+# minos up under systemd: READY, WATCHDOG, STOPPING on NOTIFY_SOCKET.
+add_executable(notify_listener tools/notify_listener.c)
+add_test(NAME control_systemd_notify
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/notify_test.sh ${MINOS}
+                 $<TARGET_FILE:notify_listener> ${GUESTS}/wasi_cat.wasm)
+set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 60)

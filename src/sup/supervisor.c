@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "sup/notify.h"
 #include "sup/supervisor_private.h"
 
 size_t supervisor_slot_index(const spec_endpoint *endpoint) {
@@ -191,6 +192,7 @@ void supervisor_begin_stop(supervisor *owner, uint64_t now) {
   log_message(LOG_INFO, NULL, "stopping: cells' input ends now; %s later the rest are killed", grace);
   owner->stopping = true;
   owner->stop_deadline = now + owner->spec->grace_ns;
+  notify_stopping();
 }
 
 static void tell_to_stop(supervisor *owner) {
@@ -244,10 +246,18 @@ int supervisor_run(supervisor *owner) {
   size_t cells = owner->spec->cell_count, channels = owner->spec->channel_count;
   log_message(LOG_INFO, NULL, "system %s: %zu cell%s, %zu channel%s", owner->spec->name, cells,
               cells == 1 ? "" : "s", channels, channels == 1 ? "" : "s");
-  bool told_to_stop = false;
+  bool told_to_stop = false, ready = false;
+  uint64_t watchdog = notify_watchdog_interval(), next_ping = 0;
   for (;;) {
     uint64_t next_deadline = DEADLINE_NEVER;
     if (!supervise_once(owner, &told_to_stop, &next_deadline)) break;
+    if (!ready) notify_ready(owner->spec->name, cells); /* every cell was started once */
+    ready = true;
+    if (watchdog && monotonic_ns() >= next_ping) {
+      notify_watchdog(); /* the supervisor's loop turns */
+      next_ping = monotonic_ns() + watchdog;
+    }
+    if (watchdog && next_ping < next_deadline) next_deadline = next_ping;
     waiter_sleep(&owner->wake, next_deadline);
   }
   supervisor_control_close(owner);
