@@ -175,6 +175,11 @@ static void free_native(native_cell *native) {
 /* ---- starting the process, off the worker ---------------------------- */
 
 typedef struct launch_job {
+  /* Its own copies of what the launch reads: a job outlives a cell that
+   * ends while its process is being started (core/offload.h). */
+  char **argv, **envp;
+  cell_grant *grants;
+  program_file *program;
   native_launch launch;
   int child_fds[3]; /* the process's sides of its stdio pipes, owned */
   int child_named[MAX_NAMED_ENDS + 1]; /* and of its named ends' (and control socket) */
@@ -185,6 +190,35 @@ typedef struct launch_job {
 } launch_job;
 
 static void close_fds(int fds[], size_t count);
+
+static size_t count_of(const char *const *strings) {
+  size_t count = 0;
+  while (strings && strings[count]) count++;
+  return count;
+}
+
+/* Makes the job's launch point at copies of its own. */
+static bool own_launch_data(launch_job *job, native_cell *native) {
+  job->argv = copy_strings(job->launch.argv, count_of(job->launch.argv));
+  job->envp = copy_strings(job->launch.envp, count_of(job->launch.envp));
+  job->grants = copy_grants(native->grants, native->grant_count);
+  job->program = hold_program(native->program);
+  job->launch.argv = (const char *const *)job->argv;
+  job->launch.envp = (const char *const *)job->envp;
+  job->launch.grants = job->grants;
+  job->launch.program = job->program->path;
+  job->launch.closure = &job->program->closure;
+  return job->argv && job->envp && job->grants;
+}
+
+static void free_job(launch_job *job) {
+  if (!job) return;
+  free_strings(job->argv);
+  free_strings(job->envp);
+  free_grants(job->grants, job->launch.grant_count);
+  drop_program(job->program);
+  free(job);
+}
 
 static void run_launch(void *argument) {
   launch_job *job = argument;
@@ -212,7 +246,7 @@ static void release_launch(void *argument) {
     close(job->process.listener);
     close(job->process.ends);
   }
-  free(job);
+  free_job(job);
 }
 
 /* A pipe for an end: the process reads what the cell's read end would
@@ -400,13 +434,14 @@ static void run(cell *self) {
   int ours[3 + MAX_NAMED_ENDS + 1];
   size_t our_count = 3 + native->named_count + (native->spawns ? 1 : 0);
   for (size_t i = 0; i < our_count; i++) ours[i] = -1;
-  if (!job || !make_pipes(native, job, ours) || !make_control(native, job, ours)) {
+  if (!job || !make_pipes(native, job, ours) || !make_control(native, job, ours) ||
+      !own_launch_data(job, native)) {
     if (job) {
       close_fds(job->child_fds, 3);
       close_fds(job->child_named, job->launch.extra_count);
     }
     close_fds(ours, our_count);
-    free(job);
+    free_job(job);
     give_up(self, "cannot start the program: out of memory or descriptors");
   }
   offload_outcome outcome =
@@ -425,11 +460,11 @@ static void run(cell *self) {
       close_fds(job->child_fds, 3);
       close_fds(job->child_named, job->launch.extra_count);
     }
-    free(job);
+    free_job(job);
     give_up(self, why);
   }
   native_process process = job->process;
-  free(job);
+  free_job(job);
   if (native->spawns) { /* served by this coroutine, not pumped */
     native->control_fd = ours[3 + native->named_count];
     ours[3 + native->named_count] = -1;
