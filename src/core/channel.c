@@ -21,6 +21,7 @@ struct channel {
   struct account *payer; /* its capacity is counted there (channel_charge) */
   uint32_t host_fds;     /* and these host descriptors (a connection's socket) */
   uint64_t bytes_written, bytes_read; /* for operators (channel_stats) */
+  bool held; /* channel_end_hold_if_idle: its reader gets nothing for now */
 };
 
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end) {
@@ -95,6 +96,24 @@ void channel_end_reset_reader(channel_end *write_end) {
   channel *self = write_end->channel;
   spinlock_lock(&self->lock);
   self->reset_pending = true;
+  wake(&self->waiting_reader);
+  spinlock_unlock(&self->lock);
+}
+
+bool channel_end_hold_if_idle(channel_end *read_end, const waiter *reader) {
+  channel *self = read_end->channel;
+  spinlock_lock(&self->lock);
+  bool idle = !self->held && self->count == 0 && !self->reset_pending &&
+              self->waiting_reader == reader;
+  if (idle) self->held = true;
+  spinlock_unlock(&self->lock);
+  return idle;
+}
+
+void channel_end_release_hold(channel_end *read_end) {
+  channel *self = read_end->channel;
+  spinlock_lock(&self->lock);
+  self->held = false;
   wake(&self->waiting_reader);
   spinlock_unlock(&self->lock);
 }
@@ -184,6 +203,7 @@ int64_t channel_write(waiter *self, channel_end *end, const void *data, uint32_t
 }
 
 static bool readable(const channel *source) {
+  if (source->held) return false;
   return source->count > 0 || !source->write_open || source->reset_pending ||
          source->input_finished;
 }

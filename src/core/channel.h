@@ -96,6 +96,12 @@ void channel_end_reset_reader(channel_end *write_end);
 /* Drops what is in the end's channel, written and not yet read (either
  * end: an instance stopped between a request and its reply). */
 void channel_end_discard(channel_end *end);
+/* For a handover between two instances of a service: if `reader` waits in
+ * a read of this end with nothing to read (between two requests), the
+ * end is held: nothing written from now on reaches that reader, and the
+ * next holder of the end reads it all. False if the reader is busy. */
+bool channel_end_hold_if_idle(channel_end *read_end, const waiter *reader);
+void channel_end_release_hold(channel_end *read_end);
 
 /* Returns bytes written (>= 1), or a negative minos_status: MINOS_ECLOSED,
  * MINOS_EAGAIN, MINOS_ETIMEDOUT, MINOS_EINVAL (length 0 or a read end). A

@@ -337,11 +337,13 @@ static char *kill_cell(supervised_cell *item, bool restart) {
                                "restart the system to run it again");
   if (item->state != SERVICE_RUNNING || !item->instance)
     return control_error_reply("this cell is between two instances; try again");
-  item->restart_requested = restart;
-  item->ended_by_operator = true;
   log_message(LOG_INFO, item->instance->name, "%s by the operator",
               restart ? "restarting" : "killed");
-  cell_request_end(item->instance, FAULT_KILLED);
+  if (restart) {
+    service_hand_over(item, monotonic_ns()); /* at its next pause between requests */
+  } else {
+    service_end_instance(item);
+  }
   return ok_reply(restart ? "restarting" : "killed");
 }
 

@@ -177,6 +177,11 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   supervisor_event(service->owner, "ended", service, name, how);
   cell_reap(ended);
   service->instance = NULL;
+  service->handing_over = false;
+  /* Handed over between two requests: the next instance reads what came
+   * meanwhile. */
+  if (service->held_input) channel_end_release_hold(service->held_input);
+  service->held_input = NULL;
   /* Ended at no particular point of its conversation: a request in flight
    * is lost, and its client hears so. */
   if (by_operator) kept_ends_abandon_in_flight(service);
@@ -300,11 +305,54 @@ static void commit_upgrade(supervised_cell *service) {
   char *reply = upgrade_reply(true, message);
   log_message(LOG_INFO, service->upgrade->name, "upgraded to %s; %s ends", service->code_path,
               service->instance ? service->instance->name : "no instance");
-  if (service->state == SERVICE_RUNNING && service->instance) {
-    service->restart_requested = service->ended_by_operator = true;
-    cell_request_end(service->instance, FAULT_KILLED);
-  }
+  if (service->state == SERVICE_RUNNING && service->instance) service_hand_over(service, monotonic_ns());
   finish_upgrade(service, reply);
+}
+
+#define HANDOVER_WAIT_NS (250 * 1000000ull)
+
+void service_hand_over(supervised_cell *service, uint64_t now) {
+  service->restart_requested = true;
+  service->handing_over = true;
+  service->handover_deadline = now + HANDOVER_WAIT_NS;
+  waiter_wake(&service->owner->wake);
+}
+
+/* Whether the instance's only input is its stdin: then it is between two
+ * requests when it waits there with nothing to read. */
+static bool reads_stdin_only(const supervised_cell *service) {
+  if (!service->kept[0].end) return false;
+  for (size_t i = 3; i < service->kept_count; i++)
+    if (service->kept[i].end && !service->kept[i].output) return false;
+  return true;
+}
+
+/* Holds the instance's stdin if it waits there between two requests. */
+static bool hold_if_idle(supervised_cell *service) {
+  if (!reads_stdin_only(service) ||
+      !channel_end_hold_if_idle(service->kept[0].end, &service->instance->waiter))
+    return false;
+  service->held_input = service->kept[0].end;
+  return true;
+}
+
+void service_end_instance(supervised_cell *service) {
+  if (!hold_if_idle(service)) service->ended_by_operator = true; /* ends mid-exchange */
+  service->handing_over = false;
+  cell_request_end(service->instance, FAULT_KILLED);
+}
+
+static void step_handover(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  cell *old = service->instance;
+  if (!service->handing_over || !old || atomic_load(&old->ended)) return;
+  if (!hold_if_idle(service) && now < service->handover_deadline && reads_stdin_only(service)) {
+    uint64_t retry = now + 1000000; /* it is busy: look again in a millisecond */
+    if (retry < *next_deadline) *next_deadline = retry;
+    return;
+  }
+  if (!service->held_input) service->ended_by_operator = true; /* never idle: mid-exchange */
+  service->handing_over = false;
+  cell_request_end(old, FAULT_KILLED);
 }
 
 void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *code, char *path,
@@ -345,6 +393,7 @@ static void check_upgrade(supervised_cell *service, uint64_t now, uint64_t *next
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
   check_standby(service, now, next_deadline);
   check_upgrade(service, now, next_deadline);
+  if (service->state == SERVICE_RUNNING) step_handover(service, now, next_deadline);
   switch (service->state) {
   case SERVICE_STARTING:
     start_instance(service, now);

@@ -60,7 +60,13 @@ typedef struct supervised_cell {
   uint64_t faults_by_kind[FAULT_COUNT];
   uint64_t cpu_ns_ended; /* CPU time of the instances that ended */
   bool restart_requested; /* by an operator: not a failure, not counted against the policy */
-  bool ended_by_operator; /* kill, restart or upgrade: what was in flight is dropped */
+  bool ended_by_operator; /* ended mid-exchange: what was in flight is dropped */
+  /* A handover (restart, upgrade): the instance ends once it waits for
+   * its next request, its stdin held meanwhile, so no request is lost;
+   * if it is never idle before the deadline, it ends where it is. */
+  bool handing_over;
+  uint64_t handover_deadline;
+  channel_end *held_input;
   char last_fault[160]; /* how the last instance that failed ended */
   char *code_path;       /* what it runs: the spec's, or an upgrade's */
   /* An upgrade under way (minos upgrade): the new code's first instance,
@@ -151,6 +157,12 @@ bool kept_ends_all_back(supervised_cell *cell_spec);
 void supervisor_control_complete(supervisor *owner, struct control_call *call, char *reply);
 /* service.c: an upgrade's new instance, already placed; the service
  * takes it (and code and path) and answers call when it is decided. */
+/* Ends the running instance for a fresh one (a restart, an upgrade) at
+ * its first pause between two requests. */
+void service_hand_over(supervised_cell *service, uint64_t now);
+/* Ends the running instance now (kill): between two requests if it is
+ * there, else mid-exchange (what was in flight dropped, its client told). */
+void service_end_instance(supervised_cell *service);
 void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *code, char *path,
                            struct control_call *call, uint64_t now);
 

@@ -27,7 +27,15 @@ for _ in $(seq 50); do "$minos" ps kv >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 0.3
 out=$("$minos" upgrade kv kv "$work/kv_service" 2>&1)
 check "to native" contains "$out" "^kv: kv#[0-9]* now runs $work/kv_service$"
-check "native runs" contains "$("$minos" ps kv)" "kv#[0-9]* *native *running"
+# The old instance hands over at its next pause between two requests.
+await_native() {
+  for _ in $(seq 40); do
+    contains "$("$minos" ps kv)" "kv#[0-9]* *native *running" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+check "native runs" await_native
 out=$("$minos" upgrade kv kv "$init_trap" 2>&1)
 check "failing init: exit 125" [ $? = 125 ]
 check "failing init: why" contains "$out" "the new code failed to initialise (unreachable in init): kv#[0-9]* serves on"
