@@ -37,6 +37,8 @@ static bool failed(const char *system, const json_value *reply) {
 
 
 
+#define PS_ROW "%-12s %-16s %-6s %-10s %7s %8s %8s %-14s %8s %8s %4s %7s %7s %s"
+
 /* A cell of a list reply: its object, or its row and the reply's columns. */
 typedef struct cell_view {
   const json_value *object;
@@ -46,10 +48,11 @@ typedef struct cell_view {
 
 enum { KEY_NAME, KEY_INSTANCE, KEY_ARCH, KEY_STATE, KEY_KIND, KEY_PID, KEY_UPTIME, KEY_CPU,
        KEY_CPU_PERCENT, KEY_RESIDENT, KEY_MEMORY, KEY_DESCRIPTORS, KEY_RESTARTS, KEY_RUNNING,
-       KEY_QUEUED, KEY_REFUSED, KEY_COUNT };
+       KEY_QUEUED, KEY_REFUSED, KEY_IN, KEY_OUT, KEY_COUNT };
 static const char *const keys[KEY_COUNT] = {
-    "name", "instance", "arch", "state", "kind", "pid", "uptime_ns", "cpu_ns", "cpu_percent",
-    "resident_bytes", "memory_bytes", "descriptors", "restarts", "running", "queued", "refused"};
+    "name",        "instance", "arch",      "state",    "kind",          "pid",
+    "uptime_ns",   "cpu_ns",   "cpu_percent", "resident_bytes", "memory_bytes", "descriptors",
+    "restarts",    "running",  "queued",    "refused",  "bytes_in",      "bytes_out"};
 
 static const json_value *view_value(const cell_view *view, int key) {
   if (view->object) return json_object_get(view->object, keys[key]);
@@ -80,7 +83,8 @@ static double view_real(const cell_view *view, int key) {
 
 static void print_cell(const char *system, const cell_view *item) {
   char name[64], uptime[24] = "-", cpu[24] = "-", resident[24] = "-", memory[24] = "-",
-       pid[16] = "-", restarts[24] = "-", extra[96] = "", fds[24] = "-";
+       pid[16] = "-", restarts[24] = "-", extra[96] = "", fds[24] = "-", in[16] = "-",
+       out[16] = "-";
   escape_string(name, sizeof name, view_text(item, KEY_INSTANCE, view_text(item, KEY_NAME, "?")));
   if (view_value(item, KEY_UPTIME)) {
     format_duration(view_count(item, KEY_UPTIME), uptime, sizeof uptime);
@@ -98,9 +102,10 @@ static void print_cell(const char *system, const cell_view *item) {
     snprintf(restarts, sizeof restarts, "%" PRIu64, view_count(item, KEY_RESTARTS));
   if (view_value(item, KEY_DESCRIPTORS))
     snprintf(fds, sizeof fds, "%" PRIu64, view_count(item, KEY_DESCRIPTORS));
-  printf("%-12s %-16s %-6s %-10s %7s %8s %8s %-14s %8s %8s %4s %s\n", system, name,
-         view_text(item, KEY_ARCH, "?"), view_text(item, KEY_STATE, "?"), pid, uptime, restarts,
-         cpu, resident, memory, fds, extra);
+  if (view_value(item, KEY_IN)) format_bytes((double)view_count(item, KEY_IN), in, sizeof in);
+  if (view_value(item, KEY_OUT)) format_bytes((double)view_count(item, KEY_OUT), out, sizeof out);
+  printf(PS_ROW "\n", system, name, view_text(item, KEY_ARCH, "?"), view_text(item, KEY_STATE, "?"),
+         pid, uptime, restarts, cpu, resident, memory, fds, in, out, extra);
 }
 
 /* Prints a list reply's cells: rows (with their columns) or objects. */
@@ -144,8 +149,8 @@ static int ps_one(const char *system, bool as_json, bool *header_printed) {
     printf("%s\n", raw); /* what the system said: one JSON line per system */
   } else {
     if (!*header_printed)
-      printf("%-12s %-16s %-6s %-10s %7s %8s %8s %-14s %8s %8s %4s %s\n", "SYSTEM", "CELL",
-             "ARCH", "STATE", "PID", "UPTIME", "RESTARTS", "CPU", "RSS", "MEMORY", "FDS", "");
+      printf(PS_ROW "\n", "SYSTEM", "CELL", "ARCH", "STATE", "PID", "UPTIME", "RESTARTS", "CPU",
+             "RSS", "MEMORY", "FDS", "IN", "OUT", "");
     *header_printed = true;
     char system_name[64];
     escape_string(system_name, sizeof system_name, json_text_of(reply, "system", system));
