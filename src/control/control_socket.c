@@ -23,8 +23,7 @@ typedef struct client {
   int fd;
   char *in;       /* the request line being read */
   size_t in_length;
-  char *out;      /* replies not yet written */
-  size_t out_length, out_capacity;
+  byte_buffer out; /* replies not yet written */
   bool closing;   /* close once out is written */
   bool overflowed; /* read none of CONTROL_MAX_PENDING bytes: dropped */
   bool http;       /* a metrics client: one HTTP request, then closed */
@@ -120,25 +119,13 @@ static void queue(client *peer, const char *bytes, size_t length) {
   if (peer->closing && !bytes) return;
   /* One reply of any size is taken when nothing is pending: a big
    * system's list is bounded by its spec. */
-  if (peer->out_length && peer->out_length + length > CONTROL_MAX_PENDING) {
+  if (peer->out.length && peer->out.length + length > CONTROL_MAX_PENDING) {
     /* Logged by the caller: this may run under the log ring's lock. */
-    peer->out_length = 0;
+    peer->out.length = 0;
     peer->closing = peer->overflowed = true;
     return;
   }
-  if (peer->out_length + length > peer->out_capacity) {
-    size_t capacity = peer->out_capacity ? peer->out_capacity : 4096;
-    while (capacity < peer->out_length + length) capacity *= 2;
-    char *grown = realloc(peer->out, capacity);
-    if (!grown) {
-      peer->closing = true;
-      return;
-    }
-    peer->out = grown;
-    peer->out_capacity = capacity;
-  }
-  memcpy(peer->out + peer->out_length, bytes, length);
-  peer->out_length += length;
+  if (!byte_buffer_append(&peer->out, bytes, length, 0)) peer->closing = true;
 }
 
 static void queue_reply(client *peer, char *reply) {
@@ -388,7 +375,7 @@ static void drop_client(control_socket *self, size_t index) {
                 CONTROL_MAX_PENDING);
   close(peer->fd);
   free(peer->in);
-  free(peer->out);
+  byte_buffer_free(&peer->out);
   self->clients[index] = self->clients[--self->client_count];
 }
 
@@ -467,13 +454,13 @@ static bool serve_client(control_socket *self, client *peer, short events) {
   } else if (events & (POLLHUP | POLLERR)) {
     return false;
   }
-  while (peer->out_length) {
-    ssize_t sent = send(peer->fd, peer->out, peer->out_length, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (peer->out.length) {
+    ssize_t sent =
+        send(peer->fd, peer->out.bytes, peer->out.length, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) return errno == EAGAIN || errno == EINTR;
-    memmove(peer->out, peer->out + sent, peer->out_length - (size_t)sent);
-    peer->out_length -= (size_t)sent;
+    byte_buffer_consume(&peer->out, (size_t)sent);
   }
-  return !peer->closing || peer->out_length > 0;
+  return !peer->closing || peer->out.length > 0;
 }
 
 static void *serve(void *argument) {
@@ -489,7 +476,7 @@ static void *serve(void *argument) {
     for (size_t i = 0; i < self->client_count; i++) {
       polled[FIXED + i] = (struct pollfd){
           .fd = self->clients[i].fd,
-          .events = (short)(POLLIN | (self->clients[i].out_length ? POLLOUT : 0))};
+          .events = (short)(POLLIN | (self->clients[i].out.length ? POLLOUT : 0))};
       http_waiting |= self->clients[i].http;
     }
     size_t count = self->client_count;
@@ -502,7 +489,7 @@ static void *serve(void *argument) {
       client *peer = &self->clients[i];
       bool idle = peer->http && now - peer->accepted_at > CONTROL_HTTP_IDLE_S * 1000000000ull;
       /* A follower with new records writes them even without an event. */
-      if (idle || ((events || peer->out_length) && !serve_client(self, peer, events)))
+      if (idle || ((events || peer->out.length) && !serve_client(self, peer, events)))
         drop_client(self, i);
     }
     if (polled[1].revents) accept_clients(self, self->listening_fd);

@@ -5,21 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room is kept for the newline and NUL json_out_finish adds. */
 static void append(json_out *out, const char *bytes, size_t length) {
-  if (out->failed) return;
-  if (out->length + length + 2 > out->capacity) {
-    size_t capacity = out->capacity ? out->capacity : 256;
-    while (capacity < out->length + length + 2) capacity *= 2;
-    char *grown = realloc(out->text, capacity);
-    if (!grown) {
-      out->failed = true;
-      return;
-    }
-    out->text = grown;
-    out->capacity = capacity;
-  }
-  memcpy(out->text + out->length, bytes, length);
-  out->length += length;
+  byte_buffer_append(&out->text, bytes, length, 2);
 }
 
 /* A comma before every value but the first of its object or array (a
@@ -33,7 +21,7 @@ static void open_container(json_out *out, char opening) {
   before_value(out);
   append(out, &opening, 1);
   if (out->depth == JSON_OUT_MAX_DEPTH) {
-    out->failed = true;
+    out->text.failed = true;
     return;
   }
   out->has_items[out->depth++] = false;
@@ -168,13 +156,9 @@ void json_out_member_bool(json_out *out, const char *key, bool value) {
 
 char *json_out_finish(json_out *out) {
   append(out, "\n", 1);
-  if (out->failed) {
-    free(out->text);
-    *out = (json_out){0};
-    return NULL;
-  }
-  out->text[out->length] = '\0';
-  char *text = out->text;
+  char *text = out->text.failed ? NULL : out->text.bytes;
+  if (text) text[out->text.length] = '\0';
+  else byte_buffer_free(&out->text);
   *out = (json_out){0};
   return text;
 }

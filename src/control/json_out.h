@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/byte_buffer.h"
+
 #define JSON_OUT_MAX_DEPTH 16
 
 typedef struct json_out {
-  char *text;
-  size_t length, capacity;
-  bool failed;
+  byte_buffer text;
   int depth;
   bool has_items[JSON_OUT_MAX_DEPTH]; /* a comma goes before the next */
 } json_out;

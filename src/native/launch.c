@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/byte_buffer.h"
 #include "core/fd_message.h"
 #include "native/elf.h"
 #include "native/sandbox_pool.h"
@@ -215,7 +216,7 @@ static bool add_devices(plan *made, bool random) {
   return !random || add_bind(made, "/dev/urandom", "/dev/urandom", false);
 }
 
-bool native_reserved_path(const char *guest) {
+static bool reserved_path(const char *guest) {
   static const char *const reserved[] = {"/dev", "/proc"};
   if (strcmp(guest, "/") == 0) return true;
   for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
@@ -226,16 +227,20 @@ bool native_reserved_path(const char *guest) {
   return false;
 }
 
+bool native_grant_placeable(const cell_grant *grant, char *error, size_t error_size) {
+  const char *guest = grant->guest_path ? grant->guest_path : grant->host_path;
+  if (!reserved_path(guest)) return true;
+  snprintf(error, error_size,
+           "cannot grant directory %s as %s: a native cell's /, /dev and /proc are its own",
+           grant->host_path, guest);
+  return false;
+}
+
 static bool add_grants(plan *made, const native_launch *launch, char *error, size_t error_size) {
   for (size_t i = 0; i < launch->grant_count; i++) {
     const cell_grant *grant = &launch->grants[i];
     const char *guest = grant->guest_path ? grant->guest_path : grant->host_path;
-    if (native_reserved_path(guest)) {
-      snprintf(error, error_size,
-               "cannot grant directory %s as %s: a native cell's /, /dev and /proc are its own",
-               grant->host_path, guest);
-      return false;
-    }
+    if (!native_grant_placeable(grant, error, error_size)) return false;
     char *host = realpath(grant->host_path, NULL);
     struct stat info;
     bool fine = host && guest[0] == '/' && !strstr(guest, "/..") && stat(host, &info) == 0 &&
@@ -675,27 +680,8 @@ typedef struct order_header {
   struct rlimit limits[5];
 } order_header;
 
-typedef struct order_text {
-  char *bytes;
-  size_t length, capacity;
-} order_text;
-
-static bool append(order_text *out, const void *bytes, size_t length) {
-  if (out->length + length > out->capacity) {
-    size_t capacity = out->capacity ? out->capacity * 2 : 4096;
-    while (capacity < out->length + length) capacity *= 2;
-    char *grown = realloc(out->bytes, capacity);
-    if (!grown) return false;
-    out->bytes = grown;
-    out->capacity = capacity;
-  }
-  memcpy(out->bytes + out->length, bytes, length);
-  out->length += length;
-  return true;
-}
-
-static bool append_string(order_text *out, const char *string) {
-  return append(out, string ? string : "", strlen(string ? string : "") + 1);
+static bool append_string(byte_buffer *out, const char *string) {
+  return byte_buffer_append(out, string ? string : "", strlen(string ? string : "") + 1, 0);
 }
 
 static size_t count_strings(const char *const *strings) {
@@ -704,7 +690,7 @@ static size_t count_strings(const char *const *strings) {
   return count;
 }
 
-static bool write_text(order_text *out, const native_launch *launch, const plan *made) {
+static bool write_text(byte_buffer *out, const native_launch *launch, const plan *made) {
   bool written = append_string(out, made->program);
   for (size_t i = 0; written && launch->argv && launch->argv[i]; i++)
     written = append_string(out, launch->argv[i]);
@@ -713,7 +699,7 @@ static bool write_text(order_text *out, const native_launch *launch, const plan 
   for (size_t i = 0; written && i < made->count; i++) {
     const step *each = &made->steps[i];
     char flags[3] = {(char)each->kind, each->read_only, each->is_directory};
-    written = append(out, flags, 3) && append_string(out, each->source) &&
+    written = byte_buffer_append(out, flags, 3, 0) && append_string(out, each->source) &&
               append_string(out, each->target);
   }
   return written;
@@ -736,9 +722,9 @@ static int send_orders(int socket, const native_launch *launch, const plan *made
   if (launch->extra_count > FD_MESSAGE_MAX_FDS - 4) return EMFILE;
   for (size_t i = 0; i < launch->extra_count; i++) fds[count++] = launch->extra[i];
   if ((header.ruleset_sent = made->ruleset >= 0)) fds[count++] = made->ruleset;
-  order_text out = {0};
+  byte_buffer out = {0};
   if (!write_text(&out, launch, made)) {
-    free(out.bytes);
+    byte_buffer_free(&out);
     return ENOMEM;
   }
   header.text_bytes = out.length;
@@ -753,7 +739,7 @@ static int send_orders(int socket, const native_launch *launch, const plan *made
     if (sent < 0) failed = errno;
     else done += (size_t)sent;
   }
-  free(out.bytes);
+  byte_buffer_free(&out);
   return failed;
 }
 

@@ -88,9 +88,9 @@ typedef struct native_end {
 minos_status native_start(const native_launch *launch, native_process *started, char *error,
                           size_t error_size);
 
-/* Whether a grant's guest path would hide what every sandbox has (its
- * /dev and /proc) or be its root: such a grant is refused. */
-bool native_reserved_path(const char *guest);
+/* Whether a grant can be placed: not at a sandbox's root, nor hiding what
+ * every sandbox has (its /dev and /proc); if not, error says why. */
+bool native_grant_placeable(const cell_grant *grant, char *error, size_t error_size);
 
 /* How the program ended, once its first process (the init) has: what the
  * init said, or, if the runtime killed the init first, its end

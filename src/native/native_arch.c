@@ -775,16 +775,8 @@ static void close_config_stdio(const cell_config *config) {
 }
 
 static bool grants_placeable(const cell_config *config, char *error, size_t error_size) {
-  for (size_t i = 0; i < config->grant_count; i++) {
-    const cell_grant *grant = &config->grants[i];
-    const char *guest = grant->guest_path ? grant->guest_path : grant->host_path;
-    if (native_reserved_path(guest)) {
-      snprintf(error, error_size,
-               "cannot grant directory %s as %s: a native cell's /, /dev and /proc are its own",
-               grant->host_path, guest);
-      return false;
-    }
-  }
+  for (size_t i = 0; i < config->grant_count; i++)
+    if (!native_grant_placeable(&config->grants[i], error, error_size)) return false;
   return true;
 }
 

@@ -229,21 +229,12 @@ static char *ok_reply(const char *message) {
   return json_out_finish(&out);
 }
 
-/* The kept end of a channel's endpoint, if a service keeps it. */
-static channel_end *endpoint_end(supervisor *owner, const spec_endpoint *endpoint) {
-  if (endpoint->slot == SLOT_TRIGGER) return NULL;
-  supervised_cell *item = &owner->cells[endpoint->cell];
-  size_t index = supervisor_slot_index(endpoint);
-  return index < item->kept_count ? item->kept[index].end : NULL;
-}
-
 static void describe_channels(json_out *out, supervisor *owner) {
   json_out_key(out, "channels");
   json_out_begin_array(out);
   for (size_t i = 0; i < owner->spec->channel_count; i++) {
     const spec_channel *wire = &owner->spec->channels[i];
-    channel_end *end = endpoint_end(owner, &wire->from);
-    if (!end) end = endpoint_end(owner, &wire->to);
+    channel_end *end = supervisor_channel_end(owner, i);
     json_out_begin_object(out);
     json_out_member_string(out, "name", wire->name);
     json_out_member_string(out, "from", wire->from.text);

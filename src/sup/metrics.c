@@ -102,13 +102,6 @@ static void cell_metrics(FILE *out, supervisor *owner) {
   }
 }
 
-static channel_end *kept_end_of(supervisor *owner, const spec_endpoint *endpoint) {
-  if (endpoint->slot == SLOT_TRIGGER) return NULL;
-  supervised_cell *item = &owner->cells[endpoint->cell];
-  size_t index = supervisor_slot_index(endpoint);
-  return index < item->kept_count ? item->kept[index].end : NULL;
-}
-
 static void channel_metrics(FILE *out, supervisor *owner) {
   static const char *const names[] = {"minos_channel_bytes_total", "minos_channel_buffered_bytes",
                                       "minos_channel_capacity_bytes"};
@@ -120,8 +113,7 @@ static void channel_metrics(FILE *out, supervisor *owner) {
     family(out, names[metric], types[metric], helps[metric]);
     for (size_t i = 0; i < owner->spec->channel_count; i++) {
       const spec_channel *wire = &owner->spec->channels[i];
-      channel_end *end = kept_end_of(owner, &wire->from);
-      if (!end) end = kept_end_of(owner, &wire->to);
+      channel_end *end = supervisor_channel_end(owner, i);
       if (!end) continue;
       channel_statistics stats;
       channel_stats(end, &stats);

@@ -17,6 +17,18 @@ size_t supervisor_slot_index(const spec_endpoint *endpoint) {
   }
 }
 
+channel_end *supervisor_channel_end(supervisor *owner, size_t index) {
+  const spec_channel *wire = &owner->spec->channels[index];
+  const spec_endpoint *sides[] = {&wire->from, &wire->to};
+  for (size_t i = 0; i < 2; i++) {
+    if (sides[i]->slot == SLOT_TRIGGER) continue;
+    supervised_cell *item = &owner->cells[sides[i]->cell];
+    size_t slot = supervisor_slot_index(sides[i]);
+    if (slot < item->kept_count && item->kept[slot].end) return item->kept[slot].end;
+  }
+  return NULL;
+}
+
 /* MINOS_END_<NAME>=fd for each named end: its number is known before the
  * cell starts (instance.c installs the ends in this order). */
 static bool build_env(supervised_cell *item) {

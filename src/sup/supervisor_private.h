@@ -112,6 +112,9 @@ struct supervisor {
 /* A spec endpoint's place among its cell's kept ends: stdio 0-2, then
  * its named ends. */
 size_t supervisor_slot_index(const spec_endpoint *endpoint);
+/* One end of a spec channel that a service keeps (for its statistics),
+ * or NULL once neither side's cell keeps one. */
+channel_end *supervisor_channel_end(supervisor *owner, size_t index);
 
 /* Stops the system: cells are told to stop, and killed after the grace
  * period (supervisor.c). */
