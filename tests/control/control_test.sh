@@ -11,12 +11,7 @@ minos=$1 client=$2 cat_module=$3
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'kill $up_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-contains() { grep -q -- "$2" <<<"$1"; }
+. "$(dirname "$0")/common.sh"
 
 cp "$cat_module" "$work/cat.wasm"
 cat >"$work/system.json" <<'JSON'

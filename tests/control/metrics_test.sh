@@ -9,11 +9,7 @@ set -u
 minos=$1 tcp_client=$2 traps=$3
 work=$(mktemp -d)
 trap 'kill $up_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$(dirname "$0")/common.sh"
 if ! command -v curl >/dev/null; then
   echo "SKIP: curl is not installed"
   exit 77
@@ -66,6 +62,17 @@ fi
 check "404" [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$metrics_port/other)" = 404 ]
 check "405" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url")" = 405 ]
 check "HEAD" [ "$(curl -s -I -o /dev/null -w '%{http_code}' "$url")" = 200 ]
+# Hostile requests: a head too long, a request line that is not HTTP.
+raw_status() { # raw_status BYTES...: the status line the server answers
+  exec 6<>/dev/tcp/127.0.0.1/$metrics_port
+  printf '%s' "$1" >&6
+  local line
+  IFS= read -r -t 5 line <&6
+  exec 6<&-
+  echo "${line%$'\r'}"
+}
+check "431 for a head too long" [ "$(raw_status "GET /metrics HTTP/1.1"$'\r\n'"X: $(head -c 9000 /dev/zero | tr '\0' a)"$'\r\n\r\n')" = "HTTP/1.1 431 Request Header Fields Too Large" ]
+check "400 for garbage" [ "$(raw_status $'\x01\x02 nonsense\r\n\r\n')" = "HTTP/1.1 400 Bad Request" ]
 # A client that sends nothing: others are served meanwhile; it is closed.
 exec 7<>/dev/tcp/127.0.0.1/$metrics_port
 check "served beside a silent client" curl -sf -o /dev/null "$url"

@@ -7,11 +7,7 @@ set -u
 minos=$1 listener=$2 cat_module=$3
 work=$(mktemp -d)
 trap 'kill $up_pid $listen_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$(dirname "$0")/common.sh"
 cp "$cat_module" "$work/cat.wasm"
 cat >"$work/system.json" <<'JSON'
 {"name": "notified", "grace": "300ms",

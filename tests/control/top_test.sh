@@ -13,11 +13,8 @@ work=$(mktemp -d)
 session=minos-top-$$
 export TMUX_TMPDIR=$work
 trap 'tmux kill-session -t $session 2>/dev/null; kill $up_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; screen; fi
-}
+. "$(dirname "$0")/common.sh"
+on_check_failure() { screen; }
 screen() { tmux capture-pane -t $session -p; }
 shows() { grep -q -- "$1" <<<"$(screen)"; }
 # Waits up to 5 s for the screen to show a pattern.

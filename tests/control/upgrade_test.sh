@@ -11,12 +11,7 @@ minos=$1 kv=$2 init_trap=$3
 work=$(mktemp -d)
 chmod 755 "$work" # a native cell of root runs as nobody, who must reach its program
 trap 'kill $up_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-contains() { grep -q -- "$2" <<<"$1"; }
+. "$(dirname "$0")/common.sh"
 cp "$kv"/kv_service.wasm "$kv"/kv_service "$kv"/kv_client.wasm "$work/"
 sed -e 's/"kv_client", "100"/"kv_client", "4000000"/' \
     -e 's/"--crash-every", "10"/"--crash-every", "1500000"/' "$kv/kv.json" >"$work/kv.json"
