@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "control/json_out.h"
+
+#define CONTROL_LINGER_NS (2 * 1000000000ull)
 #include "control/log_ring.h"
 #include "core/log.h"
 #include "core/sync.h"
@@ -27,6 +29,7 @@ typedef struct client {
   bool closing;   /* close once out is written */
   bool overflowed; /* read none of CONTROL_MAX_PENDING bytes: dropped */
   bool http;       /* a metrics client: one HTTP request, then closed */
+  uint64_t linger_until; /* closing, all sent: its input drained until then */
   uint64_t accepted_at;
   /* Following the log (logs with follow, subscribe): */
   bool follows, events, logs;
@@ -460,7 +463,16 @@ static bool serve_client(control_socket *self, client *peer, short events) {
     if (sent < 0) return errno == EAGAIN || errno == EINTR;
     byte_buffer_consume(&peer->out, (size_t)sent);
   }
-  return !peer->closing || peer->out.length > 0;
+  if (!peer->closing || peer->out.length > 0) return true;
+  /* All said: the peer gets an orderly end of stream, and what it still
+   * sends is read and dropped until it closes, for a bounded time (a close
+   * with unread bytes would reset the connection and could lose the
+   * reply, such as a too-long request's error). */
+  if (!peer->linger_until) {
+    shutdown(peer->fd, SHUT_WR);
+    peer->linger_until = monotonic_ns() + CONTROL_LINGER_NS;
+  }
+  return true;
 }
 
 static void *serve(void *argument) {
@@ -477,7 +489,7 @@ static void *serve(void *argument) {
       polled[FIXED + i] = (struct pollfd){
           .fd = self->clients[i].fd,
           .events = (short)(POLLIN | (self->clients[i].out.length ? POLLOUT : 0))};
-      http_waiting |= self->clients[i].http;
+      http_waiting |= self->clients[i].http || self->clients[i].linger_until;
     }
     size_t count = self->client_count;
     if (poll(polled, FIXED + count, http_waiting ? 1000 : -1) < 0 && errno != EINTR) break;
@@ -487,7 +499,8 @@ static void *serve(void *argument) {
     for (size_t i = count; i-- > 0;) {
       short events = polled[FIXED + i].revents;
       client *peer = &self->clients[i];
-      bool idle = peer->http && now - peer->accepted_at > CONTROL_HTTP_IDLE_S * 1000000000ull;
+      bool idle = (peer->http && now - peer->accepted_at > CONTROL_HTTP_IDLE_S * 1000000000ull) ||
+                  (peer->linger_until && now > peer->linger_until);
       /* A follower with new records writes them even without an event. */
       if (idle || ((events || peer->out.length) && !serve_client(self, peer, events)))
         drop_client(self, i);
