@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # minos_embed(OUTPUT out.c FILES a b PREFIX name)
 #
 # Writes out.c defining, for the files in order,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Script half of minos_embed (see Embed.cmake).
 set(body "/* Generated from the sources by cmake/EmbedScript.cmake. */\n#include <stddef.h>\n#include \"core/embedded.h\"\n\n")
 set(entries "")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzz targets: tests/fuzz/*.c, each a libFuzzer LLVMFuzzerTestOneInput.
 #
 # With MINOS_FUZZ (on by default for clang with MINOS_SANITIZE, the build

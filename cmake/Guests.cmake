@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Guest programs: C compiled to wasm32-wasi with clang and Debian's wasi-libc.
 #
 #   minos_add_guest(NAME SOURCES a.c [b.c] [FLAGS -O2 ...] [OUTPUT_DIR dir])

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos guest API: cells, channels and descriptors.
  *
  * In a wasm cell these are imports from module "minos". Every call returns

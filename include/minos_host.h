@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libminos: the embedding API. A C program links libminos (pkg-config
  * minos) to run sealed cells inside itself and talk to them over channels:
  * the way an application sandboxes a parser or a plugin.

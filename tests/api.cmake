@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The guest API (include/minos.h) end to end: guests in tests/guests/api_*.c
 # check exact results themselves (printing each failed check on stderr and
 # exiting non-zero) and end with "NAME: all N checks passed"; the tests

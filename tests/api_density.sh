@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Ten thousand create/trap cycles leave minos's memory and open
 # descriptors flat. api_density.wasm stops at checkpoints (cycles 1000,
 # 5500 and 10000), prints "checkpoint N" and waits for a line on stdin;

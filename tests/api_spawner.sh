@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Frames modules for the spawner example (a line with the size, then the
 # bytes) and pipes them into it, as its README shows.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The reader of minos's stdout goes away early (as with "| head"): the
 # cell sees MINOS_ECLOSED and EPIPE on its stdout, never a signal, and
 # minos exits with the cell's code. Prints minos's stderr and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The compile cache: a second run of a module must not start the compiler,
 # 'minos compile' fills the cache ahead of time, concurrent compiles of one
 # module agree, and a cache directory others can write to is refused.

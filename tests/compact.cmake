@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The compact variant (src/wasm/module_variant.h): the same guests and
 # expectations as run.cmake, run by compact_run, which loads modules in
 # the compact variant; a module with a too-large native frame; and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Operating a running system: the control socket, minos ps, kill,
 # restart, stop (src/control, src/sup/control.c).
 add_executable(control_client tools/control_client.c)

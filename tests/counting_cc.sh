@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the cache tests, after they set $scratch.
 # counting_cc NAME: writes $scratch/NAME, a C compiler that runs cc and adds
 # a line to $scratch/NAME.log each time it is started.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libminos: a host program linked against the shared library, and the
 # installed library found through pkg-config by a program built outside.
 add_executable(embed_test embed/embed_test.c)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs one command and checks what it did.
 #
 #   expect.sh [--exit N] [--stdout ERE]... [--no-stdout ERE]... [--stderr ERE]...

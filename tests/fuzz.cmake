@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fuzzing (tests/fuzz, cmake/Fuzz.cmake). In the clang fuzzing build each
 # target fuzzes for FUZZ_SECONDS from a copy of its committed corpus
 # (tests/fuzz/corpus/NAME) and fails on any crash, leak, sanitizer report

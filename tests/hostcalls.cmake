@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Host calls (issue 9): a cell spinning in host calls is preempted, held
 # to its CPU limit and ended by ckill like one spinning in its own code;
 # nothing a cell opens blocks its worker; minos's own opens of modules,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # minos never waits at open on a FIFO it is given: as the module (run),
 # the spec (check, up) or a cell's code in a spec, it is refused at once as
 # not a regular file; as the log of up, a FIFO with no reader is refused at

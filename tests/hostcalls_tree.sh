@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs a command with a fresh scratch grant, then looks at what the cell
 # left there as a host program walking the directory would: every link in
 # it, followed by the host, must lead inside the grant.

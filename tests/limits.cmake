@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Limits are inherited and total (issue 9): a child gets at most what its
 # parent has left and what it spends counts against its parent; creating
 # cells is a grant with a cap on live descendants, and the runtime caps

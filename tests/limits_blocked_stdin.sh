@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs the command with its stdin a FIFO that stays open and never says
 # anything: reads from it block, and never see the end of the stream.
 #   limits_blocked_stdin.sh COMMAND...

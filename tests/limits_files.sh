@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Host descriptors: minos raises its soft descriptor limit to the hard one,
 # and a cell holding all it may leaves its neighbours theirs.
 #   limits_files.sh MINOS SPEC GUEST DATA_DIR

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The log is minos's own: no cell, module or spec can forge a line of it
 # or flood it (core/log.c, sup/output_log.c, spec "log_limits").
 

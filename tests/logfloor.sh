@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # minos up's log cannot be forged or flooded by cells (tests/logfloor.cmake).
 #
 #   logfloor.sh forge MINOS SPEC      stderr with CR, ESC, NUL and C1 bytes,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Native cells (issue: native cells). So far: the ELF reader that finds
 # the files loading a program opens (src/native/elf.c), tested on Debian's
 # /bin/cat, a static program, and a program whose library is found through

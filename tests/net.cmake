@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Network for cells: the socket reactor alone (a C unit test), and the
 # guest API's connect, listen and accept end to end over loopback, with
 # guests only (tests/guests/net.c), so nothing but minos is needed.

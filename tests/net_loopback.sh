@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Cells talking TCP over loopback, each in its own minos process, with the
 # net guest (tests/guests/net.c) at both ends. Picks a free port: a server
 # that finds its port taken exits with 3 and the next port is tried.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # minos run: exit codes, traps, limits, malformed modules, the cache.
 
 minos_test(run_hello EXIT 7 STDOUT "^hello from a sealed cell$"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The compile sandbox and compiling off the worker (src/wasm/compile_sandbox.h,
 # src/wasm/compile_pool.h).
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # sandbox_big_module.sh N OUT.wat: a valid module whose _start is one body
 # of N multiply-adds: seconds of C compiler time and some 250 MB of its
 # memory for N = 50000, to run into the compile limits (tests/sandbox.cmake).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # sandbox_escape.sh MINOS MODULE: the compile tools' sandbox holds against
 # a "C compiler" (MINOS_CC) that tries to get out: it may write in its
 # build directory, but not outside it; it may not make a network socket,

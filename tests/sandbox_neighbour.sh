@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # sandbox_neighbour.sh MODE MINOS GUEST BIG_MODULE [minos run options...]
 # Runs tests/guests/sandbox_neighbour.c on one worker (MINOS_WORKERS=1)
 # with a fresh compile cache and a C compiler that is made slow (it sleeps

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Issue 9, the seal: nothing a module names reaches generated C or the log
 # unescaped, and every valid module runs or is refused with a clear reason.
 

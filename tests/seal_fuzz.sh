@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Compiles mutated modules: any variant wasm-validate accepts must compile
 # (or be refused with a clear reason, exit 2); a failure of wasm2c or the
 # C compiler on a valid module is a minos bug (issue 9).

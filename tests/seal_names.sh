@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Names from a module never reach generated C unescaped, and minos prints
 # them escaped (issue 9).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Calls on slow file systems (network, FUSE) run off the worker, so a hung
 # call cannot freeze the other cells of its worker: one test per call a
 # cell can make on a file, and, for path calls, one more where the slow

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # slowfs.sh MODE MINOS FUSE_TOOL GUEST
 # Calls on a slow file system run off the worker (tests/slowfs.cmake).
 #   local    a local file reads as before, inline and (MINOS_SLOW_FILES=all)

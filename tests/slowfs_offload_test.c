@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The offload pool (core/offload.h) with cells on one scheduler, without
  * the wasm layer: a cell blocked on a job leaves the worker to its
  * neighbours; a cell killed while its job runs ends at once and the job

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # minos check and the spec loader: one spec per kind of problem, whose
 # whole report is compared with its .expected file, a few single checks,
 # valid specs, and the network rules in C.

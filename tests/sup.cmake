@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Supervision (minos up): restart policies, backoff, giving up, init
 # timeouts, graceful stop, triggers, and the examples as systems.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A supervised cell's children are held to its grants: a spawner granted
 # only "spawn" gets MINOS_EMODULE for a child importing the clock, and starts
 # one that needs nothing.

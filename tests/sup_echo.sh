@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A TCP trigger end to end over loopback: minos up runs a spec whose cell
 # is started once per connection; a client checks every echo; then the
 # concurrency limit and backlog refuse what is beyond them.

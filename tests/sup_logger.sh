@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # sup_logger.sh MINOS SPEC: a logger (an unmodified cat, reading its stdin
 # to the end) behind a service that crashes after every third line: the
 # logger reads on across every restart (a channel's default,

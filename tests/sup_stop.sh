@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # minos up stops gracefully on SIGTERM: a cell whose input ends exits by
 # itself, cells that ignore it are killed after the grace period, and minos
 # exits with nothing left running. The log is read while the system runs.

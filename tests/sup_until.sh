@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs minos up on a spec that keeps running (a trigger) until its log has
 # every one of the given lines (or 30 s pass), stops it, and prints the log.
 #   sup_until.sh MINOS SPEC LOG PATTERN...

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # WASI preview 1: guests in tests/guests/wasi_*.c assert the behaviour
 # themselves (printing each failed check and exiting non-zero); the tests
 # check their exit status and output. Tests that need files run under

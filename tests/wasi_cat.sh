@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # stdin to stdout through a guest, byte for byte: a file of every byte
 # value repeated (1 MiB and an odd tail) goes through wasi_cat.wasm from a
 # file and from a pipe, and must come out identical.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs a command with a fresh scratch tree, then checks that nothing outside
 # the granted directories was touched.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Feeds wasi_stdin_poll.wasm through a FIFO: nothing until the guest says
 # it is waiting, then "hello", then end of file. Prints the guest's stdout
 # and exits with its status.

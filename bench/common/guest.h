@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the benchmark guests (bench/pingpong, bench/spawn,
  * bench/stream): a monotonic clock, whole writes, loading a module from a
  * granted directory, and cnew from bytes in memory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // proctime N command [arguments...]
 //
 // Runs the command N times as a whole process and prints the median and

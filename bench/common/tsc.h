@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Native benchmark helpers: the time-stamp counter, its frequency measured
  * against CLOCK_MONOTONIC, and monotonic nanoseconds.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs a wasm32-wasi command under node's WASI (V8's JIT), the reference
 // engine for bench/compute:
 //   node --no-warnings node-wasi.mjs file.wasm [arguments...]

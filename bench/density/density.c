@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Idle cells in one runtime, through libminos: starts as many cells as fit
  * (up to the count asked), each blocked in a channel read, and reports
  * what each costs in resident memory, address space and mappings. The

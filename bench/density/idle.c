@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An idle cell: says it is ready (one byte on stdout), then blocks in a
  * channel read on stdin until the host closes it. */
 #include <minos.h>

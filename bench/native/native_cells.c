@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // native_cells PROGRAM SECONDS
 //
 // bench/native: create, run to exit and reap a native cell of PROGRAM (a

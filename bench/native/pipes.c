@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The baseline of bench/native/channels: the same two programs joined by
  * two pipes, no runtime between them.
  *   pipes PROGRAM "ARGS OF ONE" "ARGS OF THE OTHER"   (space-separated)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Both sides of bench/native/channels, one program: an ordinary POSIX
  * program that only reads its stdin and writes its stdout, built native
  * and for wasm32-wasi from this one source.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The far cell of bench/pingpong: fd 0 is a read end, fd 1 a write end
  * (passed in that order by the parent). Sends every byte it gets back, one
  * at a time, until fd 0 is finished. */

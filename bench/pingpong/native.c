@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // pingpong_native SECONDS
 //
 // The baseline of bench/pingpong: two Linux processes (fork) ping-pong one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The measuring cell of bench/pingpong:
  *
  *   minos run --ro-dir WASM_DIR::/guests bench_pingpong.wasm PLACEMENT SECONDS

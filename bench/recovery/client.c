@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The client cell of bench/recovery, run by minos up next to a supervised
  * service (service.c) with a clock grant:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The measuring loop of bench/recovery, shared by the client cell (under
  * minos) and the native supervisor-and-client, so that both measure the
  * same thing the same way.

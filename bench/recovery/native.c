@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // recovery_native SERVICE K CRASHES
 //
 // The baseline of bench/recovery: the classic way to keep a service up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The service of bench/recovery, built both as a wasm cell (supervised by
  * minos up) and as a static native program (restarted by recovery_native,
  * the classic way):

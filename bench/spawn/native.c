@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // spawn_native PROGRAM SECONDS [ARGUMENT...]
 //
 // The baseline of bench/spawn: posix_spawn + waitpid of PROGRAM (a static

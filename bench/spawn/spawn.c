@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The measuring cell of bench/spawn:
  *
  *   minos run --ro-dir WASM_DIR::/guests bench_spawn.wasm PLACEMENT SECONDS

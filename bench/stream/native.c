@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // stream_native CAPACITY WRITE_SIZE MAX_BYTES SECONDS
 //
 // The baseline of bench/stream: a Linux pipe between two processes (fork),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The reading cell of bench/stream:
  *
  *   minos run --ro-dir WASM_DIR::/guests bench_stream.wasm \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The writing cell of bench/stream: fd 0 is a read end holding the write
  * size (4 bytes, little-endian), fd 1 the data channel's write end. Writes
  * that many bytes per call, again and again, until the reader closes its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cell of bench/trigger, started fresh for each TCP connection: its
  * stdin and stdout are the connection. It does what the epoll baseline
  * does per connection: whatever arrives goes back, and at the end of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // trigger_epoll PORT THREADS
 //
 // The baseline of bench/trigger: a plain epoll echo server doing the work

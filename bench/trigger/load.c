@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // trigger_load: the load generator of bench/trigger.
 //
 //   trigger_load PORT CONCURRENCY SECONDS

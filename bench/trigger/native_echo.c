@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The native per-connection handler of bench/trigger: an ordinary static
  * Linux program that writes back what it reads on stdin until the end of
  * the stream, as bench_trigger_echo.wasm does in a wasm cell. */

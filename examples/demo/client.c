@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The demo's client: it talks to the key-value service over one pair of
  * channels and narrates on stderr. One request is "CRASH", which makes
  * the service hit a bug; the supervisor restarts it behind the same

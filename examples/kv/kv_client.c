@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A client of the key-value service that never reconnects: it keeps one
  * pair of channels (stdout to the service, stdin from it) for its whole
  * life, whatever happens to the service behind them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A key-value service: a cell that owns a map and answers a line protocol
  * on stdin/stdout, one reply line per request line:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cat: stdin to stdout. A plain WASI program: it knows nothing of minos. */
 #include <stdio.h>
 

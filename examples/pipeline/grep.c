@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* grep error: the lines of stdin that contain "error". A plain WASI
  * program (a child cell gets no arguments yet, so the word is built in). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pipeline: runs wasm modules as a shell pipeline of child cells,
  *
  *   minos run --ro-dir DIR::/bin pipeline.wasm /bin/a.wasm /bin/b.wasm ...

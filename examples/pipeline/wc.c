@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* wc: lines, words and bytes of stdin, as "LINES WORDS BYTES". A plain
  * WASI program. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A child for the spawner that crashes after one line: only it ends. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A child for the spawner: reads its job from stdin, says hello. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spawner: starts a child cell for each module it receives on stdin.
  *
  *   for m in a.wasm b.wasm; do wc -c <$m; cat $m; done | minos run spawner.wasm

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every arch a cell's code can be (core/code.h), listed in one place above
  * the core and the archs, as Lua's linit.c lists its libraries: the core
  * knows none by name, and a registration in each arch's own file would be

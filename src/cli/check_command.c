@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos check: validate a spec without running it, the way a compiler
  * checks a program: every problem, each with its place in the file. */
 #include <stdio.h>

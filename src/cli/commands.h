@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The minos command's subcommands. Each returns the process exit status. */
 #ifndef MINOS_CLI_COMMANDS_H
 #define MINOS_CLI_COMMANDS_H

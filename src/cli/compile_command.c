@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos compile: fill the compile cache ahead of time, by preparing the
  * code as a run would. */
 #include "cli/commands.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos ps, kill, restart, stop: clients of running systems' control
  * sockets (control/control_socket.h). SYSTEM is a system's name (its
  * socket in the default place) or a socket's path (with a '/'). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos demo: a small system run from a spec embedded in the binary: a
  * key-value service and a client, wired by two channels. A request makes
  * the service crash; the supervisor restarts it behind the same channels

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* How the control commands (ps, top) show durations and sizes. */
 #ifndef MINOS_CLI_FORMAT_H
 #define MINOS_CLI_FORMAT_H

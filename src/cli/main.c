@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos: run programs as sealed cells. */
 #include <signal.h>
 #include <stdbool.h>

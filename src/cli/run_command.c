@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos run: one module as one sealed cell, with wasmtime's conventions
  * where they overlap (--dir HOST::GUEST, --env, args after the module). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos top: a live view of a running system, as htop is for processes:
  * its cells with their state, CPU, memory, restarts and traffic, sortable
  * and filterable, a cell's detail (channels, grants, limits, last fault,

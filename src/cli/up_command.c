@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos up: run a whole system from its spec and keep it running. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A client of a running system's control socket (control_socket.h), for
  * minos ps, logs, kill, restart, stop and top. SYSTEM is a system's name
  * (its socket in the default place) or a socket's path (with a '/'). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control socket's server: see control_socket.h. */
 #include "control/control_socket.h"
 

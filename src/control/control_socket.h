@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A running system's control socket (minos up): a Unix socket, mode 0600,
  * at $XDG_RUNTIME_DIR/minos/NAME.sock (/run/minos/NAME.sock for root,
  * /tmp/minos-UID/NAME.sock without XDG_RUNTIME_DIR;

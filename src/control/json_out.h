@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing JSON: the control socket's replies and `minos ps --json`. Every
  * string is escaped (quotes, backslashes, control characters), and bytes
  * that are not UTF-8 become U+FFFD, so a cell's name or a log line can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The recent log lines and events of a running system, for `minos logs`
  * and subscribers of the control socket: a ring of the last
  * LOG_RING_RECORDS records (at most LOG_RING_BYTES of text), each with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Accounts: what a cell, with everything it created, may make the runtime
  * spend. Every cell has one, linked to its parent's (a cnew child's), or
  * to its runtime's root account (a cell of minos run, libminos or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Slot arenas: many equal-sized regions carved from a few large mappings.
  *
  * Compact cells (whose code checks memory bounds and stack depth itself)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bridges between host file descriptors and channels: how a cell's stdio
  * reaches the terminal, a file or a host pipe. Host I/O blocks, so each
  * bridge pumps on a thread of its own and the cells on the workers never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A growable run of bytes: JSON replies being written, a control client's
  * unsent replies, a sandbox's orders. Out of memory is remembered
  * (`failed`) so a writer can check once at the end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Cells: sealed processes. A cell owns a guarded stack, an execution
  * context on it, and a list of resources; its arch (wasm, native) decides
  * what runs on that stack. A cell ends exactly once, by exiting or by a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Channels: one-way byte streams between cells (and the host), with a
  * bounded buffer and backpressure. A channel has exactly one write end and
  * one read end; each end is held by one cell (or host object) at a time,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cnew's arch spec for any parent: see child_spec.h. */
 #include "core/child_spec.h"
 

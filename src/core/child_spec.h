@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cnew's arch spec, the same for a parent of any arch (the wasm cell's
  * import, a native cell's control socket): its checks, the limits it
  * asks for resolved against what the parent has left, and the child's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A cell's children, by the small ids the guest API gives them (1, 2,
  * ...). The table is a resource of the parent: when the parent ends, every
  * child it still has is disowned, so it ends too and is freed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Code for cells, whatever its arch: see code.h. */
 #include "core/code.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Code for cells, whatever its arch. Each arch (wasm today; native next)
  * says which code is its own by its first bytes, prepares it (a wasm
  * module is validated, compiled into the cache and loaded) and creates

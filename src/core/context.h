@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Execution contexts: a saved stack pointer that a thread can switch to.
  *
  * A cell runs on its own stack; switching between cells (or back to the

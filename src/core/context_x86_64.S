@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stack switching for x86-64 System V: the callee-saved registers and the
  * x87/SSE control words go on the old stack, the stack pointer is swapped. */
     .text

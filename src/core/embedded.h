@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files compiled into the minos binary (see cmake/Embed.cmake). */
 #ifndef MINOS_CORE_EMBEDDED_H
 #define MINOS_CORE_EMBEDDED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* minos's one error enum. Every fallible function in the runtime returns a
  * minos_status; guests see the same numbers through the guest API, which
  * is where the enum is defined. */

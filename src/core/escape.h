@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Text from a cell or a spec (a module's names, a cell's output, a
  * refused import) is printed only through here: every byte that could
  * act on a terminal or forge a log line (control characters, DEL, C1

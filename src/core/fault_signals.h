@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hardware faults (SIGSEGV, SIGBUS) raised by a cell's code end that cell
  * only: stack overflow into a cell's guard, or an access into the guard
  * region of its linear memory. Any other fault is the runtime's own bug and

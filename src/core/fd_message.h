@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A message with descriptors attached (SCM_RIGHTS), over a Unix socket:
  * how a sandbox hands its seccomp listener to the runtime, how the
  * runtime hands a sandbox its program's descriptors, and how a native

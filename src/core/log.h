@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one logging path: every message the runtime prints goes through here,
  * so the format and the destination are decided in one place. `minos run`
  * prints "minos: [who: ]message" on stderr; a supervised system (minos up)

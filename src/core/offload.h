@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Blocking work off the workers. A system call that may block for long
  * (a read on a network or FUSE file system that hangs), or long work (a
  * compile), would freeze every cell of the worker thread it runs on; it is

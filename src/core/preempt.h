@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Preemption and CPU accounting. Each worker thread has a timer that
  * ticks every PREEMPT_TICK_NS of the thread's own CPU time (an idle worker
  * gets no ticks). The tick charges the running cell, ends it at its CPU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The socket reactor (see reactor.h).
  *
  * Everything about a socket happens on the reactor's thread: its pumps,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime's I/O loop: one thread per runtime that moves bytes between
  * host descriptors (connected sockets, pipes to processes) and channels, so a cell (or the supervisor) sees a
  * socket as two channel ends, one for each direction, and never waits for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one way a cell owns something: every host object a cell holds (its
  * memory, stack-allocated instance, descriptors, files, sockets) embeds a
  * resource and is registered with the cell. When the cell ends, however it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A runtime: the worker threads that run cells. Worker count defaults to
  * the number of cores; a worker's thread starts when the first cell is
  * placed on it, so a runtime that runs one cell costs one thread. */

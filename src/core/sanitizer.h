@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Whether this build runs under AddressSanitizer (gcc says so with a macro,
  * clang with __has_feature), for the few places that must tell it about
  * stacks and memory it cannot see being switched or recycled. */

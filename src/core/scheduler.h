@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A scheduler runs many cells on one OS thread (a worker): each cell runs
  * on its own stack until it blocks, yields, is preempted or ends, then the
  * scheduler picks the next ready one. A cell stays on the worker it was

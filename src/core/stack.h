@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stacks for cells.
  *
  * A guarded stack has its lowest pages inaccessible, so running off the

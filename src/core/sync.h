@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The few synchronisation primitives the core is built on: a spinlock for
  * the short critical sections of channels and cells (never held across a
  * context switch or a system call that can block), futex waits for threads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Something that can sleep until another thread wakes it: a cell (which
  * parks on its scheduler, a context switch) or a host thread (which sleeps
  * on a futex). Channels and cell ends keep waiters, so host threads of an

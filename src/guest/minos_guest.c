@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libminos-guest.a: the guest API (include/minos.h) for native programs.
  *
  * In a native cell, a descriptor is a real one: a channel end is a pipe's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libminos: the embedding API (include/minos_host.h) over the core, which
  * creates cells of any arch (core/code.h). Host handles are thin: a channel end is the core's own,
  * a cell handle is the cell itself, owned by the host until freed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The calls a native cell's filter hands to the runtime: see broker.h. */
 #include "native/broker.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime's side of a native cell's seccomp filter (launch.h): the
  * calls the filter hands to the runtime instead of the kernel, answered on
  * the reactor's thread.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A native cell's cell calls, served: see control.h. */
 #include "native/control.h"
 

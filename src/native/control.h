@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime's side of a native cell's control socket (control_protocol.h):
  * the guest API's cell calls for a native program that may create cells,
  * answered by the cell's own coroutine on its worker, as a wasm cell's host

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control socket of a native cell that may create cells: how
  * libminos-guest.a (src/guest) asks the runtime for the guest API's cell
  * calls, which a process cannot make alone (cnew, wpass, rpass, cstart,

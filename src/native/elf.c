@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading x86-64 ELF objects without running them: see elf.h. */
 #include "native/elf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading an x86-64 Linux executable without running it: whether it is
  * one (and if not, what it is), and, for a dynamically linked one, the
  * files its loading opens: its interpreter (PT_INTERP) and the shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Starting a native program sealed: see launch.h.
  *
  * The file system is built as bubblewrap builds it: in the new mount

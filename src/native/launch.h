@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Starting a native program sealed, as nsjail and bubblewrap do, layer by
  * layer, before its first instruction:
  *   - new user, PID, mount, network, IPC, UTS and cgroup namespaces; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The native arch: cells whose code is an x86-64 Linux executable, run as
  * a sandboxed process (launch.h). The cell itself is a small coroutine on
  * a worker: it has the process started off the worker, hands its stdio to

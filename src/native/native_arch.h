@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The native arch: x86-64 Linux executables as sealed cells (native_arch.c
  * says how a cell runs its process; launch.h what seals it). */
 #ifndef MINOS_NATIVE_NATIVE_ARCH_H

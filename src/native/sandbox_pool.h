@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sandboxes made ahead of demand (zygote.c), for launch.c: processes in
  * fresh namespaces, their ids mapped, each waiting on its socket for the
  * orders launch.c sends (native_start). Internal to src/native. */

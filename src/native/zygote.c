@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sandboxes made ahead of demand: see sandbox_pool.h and launch.h.
  *
  * The namespaces are the slow part of a sandbox (a network namespace alone

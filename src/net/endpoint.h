@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Endpoints: the text a cell names one socket address with, and opening
  * sockets to it (connect) or on it (listen). The text is a network rule's
  * (net/rule.h) narrowed to one destination:

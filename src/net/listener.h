@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A listening socket opened for a cell (minos_listen): the reactor accepts
  * its connections as they come and they wait here, in a bounded queue,
  * until the cell takes them as channel ends. Past the queue's bound a new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Network rules. Addresses are compared in one 128-bit space, IPv4 ones
  * as IPv4-mapped IPv6 addresses (::ffff:a.b.c.d): an IPv4 rule admits an
  * IPv4 peer seen through a dual-stack IPv6 socket, and an IPv6 rule that

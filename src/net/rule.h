@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Network grants: which destinations a cell may connect to and which
  * addresses it may listen on. A rule is written as text in a spec,
  *   tcp:127.0.0.1:8080      one address, one port

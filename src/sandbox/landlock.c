@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Landlock rulesets: see landlock.h. */
 #include "sandbox/landlock.h"
 

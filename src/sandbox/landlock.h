@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Landlock rulesets for processes minos starts (the compile tools, native
  * cells): made in the parent, enforced by the child before its exec
  * (landlock_restrict_self). Rules are bound to files and directories, not

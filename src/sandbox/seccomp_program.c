@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Seccomp filters exported as BPF: see seccomp_program.h. */
 #include "sandbox/seccomp_program.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Seccomp filters for processes minos starts (the compile tools, native
  * cells): built with libseccomp in the parent and exported as a BPF
  * program, so that the child, between its fork and its exec, only has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What minos up needs to start a system, checked before it runs, so that
  * whatever minos check accepts minos up can start: each cell's descriptors
  * at start within its limit, the host descriptors its granted directories

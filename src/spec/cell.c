@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One cell of a spec: its code, arguments, environment, stdio, named ends,
  * limits, restart policy and trigger. Its grants are read by grants.c. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The third pass: each cell's code. It must exist and be code an arch
  * runs (core/code.h), and need nothing its cell's grants and limits do not
  * allow (for a wasm module: its imports and initial memory): a spec states

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A cell's grants: directories, network rules, clock, randomness and
  * creating cells.
  * Conflicts inside one cell's grants are found here; those between cells

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tree is built from yajl's callbacks. yajl gives no positions, only
  * how far into the text it has read (just past the token it reports), so
  * each value's start is found by scanning back from there over the token,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A JSON document as a small tree whose every value and key remembers its
  * line and column, so a spec's problems can point at the text that causes
  * them. yajl does the lexing and parsing; this only builds the tree. */

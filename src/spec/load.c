@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading a spec: the JSON tree, then the passes over it, then either the
  * spec or every problem found, in the order of the text. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Log limits: how much of a cell's output reaches the system's log
  * (spec.h says what each means and its default). They are read from the
  * spec's "log_limits", a cell's "limits": {"log": ...} and minos up's

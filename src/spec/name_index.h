@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An index from names to the items that bear them (object keys, cells,
  * channels, channel endpoints), so that checking a spec stays linear in
  * its size: every "is this name taken" is one hash probe, never a scan of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Names in a spec: which are valid, and which known one a misspelt name
  * was probably meant to be. */
 #include <stdio.h>

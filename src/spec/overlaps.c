@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Addresses two parts of a system would both listen on: the listen grants
  * of different cells, and the TCP triggers the supervisor listens on for
  * its cells. Only one can bind an address; the other would fail at run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The first pass: the top level of a spec and its channels, read from the
  * JSON tree into the spec. Cells are read by cell.c. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The list of problems found in a spec, and how they are printed: one a
  * line, "FILE:LINE:COLUMN: PATH: MESSAGE", as compilers do, so editors
  * and terminals can jump to them. */

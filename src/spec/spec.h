@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A system spec: one JSON file describing a whole system of cells, how
  * their channels are wired, what each may use, how each is restarted and
  * which events spawn a fresh cell. spec_load parses and validates it in

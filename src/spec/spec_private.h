@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the files of the spec loader share. Loading (load.c) is three
  * passes over one loader: reading the JSON tree (json.c) into the spec
  * (parse.c, cell.c, grants.c, with values.c and units.c for single

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trigger cells are templates: each event gets a fresh instance holding
  * only that event (a TCP connection as its stdin and stdout, or a line of
  * a channel as its stdin) and the log. So a trigger cell has nothing else

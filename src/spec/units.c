@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sizes and durations written with units, as people write them. */
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Typed reads of single JSON values: each either sets its result or says,
  * at the value's path and position, what is wrong with it. */
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The second pass: channels against cells. Each endpoint must name a
  * cell's slot on the right side (a channel goes from a writing side to a
  * reading side), no slot may be wired twice, every named end must be

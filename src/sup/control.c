@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The supervisor's side of the control socket (control/control_socket.h):
  * requests are answered on the supervisor's thread, which owns the
  * system's state; the socket's thread waits for each answer (a bounded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One instance of a spec cell: its configuration from the spec, its
  * stdio, its named ends, and its start on a worker. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stable endpoints: the ends a supervised cell keeps across instances. The
  * supervisor lends them to each instance; whatever closes a lent end (the
  * instance, its end, a child it passed the end to) gives it back here. */

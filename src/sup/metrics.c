@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The system's metrics in the Prometheus text format (version 0.0.4), for
  * the spec's "metrics" address (control/control_socket.h serves them):
  * per cell, CPU seconds, memory, restarts, faults by kind, whether it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Telling the service manager how minos is doing, when systemd (or
  * anything speaking its notify protocol) runs `minos up` as a service of
  * Type=notify: READY=1 once every cell has been started, STATUS= lines,

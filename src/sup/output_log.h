@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Cells' output into the system's log. Every line a cell writes to a
  * stream bound for the log becomes one log line under the cell's name
  * (core/log.h), so a tail of the log shows events and output in order.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* When to restart a supervised cell, and when to give up: the restart
  * policy of a spec cell applied to the history of its restarts. Pure
  * logic on timestamps, so it is tested without running anything. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A supervised service: one instance of a spec cell at a time, restarted
  * by its policy. Everything here runs on the supervisor's thread; cells
  * ending and ends coming back only wake it (supervisor.wake). */

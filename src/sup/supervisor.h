@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The supervisor runs a whole system from its spec (minos up): it creates
  * the spec's channels, starts every cell, restarts them by their policies,
  * runs their triggers, and stops everything gracefully when asked.

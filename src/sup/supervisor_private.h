@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the supervisor's files share: the running system and its cells. */
 #ifndef MINOS_SUP_SUPERVISOR_PRIVATE_H
 #define MINOS_SUP_SUPERVISOR_PRIVATE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Triggers: a fresh cell per event, holding only that event. A TCP trigger
  * gives each accepted connection its own cell, the socket being its stdin
  * and stdout; a channel trigger gives each line written to its channel

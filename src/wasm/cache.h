@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compile cache: one shared object per (module bytes, compile
  * variant, toolchain, minos glue) key, under $MINOS_CACHE_DIR, else $XDG_CACHE_HOME/minos, else
  * ~/.cache/minos. Artefacts are published by rename(2), so a reader sees a

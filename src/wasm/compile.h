@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Ahead-of-time compilation of one module into a shared object:
  * wasm-validate, then wasm2c, then the system C compiler. */
 #ifndef MINOS_WASM_COMPILE_H

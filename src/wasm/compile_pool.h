@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compiling off the workers. A cell's cnew whose code is not in the
  * compile cache yet hands the load (module_load_bytes_for_limit, which
  * validates, translates and compiles in the sandbox) to a compile thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The compile tools' sandbox (compile_sandbox.h says what it holds).
  *
  * The child is made with clone(CLONE_VM | CLONE_VFORK), as posix_spawn

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sandbox every tool of the compile pipeline (wasm-validate, wasm2c,
  * the C compiler and whatever it starts) runs in. A hostile module is
  * input to those tools, so a bug in any of them must not become a way out:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host access to a cell's linear memory. Every guest pointer goes through
  * these checks; the host never touches guest memory outside [0, size). */
 #ifndef MINOS_WASM_GUEST_MEMORY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host functions a wasm cell may import: the only way out of its
  * sandbox. A module importing anything not listed here, or with another
  * signature, is refused before any of its code runs. */

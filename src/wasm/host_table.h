@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The table of host services every compiled module is bound to: memory,
  * tables, traps, and the host functions it imports. */
 #ifndef MINOS_WASM_HOST_TABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linear memories and tables of wasm cells.
  *
  * Fast modules: a memory is one reservation of 8 GiB plus a guard: wasm2c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading a wasm module: read it, find or build its compiled form in the
  * cache (validate, seal imports, wasm2c, cc), and dlopen it. A loaded module
  * is shared by every cell that runs it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest API (include/minos.h) for wasm cells: the imports of module
  * "minos". Every call checks its descriptors against the calling cell's
  * own table and its pointers against the cell's own memory before acting,

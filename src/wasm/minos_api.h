@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest API's imports (module "minos") for wasm cells; semantics in
  * include/minos.h. Pointers are guest addresses. */
 #ifndef MINOS_WASM_MINOS_API_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What minos needs to know about a wasm module before and after compiling
  * it: its imports (to seal them), its memory and exports (to run it), and
  * its name section (to name the function a trap happened in). This is not a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What wasm2c is given: a copy of the module that names nothing of its
  * own. wasm2c 1.0.32 copies export names, the name section's names and
  * custom sections' names into the C it writes, inside comments and

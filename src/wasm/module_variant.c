@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "wasm/module_variant.h"
 
 #include <stdbool.h>

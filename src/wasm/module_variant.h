@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The two ways minos compiles and lays out a wasm module's cells.
  *
  * fast: no bounds checks in the code. Each memory is an 8 GiB reservation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest API's network calls (minos_connect, minos_listen,
  * minos_accept) for wasm cells. A connection is a pair of channel ends,
  * pumped by the runtime's socket reactor; a listener is a descriptor of

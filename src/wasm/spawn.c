@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cnew: a child cell from code bytes read off a channel. The parent waits
  * while the code arrives, is compiled (or found in the cache) and the child
  * initialises on a worker; initialisation (memory, data segments, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The external tools of the ahead-of-time pipeline: wasm-validate, wasm2c
  * and the system C compiler. Each can be overridden by an environment
  * variable (MINOS_WASM_VALIDATE, MINOS_WASM2C, MINOS_CC). */

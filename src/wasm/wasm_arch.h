@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The wasm arch: cells whose code is a compiled wasm module, isolated by
  * the wasm sandbox inside the runtime's process. */
 #ifndef MINOS_WASM_ARCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The wasm arch's part of a cell: the compiled module's instance, its
  * linear memory and its WASI state. */
 #ifndef MINOS_WASM_CELL_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What the control tests share (sourced): counted checks.
 passed=0 failed=0
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # control_test.sh MINOS CONTROL_CLIENT WASI_CAT: a running system's control
 # socket end to end: minos ps (table and --json), kill, restart, stop,
 # errors for unknown cells and systems, hostile clients (malformed and

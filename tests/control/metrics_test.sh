@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # metrics_test.sh MINOS TCP_CLIENT TRAPS_WASM: a system's Prometheus
 # metrics, read with a real HTTP client (curl) and checked with promtool
 # where Debian's prometheus package is installed: a TCP trigger's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # notify_test.sh MINOS NOTIFY_LISTENER WASI_CAT: minos up as a systemd
 # service of Type=notify with WatchdogSec=: READY=1 once the cells are
 # started, WATCHDOG=1 pings while the supervisor turns, STOPPING=1 at the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # top_test.sh MINOS WASI_CAT: minos top in a real terminal (tmux, 80x24):
 # the header and the cell table, selection, a cell's detail, its log
 # followed, kill (asked first, then done), restart, help, filter, sort, a

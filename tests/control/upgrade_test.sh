@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # upgrade_test.sh MINOS KV_DIR INIT_TRAP_WASM: hot upgrade under load. The
 # kv example's client, which never reconnects, sends millions of requests
 # while its service is upgraded from wasm to the native build of the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The embedding API end to end, from a host program linked against the
  * shared libminos: a cell fed and drained through host channel ends, a
  * trap reported as its fault, a wait that times out, a kill, a module

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the build into a scratch prefix, then builds a host program the
 # way a user would: cc $(pkg-config --cflags --libs minos), and runs it.
 #   pkg_config_test.sh BUILD_DIR PROGRAM.c GUESTS_DIR

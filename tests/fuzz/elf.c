@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the ELF reader (src/native/elf.c) on arbitrary bytes. It
  * checks that elf_read never crashes, leaks or reads out of bounds, that
  * it either reads the bytes or refuses them with a message, and that what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the host calls, WASI preview 1 and minos, against a live
  * cell. Each input is the stdin of a fresh cell of the guest
  * tests/fuzz/guest/hostcalls_guest.c, which plays it as a program of host

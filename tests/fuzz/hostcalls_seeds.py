@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the hand-made seeds of the hostcalls fuzzer into
 tests/fuzz/corpus/hostcalls/: short programs for the guest
 tests/fuzz/guest/hostcalls_guest.c (its header describes the format),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the module reader and what minos does with a module before
  * the C compiler sees it. On arbitrary bytes it checks that:
  *   - wasm_module_read never crashes, leaks or reads out of bounds, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fuzzes one target for a bounded time from a copy of its committed corpus
 # (so the committed one never changes), and fails on any crash, leak,
 # sanitizer report or slow input: libFuzzer exits non-zero and leaves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the spec parser and checker (minos check), on arbitrary
  * bytes; no cell is started. It checks that spec_load_text never crashes,
  * leaks or reads out of bounds, that it returns a spec exactly when it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The channel half of the guest API, inside one cell (no children):
  *
  *   api_channels.wasm SECTION

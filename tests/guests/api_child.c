@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The child the guest API tests start (api_children, api_spinner, ...).
  * It gets no arguments: its parent passes a command channel as its first
  * descriptor (0) holding one line, the command, and maybe data after it.

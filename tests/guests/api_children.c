@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The child half of the guest API:
  *
  *   minos run --ro-dir GUESTS::/guests --ro-dir MODULES::/modules \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the guest API tests (tests/guests/api_*.c): exact-value checks
  * on minos calls, clocks, and helpers to load a module, pipe its code to
  * cnew and give a child its command line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Create, run and reap a tiny trapping child CYCLES times. At each
  * checkpoint it prints "checkpoint N" and waits for a line on stdin, so
  * a script (api_density.sh) can sample minos's memory and descriptors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A wasm cell's native child, from code bytes (cnew of an x86-64 ELF
  * executable): the child is a sandboxed process whose descriptors 0 and 1
  * are the ends its parent passed.

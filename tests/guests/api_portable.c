@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest API's semantics, one source for both archs: built as a wasm
  * guest and, linked with libminos-guest.a, as a native program, and run
  * with the code of its children on stdin, of either arch:

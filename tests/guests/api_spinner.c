@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A cell spinning for ever never stops the others: two spinners (one on
  * this cell's worker, no CPU limit) are known to be in their loops before
  * this cell does ROUNDS 1-byte round trips with an echo child on the same

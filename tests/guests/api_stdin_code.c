@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A child's code from the parent's stdin.
  *
  *   minos run api_stdin_code.wasm direct < api_exit.wasm

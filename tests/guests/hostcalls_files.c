@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What a cell opens or plants in its grant can neither block its worker
  * nor lead a host program out of the grant. Run by hostcalls_tree.sh,
  * which grants GRANT read-write as /data (holding hello.txt, sub/ and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A cell spinning in host calls is a cell like any other: preempted, held
  * to its CPU limit, ended by ckill. This guest is both the parent and its
  * spinning children (the same module, read back from a read-only grant).

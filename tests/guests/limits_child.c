@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The child of the limits tests (limits_tree.c). Its parent passes a
  * command channel as its descriptor 0 holding one line, then maybe more
  * ends:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host descriptors are shared fairly (tests/limits.cmake):
  *
  *   limits_files hog DIR N    opens DIR/file up to N times, holding them;

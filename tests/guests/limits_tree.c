@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Limits are inherited and total (tests/limits.cmake): a cell's children
  * get at most what it has left, and what they spend counts against it.
  * Children are limits_child.wasm, read from /guests. One section per run,

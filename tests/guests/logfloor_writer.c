@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A cell that writes what tests of the log need; its first argument:
  *
  *   forge      a carriage return and a forged log line, terminal escape

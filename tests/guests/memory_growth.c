@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Grows linear memory page by page up to the cell's limit: every page
  * granted must be usable and zeroed, and growth past the limit must fail
  * cleanly (memory.grow returns -1) without ending the cell.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest API's network calls (minos_connect, minos_listen,
  * minos_accept), from inside a cell. Commands:
  *

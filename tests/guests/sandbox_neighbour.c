@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compiling in the sandbox, off the worker (tests/sandbox.cmake). Run with
  * MINOS_WORKERS=1, so the parent and its ticker child share one worker.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Calls on a slow file system (tests/slowfs.cmake). Run with
  * MINOS_WORKERS=1, so a ticker child shares this cell's worker.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Imports functions that need three different grants: the clock, random
  * and a directory. */
 #include <stdio.h>

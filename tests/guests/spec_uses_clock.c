@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Imports wasi clock_time_get: a spec must grant it the clock. */
 #include <stdio.h>
 #include <time.h>

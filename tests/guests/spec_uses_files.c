@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Imports wasi path_open: a spec must grant it a directory. */
 #include <stdio.h>
 

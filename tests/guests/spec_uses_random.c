@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Imports wasi random_get: a spec must grant it randomness. */
 #include <stdio.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A cell for supervision tests; what it does is its first argument:
  *
  *   crash        traps at once (unreachable)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Ends in the trap named by argv[1]; each trap must end only this cell,
  * with minos naming the kind and the function. */
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Arguments arrive as given; the environment holds exactly what was
  * granted with --env and nothing of the host's. Usage:
  *   wasi_args_env.wasm EXPECTED_ENV_COUNT [args...]

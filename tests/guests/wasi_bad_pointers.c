@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pointers and lengths outside the cell's memory: every call answers
  * EFAULT (or EINVAL for absurd counts) and the cell lives on. Nothing is
  * transferred when an output pointer is bad. Run with a grant as /data. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cat: copies stdin to stdout through raw fd_read/fd_write with several
  * iovecs of odd sizes, so scatter/gather and partial transfers are
  * exercised. Prints the byte count on stderr. */

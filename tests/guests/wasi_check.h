@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checks for the WASI test guests: each failed check prints where and why
  * on stderr, and the guest ends with check_exit(), non-zero if any failed.
  * Raw imports take guest pointers as plain integers, so tests can pass

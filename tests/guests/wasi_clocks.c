@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Clocks: resolutions, realtime near now, monotonic never going back, and
  * the CPU-time clocks advancing while the guest computes. */
 #include <time.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Descriptor numbering, the per-cell limit and bad descriptors. Run with
  * one grant as /data (fd 3) and the default limit of 1024. */
 #include <fcntl.h>

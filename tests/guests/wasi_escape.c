@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every way out of a grant is refused by the kernel's resolution, whatever
  * the call: "..", absolute paths, symlinks planted before the run
  * (absolute, relative, dangling, to a parent) and symlinks the guest makes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proc_exit ends the cell at once with its code, from any depth, after
  * libc has flushed stdout; code after it never runs. */
 #include <stdlib.h>

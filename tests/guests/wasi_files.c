@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files in a read-write grant, through wasi-libc as programs use them and
  * through raw calls where libc hides the detail. Run with the scratch
  * layout of tests/wasi_scratch.sh granted as /data. */

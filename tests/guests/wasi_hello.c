@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stdout and stderr reach the host, and an ordinary return is exit 0. */
 #include <stdio.h>
 

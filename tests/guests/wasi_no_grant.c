@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Without --dir a cell sees no file system at all: no preopens, nothing
  * to resolve paths against, and stdio is not a directory. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* poll_oneoff: clock subscriptions sleep (relative and absolute), the
  * earliest of several wins, descriptors that are ready end the wait at
  * once, and a bad subscription completes with its own error. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* random_get: independent draws differ and are not all zero; large and
  * empty requests work. */
 #include <stdlib.h>

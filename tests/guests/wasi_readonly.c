@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A read-only grant (/ro) next to a read-write one (/data): everything
  * that reads works, everything that would change /ro fails with EROFS,
  * including moving or linking files between the two grants. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A pipe on stdin that stays empty until the guest says "waiting", then
  * carries "hello" and closes (tests/wasi_stdin_poll.sh): non-blocking
  * reads say EAGAIN, poll_oneoff wakes when the data arrives (counting it),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libminos's limits (tests/limits.cmake): options that cannot be honoured
  * are refused, and a 0 means a documented default, never "no limit": a
  * cell given no memory limit gets 64 MiB. A wall-clock timeout ends a

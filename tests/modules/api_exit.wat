@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A tiny child that needs no descriptor: proc_exit(7) through WASI.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

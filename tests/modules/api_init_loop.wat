@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A child whose initialisation never ends: its wasm start function loops
 ;; for ever, so cnew must give up after the init timeout (ETIMEDOUT).
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A child whose initialisation traps: its wasm start function reaches
 ;; unreachable, so cnew fails with EINIT.
 (module

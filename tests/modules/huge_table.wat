@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Asks for a table far beyond minos's per-table limit.
 (module
   (table 100000000 funcref)

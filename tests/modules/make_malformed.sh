@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Makes broken modules from a good one: make_malformed.sh GOOD.wasm OUTDIR
 set -eu
 good=$1

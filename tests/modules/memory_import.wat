@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Asks the host for a memory: minos gives cells only their own.
 (module
   (import "env" "memory" (memory 1))

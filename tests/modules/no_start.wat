@@ -1,2 +1,3 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A valid module that is not a WASI command.
 (module (func (export "run")))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; The same host function imported twice, under two indices (two tests of
 ;; the public WASI test suite do this): it runs.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Exports whose names would break out of wasm2c's comments and strings,
 ;; forge log lines or act on a terminal. None may reach the C compiler.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; An import whose names are hostile: refused, the names shown escaped.
 (module
   (import "env\1b[31m" "*/\0a#include <stdlib.h>\0a" (func))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; "proc_exit" then a NUL and more is not proc_exit.
 (module
   (import "wasi_snapshot_preview1" "proc_exit\00x" (func (param i32)))

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; The largest memory minos runs: 65,535 pages, with 65,536 as its maximum.
 ;; Its last bytes work; growing past 65,535 pages fails. Exits 42.
 (module

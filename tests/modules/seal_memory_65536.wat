@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A memory that starts at 4 GiB: wasm-rt.h keeps sizes in 32 bits, so
 ;; minos refuses it at load.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A seed for the mutation test (tests/seal_fuzz.sh): control flow,
 ;; calls, globals and memory, in a small module.
 (module

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; A seed for the mutation test: the proposals minos compiles (bulk
 ;; memory, reference types, multi-value, sign extension, saturating
 ;; conversions).

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; _start must be () -> ().
 (module
   (memory (export "memory") 1)

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Traps in function 1; seal_forge gives it a hostile name-section name,
 ;; which the trap report must print escaped. No $names here, so wat2wasm
 ;; writes no name section of its own.

@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; Imports a host function minos does not provide.
 (module
   (import "env" "launch_missiles" (func $launch (param i32) (result i32)))

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # as_nobody.sh COMMAND [ARGS...]: runs the command as the unprivileged
 # user nobody (tests that minos needs no root); skipped (77) unless run
 # as root, where the plain test already ran unprivileged.

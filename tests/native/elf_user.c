@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A program that needs a library of its own, found through a DT_RUNPATH
  * of "$ORIGIN/deps" (tests/unit/elf_test.c). */
 int elf_dep_answer(void);

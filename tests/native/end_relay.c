@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A native program using the ends a spec gives it: reads everything from
  * the named end "input" (MINOS_END_INPUT is its descriptor) and writes it,
  * prefixed, to the named end "output" (MINOS_END_OUTPUT) and to stdout

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Escapes from a native cell's grant, each tried from inside:
 #   - a link planted in the grant that leads to /etc/passwd;
 #   - the runtime's environment through /proc (the cell has its own);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A native cell that creates a cell through libminos-guest.a, the guest
  * API for native programs, from the code on its stdin:
  *   native_parent wasm|native

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probes a native cell's network from inside: every connection and
  * listening socket is the runtime's to make (src/native/broker.h).
  *   net_probe connect ADDRESS PORT WORD   connects (blocking), sends WORD

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A statically linked native program: it needs no file to load. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probes a native cell's walls from inside (tests/unit/native_launch_test.c).
  *   wall_probe ids        "uid U gid G nnp N seccomp S"
  *   wall_probe root       the names in /, sorted, space-separated

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs 'minos check' on one spec of tests/specs and compares what it
 # reports with NAME.expected: every problem, in order, and nothing else.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A raw client of a system's control socket, for tests that must send
  * what minos's own commands never would.
  *

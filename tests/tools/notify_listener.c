@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A service manager's notify socket, for tests of minos up under systemd:
  * binds a datagram socket at PATH and prints every message it gets (one
  * line per assignment), for SECONDS.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Makes hostile modules for the seal tests (tests/seal.cmake).
  * names expects tests/modules/seal_trap.wat's shape: three functions,
  * the second with four locals, one global.

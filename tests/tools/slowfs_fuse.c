@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A deliberately slow file system for tests/slowfs.cmake: a FUSE file
  * system (libfuse 3) whose every call a cell can make through a file
  * blocks until the file named by $SLOWFS_RELEASE exists (or for 20 s at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A loopback client for trigger tests: opens `count` connections, `parallel`
  * at a time; on each it sends MESSAGE and a newline, closes its sending
  * side, reads the reply to its end and checks it is `expect` (default: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Channels between cells on one scheduler: ping-pong, backpressure, end of
  * stream, a closed reader, fairness across read ends, non-blocking forms
  * and misuse. Cells here run plain C functions (a test arch), so the core

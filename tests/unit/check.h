@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The unit tests' one assertion: it counts checks and failures, prints
  * each failure with its place, and lets the test go on, so one run shows
  * every broken expectation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The loader's table of code ranges grows past its first chunk: loads more
  * distinct modules than one chunk holds and checks that the fault
  * handler's lookup (module_code_contains) finds every one of them, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The compile variant is part of the cache key, and compact artefacts and
 # refusals are cached: a second compact run of a module starts no
 # compiler, a fast run of it compiles its own artefact, and a module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Density of compact cells: starts N cells of a small module in the
  * compact variant, measures the process while all of them sit parked in
  * the scheduler (inside a host call, like a cell blocked on a channel),

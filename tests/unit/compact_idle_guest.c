@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An idle cell for the density experiment (compact_density.c): it does
  * what a small service does before it waits (a heap buffer, a formatted
  * line on its shadow stack), yields twice (the experiment measures while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* compact_run: runs one module as one cell in the compact variant, the
  * way 'minos run' runs it in the fast one (it uses run_command.c's own
  * run_cell_to_end and report_outcome), so the same expectations (exit

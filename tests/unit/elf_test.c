@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ELF reader (src/native/elf.c): the files loading a program opens,
  * for a dynamic Debian program, a static one, and one whose library is
  * found through $ORIGIN; what other files are said to be; and hostile

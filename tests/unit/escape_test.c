@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/escape.c: what hostile text becomes when printed; and core/log.c:
  * a log line is one line whatever its name and message hold. */
 #include <fcntl.h>

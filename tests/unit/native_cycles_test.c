@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A native cell's end releases everything: 1,000 create/crash cycles of a
  * native cell through libminos (a program that dies by SIGSEGV, each
  * reported as such) leave the runtime's open descriptors, threads, child

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Runs a native program in the sandbox (src/native/launch.c) with the
  * runtime's broker answering its filter's calls (src/native/broker.c), as
  * minos does, for tests of the layers beneath the cell. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sandbox native programs start in (src/native/launch.c), probed from
  * inside: a static program and Debian's dynamically linked /bin/cat run;
  * the program is uid 1000 with no_new_privs and a seccomp filter; the

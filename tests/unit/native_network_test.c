@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A native cell's network (src/native/broker.c): the runtime makes every
  * connection and listening socket from its own copy of the address, so
  *   - a granted destination works with an unmodified blocking or

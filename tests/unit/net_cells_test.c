@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Network cells in one long-lived runtime, as a supervisor runs them: a
  * cell that ends while listening leaves the port free at once (its
  * listener went with it), and many cells making many connections leave

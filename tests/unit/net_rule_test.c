@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Network rules: parsing and its errors, formatting back, overlaps, and
  * matching socket addresses of every family. */
 #include <arpa/inet.h>

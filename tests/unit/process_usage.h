@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the test or benchmark process itself uses, from /proc/self: leak
  * and density checks compare these before and after many cells. Shared by
  * the unit tests and bench/density. */

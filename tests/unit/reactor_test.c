@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The reactor alone: sockets attached as channel ends, driven from host
  * threads (host waiters) on one side and plain socket calls on the other.
  * Both directions, end of stream each way, a reset, backpressure both

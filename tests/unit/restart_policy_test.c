@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Restart policies on a made-up clock: which ends restart, the backoff
  * sequence, the limit per window, and a window that slides. Also the
  * channel side of stable endpoints: a lent end comes back instead of

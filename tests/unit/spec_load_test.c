@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What spec_load gives the supervisor: defaults, resolved paths, wiring
  * resolved to cells and slots, triggers' addresses. The specs' problems
  * are tested through minos check (tests/spec.cmake).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checking a spec is linear in its size: hostile specs of 100,000 keys,
  * items, cells, channels or problems are checked in seconds, where a scan
  * per key (duplicate keys, cell and channel lookups, wiring, listen

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sizes and durations as a spec writes them. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Recursive Fibonacci: measures call overhead and the cost of a deep,
 // branchy call tree, which wasm2c turns into ordinary C calls plus a
 // stack-depth check per call.

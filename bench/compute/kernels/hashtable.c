@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Word counting in an open-addressing hash table keyed by strings:
 // measures byte-wise hashing, string compares and copies, and scattered
 // memory access. argv[1] is the number of words counted.

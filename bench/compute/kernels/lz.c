@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // LZ77-style block compressor and decompressor (hash-table match finder,
 // varint tokens, in the spirit of LZ4): measures unaligned loads,
 // data-dependent branches and byte copies. argv[1] is the number of MiB

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Dense double-precision matrix multiply, C = A * B with n x n matrices:
 // measures floating-point throughput and linear-memory loads and stores.
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // N-body simulation of the Jovian planets (the classic benchmarks-game
 // setup): measures double arithmetic, sqrt and division in a small,
 // cache-resident loop. argv[1] is the number of time steps.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // SHA-256 written out in full: measures 32-bit rotates, adds and byte
 // loads, the shape of most integer-heavy hashing and crypto code.
 // argv[1] is the number of MiB hashed; the 1 MiB buffer is rehashed with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Sieve of Eratosthenes over odd numbers, one bit per number: measures
 // tight loops of shifts, masks and strided stores into a large array.
 #define _POSIX_C_SOURCE 200809L

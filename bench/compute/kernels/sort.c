@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Quicksort of pseudo-random 32-bit integers, written out rather than
 // calling qsort so the benchmark measures compiled guest code, not the
 // host's or wasi-libc's sort: unpredictable branches, swaps and recursion.

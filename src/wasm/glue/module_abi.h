@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The interface between the runtime and a compiled module (.so). It is
  * compiled into both, so it stays plain C with no runtime types.
  *

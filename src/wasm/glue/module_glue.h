@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compiled into every module's shared object, ahead of wasm2c's output
  * (-include) and by the per-module glue file. It connects the generated
  * code to the minos runtime through the host table only.

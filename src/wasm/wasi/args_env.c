@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Arguments and environment: the guest asks for the sizes, allocates, then
  * asks for an array of pointers into one buffer of NUL-terminated strings
  * (wasi-libc's __wasilibc_initialize_environ and __main_argc_argv). The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* WASI I/O on channel ends: how fd_read and fd_write reach a cell's
  * channels, stdio included. A read blocks (parking the cell) until the
  * first bytes or the end of the stream, then takes only what is already

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Clocks and randomness.
  *
  * The CPU-time clocks are the host's: the process clock counts every cell

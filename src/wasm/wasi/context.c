@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A cell's WASI state: its arguments, environment and descriptor table.
  *
  * Numbering is what wasi-libc expects: 0-2 are stdio, then each grant in

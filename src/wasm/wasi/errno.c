@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host errno to WASI errno. WASI numbers its errors alphabetically, not as
  * Linux does, so every value is translated; an error with no WASI name
  * becomes ERRNO_IO rather than leaking a meaningless number. */

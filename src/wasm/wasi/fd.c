@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Calls on an open descriptor (other than I/O, in io.c, and directory
  * listing, in readdir.c). */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fd_read, fd_write, fd_pread, fd_pwrite: scatter/gather I/O straight
  * between the host descriptor and guest memory, with every iovec checked
  * against the cell's memory first. Partial transfers are returned as they

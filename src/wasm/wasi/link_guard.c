@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Links stay inside their grant: see link_guard.h for the rule. */
 #include "wasm/wasi/link_guard.h"
 

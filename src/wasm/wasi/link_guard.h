@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Links a cell plants inside a grant stay inside it. Following a link is
  * always done beneath (resolve.c), so no link can take the cell itself out;
  * this is for host programs that walk the granted directory later (a

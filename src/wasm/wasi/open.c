@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* path_open: a new descriptor for a path beneath a directory descriptor.
  *
  * WASI says what the guest wants in rights, not in an access mode; the

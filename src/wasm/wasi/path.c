@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The path_* calls other than path_open (open.c): each is a path job
  * (path_job.h), run on the worker or, for a slow file system, off it. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Path jobs: see path_job.h. */
 #include "wasm/wasi/path_job.h"
 

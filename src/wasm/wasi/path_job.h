@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One path_* call (other than path_open) as a job that holds everything it
  * needs, so that the same code runs on the worker or off it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* poll_oneoff: wait until a clock subscription expires or a descriptor is
  * ready. Clock subscriptions become one deadline on the monotonic clock
  * (the earliest); channel ends are waited on by parking the cell, as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Process control and sockets. A cell ends through the core (cell_exit),
  * which releases everything it holds; signals do not exist for cells; and
  * a cell's connections are pairs of channel ends (minos_connect,

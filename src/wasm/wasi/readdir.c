@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fd_readdir: directory entries in the WASI dirent layout, resumable by
  * cookie.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Path resolution beneath a directory descriptor. This is what keeps a
  * cell inside its grants, so it is done by the kernel, never by string
  * checks: openat2(2) with RESOLVE_BENEATH refuses absolute paths, ".."

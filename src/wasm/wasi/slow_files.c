@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files on slow file systems. A read on a local disk is over in
  * microseconds and is done inline, on the worker; a read on a network or
  * FUSE file system can hang for minutes (a server gone, a FUSE daemon

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File status and times, shared by the fd_* and path_* calls. */
 #include <fcntl.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* WASI preview 1 (wasi_snapshot_preview1) for wasm cells.
  *
  * Every function takes the calling cell and returns a WASI errno (0 on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internals of the WASI implementation: the preview 1 constants and
  * layouts (from the witx definition; host code never includes wasi-libc's
  * <wasi/api.h>, which is written for guests), the descriptor table and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest of the host-call fuzzer (tests/fuzz/hostcalls.c): it reads
  * its whole stdin and plays it as a program of host calls, every WASI
  * preview 1 and minos import with arguments taken from the input, wild

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Runs a fuzz target (one of tests/fuzz) on files, without libFuzzer: how
  * builds other than the clang fuzzing one run the committed corpus and
  * regression inputs. Each argument is a file or a directory of files (not

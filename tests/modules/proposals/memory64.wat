@@ -1,2 +1,3 @@
+;; SPDX-License-Identifier: Apache-2.0
 (module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) (memory (export "memory") i64 1)
   (func (export "_start") (call $exit (i32.load (i64.const 0)))))

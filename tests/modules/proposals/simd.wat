@@ -1,3 +1,4 @@
+;; SPDX-License-Identifier: Apache-2.0
 ;; SIMD: wasm2c 1.0.32 aborts on it.
 (module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) (memory (export "memory") 1)
   (func (export "_start")
