@@ -11,7 +11,7 @@ if(NOT MINOS_SANITIZE)
   add_test(NAME embed_pkg_config
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/embed/pkg_config_test.sh ${CMAKE_BINARY_DIR}
                    ${CMAKE_CURRENT_SOURCE_DIR}/embed/embed_test.c ${GUESTS})
-  set_tests_properties(embed_pkg_config PROPERTIES
+  set_tests_properties(embed_pkg_config PROPERTIES RESOURCE_LOCK cmake_install
     ENVIRONMENT "MINOS_CACHE_DIR=${MINOS_TEST_CACHE_DIR}"
     PASS_REGULAR_EXPRESSION "embed_test: all checks passed")
 endif()

@@ -12,7 +12,8 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" > /dev/null
 libdir=$(find "$prefix" -name minos.pc -exec dirname {} \; | head -n 1)
 export PKG_CONFIG_PATH="$libdir"
-# The prefix in minos.pc is the configured one; point it at the scratch copy.
+# minos.pc finds its prefix from where it is (tests/install_test.sh also
+# moves the installed tree).
 cc -std=c17 -Wall -Wextra -Werror -o "$prefix/embed_test" "$program" \
-   $(pkg-config --define-variable=prefix="$prefix" --cflags --libs minos)
+   $(pkg-config --cflags --libs minos)
 LD_LIBRARY_PATH="$(dirname "$libdir")" "$prefix/embed_test" "$guests"
