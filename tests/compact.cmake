@@ -4,8 +4,10 @@
 # the compact variant; a module with a too-large native frame; and the
 # density of idle compact cells.
 
-# compact_run runs cells with minos run's own code (stdio wiring, outcome).
-add_executable(compact_run unit/compact_run.c ${PROJECT_SOURCE_DIR}/src/cli/run_command.c)
+# compact_run runs cells with minos run's own code (stdio wiring, outcome),
+# which reads its command line with the CLI's options and help.
+add_executable(compact_run unit/compact_run.c ${PROJECT_SOURCE_DIR}/src/cli/run_command.c
+               ${PROJECT_SOURCE_DIR}/src/cli/options.c ${PROJECT_SOURCE_DIR}/src/cli/help.c)
 target_link_libraries(compact_run PRIVATE minos_runtime)
 set(COMPACT_RUN $<TARGET_FILE:compact_run>)
 

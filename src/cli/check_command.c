@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/log.h"
 #include "spec/spec.h"
 
@@ -40,13 +41,11 @@ static int check_file(const char *path) {
 }
 
 int command_check(int argc, char **argv) {
-  if (argc == 0) {
-    log_error("check needs a spec file: minos check spec.json...");
-    return EXIT_USAGE;
-  }
+  options_parser parser = {.command = "check", .argc = argc, .argv = argv};
+  if (!options_help_only(&parser, 1, -1, "a spec file")) return parser.exit_status;
   /* The worst outcome wins: an unreadable file over a spec with problems. */
   int exit_status = 0;
-  for (int i = 0; i < argc; i++) {
+  for (int i = parser.operand; i < argc; i++) {
     int status = check_file(argv[i]);
     if (status > exit_status) exit_status = status;
   }

@@ -2,19 +2,22 @@
 /* minos compile: fill the compile cache ahead of time, by preparing the
  * code as a run would. */
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/log.h"
 
 int command_compile(int argc, char **argv) {
-  int exit_status = 0;
-  if (argc == 0) {
-    log_error("compile needs at least one module: minos compile module.wasm...");
-    return EXIT_USAGE;
+  static const struct option long_options[] = {
+      {"verbose", no_argument, NULL, 'v'}, OPTION_HELP, OPTION_END};
+  options_parser parser = {.command = "compile", .short_options = "hv",
+                           .long_options = long_options, .argc = argc, .argv = argv};
+  int option;
+  while ((option = options_next(&parser)) != OPTIONS_END) {
+    if (option == OPTIONS_QUIT) return parser.exit_status;
+    if (option == 'v') log_set_level(LOG_INFO);
   }
-  for (int i = 0; i < argc; i++) {
-    if (argv[i][0] == '-' && argv[i][1] == 'v') {
-      log_set_level(LOG_INFO);
-      continue;
-    }
+  if (!options_operands(&parser, 1, -1, "at least one module")) return parser.exit_status;
+  int exit_status = 0;
+  for (int i = parser.operand; i < argc; i++) {
     code_report report;
     cell_code code;
     minos_status status = code_prepare_file(argv[i], 0, &code, &report);

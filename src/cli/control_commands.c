@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* minos ps, kill, restart, stop: clients of running systems' control
+/* minos ps, logs, kill, restart, upgrade, stop: clients of running systems' control
  * sockets (control/control_socket.h). SYSTEM is a system's name (its
  * socket in the default place) or a socket's path (with a '/'). */
 #include <errno.h>
@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/options.h"
 #include "control/control_client.h"
 #include "control/control_socket.h"
 #include "control/json_out.h"
@@ -185,23 +186,24 @@ static int ps_all(bool as_json) {
   return status;
 }
 
-#define PS_USAGE "minos ps [--json] [SYSTEM]"
-
 int command_ps(int argc, char **argv) {
+  static const struct option long_options[] = {
+      {"json", no_argument, NULL, OPTION_LONG_ONLY}, OPTION_HELP, OPTION_END};
+  options_parser parser = {.command = "ps", .short_options = "h", .long_options = long_options,
+                           .argc = argc, .argv = argv};
   bool as_json = false;
-  const char *system = NULL;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0) as_json = true;
-    else if (argv[i][0] == '-' || system) {
-      log_error("ps: unexpected '%s' (usage: " PS_USAGE ")", argv[i]);
-      return EXIT_USAGE;
-    } else system = argv[i];
+  int option;
+  while ((option = options_next(&parser)) != OPTIONS_END) {
+    if (option == OPTIONS_QUIT) return parser.exit_status;
+    as_json = true; /* --json, the only other option */
   }
+  if (!options_operands(&parser, 0, 1, "")) return parser.exit_status;
   bool header_printed = false;
-  return system ? ps_one(system, as_json, &header_printed) : ps_all(as_json);
+  return parser.operand < argc ? ps_one(argv[parser.operand], as_json, &header_printed)
+                               : ps_all(as_json);
 }
 
-/* ---- minos kill, restart, stop ----------------------------------------- */
+/* ---- minos kill, restart, upgrade, stop --------------------------------- */
 
 #define UPGRADE_TIMEOUT_MS 75000 /* a compile and the new code's initialisation */
 
@@ -241,42 +243,42 @@ static int upgrade(const char *system, const char *cell_name, const char *code) 
   return status;
 }
 
-int command_control(int argc, char **argv) {
-  const char *verb = argv[0];
-  if (strcmp(verb, "upgrade") == 0) {
-    if (argc != 4) {
-      log_error("usage: minos upgrade SYSTEM CELL CODE");
-      return EXIT_USAGE;
-    }
-    return upgrade(argv[1], argv[2], argv[3]);
-  }
-  bool stop = strcmp(verb, "stop") == 0;
-  int wanted = stop ? 2 : 3;
-  if (argc != wanted) {
-    log_error("usage: minos %s SYSTEM%s", verb, stop ? "" : " CELL");
-    return EXIT_USAGE;
-  }
+/* minos kill|restart SYSTEM CELL, minos stop SYSTEM */
+static int ask_system(const char *verb, const char *system, const char *cell_name) {
   json_out out = {0};
   json_out_begin_object(&out);
   json_out_member_string(&out, "request", verb);
-  if (!stop) json_out_member_string(&out, "cell", argv[2]);
+  if (cell_name) json_out_member_string(&out, "cell", cell_name);
   json_out_end_object(&out);
   char *request = json_out_finish(&out);
-  json_value *reply = request ? ask(argv[1], request, NULL) : NULL;
+  json_value *reply = request ? ask(system, request, NULL) : NULL;
   free(request);
   if (!reply) return EXIT_RUNTIME_ERROR;
-  int status = failed(argv[1], reply) ? EXIT_RUNTIME_ERROR : 0;
+  int status = failed(system, reply) ? EXIT_RUNTIME_ERROR : 0;
   if (!status) {
     char escaped[256];
-    printf("%s: %s\n", argv[1], escape_string(escaped, sizeof escaped, json_text_of(reply, "message", "done")));
+    printf("%s: %s\n", system,
+           escape_string(escaped, sizeof escaped, json_text_of(reply, "message", "done")));
   }
   json_free(reply);
   return status;
 }
 
-/* ---- minos logs ------------------------------------------------------------ */
+int command_control(int argc, char **argv) {
+  const char *verb = argv[0];
+  bool upgrading = strcmp(verb, "upgrade") == 0, stopping = strcmp(verb, "stop") == 0;
+  int wanted = upgrading ? 3 : stopping ? 1 : 2;
+  const char *needed = upgrading  ? "SYSTEM, CELL and CODE"
+                       : stopping ? "SYSTEM"
+                                  : "SYSTEM and CELL";
+  options_parser parser = {.command = verb, .argc = argc, .argv = argv};
+  if (!options_help_only(&parser, wanted, wanted, needed)) return parser.exit_status;
+  char **operands = argv + parser.operand;
+  if (upgrading) return upgrade(operands[0], operands[1], operands[2]);
+  return ask_system(verb, operands[0], stopping ? NULL : operands[1]);
+}
 
-#define LOGS_USAGE "minos logs [-f] [-n LINES] SYSTEM [CELL]"
+/* ---- minos logs ------------------------------------------------------------ */
 
 /* Prints a {"log":...} line's text; false for any other line. */
 static bool print_log_line(const json_value *line) {
@@ -291,33 +293,29 @@ static bool print_log_line(const json_value *line) {
 }
 
 int command_logs(int argc, char **argv) {
+  static const struct option long_options[] = {{"follow", no_argument, NULL, 'f'},
+                                               {"lines", required_argument, NULL, 'n'},
+                                               OPTION_HELP,
+                                               OPTION_END};
+  options_parser parser = {.command = "logs", .short_options = "hfn:",
+                           .long_options = long_options, .argc = argc, .argv = argv};
   bool follow = false;
-  long long lines = 100;
-  const char *system = NULL, *cell_name = NULL;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0) follow = true;
-    else if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--lines") == 0) && i + 1 < argc) {
-      char *end;
-      lines = strtoll(argv[++i], &end, 10);
-      if (*end || lines < 0) {
-        log_error("logs: %s is not a count of lines", argv[i]);
-        return EXIT_USAGE;
-      }
-    } else if (argv[i][0] == '-' || (system && cell_name)) {
-      log_error("logs: unexpected '%s' (usage: " LOGS_USAGE ")", argv[i]);
+  uint64_t lines = 100;
+  int option;
+  while ((option = options_next(&parser)) != OPTIONS_END) {
+    if (option == OPTIONS_QUIT) return parser.exit_status;
+    if (option == 'f') follow = true;
+    if (option == 'n' && parse_count_option("logs: -n", optarg, 0, 1000000000, &lines))
       return EXIT_USAGE;
-    } else if (!system) system = argv[i];
-    else cell_name = argv[i];
   }
-  if (!system) {
-    log_error("usage: " LOGS_USAGE);
-    return EXIT_USAGE;
-  }
+  if (!options_operands(&parser, 1, 2, "SYSTEM")) return parser.exit_status;
+  const char *system = argv[parser.operand];
+  const char *cell_name = parser.operand + 1 < argc ? argv[parser.operand + 1] : NULL;
   json_out out = {0};
   json_out_begin_object(&out);
   json_out_member_string(&out, "request", "logs");
   if (cell_name) json_out_member_string(&out, "cell", cell_name);
-  json_out_member_uint(&out, "lines", (uint64_t)lines);
+  json_out_member_uint(&out, "lines", lines);
   json_out_member_bool(&out, "follow", follow);
   json_out_end_object(&out);
   char *request = json_out_finish(&out), error[512];

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/embedded.h"
 #include "core/log.h"
 #include "spec/spec.h"
@@ -46,11 +47,8 @@ static int run_demo_system(const char *directory) {
 }
 
 int command_demo(int argc, char **argv) {
-  (void)argv;
-  if (argc > 0) {
-    log_error("demo takes no arguments");
-    return EXIT_USAGE;
-  }
+  options_parser parser = {.command = "demo", .argc = argc, .argv = argv};
+  if (!options_help_only(&parser, 0, 0, "")) return parser.exit_status;
   char directory[] = "/tmp/minos-demo-XXXXXX";
   if (!mkdtemp(directory)) {
     log_error("cannot make a scratch directory for the demo: %s", strerror(errno));

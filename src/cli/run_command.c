@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/log.h"
 
 #include "core/bridge.h"
@@ -85,20 +86,6 @@ static int add_env(run_options *options, const char *text) {
   return 0;
 }
 
-/* Accepts "--flag value" and "--flag=value". */
-static const char *option_value(int argc, char **argv, int *index, const char *flag) {
-  size_t length = strlen(flag);
-  const char *argument = argv[*index];
-  if (strncmp(argument, flag, length) != 0) return NULL;
-  if (argument[length] == '=') return argument + length + 1;
-  if (argument[length] != '\0') return NULL;
-  if (*index + 1 >= argc) {
-    log_error("%s needs a value", flag);
-    exit(EXIT_USAGE);
-  }
-  return argv[++*index];
-}
-
 /* Sizes as a spec writes them (spec_parse_size), up to 1 TiB. */
 static int parse_size_option(const char *flag, const char *value, long long *out) {
   uint64_t bytes;
@@ -138,62 +125,74 @@ int parse_count_option(const char *flag, const char *value, uint64_t low, uint64
   return -1;
 }
 
-/* The limits' flags; 1 if `argv[*i]` is none of them. */
-static int parse_limit_option(int argc, char **argv, int *i, run_options *options) {
-  const char *value;
-  if ((value = option_value(argc, argv, i, "--max-memory")))
-    return parse_memory_option(value, &options->memory_limit);
-  if ((value = option_value(argc, argv, i, "--max-stack")))
-    return parse_size_option("--max-stack", value, &options->stack_size);
-  if ((value = option_value(argc, argv, i, "--max-cpu")))
-    return parse_duration_option("--max-cpu", value, &options->cpu_time_ns);
-  if ((value = option_value(argc, argv, i, "--timeout")))
-    return parse_duration_option("--timeout", value, &options->timeout_ns);
-  if ((value = option_value(argc, argv, i, "--max-cells")))
+enum {
+  OPTION_DIR = OPTION_LONG_ONLY, OPTION_RO_DIR, OPTION_ENV, OPTION_CONNECT, OPTION_LISTEN,
+  OPTION_MAX_MEMORY, OPTION_MAX_STACK, OPTION_MAX_CPU, OPTION_TIMEOUT, OPTION_MAX_CELLS,
+  OPTION_MAX_TOTAL_CELLS, OPTION_MAX_DESCRIPTORS,
+};
+
+static const struct option run_long_options[] = {
+    {"dir", required_argument, NULL, OPTION_DIR},
+    {"ro-dir", required_argument, NULL, OPTION_RO_DIR},
+    {"env", required_argument, NULL, OPTION_ENV},
+    {"connect", required_argument, NULL, OPTION_CONNECT},
+    {"listen", required_argument, NULL, OPTION_LISTEN},
+    {"max-memory", required_argument, NULL, OPTION_MAX_MEMORY},
+    {"max-stack", required_argument, NULL, OPTION_MAX_STACK},
+    {"max-cpu", required_argument, NULL, OPTION_MAX_CPU},
+    {"timeout", required_argument, NULL, OPTION_TIMEOUT},
+    {"max-cells", required_argument, NULL, OPTION_MAX_CELLS},
+    {"max-total-cells", required_argument, NULL, OPTION_MAX_TOTAL_CELLS},
+    {"max-descriptors", required_argument, NULL, OPTION_MAX_DESCRIPTORS},
+    {"verbose", no_argument, NULL, 'v'},
+    OPTION_HELP,
+    OPTION_END,
+};
+
+/* One option and its value (optarg): 0, or -1 with the reason logged. */
+static int take_option(int option, const char *value, run_options *options) {
+  switch (option) {
+  case 'v': log_set_level(LOG_INFO); return 0;
+  case OPTION_DIR: return add_grant(options, value, 0);
+  case OPTION_RO_DIR: return add_grant(options, value, 1);
+  case OPTION_ENV: return add_env(options, value);
+  case OPTION_CONNECT:
+    return add_rule("--connect", value, &options->connect_rules, &options->connect_rule_count);
+  case OPTION_LISTEN:
+    return add_rule("--listen", value, &options->listen_rules, &options->listen_rule_count);
+  case OPTION_MAX_MEMORY: return parse_memory_option(value, &options->memory_limit);
+  case OPTION_MAX_STACK: return parse_size_option("--max-stack", value, &options->stack_size);
+  case OPTION_MAX_CPU: return parse_duration_option("--max-cpu", value, &options->cpu_time_ns);
+  case OPTION_TIMEOUT: return parse_duration_option("--timeout", value, &options->timeout_ns);
+  case OPTION_MAX_CELLS:
     return parse_count_option("--max-cells", value, 1, 1000000, &options->max_cells);
-  if ((value = option_value(argc, argv, i, "--max-total-cells")))
+  case OPTION_MAX_TOTAL_CELLS:
     return parse_count_option("--max-total-cells", value, 1, MAX_TOTAL_CELLS_LIMIT,
                               &options->max_total_cells);
-  if ((value = option_value(argc, argv, i, "--max-descriptors")))
+  case OPTION_MAX_DESCRIPTORS:
     return parse_count_option("--max-descriptors", value, 3, 1000000, &options->descriptors);
-  return 1;
+  }
+  return -1;
 }
 
-static int parse_options(int argc, char **argv, run_options *options) {
-  int i = 0;
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    const char *value;
-    int failed = 0;
-    if (strcmp(argv[i], "--") == 0) {
-      i++;
-      break;
-    } else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
-      log_set_level(LOG_INFO);
-    } else if ((value = option_value(argc, argv, &i, "--dir"))) {
-      failed = add_grant(options, value, 0);
-    } else if ((value = option_value(argc, argv, &i, "--ro-dir"))) {
-      failed = add_grant(options, value, 1);
-    } else if ((value = option_value(argc, argv, &i, "--connect"))) {
-      failed = add_rule("--connect", value, &options->connect_rules, &options->connect_rule_count);
-    } else if ((value = option_value(argc, argv, &i, "--listen"))) {
-      failed = add_rule("--listen", value, &options->listen_rules, &options->listen_rule_count);
-    } else if ((value = option_value(argc, argv, &i, "--env"))) {
-      failed = add_env(options, value);
-    } else if ((failed = parse_limit_option(argc, argv, &i, options)) != 1) {
-      /* a limit, read (0) or refused (-1) */
-    } else {
-      log_error("unknown option '%s' for run (try 'minos run --help')", argv[i]);
-    }
-    if (failed) return -1;
+/* The options, then CODE and the program's own arguments, as they are
+ * (in order: a flag after CODE is the program's). True to run; else
+ * false, with the exit status (0 after --help). */
+static bool parse_options(int argc, char **argv, run_options *options, int *exit_status) {
+  options_parser parser = {.command = "run", .short_options = "hv",
+                           .long_options = run_long_options, .in_order = true,
+                           .argc = argc, .argv = argv};
+  int option;
+  *exit_status = EXIT_USAGE;
+  while ((option = options_next(&parser)) != OPTIONS_END) {
+    if (option == OPTIONS_QUIT) *exit_status = parser.exit_status;
+    if (option == OPTIONS_QUIT || take_option(option, optarg, options) != 0) return false;
   }
-  if (i >= argc) {
-    log_error("run needs a module: minos run [options] module.wasm [args...]");
-    return -1;
-  }
-  options->module_path = argv[i];
-  options->guest_args = argv + i;
-  options->guest_arg_count = argc - i;
-  return 0;
+  if (!options_operands(&parser, 1, -1, "a module or a program (CODE)")) return false;
+  options->module_path = argv[parser.operand];
+  options->guest_args = argv + parser.operand;
+  options->guest_arg_count = argc - parser.operand;
+  return true;
 }
 
 static int exit_status_for_load_failure(minos_status status, const char *path, const char *error) {
@@ -332,22 +331,33 @@ static int run_cell(run_options *options, const cell_code *code) {
   return report_outcome(&outcome);
 }
 
+static void free_options(run_options *options) {
+  for (size_t i = 0; i < options->grant_count; i++) free((char *)options->grants[i].host_path);
+  free(options->grants);
+  free(options->env);
+  free(options->connect_rules);
+  free(options->listen_rules);
+}
+
 int command_run(int argc, char **argv) {
   run_options options = {0};
-  if (parse_options(argc, argv, &options) != 0) return EXIT_USAGE;
+  int exit_status;
+  if (!parse_options(argc, argv, &options, &exit_status)) {
+    free_options(&options);
+    return exit_status;
+  }
   code_report report;
   cell_code code;
   minos_status status =
       code_prepare_file(options.module_path, (uint64_t)options.memory_limit, &code, &report);
-  if (status != MINOS_OK) return exit_status_for_load_failure(status, options.module_path, report.error);
+  if (status != MINOS_OK) {
+    free_options(&options);
+    return exit_status_for_load_failure(status, options.module_path, report.error);
+  }
   log_info("%s: %s", options.module_path,
            report.summary[0] ? report.summary : report.cache_hit ? "cache hit" : "compiled");
-  int exit_status = run_cell(&options, &code);
+  exit_status = run_cell(&options, &code);
   code_release(&code);
-  for (size_t i = 0; i < options.grant_count; i++) free((char *)options.grants[i].host_path);
-  free(options.grants);
-  free(options.env);
-  free(options.connect_rules);
-  free(options.listen_rules);
+  free_options(&options);
   return exit_status;
 }

@@ -20,13 +20,13 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/options.h"
 #include "control/control_client.h"
 #include "control/control_socket.h"
 #include "control/json_out.h"
 #include "core/escape.h"
 #include "core/log.h"
 
-#define TOP_USAGE "minos top [-d SECONDS] [--plain] [-n COUNT] [SYSTEM]"
 #define MAX_ROWS 4096
 #define LOG_LINES 512
 #define DETAIL_LINES 50
@@ -692,6 +692,43 @@ static const char *only_system(char *name, size_t size) {
   return one ? name : NULL;
 }
 
+/* top's options: false to return *status at once (after --help, or a bad
+ * command line). */
+static bool read_options(top *self, int argc, char **argv, bool *plain, long *count,
+                         int *status) {
+  static const struct option long_options[] = {
+      {"plain", no_argument, NULL, OPTION_LONG_ONLY}, OPTION_HELP, OPTION_END};
+  options_parser parser = {.command = "top", .short_options = "hd:n:",
+                           .long_options = long_options, .argc = argc, .argv = argv};
+  int option;
+  *status = EXIT_USAGE;
+  while ((option = options_next(&parser)) != OPTIONS_END) {
+    char *end = NULL;
+    if (option == OPTIONS_QUIT) {
+      *status = parser.exit_status;
+      return false;
+    } else if (option == OPTION_LONG_ONLY) {
+      *plain = true;
+    } else if (option == 'd') {
+      double seconds = strtod(optarg, &end);
+      if (*end || !(seconds >= 0.1 && seconds <= 3600)) {
+        log_error("top: -d %s: seconds between 0.1 and 3600", optarg);
+        return false;
+      }
+      self->interval_ms = (int)(seconds * 1000);
+    } else if (option == 'n') {
+      *count = strtol(optarg, &end, 10);
+      if (*end || *count < 1) {
+        log_error("top: -n %s: a count of refreshes", optarg);
+        return false;
+      }
+    }
+  }
+  if (!options_operands(&parser, 0, 1, "")) return false;
+  if (parser.operand < argc) self->system = argv[parser.operand];
+  return true;
+}
+
 int command_top(int argc, char **argv) {
   top *self = calloc(1, sizeof *self);
   if (!self) return EXIT_RUNTIME_ERROR;
@@ -699,33 +736,14 @@ int command_top(int argc, char **argv) {
   bool plain = false;
   long count = 0;
   char only[256];
-  for (int i = 0; i < argc; i++) {
-    char *end = NULL;
-    if (strcmp(argv[i], "--plain") == 0) plain = true;
-    else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
-      double seconds = strtod(argv[++i], &end);
-      if (*end || seconds < 0.1 || seconds > 3600) {
-        log_error("top: -d %s: seconds between 0.1 and 3600", argv[i]);
-        free(self);
-        return EXIT_USAGE;
-      }
-      self->interval_ms = (int)(seconds * 1000);
-    } else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-      count = strtol(argv[++i], &end, 10);
-      if (*end || count < 1) {
-        log_error("top: -n %s: a count of refreshes", argv[i]);
-        free(self);
-        return EXIT_USAGE;
-      }
-    } else if (argv[i][0] == '-' || self->system) {
-      log_error("top: unexpected '%s' (usage: " TOP_USAGE ")", argv[i]);
-      free(self);
-      return EXIT_USAGE;
-    } else self->system = argv[i];
+  int status;
+  if (!read_options(self, argc, argv, &plain, &count, &status)) {
+    free(self);
+    return status;
   }
   if (!self->system) self->system = only_system(only, sizeof only);
   char error[512];
-  int status = EXIT_RUNTIME_ERROR;
+  status = EXIT_RUNTIME_ERROR;
   if (self->system && !control_connect(self->system, &self->link, error, sizeof error))
     log_error("%s: %s", self->system, error);
   else if (self->system) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/log.h"
 #include "spec/spec.h"
 #include "sup/supervisor.h"
@@ -75,25 +76,13 @@ int run_system(const spec *system, const char *log_path, const char *control_pat
   return exit_status;
 }
 
-#define UP_USAGE                                                                         \
-  "minos up [-v|-q] [--log FILE] [--log-rate N/s] [--log-burst N] [--log-max-bytes SIZE] " \
-  "[--log-max-line SIZE] [--max-total-cells N] [--control SOCKET] [--metrics HOST:PORT] spec.json"
-
 /* --log-rate and the like: the system's default log limits, in place of
  * the spec's "log_limits" (a cell's own limits.log still win). */
-static bool take_log_limit(const char *option, const char *value, spec_log_limits *limits) {
-  static const char *const options[][2] = {{"--log-rate", "rate"},
-                                           {"--log-burst", "burst"},
-                                           {"--log-max-bytes", "max_bytes"},
-                                           {"--log-max-line", "max_line"}};
-  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
-    if (strcmp(option, options[i][0]) != 0) continue;
-    char error[160];
-    if (spec_set_log_limit(limits, options[i][1], value, error, sizeof error)) return true;
-    log_error("up: %s: %s", option, error);
-    return false;
-  }
-  log_error("up: unexpected '%s' (usage: " UP_USAGE ")", option);
+static bool take_log_limit(const char *option, const char *key, const char *value,
+                           spec_log_limits *limits) {
+  char error[160];
+  if (spec_set_log_limit(limits, key, value, error, sizeof error)) return true;
+  log_error("up: %s: %s", option, error);
   return false;
 }
 
@@ -109,45 +98,71 @@ static void override_log_limits(spec *system, const spec_log_limits *given) {
   limits->set |= given->set;
 }
 
+enum {
+  OPTION_LOG = OPTION_LONG_ONLY, OPTION_CONTROL, OPTION_METRICS, OPTION_MAX_TOTAL_CELLS,
+  OPTION_LOG_RATE, OPTION_LOG_BURST, OPTION_LOG_MAX_BYTES, OPTION_LOG_MAX_LINE,
+};
+
+static const struct option up_long_options[] = {
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"log", required_argument, NULL, OPTION_LOG},
+    {"control", required_argument, NULL, OPTION_CONTROL},
+    {"metrics", required_argument, NULL, OPTION_METRICS},
+    {"max-total-cells", required_argument, NULL, OPTION_MAX_TOTAL_CELLS},
+    {"log-rate", required_argument, NULL, OPTION_LOG_RATE},
+    {"log-burst", required_argument, NULL, OPTION_LOG_BURST},
+    {"log-max-bytes", required_argument, NULL, OPTION_LOG_MAX_BYTES},
+    {"log-max-line", required_argument, NULL, OPTION_LOG_MAX_LINE},
+    OPTION_HELP,
+    OPTION_END,
+};
+
+/* What minos up was told on its command line. */
+typedef struct up_options {
+  const char *log_path, *control_path, *metrics_address;
+  spec_log_limits log_limits;
+  uint64_t max_total_cells;
+} up_options;
+
+/* One option and its value (optarg): false with the reason logged. */
+static bool take_option(int option, const char *value, up_options *given) {
+  switch (option) {
+  case 'v': log_set_level(LOG_DEBUG); return true;
+  case 'q': log_set_level(LOG_WARN); return true;
+  case OPTION_LOG: given->log_path = value; return true;
+  case OPTION_CONTROL: given->control_path = value; return true;
+  case OPTION_METRICS:
+    given->metrics_address = value;
+    if (spec_metrics_address_valid(value)) return true;
+    log_error("up: --metrics %s: not HOST:PORT with a literal IP address (127.0.0.1:9464)",
+              value);
+    return false;
+  case OPTION_MAX_TOTAL_CELLS:
+    return parse_count_option("--max-total-cells", value, 1, MAX_TOTAL_CELLS_LIMIT,
+                              &given->max_total_cells) == 0;
+  case OPTION_LOG_RATE: return take_log_limit("--log-rate", "rate", value, &given->log_limits);
+  case OPTION_LOG_BURST: return take_log_limit("--log-burst", "burst", value, &given->log_limits);
+  case OPTION_LOG_MAX_BYTES:
+    return take_log_limit("--log-max-bytes", "max_bytes", value, &given->log_limits);
+  case OPTION_LOG_MAX_LINE:
+    return take_log_limit("--log-max-line", "max_line", value, &given->log_limits);
+  }
+  return false;
+}
+
 int command_up(int argc, char **argv) {
-  const char *log_path = NULL, *path = NULL, *control_path = NULL, *metrics_address = NULL;
-  spec_log_limits log_limits = {0};
-  uint64_t max_total_cells = 0;
+  up_options given = {0};
+  options_parser parser = {.command = "up", .short_options = "hvq",
+                           .long_options = up_long_options, .argc = argc, .argv = argv};
   log_set_level(LOG_INFO);
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
-      log_set_level(LOG_DEBUG);
-    } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
-      log_set_level(LOG_WARN);
-    } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
-      log_path = argv[++i];
-    } else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc) {
-      control_path = argv[++i];
-    } else if (strcmp(argv[i], "--metrics") == 0 && i + 1 < argc) {
-      metrics_address = argv[++i];
-      if (!spec_metrics_address_valid(metrics_address)) {
-        log_error("up: --metrics %s: not HOST:PORT with a literal IP address (127.0.0.1:9464)",
-                  metrics_address);
-        return EXIT_USAGE;
-      }
-    } else if (strcmp(argv[i], "--max-total-cells") == 0 && i + 1 < argc) {
-      if (parse_count_option(argv[i], argv[i + 1], 1, MAX_TOTAL_CELLS_LIMIT, &max_total_cells))
-        return EXIT_USAGE;
-      i++;
-    } else if (strncmp(argv[i], "--log-", 6) == 0 && i + 1 < argc) {
-      if (!take_log_limit(argv[i], argv[i + 1], &log_limits)) return EXIT_USAGE;
-      i++;
-    } else if (argv[i][0] == '-' || path) {
-      log_error("up: unexpected '%s' (usage: " UP_USAGE ")", argv[i]);
-      return EXIT_USAGE;
-    } else {
-      path = argv[i];
-    }
+  int option;
+  while ((option = options_next(&parser)) != OPTIONS_END) {
+    if (option == OPTIONS_QUIT) return parser.exit_status;
+    if (!take_option(option, optarg, &given)) return EXIT_USAGE;
   }
-  if (!path) {
-    log_error("up needs a spec: " UP_USAGE);
-    return EXIT_USAGE;
-  }
+  if (!options_operands(&parser, 1, 1, "a spec")) return parser.exit_status;
+  const char *path = argv[parser.operand];
   int load_status = 0;
   spec *system = load_spec_reporting(path, &load_status);
   if (!system) {
@@ -155,9 +170,9 @@ int command_up(int argc, char **argv) {
       log_error("%s has problems; nothing was started (see 'minos check %s')", path, path);
     return EXIT_USAGE;
   }
-  override_log_limits(system, &log_limits);
-  system->max_total_cells = max_total_cells;
-  int exit_status = run_system(system, log_path, control_path, metrics_address);
+  override_log_limits(system, &given.log_limits);
+  system->max_total_cells = given.max_total_cells;
+  int exit_status = run_system(system, given.log_path, given.control_path, given.metrics_address);
   spec_free(system);
   return exit_status;
 }
