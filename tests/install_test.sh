@@ -46,6 +46,7 @@ cleanup() {
   rm -rf "$scratch"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 if ! cmake --install "$build" --prefix "$scratch/a" >"$scratch/install.log" 2>&1; then
   cat "$scratch/install.log"
