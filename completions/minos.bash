@@ -48,7 +48,7 @@ _minos_options() {
     run) echo "--dir= --ro-dir= --env= --connect= --listen= --max-cells= --max-memory=
                --max-stack= --max-cpu= --timeout= --max-descriptors= --max-total-cells=
                -v --verbose -h --help" ;;
-    up) echo "-v --verbose -q --quiet --log= --control= --metrics= --max-total-cells=
+    up) echo "-v --verbose -q --quiet --log= --log-format= --control= --metrics= --max-total-cells=
               --log-rate= --log-burst= --log-max-bytes= --log-max-line= -h --help" ;;
     compile) echo "-v --verbose -h --help" ;;
     ps) echo "--json -h --help" ;;
@@ -141,6 +141,7 @@ _minos() {
       --dir | --ro-dir) _minos_files "$current" "" ;;
       --log | --control) _minos_files "$current" '*' ;;
       --env) mapfile -t COMPREPLY < <(compgen -e -S = -- "$current") ;;
+      --log-format) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$current") ;;
     esac
     return
   fi

@@ -22,8 +22,8 @@ fail() {
 timeout -k 5 60 "$minos" up --log "$log" "$@" "$spec" >"$scratch/out" 2>&1
 status=$?
 [ "$status" -eq 0 ] || fail "minos up exited $status: $(cat "$scratch/out")"
-# Every line of the log is one of minos's: a timestamp, then a name.
-stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} [a-z0-9_#-]+: '
+# Every line of the log is one of minos's: a timestamp, a level, then a name.
+stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2} (error|warn|info|debug) [a-z0-9_#-]+: '
 if grep -Evq "$stamp" "$log"; then fail "a line does not start as minos writes lines"; fi
 if LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$log"; then
   fail "a control character reached the log"

@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* minos up: run a whole system from its spec and keep it running. */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -14,6 +10,8 @@
 #include "sup/supervisor.h"
 
 static supervisor *running;
+/* The log's format (--log-format): text unless told json. */
+static log_format up_log_format = LOG_FORMAT_TEXT;
 
 static void on_stop_signal(int number) {
   (void)number;
@@ -27,28 +25,30 @@ static void catch_stop_signals(void) {
   sigaction(SIGTERM, &action, NULL);
 }
 
+/* SIGHUP: logrotate moved the log file away; the next line opens it again
+ * (core/log.h). Never its default action, which would end the system. */
+static void on_hangup(int number) {
+  (void)number;
+  log_request_reopen();
+}
+
+static void catch_hangup(void) {
+  struct sigaction action = {.sa_handler = on_hangup, .sa_flags = SA_RESTART};
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGHUP, &action, NULL);
+}
+
 /* The log goes to the spec's file (or --log's), appended, so it can be
  * followed with tail -f while the system runs; else to stderr. */
 static int open_log(const char *path) {
+  char error[600];
   if (!path) {
-    log_set_destination(2, true);
-    return 0;
-  }
-  /* A FIFO is fine for a user piping the log, but its reader must be there
-   * already: minos never waits at open for one (O_NONBLOCK says ENXIO).
-   * Writes then block as they would to a pipe on stderr. */
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (fd < 0 && errno == ENXIO) {
-    log_error("cannot open the log %s: it is a FIFO that no process reads; start its reader first",
-              path);
+    log_set_destination(2, up_log_format);
+  } else if (!log_open_file(path, up_log_format, error, sizeof error)) {
+    log_error("%s", error);
     return -1;
   }
-  if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-    log_error("cannot open the log %s: %s", path, strerror(errno));
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  log_set_destination(fd, true);
+  catch_hangup();
   return 0;
 }
 
@@ -101,12 +101,14 @@ static void override_log_limits(spec *system, const spec_log_limits *given) {
 enum {
   OPTION_LOG = OPTION_LONG_ONLY, OPTION_CONTROL, OPTION_METRICS, OPTION_MAX_TOTAL_CELLS,
   OPTION_LOG_RATE, OPTION_LOG_BURST, OPTION_LOG_MAX_BYTES, OPTION_LOG_MAX_LINE,
+  OPTION_LOG_FORMAT,
 };
 
 static const struct option up_long_options[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"log", required_argument, NULL, OPTION_LOG},
+    {"log-format", required_argument, NULL, OPTION_LOG_FORMAT},
     {"control", required_argument, NULL, OPTION_CONTROL},
     {"metrics", required_argument, NULL, OPTION_METRICS},
     {"max-total-cells", required_argument, NULL, OPTION_MAX_TOTAL_CELLS},
@@ -131,6 +133,10 @@ static bool take_option(int option, const char *value, up_options *given) {
   case 'v': log_set_level(LOG_DEBUG); return true;
   case 'q': log_set_level(LOG_WARN); return true;
   case OPTION_LOG: given->log_path = value; return true;
+  case OPTION_LOG_FORMAT:
+    if (log_format_named(value, &up_log_format)) return true;
+    log_error("up: --log-format %s: the formats are text and json", value);
+    return false;
   case OPTION_CONTROL: given->control_path = value; return true;
   case OPTION_METRICS:
     given->metrics_address = value;

@@ -22,6 +22,14 @@ size_t escape_text(char *out, size_t out_size, const char *in, size_t length);
  * output and an escaped CR look alike, which is harmless. */
 size_t escape_unsafe(char *out, size_t out_size, const char *in, size_t length);
 
+/* The same bytes made safe inside a JSON string (RFC 8259; no quotes
+ * added): the quote and backslash escaped, control characters, DEL, C1
+ * controls, bidirectional overrides and line separators as \uXXXX (a
+ * JSON reader gets them back), and each byte that is not UTF-8 as the
+ * four characters \xNN (written \\xNN), as the text form shows it. At
+ * most 6 bytes out for each byte in. */
+size_t escape_json(char *out, size_t out_size, const char *in, size_t length);
+
 /* Where the first byte escape_text would escape (a backslash aside) is,
  * or length if none: for refusing such text outright, as specs do. */
 size_t escape_find_unsafe(const char *in, size_t length);

@@ -1,15 +1,26 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The one logging path: every message the runtime prints goes through here,
- * so the format and the destination are decided in one place. `minos run`
- * prints "minos: [who: ]message" on stderr; a supervised system (minos up)
- * switches on timestamps and may send the log to a file, where runtime
- * events and cells' output lines meet, each under the name of the cell.
+ * so the format and the destination are decided in one place. Commands
+ * (minos run, check, ...) print "minos: [who: ]message" on stderr, words
+ * for the person who typed them; a supervised system (minos up) writes a
+ * log, to stderr or a file, where runtime events and cells' output lines
+ * meet, each line with its time, level and name, as text:
+ *
+ *   2026-12-03T07:01:02.123456+01:00 warn kv#3: fault: unreachable in main
+ *   2026-12-03T07:01:02.123460+01:00 info kv#3: stderr: a line of its own
+ *
+ * (RFC 3339 local time with its offset; a level of error, warn, info or
+ * debug; the name, "minos" for minos's own; the message; a cell's output
+ * at level info, its stream first) or as JSON, one object a line:
+ *
+ *   {"time":"...","level":"info","cell":"kv#3","stream":"stderr","message":"..."}
  *
  * A log line cannot be forged: everything after the line's own prefix (the
  * name and the message, with whatever names, paths or output of cells and
  * specs it holds) is escaped by core/escape.h, so no byte from them can end
- * the line, return the cursor, or drive a terminal; a line written here is
- * always exactly one line. Callers pass text as it is, never pre-escaped.
+ * the line, return the cursor, or drive a terminal, and a JSON line is
+ * always valid JSON; a line written here is always exactly one line.
+ * Callers pass text as it is, never pre-escaped.
  *
  * Nor can a cell flood it through the runtime: events logged under a name
  * (a cell's, as for a refused cnew) go out at most 100 a second per name,
@@ -23,7 +34,7 @@
 #include <stddef.h>
 
 typedef enum log_level {
-  LOG_OUTPUT, /* a cell's own output, passed on: always shown */
+  LOG_OUTPUT, /* a cell's own output, passed on: always shown (as info) */
   LOG_ERROR,
   LOG_WARN,
   LOG_INFO,
@@ -35,25 +46,43 @@ typedef enum log_level {
 /* The longest line of a cell's output log_output keeps, before escaping. */
 #define LOG_OUTPUT_LINE_MAX ((size_t)64 << 10)
 
+typedef enum log_format {
+  LOG_FORMAT_PLAIN, /* "minos: [WHO: ]message": a command's words */
+  LOG_FORMAT_TEXT,  /* "TIME LEVEL WHO: message": a system's log */
+  LOG_FORMAT_JSON   /* one JSON object a line */
+} log_format;
+
 void log_set_level(log_level level);
 log_level log_get_level(void);
-/* Where lines go (default: 2, stderr) and whether they carry the time
- * instead of the "minos: " prefix. Set before other threads log. */
-void log_set_destination(int fd, bool timestamps);
+/* "text" or "json" (for --log-format); false for any other name. */
+bool log_format_named(const char *name, log_format *out);
+/* Where lines go (default: 2, stderr, plain) and in which format. */
+void log_set_destination(int fd, log_format format);
+/* Lines go to the file at path, appended (created 0644 if missing; a
+ * FIFO only if a reader has it open already). False, with the reason in
+ * error, if it cannot be opened. */
+bool log_open_file(const char *path, log_format format, char *error, size_t error_size);
+/* Async-signal-safe (SIGHUP): the file is opened again by path before the
+ * next line is written, so once logrotate has renamed it that line and
+ * all after it go to a new file, and every line before stays whole in
+ * the old one. Without a file (stderr), the next line says it was ignored. */
+void log_request_reopen(void);
 
 /* One line, written whole with one write, so lines from many threads
  * (and processes appending to one file) never interleave. */
 void log_message(log_level level, const char *who, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A line of a cell's output, "WHO: STREAM: TEXT[ENDING]": the bytes of
+/* A line of a cell's output, "WHO: STREAM: TEXT[ENDING]" (in JSON, its
+ * "stream" and "message"): the bytes of
  * text (NULs included, at most LOG_OUTPUT_LINE_MAX of them) escaped, and
  * `ending` (minos's own words, such as a cut marker, or NULL) after them. */
 void log_output(const char *who, const char *stream, const char *text, size_t length,
                 const char *ending);
 
-/* A tap sees every line written, whole (without its newline), with its
- * level and the raw name it was logged under (NULL: minos's own): the
+/* A tap sees every line written, whole (without its newline; in the text
+ * format whatever the destination's), with its level and the raw name it
+ * was logged under (NULL: minos's own): the
  * control socket keeps the recent ones for `minos logs`. It is called on
  * the logging thread, so it must be quick and never block. One tap at a
  * time; log_set_tap(NULL, NULL) removes it and returns once no call to

@@ -10,6 +10,8 @@
 
 /* Drops are told at most this often per cell, and at most this late. */
 #define REPORT_INTERVAL_NS 1000000000ull
+/* Open streams are found by their name in this many lists. */
+#define NAME_BUCKETS 1024
 
 /* What one spec cell may still put into the log (token bucket for lines,
  * a running total for bytes), and what it lost. Only the log's thread
@@ -25,7 +27,8 @@ typedef struct log_budget {
   uint64_t report_at; /* when to report them; 0: nothing to report */
 } log_budget;
 
-typedef struct followed {
+typedef struct followed followed;
+struct followed {
   channel_end *end;
   log_budget *budget;
   char who[48];
@@ -34,7 +37,13 @@ typedef struct followed {
   size_t length;   /* bytes of the current line kept */
   uint64_t cut;    /* bytes of the current line past limits.max_line */
   char *line;      /* limits.max_line bytes, allocated at the first */
-} followed;
+  /* Under the log's lock, while it is open (output_log_caught_up): */
+  followed *same_bucket; /* the next open stream whose name hashes alike */
+  uint64_t asked_at;     /* when the supervisor first waited for its name */
+  waiter *wake;          /* woken once its name's last stream has ended */
+  char *end_message;     /* logged then (output_log_after_streams) */
+  log_level end_level;
+};
 
 typedef struct followed_list {
   followed **items;
@@ -46,6 +55,7 @@ struct output_log {
   pthread_mutex_t lock;
   followed_list pending; /* added by output_log_follow, under lock */
   followed_list active;  /* the thread's own */
+  followed *open_by_name[NAME_BUCKETS]; /* every stream not yet ended, under lock */
   /* A byte on the control channel wakes the thread to take new streams;
    * its end tells the thread to finish. */
   channel_end *control_write, *control_read;
@@ -70,7 +80,79 @@ static bool list_add(followed_list *list, followed *item) {
 static void free_followed(followed *item) {
   channel_end_close(item->end);
   free(item->line);
+  free(item->end_message);
   free(item);
+}
+
+/* ---- open streams by name ------------------------------------------------
+ * An instance's streams stay findable by its name until they have ended
+ * and their last lines are in the log: the supervisor waits for that
+ * before it logs the instance's end, and a trigger's instance has its end
+ * logged after them, so a cell's last words always come before its end. */
+
+static followed **bucket_of(output_log *log, const char *who) {
+  uint32_t hash = 2166136261u;
+  for (const unsigned char *at = (const unsigned char *)who; *at; at++)
+    hash = (hash ^ *at) * 16777619u;
+  return &log->open_by_name[hash % NAME_BUCKETS];
+}
+
+/* Under the lock: the first open stream under `who`, or NULL. */
+static followed *find_open(output_log *log, const char *who) {
+  for (followed *item = *bucket_of(log, who); item; item = item->same_bucket)
+    if (strcmp(item->who, who) == 0) return item;
+  return NULL;
+}
+
+static void remove_open(output_log *log, followed *gone) {
+  followed **link = bucket_of(log, gone->who);
+  while (*link && *link != gone) link = &(*link)->same_bucket;
+  if (*link) *link = gone->same_bucket;
+}
+
+/* A stream has ended, its last line logged: if it was its name's last,
+ * the end that waited for it is logged and the supervisor woken; else a
+ * stream still open under the name takes them over. */
+static void retire(output_log *log, followed *item) {
+  pthread_mutex_lock(&log->lock);
+  remove_open(log, item);
+  followed *sibling = find_open(log, item->who);
+  if (sibling && !sibling->end_message) {
+    sibling->end_message = item->end_message;
+    sibling->end_level = item->end_level;
+    item->end_message = NULL;
+  }
+  pthread_mutex_unlock(&log->lock);
+  if (sibling) return;
+  if (item->end_message) log_message(item->end_level, item->who, "%s", item->end_message);
+  if (item->wake) waiter_wake(item->wake);
+}
+
+bool output_log_caught_up(output_log *log, const char *who, waiter *wake, uint64_t now,
+                          uint64_t *deadline) {
+  bool caught_up = true;
+  pthread_mutex_lock(&log->lock);
+  for (followed *item = *bucket_of(log, who); item; item = item->same_bucket) {
+    if (strcmp(item->who, who) != 0) continue;
+    if (!item->asked_at) item->asked_at = now;
+    item->wake = wake;
+    uint64_t given_up_at = item->asked_at + OUTPUT_LOG_END_WAIT_NS;
+    if (now >= given_up_at) continue; /* held open: the end goes first */
+    caught_up = false;
+    if (given_up_at < *deadline) *deadline = given_up_at;
+  }
+  pthread_mutex_unlock(&log->lock);
+  return caught_up;
+}
+
+void output_log_after_streams(output_log *log, log_level level, const char *who,
+                              const char *message) {
+  pthread_mutex_lock(&log->lock);
+  followed *item = find_open(log, who);
+  bool kept = item && !item->end_message && (item->end_message = strdup(message));
+  if (kept) item->end_level = level;
+  pthread_mutex_unlock(&log->lock);
+  if (!kept) log_message(level, who, "%s", message);
 }
 
 /* "100/s" */
@@ -176,19 +258,30 @@ static void take_bytes(output_log *log, followed *item, const char *data, size_t
   }
 }
 
+/* Its last line (one without a newline too) into the log, then what
+ * waited for its end. */
+static void finish_stream(output_log *log, followed *item) {
+  if (!item->discard && (item->length || item->cut)) finish_line(log, item, monotonic_ns());
+  retire(log, item);
+  free_followed(item);
+}
+
 static void stop_following(output_log *log, followed_list *active, size_t index) {
   followed *item = active->items[index];
-  if (!item->discard && (item->length || item->cut)) finish_line(log, item, monotonic_ns());
-  free_followed(item);
   active->items[index] = active->items[--active->count];
+  finish_stream(log, item);
 }
 
 /* Moves newly followed streams into the thread's own list. */
 static void adopt_pending(output_log *log) {
   pthread_mutex_lock(&log->lock);
-  for (size_t i = 0; i < log->pending.count; i++)
-    if (!list_add(&log->active, log->pending.items[i])) free_followed(log->pending.items[i]);
-  log->pending.count = 0;
+  while (log->pending.count) {
+    followed *item = log->pending.items[--log->pending.count];
+    if (list_add(&log->active, item)) continue;
+    pthread_mutex_unlock(&log->lock);
+    finish_stream(log, item); /* out of memory: not followed after all */
+    pthread_mutex_lock(&log->lock);
+  }
   pthread_mutex_unlock(&log->lock);
 }
 
@@ -291,6 +384,11 @@ minos_status output_log_follow(output_log *log, channel_end *read_end,
   item->discard = discard;
   pthread_mutex_lock(&log->lock);
   bool added = list_add(&log->pending, item);
+  if (added) {
+    followed **bucket = bucket_of(log, item->who);
+    item->same_bucket = *bucket;
+    *bucket = item;
+  }
   pthread_mutex_unlock(&log->lock);
   if (!added) {
     free_followed(item);

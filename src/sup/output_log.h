@@ -11,13 +11,21 @@
  * stdout and stderr and by all its instances. Lines beyond them are read
  * and dropped, so a flooding cell is never held back by the log nor holds
  * back its neighbours' lines; what was dropped is told by one event,
- * "dropped N lines", at most once a second per cell. */
+ * "dropped N lines", at most once a second per cell.
+ *
+ * Order: a cell's last lines come before its end in the log. An
+ * instance's streams are followed under its name until they have ended
+ * and their last lines (one without a newline too) are logged; the
+ * supervisor logs an instance's end only then (output_log_caught_up), and
+ * a trigger's instance, whose end is told on the worker it ended on, has
+ * it logged after them (output_log_after_streams). */
 #ifndef MINOS_SUP_OUTPUT_LOG_H
 #define MINOS_SUP_OUTPUT_LOG_H
 
 #include <stdbool.h>
 
 #include "core/channel.h"
+#include "core/log.h"
 #include "spec/spec.h"
 
 typedef struct output_log output_log;
@@ -30,6 +38,20 @@ minos_status output_log_start(output_log **out, const spec *system);
 minos_status output_log_follow(output_log *log, channel_end *read_end,
                                size_t cell_index, const char *who, const char *stream,
                                bool discard);
+/* A stream some other cell still holds open (a child of the instance
+ * that is being killed) holds its instance's end back this long at most. */
+#define OUTPUT_LOG_END_WAIT_NS 1000000000ull
+
+/* Whether the streams followed under `who` (an instance that has ended)
+ * have all ended and every line of theirs is in the log, or have been
+ * waited for OUTPUT_LOG_END_WAIT_NS since the first call. If not, `wake`
+ * is woken when they have, and *deadline lowered to when the wait ends. */
+bool output_log_caught_up(output_log *log, const char *who, waiter *wake, uint64_t now,
+                          uint64_t *deadline);
+/* Logs `message` under `who` once the streams followed under that name
+ * have ended and their last lines are logged (at once if none is open). */
+void output_log_after_streams(output_log *log, log_level level, const char *who,
+                              const char *message);
 /* Once every followed stream has ended (their writers are gone), stops
  * the thread, logs what drops remain untold, and frees the log. */
 void output_log_finish(output_log *log);

@@ -160,6 +160,14 @@ static void report_end(const cell *ended, const char *name, uint64_t ran_ns) {
     log_message(LOG_INFO, name, "exited with status 0 (after %s)", ran);
 }
 
+/* An ended instance's last lines of output go into the log before its
+ * end does (and before its successor's start): its end is handled once
+ * the log has them, the supervisor woken then (sup/output_log.h). */
+static bool last_lines_logged(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  return output_log_caught_up(service->owner->output, service->instance->name,
+                              &service->owner->wake, now, next_deadline);
+}
+
 static void instance_ended(supervised_cell *service, uint64_t now) {
   cell *ended = service->instance;
   char name[48];
@@ -401,8 +409,8 @@ void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadlin
     if (service->state == SERVICE_RUNNING) check_init_timeout(service, now, next_deadline);
     break;
   case SERVICE_RUNNING:
-    if (atomic_load(&service->instance->ended)) instance_ended(service, now);
-    else check_init_timeout(service, now, next_deadline);
+    if (!atomic_load(&service->instance->ended)) check_init_timeout(service, now, next_deadline);
+    else if (last_lines_logged(service, now, next_deadline)) instance_ended(service, now);
     if (service->state == SERVICE_RESTARTING) restart_when_due(service, now, next_deadline);
     break;
   case SERVICE_RESTARTING:

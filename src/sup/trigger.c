@@ -88,15 +88,15 @@ static void count_end(trigger *owner, const trigger_slot *slot) {
 static void release_slot(resource *item) {
   trigger_slot *slot = (trigger_slot *)item;
   trigger *owner = slot->owner;
-  if (slot->instance) {
+  if (slot->instance) { /* told after its last lines: its streams close after this */
     const cell_outcome *outcome = &slot->instance->outcome;
-    char description[256];
+    char description[256], message[300];
     cell_outcome_describe(outcome, description, sizeof description);
-    if (outcome->faulted)
-      log_message(LOG_WARN, slot->instance->name, "fault: %s", description);
-    else
-      log_message(outcome->exit_code ? LOG_WARN : LOG_INFO, slot->instance->name,
-                  "exited with status %u", outcome->exit_code);
+    if (outcome->faulted) snprintf(message, sizeof message, "fault: %s", description);
+    else snprintf(message, sizeof message, "exited with status %u", outcome->exit_code);
+    output_log_after_streams(owner->cell_spec->owner->output,
+                             outcome->faulted || outcome->exit_code ? LOG_WARN : LOG_INFO,
+                             slot->instance->name, message);
   }
   pthread_mutex_lock(&owner->lock);
   if (slot->instance) count_end(owner, slot);

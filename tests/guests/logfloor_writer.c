@@ -5,7 +5,12 @@
  *              sequences, a NUL and a C1 control on stderr, one line each
  *   flood N    N short lines on stdout, as fast as it can
  *   long N     one line of N bytes on stdout, then "after the long line"
- *   lines N    N lines "neighbour line I" on stderr */
+ *   lines N    N lines "neighbour line I" on stderr
+ *   every      on stdout: a line of every byte but the newline, one of
+ *              the Unicode that acts on display (NEL, a right-to-left
+ *              override, a line separator), one of bytes that are not
+ *              UTF-8, one of a quote and backslashes, and a last line
+ *              without a newline */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,15 @@ static void forge(void) {
                               "c1 \xc2\x9b control\n";
   fwrite(lines, 1, sizeof lines - 1, stderr);
   fflush(stderr);
+}
+
+static void every_byte(void) {
+  for (int byte = 0; byte < 256; byte++)
+    if (byte != '\n') putchar(byte);
+  fputs("\nnel \xc2\x85 rlo \xe2\x80\xae ls \xe2\x80\xa8 end\n", stdout);
+  fputs("bad \xff \xc0\xaf \xed\xa0\x80 \xe2\x82 end\n", stdout);
+  fputs("quote \" backslash \\ \\x41 end\n", stdout);
+  fputs("no newline", stdout);
 }
 
 static void long_line(long length) {
@@ -31,6 +45,8 @@ int main(int argc, char **argv) {
     forge();
   } else if (strcmp(what, "flood") == 0) {
     for (long i = 1; i <= count; i++) printf("flood line %ld\n", i);
+  } else if (strcmp(what, "every") == 0) {
+    every_byte();
   } else if (strcmp(what, "long") == 0) {
     long_line(count);
   } else if (strcmp(what, "lines") == 0) {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* core/escape.c: what hostile text becomes when printed; and core/log.c:
- * a log line is one line whatever its name and message hold. */
+ * a log line is one line whatever its name and message hold, in each
+ * format, and the log file is opened again when asked (SIGHUP). */
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +51,30 @@ static void test_escape_text(void) {
   CHECK(strcmp(escape_string(name, sizeof name, NULL), "") == 0);
 }
 
+static bool json_escapes_to(const char *in, size_t length, const char *expected) {
+  char out[256];
+  size_t needed = escape_json(out, sizeof out, in, length);
+  if (strcmp(out, expected) == 0 && needed == strlen(expected)) return true;
+  printf("escaped to \"%s\" (%zu), expected \"%s\"\n", out, needed, expected);
+  return false;
+}
+
+/* JSON strings: RFC 8259's escapes, the unsafe code points as \uXXXX, and
+ * bytes that are not UTF-8 as the text \xNN. */
+static void test_escape_json(void) {
+  CHECK(json_escapes_to("plain caf\xc3\xa9", 11, "plain caf\xc3\xa9"));
+  CHECK(json_escapes_to("a\"b\\c", 5, "a\\\"b\\\\c"));
+  CHECK(json_escapes_to("\n\r\x1b[2J\x7f", 7, "\\u000a\\u000d\\u001b[2J\\u007f"));
+  CHECK(json_escapes_to("nul\0", 4, "nul\\u0000"));
+  CHECK(json_escapes_to("\xc2\x85\xe2\x80\xae\xe2\x80\xa8", 8, "\\u0085\\u202e\\u2028"));
+  CHECK(json_escapes_to("bad \xff\xe2\x82", 7, "bad \\\\xff\\\\xe2\\\\x82"));
+  CHECK(json_escapes_to("\xed\xa0\x80", 3, "\\\\xed\\\\xa0\\\\x80")); /* a surrogate */
+  /* At most six bytes out for each byte in. */
+  char every[256], out[6 * 256 + 1];
+  for (int i = 0; i < 256; i++) every[i] = (char)i;
+  CHECK(escape_json(out, sizeof out, every, sizeof every) <= 6 * sizeof every);
+}
+
 /* What the log wrote to a pipe, NUL-terminated; the pipe's read end is
  * non-blocking, so nothing written reads as "". */
 static size_t drain(int fd, char *out, size_t size) {
@@ -82,7 +108,7 @@ static void test_log_lines(void) {
   int ends[2];
   CHECK(pipe(ends) == 0 && fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0);
   char got[70000];
-  log_set_destination(ends[1], false);
+  log_set_destination(ends[1], LOG_FORMAT_PLAIN);
   log_set_level(LOG_INFO);
   log_message(LOG_ERROR, "cell\n2026-01-01 minos", "refused import \"%s\"",
               "x\r2026-01-01T00:00:00.000000 minos: forged\n\x1b[2J");
@@ -105,7 +131,7 @@ static void test_log_lines(void) {
   log_output("w", "stdout", "", 0, NULL);
   drain(ends[0], got, sizeof got);
   CHECK(strcmp(got, "minos: w: stdout: \n") == 0);
-  log_set_destination(2, false);
+  log_set_destination(2, LOG_FORMAT_PLAIN);
   close(ends[0]);
   close(ends[1]);
 }
@@ -115,7 +141,7 @@ static void test_log_lines(void) {
 static void test_event_limit(void) {
   int ends[2];
   CHECK(pipe(ends) == 0 && fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0);
-  log_set_destination(ends[1], false);
+  log_set_destination(ends[1], LOG_FORMAT_PLAIN);
   log_set_level(LOG_INFO);
   static char got[1 << 20];
   size_t lines = 0;
@@ -143,14 +169,123 @@ static void test_event_limit(void) {
   CHECK(strstr(got, "minos: flooder/child: dropped ") != NULL);
   CHECK(dropped + admitted == 3000);
   CHECK(strstr(got, "\nminos: flooder/child: cnew: refused again\n") != NULL);
-  log_set_destination(2, false);
+  log_set_destination(2, LOG_FORMAT_PLAIN);
+  close(ends[0]);
+  close(ends[1]);
+}
+
+/* "2026-12-03T07:01:02.123456+05:30": the time as RFC 3339 has it. */
+static bool is_timestamp(const char *at) {
+  static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddd+dd:dd";
+  for (size_t i = 0; i < sizeof shape - 1; i++) {
+    bool digit = at[i] >= '0' && at[i] <= '9';
+    if (shape[i] == 'd' ? !digit : shape[i] == '+' ? at[i] != '+' && at[i] != '-'
+                                                    : at[i] != shape[i])
+      return false;
+  }
+  return true;
+}
+
+#define STAMP_LENGTH 32
+
+/* The text and JSON forms: time, level, escaped name and message. */
+static void test_log_formats(void) {
+  int ends[2];
+  CHECK(pipe(ends) == 0 && fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0);
+  char got[4096];
+  log_set_level(LOG_INFO);
+  log_set_destination(ends[1], LOG_FORMAT_TEXT);
+  log_message(LOG_ERROR, "cell\n2026 info minos", "refused \"%s\"", "x\r\x1b[2J\xff");
+  drain(ends[0], got, sizeof got);
+  CHECK(is_timestamp(got) && count_newlines(got) == 1);
+  CHECK(strcmp(got + STAMP_LENGTH, " error cell\\x0a2026 info minos: refused "
+                                   "\"x\\x0d\\x1b[2J\\xff\"\n") == 0);
+  log_output("kv#1", "stderr", "a\0b", 3, " (cut)");
+  log_message(LOG_INFO, NULL, "own");
+  drain(ends[0], got, sizeof got);
+  CHECK(count_newlines(got) == 2);
+  char *second = strchr(got, '\n') + 1;
+  second[-1] = '\0';
+  CHECK(strcmp(got + STAMP_LENGTH, " info kv#1: stderr: a\\x00b (cut)") == 0);
+  CHECK(is_timestamp(second) && strcmp(second + STAMP_LENGTH, " info minos: own\n") == 0);
+
+  log_set_destination(ends[1], LOG_FORMAT_JSON);
+  log_message(LOG_WARN, "cell\"\n", "say \"%s\"", "\x1b[H\xc2\x9b\xfe");
+  drain(ends[0], got, sizeof got);
+  CHECK(strncmp(got, "{\"time\":\"", 9) == 0 && is_timestamp(got + 9));
+  CHECK(strcmp(got + 9 + STAMP_LENGTH, "\",\"level\":\"warn\",\"cell\":\"cell\\\"\\u000a\","
+                                       "\"message\":\"say \\\"\\u001b[H\\u009b\\\\xfe\\\"\"}\n") == 0);
+  log_output("kv#1", "stdout", "\"\\", 2, " \xe2\x80\xa6 [cut 3 bytes]");
+  log_message(LOG_DEBUG, NULL, "not at LOG_INFO");
+  log_message(LOG_INFO, NULL, "own");
+  drain(ends[0], got, sizeof got);
+  CHECK(count_newlines(got) == 2);
+  second = strchr(got, '\n') + 1;
+  second[-1] = '\0';
+  CHECK(strcmp(got + 9 + STAMP_LENGTH, "\",\"level\":\"info\",\"cell\":\"kv#1\",\"stream\":"
+                                       "\"stdout\",\"message\":\"\\\"\\\\ \xe2\x80\xa6 [cut 3 bytes]\"}") == 0);
+  CHECK(is_timestamp(second + 9));
+  CHECK(strcmp(second + 9 + STAMP_LENGTH, "\",\"level\":\"info\",\"message\":\"own\"}\n") == 0);
+  log_set_destination(2, LOG_FORMAT_PLAIN);
+  close(ends[0]);
+  close(ends[1]);
+}
+
+static size_t read_file(const char *path, char *out, size_t size) {
+  int fd = open(path, O_RDONLY);
+  ssize_t got = fd >= 0 ? read(fd, out, size - 1) : -1;
+  if (fd >= 0) close(fd);
+  out[got > 0 ? got : 0] = '\0';
+  return got > 0 ? (size_t)got : 0;
+}
+
+/* logrotate's way: the file renamed, then a reopen asked (what SIGHUP
+ * does): the next line and all after it go to a new file at the path. */
+static void test_reopen(void) {
+  char directory[] = "/tmp/minos-log-test-XXXXXX", path[128], moved[128], error[256];
+  char got[4096];
+  CHECK(mkdtemp(directory) != NULL);
+  snprintf(path, sizeof path, "%s/log", directory);
+  snprintf(moved, sizeof moved, "%s/log.1", directory);
+  log_set_level(LOG_INFO);
+  CHECK(log_open_file(path, LOG_FORMAT_TEXT, error, sizeof error));
+  log_message(LOG_INFO, NULL, "before");
+  CHECK(rename(path, moved) == 0);
+  log_message(LOG_INFO, NULL, "still to the renamed file");
+  log_request_reopen();
+  log_message(LOG_INFO, NULL, "after");
+  read_file(moved, got, sizeof got);
+  CHECK(strstr(got, "minos: before\n") && strstr(got, "minos: still to the renamed file\n"));
+  CHECK(count_newlines(got) == 2);
+  read_file(path, got, sizeof got);
+  CHECK(count_newlines(got) == 2 && strstr(got, " info minos: SIGHUP: opened the log ") &&
+        strstr(got, " info minos: after\n"));
+  /* A path that cannot be opened again: the log goes on where it was. */
+  CHECK(unlink(path) == 0 && rmdir(directory) != 0 && unlink(moved) == 0 && rmdir(directory) == 0);
+  log_request_reopen();
+  log_message(LOG_INFO, NULL, "lost?");
+  CHECK(!log_open_file(path, LOG_FORMAT_TEXT, error, sizeof error));
+  CHECK(strstr(error, "cannot open the log ") != NULL);
+  /* Without a file, a reopen is ignored, and said so. */
+  int ends[2];
+  CHECK(pipe(ends) == 0 && fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0);
+  log_set_destination(ends[1], LOG_FORMAT_TEXT);
+  log_request_reopen();
+  log_message(LOG_INFO, NULL, "next");
+  drain(ends[0], got, sizeof got);
+  CHECK(count_newlines(got) == 2 && strstr(got, " warn minos: SIGHUP ignored: ") &&
+        strstr(got, " info minos: next\n"));
+  log_set_destination(2, LOG_FORMAT_PLAIN);
   close(ends[0]);
   close(ends[1]);
 }
 
 int main(void) {
   test_escape_text();
+  test_escape_json();
   test_log_lines();
+  test_log_formats();
+  test_reopen();
   test_event_limit();
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
