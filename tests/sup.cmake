@@ -63,6 +63,12 @@ minos_test(sup_always EXIT 1
 add_test(NAME sup_logger_behind_crashes
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_logger.sh ${MINOS} ${SUP_SPECS}/logger.json)
 set_tests_properties(sup_logger_behind_crashes PROPERTIES TIMEOUT 60)
+# Supervision groups: strategies, intensity, nesting, readiness, stop order.
+foreach(group_spec all rest ready mute stop nest continue native states)
+  sup_spec(groups_${group_spec} OUTPUT groups_${group_spec}.json)
+endforeach()
+add_test(NAME sup_groups COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_groups.sh ${MINOS} ${SUP_SPECS})
+set_tests_properties(sup_groups PROPERTIES TIMEOUT 120)
 # A cell stuck in its initialisation is ended at its init timeout.
 minos_test(sup_init_timeout EXIT 1
            STDERR "stuck#1: fault: init timeout" "stuck#2: fault: init timeout"
@@ -71,7 +77,7 @@ minos_test(sup_init_timeout EXIT 1
 # SIGTERM: graceful stop, then kill after the grace period.
 minos_test(sup_stop
            STDOUT "^minos exited 0 after" "polite#1: exited with status 0" "stopping: cells' input ends"
-                  "grace period over: killing" "spinner#1: fault: killed" "feeder#1: fault: killed"
+                  "spinner#1: still running after its grace; killed" "spinner#1: fault: killed" "feeder#1: fault: killed"
            NO_STDOUT "spinner#2" "polite#2"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_stop.sh ${MINOS} ${SUP_SPECS}/stop.json
                    ${SUP_SPECS}/stop.log)

@@ -115,6 +115,9 @@ typedef struct cell_arch {
   /* Whether the cell's initialisation is done (a supervisor enforces the
    * init timeout of the cells it starts). */
   bool (*initialised)(cell *cell);
+  /* Whether it is initialised; if not, the waiter is woken once when it
+   * is (or ends). NULL: the arch's cells are initialised at creation. */
+  bool (*watch_initialised)(cell *cell, waiter *watcher);
   /* Lets a cell created to wait after its initialisation (wait_for_start
    * in core/code.h) go on. */
   void (*let_start)(cell *cell);
@@ -165,6 +168,9 @@ void cell_request_start(cell *cell, bool *start_requested);
 
 /* See cell_arch.initialised and let_start. */
 static inline bool cell_initialised(cell *item) { return item->arch->initialised(item); }
+static inline bool cell_watch_initialised(cell *item, waiter *watcher) {
+  return item->arch->watch_initialised ? item->arch->watch_initialised(item, watcher) : true;
+}
 static inline void cell_let_start(cell *item) { item->arch->let_start(item); }
 
 /* MINOS_ELIMIT when limits->parent_account has no room for one more cell. */

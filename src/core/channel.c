@@ -23,6 +23,10 @@ struct channel {
   uint32_t host_fds;     /* and these host descriptors (a connection's socket) */
   uint64_t bytes_written, bytes_read; /* for operators (channel_stats) */
   bool held; /* channel_end_hold_if_idle: its reader gets nothing for now */
+  /* channel_end_watch_first_read: whether a reader came since, and who
+   * wants to hear of the first. */
+  bool reader_came;
+  waiter *first_read_watcher;
 };
 
 minos_status channel_create(uint32_t capacity, channel_end **write_end, channel_end **read_end) {
@@ -225,12 +229,20 @@ static int64_t take(channel *source, uint8_t *buffer, uint32_t size) {
 }
 
 /* Reads from the first ready end from the rotation point; false: none was. */
+/* Under the lock: a reader tries this channel (a read or a wait). */
+static void note_reader(channel *item) {
+  if (item->reader_came) return;
+  item->reader_came = true;
+  wake(&item->first_read_watcher);
+}
+
 static bool try_read(channel_end *const ends[], uint32_t count, uint8_t *buffer, uint32_t size,
                      uint32_t *rotation, uint32_t *which, int64_t *result) {
   for (uint32_t step = 0; step < count; step++) {
     uint32_t index = (*rotation + step) % count;
     channel *source = ends[index]->channel;
     spinlock_lock(&source->lock);
+    note_reader(source);
     if (!readable(source)) {
       spinlock_unlock(&source->lock);
       continue;
@@ -270,6 +282,7 @@ static bool register_or_ready(waiter *self, channel_end *const ends[], uint32_t 
     bool hangup;
     spinlock_lock(&item->lock);
     bool ready = end_ready_locked(ends[i], &available, &hangup);
+    if (!ends[i]->writes) note_reader(item);
     if (!ready) {
       if (ends[i]->writes) item->waiting_writer = self;
       else item->waiting_reader = self;
@@ -360,7 +373,24 @@ void channel_end_unwatch(channel_end *end, waiter *watcher) {
   if (item->waiting_reader == watcher) item->waiting_reader = NULL;
   if (item->waiting_writer == watcher) item->waiting_writer = NULL;
   if (item->close_watchers[end->writes] == watcher) item->close_watchers[end->writes] = NULL;
+  if (item->first_read_watcher == watcher) item->first_read_watcher = NULL;
   spinlock_unlock(&item->lock);
+}
+
+void channel_end_watch_first_read(channel_end *read_end, waiter *watcher) {
+  channel *item = read_end->channel;
+  spinlock_lock(&item->lock);
+  item->reader_came = false;
+  item->first_read_watcher = watcher;
+  spinlock_unlock(&item->lock);
+}
+
+bool channel_end_reader_came(channel_end *read_end) {
+  channel *item = read_end->channel;
+  spinlock_lock(&item->lock);
+  bool came = item->reader_came;
+  spinlock_unlock(&item->lock);
+  return came;
 }
 
 void channel_stats(channel_end *end, channel_statistics *out) {

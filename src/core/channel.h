@@ -139,6 +139,12 @@ bool channel_end_watch(channel_end *end, waiter *waiter);
  * the input finished), without the wakes of data and room; true,
  * registering nothing, if it has gone. */
 bool channel_end_watch_close(channel_end *end, waiter *waiter);
+/* For a supervisor waiting for a service to be ready at its first read:
+ * forgets earlier readers, then wakes the waiter once when a reader next
+ * reads this end or waits on it. */
+void channel_end_watch_first_read(channel_end *read_end, waiter *watcher);
+/* Whether a reader came since channel_end_watch_first_read. */
+bool channel_end_reader_came(channel_end *read_end);
 /* Cancels the waiter's watches of this end: once it returns, no wake
  * through this end is running or will run. */
 void channel_end_unwatch(channel_end *end, waiter *waiter);

@@ -9,8 +9,9 @@
 
 #include "spec/spec_private.h"
 
-static const char *const cell_keys[] = {"code",   "arch",   "args",    "env",    "stdio",
-                                        "ends",   "limits", "grants",  "restart", "trigger"};
+static const char *const cell_keys[] = {"code",   "arch",   "args",    "env",     "stdio", "ends",
+                                        "limits", "grants", "restart", "trigger", "ready", "grace"};
+static const char *const readiness_names[] = {"started", "first_read", "notify"};
 /* core/code.h's archs, by name. */
 static const char *const archs[] = {"wasm", "native"};
 static const char *const stdio_keys[] = {"stdin", "stdout", "stderr"};
@@ -39,6 +40,21 @@ static void set_defaults(spec_cell *cell) {
                                  .window_ns = 10 * SECONDS, .backoff_initial_ns = 10 * MILLISECONDS,
                                  .backoff_max_ns = 1 * SECONDS};
   cell->trigger = (spec_trigger){.concurrency = 64, .backlog = 128};
+  cell->group = -1;
+}
+
+static void read_readiness(spec_loader *loader, const json_value *object, const char *path,
+                           spec_cell *cell, cell_notes *notes) {
+  char field_path[SPEC_PATH_SIZE];
+  const json_value *value = spec_field(object, path, "ready", field_path);
+  int choice;
+  if (value && spec_read_choice(loader, value, field_path, readiness_names,
+                                COUNT_OF(readiness_names), &choice)) {
+    cell->ready = (spec_readiness)choice;
+    notes->ready = value;
+  }
+  if ((value = spec_field(object, path, "grace", field_path)))
+    spec_read_duration(loader, value, field_path, 0, &cell->grace_ns);
 }
 
 static void read_code(spec_loader *loader, const json_value *object, const char *path,
@@ -364,4 +380,5 @@ void spec_read_cell(spec_loader *loader, const json_member *member, spec_cell *c
   if (grants) spec_read_grants(loader, grants, grants_path, cell, notes);
   read_restart(loader, object, path, &cell->restart, notes);
   read_trigger(loader, object, path, &cell->trigger, notes);
+  read_readiness(loader, object, path, cell, notes);
 }

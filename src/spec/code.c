@@ -149,6 +149,11 @@ static void check_cell_code(spec_loader *loader, checked_modules *modules, const
   else if (cell->arch && strcmp(cell->arch, checked->code.arch->name) != 0)
     spec_problem_add(loader->problems, path, at, "%s is %s code, but the cell's \"arch\" says %s",
                      written, checked->code.arch->name, cell->arch);
+  else if (cell->ready == READY_FIRST_READ && strcmp(checked->code.arch->name, "wasm") != 0)
+    spec_problem_add(loader->problems, path, at,
+                     "%s is %s code: its first read cannot be seen (the runtime reads its pipe "
+                     "ahead); make it \"ready\": \"notify\" instead", written,
+                     checked->code.arch->name);
   else {
     code_cell_problems(&checked->code, cell->limits.memory_bytes,
                        spec_denied_grants(&cell->grants), report_problem,

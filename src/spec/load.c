@@ -98,6 +98,8 @@ static void run_passes(spec_loader *loader, const json_value *root) {
   spec_read_document(loader, root);
   index_names(loader->spec);
   spec_check_wiring(loader);
+  if (root->type == JSON_OBJECT) spec_read_groups(loader, json_object_get(root, "groups"));
+  spec_check_readiness(loader);
   spec_check_triggers(loader);
   spec_check_overlaps(loader);
   spec_check_capacity(loader);
@@ -211,6 +213,11 @@ void spec_free(spec *system) {
     free(system->channels[i].to.text);
   }
   free(system->channels);
+  for (size_t i = 0; i < system->group_count; i++) {
+    free(system->groups[i].name);
+    free(system->groups[i].members);
+  }
+  free(system->groups);
   free(system->path);
   free(system->directory);
   free(system->name);

@@ -8,9 +8,9 @@
 #include "spec/spec_private.h"
 
 /* "$schema" lets editors find the schema; minos does not read it. */
-static const char *const document_keys[] = {"$schema", "name",       "on_give_up", "grace",
-                                            "log",     "log_limits", "metrics",    "cells",
-                                            "channels"};
+static const char *const document_keys[] = {"$schema",    "name",    "on_give_up", "grace",
+                                            "log",        "log_limits", "metrics", "cells",
+                                            "channels",   "groups"};
 static const char *const channel_keys[] = {"name", "from", "to", "capacity",
                                            "on_writer_restart"};
 static const char *const writer_restart_names[] = {"continue", "reset"};

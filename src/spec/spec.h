@@ -44,6 +44,15 @@ typedef struct spec_restart {
   uint64_t backoff_max_ns;     /* default 1 s */
 } spec_restart;
 
+/* When a service's instance counts as ready, so that the next member of
+ * its group may start (and systemd hears READY=1 once all are):
+ *   started     its initialisation is done (the default);
+ *   first_read  it first reads one of its inputs (wasm cells only: a
+ *               native program's pipe is read ahead by the runtime);
+ *   notify      it writes to the end numbered in MINOS_READY_FD.
+ * Either way within its init_timeout, or it ends with an init timeout. */
+typedef enum spec_readiness { READY_STARTED, READY_FIRST_READ, READY_NOTIFY } spec_readiness;
+
 typedef enum spec_trigger_kind { TRIGGER_NONE, TRIGGER_TCP, TRIGGER_CHANNEL } spec_trigger_kind;
 
 /* A trigger makes the cell a template: no instance runs until an event
@@ -144,7 +153,40 @@ typedef struct spec_cell {
   spec_grants grants;
   spec_restart restart;
   spec_trigger trigger;
+  spec_readiness ready;
+  uint64_t grace_ns; /* on stop: its time to end before it is killed; 0: the system's */
+  long group;        /* the group it is a member of (index in spec.groups), -1: none */
 } spec_cell;
+
+/* Supervision groups (OTP's supervisors): what a member's restart does to
+ * the other members of its group.
+ *   one_for_one   only that member restarts;
+ *   one_for_all   every member is ended (in reverse order), then all start
+ *                 again in order;
+ *   rest_for_one  the members after it in order are ended, then it and
+ *                 they start again in order.
+ * A group starts its members in order, each once the one before is ready,
+ * and stops them in reverse order, each with its own grace. More than
+ * `intensity` restarts within `period` and the group gives up: its
+ * members end and its own group restarts it as one member (or, at the
+ * top, the system's on_give_up applies). */
+typedef enum spec_strategy { STRATEGY_ONE_FOR_ONE, STRATEGY_ONE_FOR_ALL, STRATEGY_REST_FOR_ONE } spec_strategy;
+/* How deep groups may nest. */
+#define SPEC_GROUP_DEPTH_MAX 16
+typedef struct spec_member {
+  bool is_group;
+  size_t index; /* in spec.cells or spec.groups */
+} spec_member;
+typedef struct spec_group {
+  char *name;
+  spec_position at;
+  spec_strategy strategy; /* default one_for_one */
+  uint32_t intensity;     /* default 5 */
+  uint64_t period_ns;     /* default 10 s */
+  spec_member *members;   /* in start order */
+  size_t member_count;
+  long parent;            /* the group it is a member of, -1: none */
+} spec_group;
 
 /* One side of a channel: a cell's stdio slot, one of its named ends, or
  * (the reading side only) a channel trigger. */
@@ -189,6 +231,8 @@ typedef struct spec {
   size_t cell_count;
   spec_channel *channels;
   size_t channel_count;
+  spec_group *groups;
+  size_t group_count;
   struct spec_lookup *lookup; /* names to cells and channels (load.c) */
   uint64_t max_total_cells; /* live cells in the runtime (minos up --max-total-cells);
                              * 0: the runtime's default */
@@ -228,10 +272,11 @@ void spec_problems_free(spec_problems *problems);
 
 /* The descriptors every instance of a cell holds from its start, in the
  * numbers it sees them under: stdio (0 to 2), then its granted directories,
- * then its named ends (which minos up installs in that order). spec_load
- * refuses a cell whose limits.descriptors cannot hold them. */
+ * then its named ends, then its ready end if it has one (which minos up
+ * installs in that order). spec_load refuses a cell whose
+ * limits.descriptors cannot hold them. */
 static inline size_t spec_cell_start_descriptors(const spec_cell *of) {
-  return 3 + of->grants.dir_count + of->end_count;
+  return 3 + of->grants.dir_count + of->end_count + (of->ready == READY_NOTIFY);
 }
 
 /* The most descriptors "limits": {"descriptors": N} may give a cell. */

@@ -27,6 +27,7 @@ typedef struct cell_notes {
   const json_value *stdio[3];   /* given in "stdio", else NULL */
   const json_value *restart;    /* given, else NULL */
   const json_value *trigger;    /* given, else NULL */
+  const json_value *ready;      /* given and valid, else NULL */
   const json_value *trigger_source; /* its "tcp" or "channel" value */
   bool trigger_valid;           /* trigger.kind and its source can be trusted */
   bool *end_known;              /* per end: its direction was read */
@@ -122,6 +123,10 @@ void spec_check_triggers(spec_loader *loader);
 void spec_check_overlaps(spec_loader *loader);
 void spec_check_capacity(spec_loader *loader);
 void spec_check_code(spec_loader *loader);
+/* groups.c: the "groups" object, read once the cells are known, and each
+ * cell's readiness checked against its wiring. */
+void spec_read_groups(spec_loader *loader, const json_value *groups);
+void spec_check_readiness(spec_loader *loader);
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 

@@ -45,7 +45,8 @@ typedef struct control_call {
 /* ---- describing cells -------------------------------------------------- */
 
 static const char *service_state_name(service_state state) {
-  static const char *const names[] = {"starting", "running", "restarting", "done", "failed"};
+  static const char *const names[] = {"starting", "running", "restarting", "done", "failed",
+                                      "waiting"};
   return names[state];
 }
 
@@ -109,7 +110,9 @@ static void gather(cell_facts *facts, supervised_cell *item, uint64_t now) {
     return;
   }
   facts->kind = "service";
-  facts->state = service_state_name(item->state);
+  /* Running but not ready yet (spec_readiness): still starting. */
+  facts->state = item->state == SERVICE_RUNNING && !item->ready ? "starting"
+                                                                : service_state_name(item->state);
   facts->restarts = item->restarts;
   facts->faults = item->faults;
   facts->last_fault = item->last_fault[0] ? item->last_fault : NULL;
@@ -198,8 +201,29 @@ static void describe_grants(json_out *out, const spec_grants *grants) {
   json_out_end_object(out);
 }
 
-static void describe_spec(json_out *out, const spec_cell *source, const char *code_path) {
-  json_out_member_string(out, "code", code_path ? code_path : source->code_path);
+static void describe_group(json_out *out, const supervised_group *group) {
+  static const char *const strategies[] = {"one_for_one", "one_for_all", "rest_for_one"};
+  json_out_key(out, "group");
+  if (!group) {
+    json_out_null(out);
+    return;
+  }
+  json_out_begin_object(out);
+  json_out_member_string(out, "name", group->spec->name);
+  json_out_member_string(out, "strategy", strategies[group->spec->strategy]);
+  json_out_member_uint(out, "intensity", group->spec->intensity);
+  json_out_member_uint(out, "period_ns", group->spec->period_ns);
+  json_out_member_uint(out, "restarts", group->restarts);
+  json_out_end_object(out);
+}
+
+static void describe_spec(json_out *out, const supervised_cell *item) {
+  static const char *const readiness[] = {"started", "first_read", "notify"};
+  const spec_cell *source = item->spec;
+  json_out_member_string(out, "code", item->code_path ? item->code_path : source->code_path);
+  json_out_member_string(out, "ready", readiness[source->ready]);
+  json_out_member_uint(out, "grace_ns", supervisor_grace_of(item));
+  describe_group(out, item->group);
   json_out_key(out, "limits");
   json_out_begin_object(out);
   json_out_member_uint(out, "memory_bytes", source->limits.memory_bytes);
@@ -312,7 +336,7 @@ static char *inspect(supervisor *owner, supervised_cell *item, uint64_t now) {
   json_out_member_bool(&out, "ok", true);
   json_out_key(&out, "cell");
   describe_cell(&out, item, now);
-  describe_spec(&out, item->spec, item->code_path);
+  describe_spec(&out, item);
   json_out_end_object(&out);
   json_out_end_object(&out);
   (void)owner;
@@ -327,6 +351,8 @@ static char *kill_cell(supervised_cell *item, bool restart) {
   if (item->state == SERVICE_DONE || item->state == SERVICE_FAILED)
     return control_error_reply("this cell has ended for good and its channels are closed; "
                                "restart the system to run it again");
+  if (item->state == SERVICE_WAITING)
+    return control_error_reply("this cell waits for its group to start it");
   if (item->state != SERVICE_RUNNING || !item->instance)
     return control_error_reply("this cell is between two instances; try again");
   log_message(LOG_INFO, item->instance->name, "%s by the operator",
@@ -350,6 +376,10 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   if (item->state != SERVICE_RUNNING || !item->instance)
     return control_error_reply("this cell has no running instance to upgrade");
   if (item->upgrade) return control_error_reply("an upgrade of this cell is under way");
+  if (item->spec->ready == READY_FIRST_READ && strcmp(call->code.arch->name, "wasm") != 0)
+    return control_error_reply("this cell is ready at its first read, which a native program's "
+                               "cannot be seen by (the runtime reads its pipe ahead); make it "
+                               "\"ready\": \"notify\" in the spec");
   char name[48];
   instance_name(item, ++item->instance_number, name, sizeof name);
   cell *standby;

@@ -115,6 +115,7 @@ static minos_status install_stdio(cell *created, channel_end *stdio[3]) {
 minos_status instance_give_ends(supervised_cell *cell_spec, cell *created, channel_end *stdio[3]) {
   minos_status status = install_stdio(created, stdio);
   if (status == MINOS_OK) status = install_named_ends(cell_spec, created);
+  if (status == MINOS_OK) status = readiness_prepare(cell_spec, created);
   if (status != MINOS_OK) {
     log_error("%s: cannot give the cell its ends: %s", created->name, minos_status_name(status));
     return status;

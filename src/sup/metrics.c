@@ -167,6 +167,32 @@ static void trigger_metrics(FILE *out, supervisor *owner) {
   }
 }
 
+/* Restarts a group made (each strategy applied once counts one) and
+ * whether it runs with every member started. */
+static void group_series(FILE *out, const char *name, const supervisor *owner,
+                         const char *group_name) {
+  fprintf(out, "%s{system=\"", name);
+  label(out, owner->spec->name);
+  fputs("\",group=\"", out);
+  label(out, group_name);
+  fputs("\"}", out);
+}
+
+static void group_metrics(FILE *out, supervisor *owner) {
+  if (owner->spec->group_count == 0) return;
+  family(out, "minos_group_restarts_total", "counter",
+         "Restarts of the group's members, counted against its intensity.");
+  for (size_t i = 0; i < owner->spec->group_count; i++) {
+    group_series(out, "minos_group_restarts_total", owner, owner->groups[i].spec->name);
+    fprintf(out, " %llu\n", (unsigned long long)owner->groups[i].restarts);
+  }
+  family(out, "minos_group_up", "gauge", "Whether the group runs with every member started.");
+  for (size_t i = 0; i < owner->spec->group_count; i++) {
+    group_series(out, "minos_group_up", owner, owner->groups[i].spec->name);
+    fprintf(out, " %d\n", owner->groups[i].phase == GROUP_RUNNING);
+  }
+}
+
 char *supervisor_metrics_text(supervisor *owner, uint64_t now) {
   char *text = NULL;
   size_t size = 0;
@@ -178,6 +204,7 @@ char *supervisor_metrics_text(supervisor *owner, uint64_t now) {
   cell_metrics(out, owner);
   channel_metrics(out, owner);
   trigger_metrics(out, owner);
+  group_metrics(out, owner);
   if (fclose(out) != 0) {
     free(text);
     return NULL;

@@ -122,17 +122,17 @@ static void start_instance(supervised_cell *service, uint64_t now) {
   }
   service->state = SERVICE_RUNNING;
   service->started_at = now;
-  service->init_deadline = standby && cell_initialised(standby)
-                               ? 0
-                               : now + service->spec->limits.init_timeout_ns;
-  /* Ended already: nothing will wake the supervisor for it, so wake it now. */
-  if (cell_watch_end(service->instance, &service->owner->wake)) waiter_wake(&service->owner->wake);
   log_message(LOG_INFO, name, "started");
   supervisor_event(service->owner, "started", service, name, NULL);
+  /* Ready within its init timeout, or it ends (a standby may be ready). */
+  service->init_deadline =
+      readiness_check(service) ? 0 : now + service->spec->limits.init_timeout_ns;
+  /* Ended already: nothing will wake the supervisor for it, so wake it now. */
+  if (cell_watch_end(service->instance, &service->owner->wake)) waiter_wake(&service->owner->wake);
   prepare_standby(service, now);
 }
 
-static void give_up(supervised_cell *service, uint64_t now) {
+static void give_up(supervised_cell *service) {
   supervisor *owner = service->owner;
   char window[32];
   describe_duration(service->spec->restart.window_ns, window, sizeof window);
@@ -143,16 +143,19 @@ static void give_up(supervised_cell *service, uint64_t now) {
   service_discard_standby(service);
   kept_ends_close_for_good(service);
   owner->exit_status = 1;
-  if (owner->spec->on_give_up == GIVE_UP_STOP) supervisor_begin_stop(owner, now);
+  if (owner->spec->on_give_up == GIVE_UP_STOP) supervisor_begin_stop(owner);
 }
 
-static void report_end(const cell *ended, const char *name, uint64_t ran_ns) {
+/* by_group: its group ended it (to restart it, or giving up). */
+static void report_end(const cell *ended, const char *name, uint64_t ran_ns, bool by_group) {
   char ran[32];
   describe_duration(ran_ns, ran, sizeof ran);
   const cell_outcome *outcome = &ended->outcome;
   char description[256];
   cell_outcome_describe(outcome, description, sizeof description);
-  if (outcome->faulted)
+  if (by_group && outcome->faulted && outcome->fault == FAULT_KILLED)
+    log_message(LOG_INFO, name, "ended by its group (after %s)", ran);
+  else if (outcome->faulted)
     log_message(LOG_WARN, name, "fault: %s (after %s)", description, ran);
   else if (outcome->exit_code != 0)
     log_message(LOG_WARN, name, "exited with status %u (after %s)", outcome->exit_code, ran);
@@ -172,10 +175,12 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   cell *ended = service->instance;
   char name[48];
   snprintf(name, sizeof name, "%s", ended->name);
-  report_end(ended, name, now - service->started_at);
   bool requested = service->restart_requested, by_operator = service->ended_by_operator;
-  service->restart_requested = service->ended_by_operator = false;
-  bool failed = !requested && (ended->outcome.faulted || ended->outcome.exit_code != 0);
+  bool by_group = service->group_ending;
+  report_end(ended, name, now - service->started_at, by_group);
+  service->restart_requested = service->ended_by_operator = service->group_ending = false;
+  bool failed = !requested && !by_group &&
+                (ended->outcome.faulted || ended->outcome.exit_code != 0);
   char how[160];
   if (ended->outcome.faulted) cell_outcome_describe(&ended->outcome, how, sizeof how);
   else snprintf(how, sizeof how, "exited with status %u", ended->outcome.exit_code);
@@ -185,6 +190,7 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   service->cpu_ns_ended += ended->cpu_used_ns;
   supervisor_event(service->owner, "ended", service, name, how);
   cell_reap(ended);
+  readiness_release(service);
   service->instance = NULL;
   service->handing_over = false;
   /* Handed over between two requests: the next instance reads what came
@@ -194,6 +200,11 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   /* Ended at no particular point of its conversation: a request in flight
    * is lost, and its client hears so. */
   if (by_operator) kept_ends_abandon_in_flight(service);
+  if (by_group && !service->owner->stopping) { /* its group starts it again, or not */
+    service->state = SERVICE_WAITING;
+    supervisor_poke(service->owner);
+    return;
+  }
   if (requested && !service->owner->stopping) { /* the operator's: now, not counted */
     service->state = SERVICE_RESTARTING;
     service->restart_at = now;
@@ -203,6 +214,30 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   decide_after_end(service, failed, now);
 }
 
+/* In a group, a restart is the group's to make (or to refuse: past its
+ * intensity it gives up); true if the group took the decision over. */
+static bool group_decides(supervised_cell *service, restart_decision decision, uint64_t now) {
+  supervised_group *group = service->group;
+  if (!group || decision == RESTART_NOT_NEEDED) return false;
+  if (decision == RESTART_GIVE_UP) {
+    char why[160];
+    snprintf(why, sizeof why, "%s failed %u times within its window", service->spec->name,
+             service->spec->restart.max_restarts + 1);
+    service->state = SERVICE_WAITING;
+    group_give_up(group, why);
+    return true;
+  }
+  if (!group_count_restart(group, now)) {
+    service->state = SERVICE_WAITING; /* the group gave up */
+    return true;
+  }
+  if (group->spec->strategy == STRATEGY_ONE_FOR_ONE) return false; /* restarts by itself */
+  restart_history_add(&service->history, now); /* its own limit holds too */
+  service->state = SERVICE_WAITING;
+  group_member_needs_restart(group, service->group_position, now);
+  return true;
+}
+
 static void decide_after_end(supervised_cell *service, bool failed, uint64_t now) {
   if (failed) kept_ends_reset_readers(service);
   uint64_t delay = 0;
@@ -210,8 +245,9 @@ static void decide_after_end(supervised_cell *service, bool failed, uint64_t now
                                   ? RESTART_NOT_NEEDED
                                   : restart_decide(&service->spec->restart, &service->history,
                                                    failed, now, &delay);
+  if (group_decides(service, decision, now)) return;
   if (decision == RESTART_GIVE_UP) {
-    give_up(service, now);
+    give_up(service);
   } else if (decision == RESTART_NOT_NEEDED) {
     /* A system whose cell failed for good did not do its job. */
     if (failed && !service->owner->stopping) service->owner->exit_status = 1;
@@ -235,7 +271,7 @@ static void lower_deadline(uint64_t *deadline, uint64_t candidate) {
 
 static void check_init_timeout(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
   if (!service->init_deadline) return;
-  if (cell_initialised(service->instance)) {
+  if (readiness_check(service)) {
     service->init_deadline = 0;
   } else if (now >= service->init_deadline) {
     cell_request_end(service->instance, FAULT_INIT_TIMEOUT);
@@ -399,12 +435,42 @@ static void check_upgrade(supervised_cell *service, uint64_t now, uint64_t *next
   }
 }
 
+/* Ends for good a service that will not start again. */
+static void finish_for_good(supervised_cell *service, service_state state) {
+  service->state = state;
+  service_discard_standby(service);
+  kept_ends_close_for_good(service);
+  supervisor_poke(service->owner);
+}
+
+/* Stopping: killed once its grace is over. */
+static void step_stop(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  if (!service->stop_deadline || service->killed_for_stop || service->state != SERVICE_RUNNING)
+    return;
+  if (now < service->stop_deadline) {
+    lower_deadline(next_deadline, service->stop_deadline);
+    return;
+  }
+  log_message(LOG_WARN, service->instance->name, "still running after its grace; killed");
+  service->killed_for_stop = true;
+  cell_request_end(service->instance, FAULT_KILLED);
+}
+
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  service_state before = service->state;
   check_standby(service, now, next_deadline);
   check_upgrade(service, now, next_deadline);
   if (service->state == SERVICE_RUNNING) step_handover(service, now, next_deadline);
+  if (service->owner->stopping) step_stop(service, now, next_deadline);
   switch (service->state) {
+  case SERVICE_WAITING:
+    if (service->owner->stopping) finish_for_good(service, SERVICE_DONE);
+    break;
   case SERVICE_STARTING:
+    if (service->owner->stopping) {
+      finish_for_good(service, SERVICE_DONE);
+      break;
+    }
     start_instance(service, now);
     if (service->state == SERVICE_RUNNING) check_init_timeout(service, now, next_deadline);
     break;
@@ -423,14 +489,69 @@ void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadlin
   if (service->state == SERVICE_RESTARTING) lower_deadline(next_deadline, service->restart_at);
   if (service->state == SERVICE_RUNNING && service->init_deadline)
     lower_deadline(next_deadline, service->init_deadline);
+  /* Its group steps before it: another pass lets the group see this. */
+  if (service->group && service->state != before) supervisor_poke(service->owner);
 }
 
 /* Stopping: a service's input ends, which a well-behaved cell takes as
- * the signal to finish; the grace period bounds how long it may take. */
-void service_tell_to_stop(supervised_cell *service) {
+ * the signal to finish; its grace bounds how long it may take. */
+void service_tell_to_stop(supervised_cell *service, uint64_t now) {
   service_discard_standby(service);
+  if (service->stop_deadline) return;
+  service->stop_deadline = now + supervisor_grace_of(service);
+  supervisor_poke(service->owner);
   if (service->state != SERVICE_RUNNING || !service->kept[0].end) return;
   channel_end_finish_input(service->kept[0].end);
+}
+
+void service_start_for_group(supervised_cell *service, uint64_t now) {
+  if (service->state != SERVICE_WAITING) return;
+  bool ran_before = service->instance_number > 0;
+  if (ran_before && service->spec->restart.policy == RESTART_NEVER) {
+    finish_for_good(service, SERVICE_DONE); /* OTP's temporary child: never again */
+    return;
+  }
+  if (!ran_before) {
+    service->state = SERVICE_STARTING;
+    start_instance(service, now);
+    return;
+  }
+  service->state = SERVICE_RESTARTING; /* once its ends are back */
+  service->restart_at = now;
+  service->restart_requested = true; /* counted by the group already */
+  supervisor_poke(service->owner);
+}
+
+void service_end_for_group(supervised_cell *service) {
+  switch (service->state) {
+  case SERVICE_RUNNING:
+    if (service->group_ending) return;
+    service->group_ending = true;
+    service->restart_requested = false;
+    service_end_instance(service);
+    break;
+  case SERVICE_STARTING:
+  case SERVICE_RESTARTING:
+    service->state = SERVICE_WAITING;
+    supervisor_poke(service->owner);
+    break;
+  case SERVICE_WAITING:
+  case SERVICE_DONE:
+  case SERVICE_FAILED:
+    break;
+  }
+}
+
+bool service_ready_or_finished(const supervised_cell *service) {
+  return (service->state == SERVICE_RUNNING && service->ready) || service_finished(service);
+}
+
+void service_fail_for_good(supervised_cell *service) {
+  if (service->state == SERVICE_RUNNING && service->instance) {
+    cell_request_end(service->instance, FAULT_KILLED);
+    return; /* ended for good once it has ended: the system is over for it */
+  }
+  if (!service_finished(service)) finish_for_good(service, SERVICE_FAILED);
 }
 
 void service_kill(supervised_cell *service) {

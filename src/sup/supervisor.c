@@ -18,6 +18,10 @@ size_t supervisor_slot_index(const spec_endpoint *endpoint) {
   }
 }
 
+uint64_t supervisor_grace_of(const supervised_cell *item) {
+  return item->spec->grace_ns ? item->spec->grace_ns : item->owner->spec->grace_ns;
+}
+
 channel_end *supervisor_channel_end(supervisor *owner, size_t index) {
   const spec_channel *wire = &owner->spec->channels[index];
   const spec_endpoint *sides[] = {&wire->from, &wire->to};
@@ -34,7 +38,7 @@ channel_end *supervisor_channel_end(supervisor *owner, size_t index) {
  * cell starts (instance.c installs the ends in this order). */
 static bool build_env(supervised_cell *item) {
   const spec_cell *source = item->spec;
-  item->env = calloc(source->env_count + source->end_count + 1, sizeof *item->env);
+  item->env = calloc(source->env_count + source->end_count + 2, sizeof *item->env);
   if (!item->env) return false;
   for (size_t i = 0; i < source->env_count; i++) item->env[item->env_count++] = strdup(source->env[i]);
   for (size_t i = 0; i < source->end_count; i++) {
@@ -44,6 +48,12 @@ static bool build_env(supervised_cell *item) {
       variable[length++] = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
     snprintf(variable + length, sizeof variable - (size_t)length, "=%zu",
              3 + source->grants.dir_count + i);
+    item->env[item->env_count++] = strdup(variable);
+  }
+  if (source->ready == READY_NOTIFY) {
+    char variable[64];
+    snprintf(variable, sizeof variable, "MINOS_READY_FD=%zu",
+             3 + source->grants.dir_count + source->end_count);
     item->env[item->env_count++] = strdup(variable);
   }
   for (size_t i = 0; i < item->env_count; i++)
@@ -142,6 +152,32 @@ static minos_status wire_terminal(supervisor *owner, supervised_cell *item, int 
   return MINOS_OK;
 }
 
+/* Each group knows its parent and each cell its group; members of a
+ * group wait for it to start them. */
+static minos_status link_groups(supervisor *owner) {
+  const spec *system = owner->spec;
+  owner->groups = calloc(system->group_count + 1, sizeof *owner->groups);
+  if (!owner->groups) return MINOS_ENOMEM;
+  for (size_t i = 0; i < system->group_count; i++)
+    owner->groups[i] = (supervised_group){.owner = owner, .spec = &system->groups[i]};
+  for (size_t i = 0; i < system->group_count; i++) {
+    const spec_group *group = &system->groups[i];
+    for (size_t position = 0; position < group->member_count; position++) {
+      const spec_member *member = &group->members[position];
+      if (member->is_group) {
+        owner->groups[member->index].parent = &owner->groups[i];
+        owner->groups[member->index].position = position;
+      } else {
+        supervised_cell *item = &owner->cells[member->index];
+        item->group = &owner->groups[i];
+        item->group_position = position;
+        item->state = SERVICE_WAITING;
+      }
+    }
+  }
+  return MINOS_OK;
+}
+
 static minos_status prepare(supervisor *owner, char *error, size_t error_size) {
   const spec *system = owner->spec;
   minos_status status = output_log_start(&owner->output, system);
@@ -155,6 +191,10 @@ static minos_status prepare(supervisor *owner, char *error, size_t error_size) {
   for (size_t i = 0; i < system->cell_count && status == MINOS_OK; i++)
     status = load_cell(owner, i, error, error_size);
   if (status == MINOS_OK) status = wire_channels(owner, error, error_size);
+  if (status == MINOS_OK && link_groups(owner) != MINOS_OK) {
+    snprintf(error, error_size, "out of memory");
+    status = MINOS_ENOMEM;
+  }
   bool stdin_taken = false;
   for (size_t i = 0; i < system->cell_count && status == MINOS_OK; i++)
     for (int slot = 0; slot < 3 && status == MINOS_OK; slot++)
@@ -198,27 +238,45 @@ minos_status supervisor_create(const spec *system, supervisor **out, char *error
   return MINOS_OK;
 }
 
-void supervisor_begin_stop(supervisor *owner, uint64_t now) {
+void supervisor_begin_stop(supervisor *owner) {
   if (owner->stopping) return;
   char grace[32];
   snprintf(grace, sizeof grace, "%llu ms", (unsigned long long)(owner->spec->grace_ns / 1000000));
-  log_message(LOG_INFO, NULL, "stopping: cells' input ends now; %s later the rest are killed", grace);
+  log_message(LOG_INFO, NULL, "stopping: cells' input ends now (a group's in reverse order); "
+              "each cell still running after its grace (%s unless its own) is killed", grace);
   owner->stopping = true;
-  owner->stop_deadline = now + owner->spec->grace_ns;
   notify_stopping();
 }
 
-static void tell_to_stop(supervisor *owner) {
+/* The system's own members stop at once, each with its grace; a group
+ * stops its members in reverse order. */
+static void tell_to_stop(supervisor *owner, uint64_t now) {
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
     supervised_cell *item = &owner->cells[i];
-    if (item->trigger) trigger_stop_accepting(item->trigger);
-    else service_tell_to_stop(item);
+    if (item->trigger) {
+      trigger_stop_accepting(item->trigger);
+      item->stop_deadline = now + supervisor_grace_of(item);
+    } else if (!item->group) {
+      service_tell_to_stop(item, now);
+    }
   }
+  for (size_t i = 0; i < owner->spec->group_count; i++)
+    if (!owner->groups[i].parent) group_stop(&owner->groups[i]);
+}
+
+/* A trigger's instances still running once its grace is over. */
+static void step_trigger_stop(supervised_cell *item, uint64_t now, uint64_t *next_deadline) {
+  if (!item->stop_deadline || item->killed_for_stop) return;
+  if (now < item->stop_deadline) {
+    if (item->stop_deadline < *next_deadline) *next_deadline = item->stop_deadline;
+    return;
+  }
+  item->killed_for_stop = true;
+  trigger_kill(item->trigger);
 }
 
 static void kill_everything(supervisor *owner) {
-  log_message(LOG_WARN, NULL, "%s: killing the cells still running",
-              atomic_load(&owner->stop_now) ? "asked again" : "grace period over");
+  log_message(LOG_WARN, NULL, "asked again: killing the cells still running");
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
     supervised_cell *item = &owner->cells[i];
     if (item->trigger) trigger_kill(item->trigger);
@@ -231,16 +289,18 @@ static void kill_everything(supervisor *owner) {
 static bool supervise_once(supervisor *owner, bool *told_to_stop, uint64_t *next_deadline) {
   uint64_t now = monotonic_ns();
   supervisor_control_answer(owner, now);
-  if (atomic_load(&owner->stop_requested)) supervisor_begin_stop(owner, now);
+  if (atomic_load(&owner->stop_requested)) supervisor_begin_stop(owner);
   if (owner->stopping && !*told_to_stop) {
-    tell_to_stop(owner);
+    tell_to_stop(owner, now);
     *told_to_stop = true;
   }
+  for (size_t i = 0; i < owner->spec->group_count; i++) group_step(&owner->groups[i], now);
   bool all_finished = true;
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
     supervised_cell *item = &owner->cells[i];
     if (item->trigger) {
       trigger_step(item->trigger, now);
+      if (owner->stopping) step_trigger_stop(item, now, next_deadline);
       all_finished &= trigger_finished(item->trigger);
     } else {
       service_step(item, now, next_deadline);
@@ -248,10 +308,16 @@ static bool supervise_once(supervisor *owner, bool *told_to_stop, uint64_t *next
     }
   }
   if (all_finished) return false;
-  if (owner->stopping && !owner->killed) {
-    if (now >= owner->stop_deadline || atomic_load(&owner->stop_now)) kill_everything(owner);
-    else if (owner->stop_deadline < *next_deadline) *next_deadline = owner->stop_deadline;
-  }
+  if (owner->stopping && !owner->killed && atomic_load(&owner->stop_now)) kill_everything(owner);
+  return true;
+}
+
+/* Every service of the system ready (or ended), every group started: */
+static bool system_ready(supervisor *owner) {
+  for (size_t i = 0; i < owner->spec->cell_count; i++)
+    if (!owner->cells[i].trigger && !service_ready_or_finished(&owner->cells[i])) return false;
+  for (size_t i = 0; i < owner->spec->group_count; i++)
+    if (!group_ready_or_finished(&owner->groups[i])) return false;
   return true;
 }
 
@@ -259,13 +325,16 @@ int supervisor_run(supervisor *owner) {
   size_t cells = owner->spec->cell_count, channels = owner->spec->channel_count;
   log_message(LOG_INFO, NULL, "system %s: %zu cell%s, %zu channel%s", owner->spec->name, cells,
               cells == 1 ? "" : "s", channels, channels == 1 ? "" : "s");
-  bool told_to_stop = false, ready = false;
+  bool told_to_stop = false;
   uint64_t watchdog = notify_watchdog_interval(), next_ping = 0;
+  groups_start(owner);
   for (;;) {
     uint64_t next_deadline = DEADLINE_NEVER;
     if (!supervise_once(owner, &told_to_stop, &next_deadline)) break;
-    if (!ready) notify_ready(owner->spec->name, cells); /* every cell was started once */
-    ready = true;
+    if (!owner->ready_notified && !owner->stopping && system_ready(owner)) {
+      notify_ready(owner->spec->name, cells);
+      owner->ready_notified = true;
+    }
     if (watchdog && monotonic_ns() >= next_ping) {
       notify_watchdog(); /* the supervisor's loop turns */
       next_ping = monotonic_ns() + watchdog;
@@ -286,6 +355,7 @@ void supervisor_request_stop(supervisor *owner) {
 }
 
 static void free_cell(supervised_cell *item) {
+  if (item->spec) readiness_release(item);
   if (item->trigger) trigger_free(item->trigger);
   free(item->code_path);
   free(item->upgrade_path);
@@ -318,6 +388,9 @@ void supervisor_free(supervisor *owner) {
   }
   for (size_t i = 0; i < owner->bridge_count; i++) bridge_finish(owner->bridges[i]);
   if (owner->output) output_log_finish(owner->output);
+  for (size_t i = 0; owner->groups && i < owner->spec->group_count; i++)
+    group_free(&owner->groups[i]);
+  free(owner->groups);
   free(owner->cells);
   free(owner->channel_write_ends);
   free(owner->channel_read_ends);

@@ -20,7 +20,10 @@ typedef enum service_state {
   SERVICE_RESTARTING, /* waiting out its backoff (and for its ends to come back) */
   SERVICE_DONE,       /* ended, and its policy does not restart it */
   SERVICE_FAILED,     /* gave up after too many restarts */
+  SERVICE_WAITING,    /* for its group to start it (group.c) */
 } service_state;
+
+struct supervised_group;
 
 /* An end the supervisor keeps across a cell's instances. */
 typedef struct kept_end {
@@ -78,9 +81,52 @@ typedef struct supervised_cell {
   uint64_t upgrade_deadline;
   struct control_call *upgrade_call;
   restart_history history;
+  /* Readiness (readiness.c): whether the instance is ready by its spec's
+   * rule; for "notify", the supervisor's end of its ready channel. */
+  bool ready;
+  channel_end *ready_end;
+  /* Stopping: when its grace is over (0: not told to stop yet). */
+  uint64_t stop_deadline;
+  bool killed_for_stop;
+  /* Its group (NULL: the system's own, which starts everything at once)
+   * and its place there; group_ending: its group ends the instance. */
+  struct supervised_group *group;
+  size_t group_position;
+  bool group_ending;
   /* A trigger cell: */
   struct trigger *trigger;
 } supervised_cell;
+
+typedef enum group_phase {
+  GROUP_WAITING,  /* for its parent to start it */
+  GROUP_STARTING, /* starting members in order, each once the one before is ready */
+  GROUP_RUNNING,
+  GROUP_ENDING,   /* ending members in reverse order, to restart them or to give up */
+  GROUP_IDLE,     /* gave up: its members ended, its parent decides */
+  GROUP_STOPPING, /* the system stops: members stop in reverse order */
+  GROUP_DONE,
+} group_phase;
+
+typedef enum group_ending_purpose { END_TO_RESTART, END_TO_GIVE_UP, END_FOR_PARENT } group_ending_purpose;
+
+/* A supervision group (spec.h's spec_group) running. */
+typedef struct supervised_group {
+  supervisor *owner;
+  const spec_group *spec;
+  struct supervised_group *parent; /* NULL: a group of the system's */
+  size_t position;                 /* in the parent's members */
+  group_phase phase;
+  /* STARTING: the member to start next; ENDING and STOPPING: one past
+   * the member being ended; ENDING ends members down to restart_from. */
+  size_t cursor, restart_from;
+  bool member_told; /* the cursor's member was asked to end or stop */
+  bool restarting;  /* ENDING or STARTING for a restart of its own */
+  /* Why it is ENDING: to restart members, to give up, or because its
+   * parent restarts it (then it waits, IDLE, to be started afresh). */
+  group_ending_purpose ending_for;
+  restart_history history;
+  uint64_t restarts;
+} supervised_group;
 
 struct control_socket;
 struct control_call;
@@ -99,6 +145,8 @@ struct supervisor {
   bool workers_started;
   output_log *output;
   supervised_cell *cells;
+  supervised_group *groups; /* parallel to spec->groups */
+  bool ready_notified;      /* systemd heard READY=1 */
   /* Each spec channel's ends not kept by a cell (a channel trigger's input). */
   channel_end **channel_write_ends, **channel_read_ends;
   bridge *bridges[SPEC_TERMINAL_STREAMS_MAX]; /* to and from the terminal */
@@ -106,7 +154,6 @@ struct supervisor {
   waiter wake; /* the supervisor thread sleeps here; everything wakes it */
   atomic_bool stop_requested, stop_now;
   bool stopping, killed;
-  uint64_t stop_deadline;
   int exit_status;
 };
 
@@ -119,7 +166,7 @@ channel_end *supervisor_channel_end(supervisor *owner, size_t index);
 
 /* Stops the system: cells are told to stop, and killed after the grace
  * period (supervisor.c). */
-void supervisor_begin_stop(supervisor *owner, uint64_t now);
+void supervisor_begin_stop(supervisor *owner);
 
 /* instance.c: a new instance of a cell, holding no end yet and waiting
  * to be started: a standby is placed like that and initialises; the ends
@@ -141,12 +188,52 @@ channel_end *instance_own_stdio(supervised_cell *cell_spec, int slot, const char
 /* "kv#3" */
 void instance_name(const supervised_cell *cell_spec, uint64_t number, char *name, size_t size);
 
+/* Another pass of the supervisor's loop soon: a state others wait for
+ * changed. */
+static inline void supervisor_poke(supervisor *owner) { waiter_wake(&owner->wake); }
+/* A cell's grace on stop: its own, else the system's. */
+uint64_t supervisor_grace_of(const supervised_cell *item);
+
 /* service.c */
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline);
-void service_tell_to_stop(supervised_cell *service);
+/* Stopping (the system's stop, or its group's): its input ends now, and
+ * it is killed if still running once its grace is over. */
+void service_tell_to_stop(supervised_cell *service, uint64_t now);
+/* For its group: starts a WAITING service (again), or ends its instance
+ * (not counted as a failure; WAITING once it has ended). */
+void service_start_for_group(supervised_cell *service, uint64_t now);
+void service_end_for_group(supervised_cell *service);
+/* Running and ready by its spec's rule, or ended for good. */
+bool service_ready_or_finished(const supervised_cell *service);
+/* Ends for good a service its group gave up on (on_give_up "continue"). */
+void service_fail_for_good(supervised_cell *service);
 void service_kill(supervised_cell *service);
 void service_discard_standby(supervised_cell *service);
 bool service_finished(const supervised_cell *service);
+
+/* readiness.c: per instance, before it is let start (the ready end is
+ * installed after its named ends), and once it has ended. */
+minos_status readiness_prepare(supervised_cell *service, cell *instance);
+/* Whether the instance is ready now; if not, the supervisor is woken
+ * when it may be. */
+bool readiness_check(supervised_cell *service);
+void readiness_release(supervised_cell *service);
+
+/* group.c */
+void groups_start(supervisor *owner);
+void group_step(supervised_group *group, uint64_t now);
+/* A member needs a restart (strategy one_for_all or rest_for_one, or a
+ * member group that gave up): the group ends and restarts members as its
+ * strategy says. */
+void group_member_needs_restart(supervised_group *group, size_t position, uint64_t now);
+/* Counts a restart of one of its members against its intensity; false
+ * (and the group gives up) past it. */
+bool group_count_restart(supervised_group *group, uint64_t now);
+void group_give_up(supervised_group *group, const char *why);
+void group_stop(supervised_group *group);
+bool group_ready_or_finished(const supervised_group *group);
+bool group_finished(const supervised_group *group);
+void group_free(supervised_group *group);
 
 /* kept ends (kept_ends.c) */
 void kept_ends_init(supervised_cell *cell_spec);

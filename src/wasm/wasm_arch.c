@@ -53,6 +53,15 @@ bool wasm_cell_wait_initialised(cell *child, waiter *parent, uint64_t deadline) 
   return initialised;
 }
 
+static bool watch_initialised(cell *item, waiter *watcher) {
+  wasm_cell *wasm = item->arch_data;
+  spinlock_lock(&item->end_lock);
+  bool initialised = wasm->initialised;
+  if (!initialised && !atomic_load(&item->ended)) wasm->init_waiter = watcher;
+  spinlock_unlock(&item->end_lock);
+  return initialised;
+}
+
 bool wasm_cell_initialised(cell *item) {
   wasm_cell *wasm = item->arch_data;
   spinlock_lock(&item->end_lock);
@@ -133,6 +142,7 @@ static void destroy(cell *self) {
 const cell_arch wasm_arch = {
     .name = "wasm",
     .initialised = wasm_cell_initialised,
+    .watch_initialised = watch_initialised,
     .let_start = let_start,
     .run = run,
     .classify_fault = classify_fault,
