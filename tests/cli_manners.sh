@@ -229,7 +229,8 @@ check "completion: every command" offers "$(tr ' ' '\n' <<<"$commands" | sort | 
 check "completion: minos r" offers "restart run" r
 check "completion: minos --v" offers "--version" --v
 check "completion: up --l" \
-  offers "--log --log-burst --log-max-bytes --log-max-line --log-rate" up --l
+  offers "--log --log-burst --log-format --log-max-bytes --log-max-line --log-rate" up --l
+check "completion: up --log-format" offers "json text" up --log-format ""
 check "completion: run --max-m" offers "--max-memory" run --max-m
 check "completion: logs -" offers_too "--follow" logs -
 check "completion: help u" offers "up upgrade" help u
