@@ -140,7 +140,10 @@ _minos() {
     case $previous in
       --dir | --ro-dir) _minos_files "$current" "" ;;
       --log | --control) _minos_files "$current" '*' ;;
-      --env) mapfile -t COMPREPLY < <(compgen -e -S = -- "$current") ;;
+      --env) # KEY=VALUE: the variable's name, then its value, no space between
+        mapfile -t COMPREPLY < <(compgen -e -S = -- "$current")
+        compopt -o nospace 2>/dev/null
+        ;;
       --log-format) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$current") ;;
     esac
     return

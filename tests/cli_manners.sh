@@ -232,6 +232,8 @@ check "completion: up --l" \
   offers "--log --log-burst --log-format --log-max-bytes --log-max-line --log-rate" up --l
 check "completion: up --log-format" offers "json text" up --log-format ""
 check "completion: run --max-m" offers "--max-memory" run --max-m
+export MANNERS_VARIABLE=1
+check "completion: run --env NAME=" offers "MANNERS_VARIABLE=" run --env MANNERS_VAR
 check "completion: logs -" offers_too "--follow" logs -
 check "completion: help u" offers "up upgrade" help u
 mkdir -p "$work/files/sub"
