@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "sup/notify.h"
 
+#include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
 uint64_t notify_watchdog_interval(void) {
@@ -17,3 +18,7 @@ void notify_ready(const char *system_name, size_t cells) {
 void notify_stopping(void) { sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
 
 void notify_watchdog(void) { sd_notify(0, "WATCHDOG=1"); }
+
+bool notify_enabled(void) { return getenv("NOTIFY_SOCKET") != NULL; }
+
+void notify_status(const char *text) { sd_notifyf(0, "STATUS=%s", text); }

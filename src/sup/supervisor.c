@@ -321,12 +321,41 @@ static bool system_ready(supervisor *owner) {
   return true;
 }
 
+/* "system kv: 2 of 2 cells running, 5 restarts, 5 faults", for systemd's
+ * STATUS= (at most once a second, and only when it changed). */
+static void update_status(supervisor *owner, uint64_t now, uint64_t *next_status,
+                          char *last, size_t last_size) {
+  if (now < *next_status) return;
+  *next_status = now + 1000000000ull;
+  size_t running = 0, services = 0;
+  uint64_t restarts = 0, faults = 0;
+  for (size_t i = 0; i < owner->spec->cell_count; i++) {
+    const supervised_cell *item = &owner->cells[i];
+    if (item->trigger) continue;
+    services++;
+    running += item->state == SERVICE_RUNNING;
+    restarts += item->restarts;
+    faults += item->faults;
+  }
+  char status[256];
+  snprintf(status, sizeof status, "system %s: %zu of %zu cell%s running, %llu restart%s, %llu fault%s",
+           owner->spec->name, running, services, services == 1 ? "" : "s",
+           (unsigned long long)restarts, restarts == 1 ? "" : "s", (unsigned long long)faults,
+           faults == 1 ? "" : "s");
+  if (strcmp(status, last) == 0) return;
+  snprintf(last, last_size, "%s", status);
+  notify_status(status);
+}
+
 int supervisor_run(supervisor *owner) {
   size_t cells = owner->spec->cell_count, channels = owner->spec->channel_count;
   log_message(LOG_INFO, NULL, "system %s: %zu cell%s, %zu channel%s", owner->spec->name, cells,
               cells == 1 ? "" : "s", channels, channels == 1 ? "" : "s");
   bool told_to_stop = false;
   uint64_t watchdog = notify_watchdog_interval(), next_ping = 0;
+  bool status_wanted = notify_enabled();
+  uint64_t next_status = 0;
+  char last_status[256] = "";
   groups_start(owner);
   for (;;) {
     uint64_t next_deadline = DEADLINE_NEVER;
@@ -334,6 +363,10 @@ int supervisor_run(supervisor *owner) {
     if (!owner->ready_notified && !owner->stopping && system_ready(owner)) {
       notify_ready(owner->spec->name, cells);
       owner->ready_notified = true;
+    }
+    if (status_wanted && owner->ready_notified && !owner->stopping) {
+      update_status(owner, monotonic_ns(), &next_status, last_status, sizeof last_status);
+      if (next_status < next_deadline) next_deadline = next_status;
     }
     if (watchdog && monotonic_ns() >= next_ping) {
       notify_watchdog(); /* the supervisor's loop turns */

@@ -37,6 +37,42 @@ sleep 0.5
 check "without a manager" grep -q "sleeper#1: started" "$work/plain.log"
 "$minos" stop notified >/dev/null
 wait $up_pid
+check "a status line after READY" grep -q "^STATUS=system notified: 1 of 1 cell running, 0 restarts, 0 faults$" <<<"$messages"
 [ $failed = 0 ] || printf '%s\n' "$messages"
+
+# READY=1 waits for readiness: a cell that says so after 600 ms.
+cat >"$work/late.json" <<'JSON'
+{"name": "late", "grace": "300ms",
+ "cells": {"late": {"code": "/bin/sh", "ready": "notify",
+   "args": ["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo READY=1 >&$MINOS_READY_FD; exec cat"],
+   "limits": {"init_timeout": "30s"}}}}
+JSON
+chmod 755 "$work"
+rm -f "$work/notify"
+"$listener" "$work/notify" 5 >"$work/late_messages" &
+listen_pid=$!
+for _ in $(seq 50); do [[ -S $work/notify ]] && break; sleep 0.1; done
+NOTIFY_SOCKET=$work/notify "$minos" up "$work/late.json" >"$work/late.log" 2>&1 &
+up_pid=$!
+for _ in $(seq 200); do grep -q "late#1: started" "$work/late.log" && break; sleep 0.05; done
+sleep 0.05
+check "late: no READY=1 before the cell is ready" bash -c "! grep -q '^READY=1$' '$work/late_messages'"
+for _ in $(seq 100); do grep -q "late#1: ready" "$work/late.log" && break; sleep 0.1; done
+"$minos" stop late >/dev/null
+wait $up_pid
+wait $listen_pid
+check "late: READY=1 sent" grep -q "^READY=1$" "$work/late_messages"
+ready_line=$(grep -n "late#1: ready" "$work/late.log" | cut -d: -f1)
+check "late: the cell was ready (logged)" [ -n "$ready_line" ]
+
+# The example unit file is one systemd accepts (minos's path put in).
+if command -v systemd-analyze >/dev/null; then
+  sed "s|/usr/local/bin/minos|$(realpath "$minos")|" "$(dirname "$0")/../../examples/systemd/minos@.service" \
+    >"$work/minos@late.service"
+  verify=$(systemd-analyze verify --man=no "$work/minos@late.service" 2>&1)
+  check "unit file verifies ($verify)" [ -z "$verify" ]
+else
+  echo "skipped: systemd-analyze is not installed"
+fi
 echo "notify_test: $passed passed, $failed failed"
 [ $failed = 0 ]
