@@ -2,6 +2,7 @@
 #include "sup/output_log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,10 @@ struct followed {
   size_t length;   /* bytes of the current line kept */
   uint64_t cut;    /* bytes of the current line past limits.max_line */
   char *line;      /* limits.max_line bytes, allocated at the first */
+  /* What the thread has taken from it (read, and logged or kept), and
+   * whether it holds a line unfinished: read from other threads. */
+  _Atomic uint64_t taken;
+  atomic_bool unfinished;
   /* Under the log's lock, while it is open (output_log_caught_up): */
   followed *same_bucket; /* the next open stream whose name hashes alike */
   uint64_t asked_at;     /* when the supervisor first waited for its name */
@@ -128,12 +133,24 @@ static void retire(output_log *log, followed *item) {
   if (item->wake) waiter_wake(item->wake);
 }
 
+/* Whether nothing more can come into the log from a stream: its writers
+ * are gone, everything they wrote has been taken (its lines logged) and no
+ * line is left unfinished. Its end then need not wait for the thread to
+ * see it: a cell that crashes without a word restarts at once. */
+static bool nothing_left(followed *item) {
+  uint64_t taken = atomic_load_explicit(&item->taken, memory_order_acquire);
+  bool unfinished = atomic_load(&item->unfinished);
+  channel_statistics stats;
+  channel_stats(item->end, &stats); /* read after taken: more read shows */
+  return !stats.write_open && stats.buffered == 0 && stats.bytes_read == taken && !unfinished;
+}
+
 bool output_log_caught_up(output_log *log, const char *who, waiter *wake, uint64_t now,
                           uint64_t *deadline) {
   bool caught_up = true;
   pthread_mutex_lock(&log->lock);
   for (followed *item = *bucket_of(log, who); item; item = item->same_bucket) {
-    if (strcmp(item->who, who) != 0) continue;
+    if (strcmp(item->who, who) != 0 || nothing_left(item)) continue;
     if (!item->asked_at) item->asked_at = now;
     item->wake = wake;
     uint64_t given_up_at = item->asked_at + OUTPUT_LOG_END_WAIT_NS;
@@ -314,7 +331,10 @@ static void *follow_streams(void *argument) {
     if (which == log->active.count) {
       control_open = got > 0; /* its end: finish once the streams have */
     } else if (got > 0) {
-      take_bytes(log, log->active.items[which], buffer, (size_t)got);
+      followed *item = log->active.items[which];
+      take_bytes(log, item, buffer, (size_t)got);
+      atomic_store(&item->unfinished, item->length || item->cut);
+      atomic_fetch_add_explicit(&item->taken, (uint64_t)got, memory_order_release);
     } else if (got != -MINOS_ERESET) {
       stop_following(log, &log->active, which);
     }

@@ -43,8 +43,9 @@ minos_status output_log_follow(output_log *log, channel_end *read_end,
 #define OUTPUT_LOG_END_WAIT_NS 1000000000ull
 
 /* Whether the streams followed under `who` (an instance that has ended)
- * have all ended and every line of theirs is in the log, or have been
- * waited for OUTPUT_LOG_END_WAIT_NS since the first call. If not, `wake`
+ * can bring nothing more: their writers are gone and every line of theirs
+ * is in the log (one without a newline too); or they have been waited
+ * for OUTPUT_LOG_END_WAIT_NS since the first call. If not, `wake`
  * is woken when they have, and *deadline lowered to when the wait ends. */
 bool output_log_caught_up(output_log *log, const char *who, waiter *wake, uint64_t now,
                           uint64_t *deadline);
