@@ -150,7 +150,10 @@ for number, line in enumerate(open(path, encoding='utf-8', errors='replace')):
 assert ended, 'no instance ended'
 for instance, at in ended.items():
     words = said.get(instance, [])
-    assert len(words) == lines + 1 and words[-1] == 'stderr: last words', \
+    # Every line before the end, "last words" last on its stream (two
+    # streams are two pipes for a native cell: no order between them).
+    errors = [word for word in words if word.startswith('stderr: ')]
+    assert len(words) == lines + 1 and errors and errors[-1] == 'stderr: last words', \
         f'{cell}#{instance} said {len(words)} lines before its end: {words[-3:]}'
     following = started.get(instance + 1) if restarts else None
     assert following is None or following > at, f'{cell}#{instance + 1} started before {cell}#{instance} ended'
