@@ -15,6 +15,12 @@ static minos_status install_ready_end(supervised_cell *service, cell *instance) 
   channel_end *write_end, *read_end;
   minos_status status = channel_create(READY_CHANNEL_CAPACITY, &write_end, &read_end);
   if (status != MINOS_OK) return status;
+  status = channel_charge(write_end, instance->account, 0); /* its buffer is the cell's */
+  if (status != MINOS_OK) {
+    channel_end_close(write_end);
+    channel_end_close(read_end);
+    return status;
+  }
   /* After stdio, the granted directories and the named ends: the number
    * MINOS_READY_FD promised. */
   const spec_cell *source = service->spec;
