@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <dwarf.h>
 #include <elf.h>
+#include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
@@ -17,7 +18,6 @@
 
 #include "core/escape.h"
 #include "core/log.h"
-#include "wasm/dwarf_calls.h"
 #include "wasm/cache.h"
 #include "wasm/compile.h"
 #include "wasm/compile_sandbox.h"
@@ -565,51 +565,49 @@ static long function_index(const loaded_module *module, const char *identifier) 
  * code contains address, keeping the deepest that is a wasm function:
  * the runtime's own helpers (i32_load, ...) inlined below it are passed
  * over. */
-static long deepest_wasm_function(const dwarf_calls *dw, const loaded_module *module,
-                                  Dwarf_Die *scope, Dwarf_Addr address, long best) {
+static long deepest_wasm_function(const loaded_module *module, Dwarf_Die *scope,
+                                  Dwarf_Addr address, long best) {
   for (;;) {
-    int tag = dw->tag(scope);
+    int tag = dwarf_tag(scope);
     if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
       Dwarf_Attribute attribute;
-      const char *name = dw->formstring(dw->attr_integrate(scope, DW_AT_name, &attribute));
+      const char *name = dwarf_formstring(dwarf_attr_integrate(scope, DW_AT_name, &attribute));
       long index = name ? function_index(module, name) : -1;
       if (index >= 0) best = index;
     }
     Dwarf_Die child;
-    if (dw->child(scope, &child) != 0) return best;
+    if (dwarf_child(scope, &child) != 0) return best;
     bool descended = false;
     do {
-      if (dw->haspc(&child, address) == 1) {
+      if (dwarf_haspc(&child, address) == 1) {
         *scope = child;
         descended = true;
         break;
       }
-    } while (dw->siblingof(&child, &child) == 0);
+    } while (dwarf_siblingof(&child, &child) == 0);
     if (!descended) return best;
   }
 }
 
 /* The innermost wasm function whose code contains address, from the
  * object's DWARF (compiled with -g1, which keeps inlining tables). */
-static long innermost_wasm_function(const dwarf_calls *dw, const loaded_module *module,
-                                    Dwarf *debug, Dwarf_Addr address) {
+static long innermost_wasm_function(const loaded_module *module, Dwarf *debug, Dwarf_Addr address) {
   Dwarf_Die unit;
-  if (!dw->addrdie(debug, address, &unit)) return -1;
-  return deepest_wasm_function(dw, module, &unit, address, -1);
+  if (!dwarf_addrdie(debug, address, &unit)) return -1;
+  return deepest_wasm_function(module, &unit, address, -1);
 }
 
 /* Under the registry lock: one Dwarf handle is not to be shared by
  * threads, and faults are rare enough to take turns. */
 static long describe_function(loaded_module *module, uintptr_t offset) {
   pthread_mutex_lock(&registry_lock);
-  const dwarf_calls *dw = dwarf_calls_get();
-  long index = dw ? module->described_function : -1; /* without libdw: no name */
-  if (dw && (!module->described_address || module->described_address != offset)) {
+  long index = module->described_function;
+  if (!module->described_address || module->described_address != offset) {
     if (!module->debug && module->debug_fd < 0) {
       module->debug_fd = open(module->artefact_path, O_RDONLY | O_CLOEXEC);
-      module->debug = module->debug_fd >= 0 ? dw->begin(module->debug_fd, DWARF_C_READ) : NULL;
+      module->debug = module->debug_fd >= 0 ? dwarf_begin(module->debug_fd, DWARF_C_READ) : NULL;
     }
-    index = module->debug ? innermost_wasm_function(dw, module, module->debug, offset) : -1;
+    index = module->debug ? innermost_wasm_function(module, module->debug, offset) : -1;
     module->described_address = offset;
     module->described_function = index;
   }
