@@ -228,13 +228,14 @@ static int64_t take(channel *source, uint8_t *buffer, uint32_t size) {
   return 0;
 }
 
-/* Reads from the first ready end from the rotation point; false: none was. */
 /* Under the lock: a reader tries this channel (a read or a wait). */
 static void note_reader(channel *item) {
   if (item->reader_came) return;
   item->reader_came = true;
   wake(&item->first_read_watcher);
 }
+
+/* Reads from the first ready end from the rotation point; false: none was. */
 
 static bool try_read(channel_end *const ends[], uint32_t count, uint8_t *buffer, uint32_t size,
                      uint32_t *rotation, uint32_t *which, int64_t *result) {

@@ -43,6 +43,8 @@ static void set_defaults(spec_cell *cell) {
   cell->group = -1;
 }
 
+const char *spec_readiness_name(spec_readiness readiness) { return readiness_names[readiness]; }
+
 static void read_readiness(spec_loader *loader, const json_value *object, const char *path,
                            spec_cell *cell, cell_notes *notes) {
   char field_path[SPEC_PATH_SIZE];

@@ -12,6 +12,8 @@
 static const char *const group_keys[] = {"strategy", "members", "intensity", "period"};
 static const char *const strategies[] = {"one_for_one", "one_for_all", "rest_for_one"};
 
+const char *spec_strategy_name(spec_strategy strategy) { return strategies[strategy]; }
+
 /* Beyond this, "did you mean" would cost a scan of every name per typo. */
 #define SUGGESTION_CANDIDATES_MAX 1024
 

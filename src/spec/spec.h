@@ -171,6 +171,10 @@ typedef struct spec_cell {
  * members end and its own group restarts it as one member (or, at the
  * top, the system's on_give_up applies). */
 typedef enum spec_strategy { STRATEGY_ONE_FOR_ONE, STRATEGY_ONE_FOR_ALL, STRATEGY_REST_FOR_ONE } spec_strategy;
+/* "one_for_one"..., "started"...: as the spec writes them. */
+const char *spec_strategy_name(spec_strategy strategy);
+const char *spec_readiness_name(spec_readiness readiness);
+
 /* How deep groups may nest. */
 #define SPEC_GROUP_DEPTH_MAX 16
 typedef struct spec_member {

@@ -202,7 +202,6 @@ static void describe_grants(json_out *out, const spec_grants *grants) {
 }
 
 static void describe_group(json_out *out, const supervised_group *group) {
-  static const char *const strategies[] = {"one_for_one", "one_for_all", "rest_for_one"};
   json_out_key(out, "group");
   if (!group) {
     json_out_null(out);
@@ -210,7 +209,7 @@ static void describe_group(json_out *out, const supervised_group *group) {
   }
   json_out_begin_object(out);
   json_out_member_string(out, "name", group->spec->name);
-  json_out_member_string(out, "strategy", strategies[group->spec->strategy]);
+  json_out_member_string(out, "strategy", spec_strategy_name(group->spec->strategy));
   json_out_member_uint(out, "intensity", group->spec->intensity);
   json_out_member_uint(out, "period_ns", group->spec->period_ns);
   json_out_member_uint(out, "restarts", group->restarts);
@@ -218,10 +217,9 @@ static void describe_group(json_out *out, const supervised_group *group) {
 }
 
 static void describe_spec(json_out *out, const supervised_cell *item) {
-  static const char *const readiness[] = {"started", "first_read", "notify"};
   const spec_cell *source = item->spec;
   json_out_member_string(out, "code", item->code_path ? item->code_path : source->code_path);
-  json_out_member_string(out, "ready", readiness[source->ready]);
+  json_out_member_string(out, "ready", spec_readiness_name(source->ready));
   json_out_member_uint(out, "grace_ns", supervisor_grace_of(item));
   describe_group(out, item->group);
   json_out_key(out, "limits");

@@ -12,8 +12,6 @@
 #include "core/log.h"
 #include "sup/supervisor_private.h"
 
-static const char *const strategy_names[] = {"one_for_one", "one_for_all", "rest_for_one"};
-
 static supervised_cell *member_cell(const supervised_group *group, size_t position) {
   return &group->owner->cells[group->spec->members[position].index];
 }
@@ -259,7 +257,7 @@ void group_member_needs_restart(supervised_group *group, size_t position, uint64
   size_t from = group->spec->strategy == STRATEGY_ONE_FOR_ALL ? 0 : position;
   if (group->restarting && group->restart_from < from) from = group->restart_from;
   log_message(LOG_WARN, group->spec->name, "%s: member %s needs a restart; restarting %zu of %zu",
-              strategy_names[group->spec->strategy], name, count - from, count);
+              spec_strategy_name(group->spec->strategy), name, count - from, count);
   group->restarting = true;
   begin_ending(group, END_TO_RESTART, from);
 }

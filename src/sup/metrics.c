@@ -26,15 +26,21 @@ static void family(FILE *out, const char *name, const char *type, const char *he
   fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* name{system="S",cell="C"[,extra]} */
-static void series(FILE *out, const char *name, const supervisor *owner, const char *cell_name) {
+/* name{system="S",KEY="VALUE" (the caller closes it, or adds labels) */
+static void labelled_series(FILE *out, const char *name, const supervisor *owner,
+                            const char *key, const char *value) {
   fprintf(out, "%s{system=\"", name);
   label(out, owner->spec->name);
-  if (cell_name) {
-    fputs("\",cell=\"", out);
-    label(out, cell_name);
+  if (value) {
+    fprintf(out, "\",%s=\"", key);
+    label(out, value);
   }
   fputc('"', out);
+}
+
+/* name{system="S",cell="C"[,extra]} */
+static void series(FILE *out, const char *name, const supervisor *owner, const char *cell_name) {
+  labelled_series(out, name, owner, "cell", cell_name);
 }
 
 static const char *fault_label(int kind) {
@@ -169,27 +175,18 @@ static void trigger_metrics(FILE *out, supervisor *owner) {
 
 /* Restarts a group made (each strategy applied once counts one) and
  * whether it runs with every member started. */
-static void group_series(FILE *out, const char *name, const supervisor *owner,
-                         const char *group_name) {
-  fprintf(out, "%s{system=\"", name);
-  label(out, owner->spec->name);
-  fputs("\",group=\"", out);
-  label(out, group_name);
-  fputs("\"}", out);
-}
-
 static void group_metrics(FILE *out, supervisor *owner) {
   if (owner->spec->group_count == 0) return;
   family(out, "minos_group_restarts_total", "counter",
          "Restarts of the group's members, counted against its intensity.");
   for (size_t i = 0; i < owner->spec->group_count; i++) {
-    group_series(out, "minos_group_restarts_total", owner, owner->groups[i].spec->name);
-    fprintf(out, " %llu\n", (unsigned long long)owner->groups[i].restarts);
+    labelled_series(out, "minos_group_restarts_total", owner, "group", owner->groups[i].spec->name);
+    fprintf(out, "} %llu\n", (unsigned long long)owner->groups[i].restarts);
   }
   family(out, "minos_group_up", "gauge", "Whether the group runs with every member started.");
   for (size_t i = 0; i < owner->spec->group_count; i++) {
-    group_series(out, "minos_group_up", owner, owner->groups[i].spec->name);
-    fprintf(out, " %d\n", owner->groups[i].phase == GROUP_RUNNING);
+    labelled_series(out, "minos_group_up", owner, "group", owner->groups[i].spec->name);
+    fprintf(out, "} %d\n", owner->groups[i].phase == GROUP_RUNNING);
   }
 }
 
