@@ -166,6 +166,20 @@ wait $states_pid
 check "states: stopped" [ $? = 0 ]
 show_on_failure $before_failures groups_states
 
+# An upgrade of a first_read cell to native code is refused (its reads
+# could not be seen); the running instance serves on.
+before_failures=$failed
+log=$scratch/groups_ready_upgrade.log
+"$minos" up "$specs/groups_ready.json" 2>"$log" &
+ready_pid=$!
+for _ in $(seq 200); do has "chain: group ready" && break; sleep 0.05; done
+upgrade_out=$("$minos" upgrade groups_ready reader /bin/cat 2>&1)
+check "upgrade: refused" grep -q "ready at its first read" <<<"$upgrade_out"
+check "upgrade: reader still runs" grep -Eq "reader#1 +wasm +running" <<<"$("$minos" ps groups_ready 2>&1)"
+"$minos" stop groups_ready >/dev/null 2>&1
+wait $ready_pid
+show_on_failure $before_failures groups_ready_upgrade
+
 # A native program says it is ready on the descriptor in MINOS_READY_FD.
 before_failures=$failed
 run_then_stop groups_native "g: group ready"
