@@ -15,9 +15,12 @@ if ! command -v curl >/dev/null; then
   echo "SKIP: curl is not installed"
   exit 77
 fi
-port=$((20000 + $$ % 20000)) metrics_port=$((40000 + $$ % 20000))
+# Ports below Linux's ephemeral range (32768 on), so that no client's
+# outgoing connection holds one; a port another test holds is skipped.
+port=$((10000 + ($$ * 3) % 20000)) metrics_port=$((port + 1))
 cp "$traps" "$work/traps.wasm"
-cat >"$work/system.json" <<JSON
+write_spec() {
+  cat >"$work/system.json" <<JSON
 {
   "name": "measured",
   "grace": "300ms",
@@ -35,11 +38,33 @@ cat >"$work/system.json" <<JSON
                {"name": "back", "from": "reader.stdout", "to": "writer.stdin"}]
 }
 JSON
+}
 export MINOS_CONTROL_DIR=$work/run
-"$minos" up "$work/system.json" >"$work/up.log" 2>&1 &
-up_pid=$!
-url=http://127.0.0.1:$metrics_port/metrics
-for _ in $(seq 50); do curl -sf "$url" >/dev/null && break; sleep 0.1; done
+url() { echo "http://127.0.0.1:$metrics_port/metrics"; }
+start_system() { # 0 once it serves metrics, 3 when a port is taken, 1 else
+  write_spec
+  "$minos" up "$work/system.json" >"$work/up.log" 2>&1 &
+  up_pid=$!
+  for _ in $(seq 100); do
+    curl -sf "$(url)" >/dev/null && return 0
+    if ! kill -0 $up_pid 2>/dev/null; then
+      wait $up_pid
+      grep -q "Address already in use" "$work/up.log" && return 3
+      return 1
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+for _ in $(seq 20); do
+  start_system
+  case $? in
+    0) break ;;
+    3) port=$((port + 3)) metrics_port=$((metrics_port + 3)) ;;
+    *) echo "FAIL: minos up did not serve metrics:"; cat "$work/up.log"; exit 1 ;;
+  esac
+done
+url=$(url)
 check "20 connections echoed" grep -q "^20 of 20 replies as expected" <<<"$("$tcp_client" $port hello 20 4)"
 sleep 1
 metrics=$(curl -sf "$url")
@@ -80,7 +105,7 @@ check "served beside a silent client" curl -sf -o /dev/null "$url"
 check "counters grow" bash -c "[ \$(curl -sf '$url' | sed -n 's/^minos_cell_restarts_total{system=\"measured\",cell=\"crasher\"} //p') -ge \$(sed -n 's/^minos_cell_restarts_total{system=\"measured\",cell=\"crasher\"} //p' <<<\"\$1\") ]" _ "$metrics"
 check "silent client closed within 12 s" timeout 12 cat <&7
 exec 7<&-
-sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port/127.0.0.1:$((port + 1))/" \
+sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port/127.0.0.1:$((port + 2))/" \
   "$work/system.json" >"$work/second.json"
 "$minos" up --metrics 127.0.0.1:$metrics_port "$work/second.json" >"$work/second.log" 2>&1
 check "port taken: refused" grep -q "metrics: cannot listen at 127.0.0.1:$metrics_port" "$work/second.log"
