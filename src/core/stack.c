@@ -7,6 +7,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/mapping_cache.h"
 #include "core/sanitizer.h"
 
 static size_t page_round_up(size_t size) {
@@ -14,9 +15,28 @@ static size_t page_round_up(size_t size) {
   return (size + page - 1) & ~(page - 1);
 }
 
+/* How much of a released stack's top stays resident for the next cell. */
+#define STACK_KEPT_BYTES ((size_t)32 * 1024)
+
+/* Guarded stacks released on this thread, their usable pages emptied. */
+static mapping_cache released_stacks = MAPPING_CACHE_INITIALIZER;
+
+static void use(guarded_stack *stack, void *mapping, size_t total) {
+  stack->mapping = mapping;
+  stack->mapping_size = total;
+  stack->usable_low = (char *)mapping + STACK_GUARD_BYTES;
+  stack->usable_size = total - STACK_GUARD_BYTES;
+  stack->arena = NULL;
+}
+
 minos_status stack_create(guarded_stack *stack, size_t usable_size) {
   usable_size = page_round_up(usable_size);
   size_t total = STACK_GUARD_BYTES + usable_size;
+  cached_mapping cached;
+  if (mapping_cache_take(&released_stacks, total, &cached)) {
+    use(stack, cached.base, total);
+    return MINOS_OK;
+  }
   void *mapping = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mapping == MAP_FAILED) return MINOS_ENOMEM;
   void *usable = (char *)mapping + STACK_GUARD_BYTES;
@@ -24,11 +44,7 @@ minos_status stack_create(guarded_stack *stack, size_t usable_size) {
     munmap(mapping, total);
     return MINOS_ENOMEM;
   }
-  stack->mapping = mapping;
-  stack->mapping_size = total;
-  stack->usable_low = usable;
-  stack->usable_size = usable_size;
-  stack->arena = NULL;
+  use(stack, mapping, total);
   return MINOS_OK;
 }
 
@@ -57,7 +73,18 @@ void stack_destroy(guarded_stack *stack) {
      * is: the next mapping at this address would inherit them. */
     __asan_unpoison_memory_region(stack->usable_low, stack->usable_size);
 #endif
-    munmap(stack->mapping, stack->mapping_size);
+    /* Its top pages, which every cell touches, stay as they are (emptying
+     * them costs a TLB shoot-down now and page faults at the next start);
+     * the rest gives its memory back. Guest code never addresses the
+     * native stack, so the frames left there are readable by nobody (as
+     * in wasmtime's pooling allocator, whose stack zeroing is off by
+     * default). */
+    cached_mapping released = {stack->mapping, stack->mapping_size, stack->usable_size};
+    size_t kept = stack->usable_size < STACK_KEPT_BYTES ? stack->usable_size : STACK_KEPT_BYTES;
+    if ((kept < stack->usable_size &&
+         madvise(stack->usable_low, stack->usable_size - kept, MADV_DONTNEED) != 0) ||
+        !mapping_cache_give(&released_stacks, &released))
+      munmap(stack->mapping, stack->mapping_size);
   }
   stack->mapping = NULL;
 }

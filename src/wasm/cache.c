@@ -100,17 +100,33 @@ static struct {
   char root[PATH_MAX];
 } setting;
 
+/* Appends TEXT and a newline within SIZE; false when it does not fit. */
+static bool append_line(char *out, size_t *used, size_t size, const char *text) {
+  size_t length = strlen(text);
+  if (*used + length + 2 > size) return false;
+  memcpy(out + *used, text, length);
+  out[*used + length] = '\n';
+  *used += length + 1;
+  out[*used] = '\0';
+  return true;
+}
+
+/* Called at every load: plain copies, no formatting. */
 static void describe_environment(char *out, size_t out_size) {
   static const char *const variables[] = {"MINOS_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "PATH",
                                           "MINOS_CC", "MINOS_WASM2C", "MINOS_WASM_VALIDATE"};
   size_t used = 0;
   out[0] = '\0';
-  for (size_t i = 0; i < sizeof variables / sizeof variables[0] && used < out_size; i++) {
+  for (size_t i = 0; i < sizeof variables / sizeof variables[0]; i++) {
     const char *value = getenv(variables[i]);
-    int written = snprintf(out + used, out_size - used, "%s\n", value ? value : "");
-    if (written < 0) break;
-    used += (size_t)written;
+    if (!append_line(out, &used, out_size, value ? value : "")) break;
   }
+}
+
+static void copy_string(char *out, size_t out_size, const char *text) {
+  size_t length = strnlen(text, out_size - 1);
+  memcpy(out, text, length);
+  out[length] = '\0';
 }
 
 static minos_status current_setting(char *identity, size_t identity_size, char *root,
@@ -129,8 +145,8 @@ static minos_status current_setting(char *identity, size_t identity_size, char *
     }
   }
   if (status == MINOS_OK) {
-    snprintf(identity, identity_size, "%s", setting.identity);
-    snprintf(root, root_size, "%s", setting.root);
+    copy_string(identity, identity_size, setting.identity);
+    copy_string(root, root_size, setting.root);
   }
   pthread_mutex_unlock(&setting_lock);
   return status;
@@ -153,7 +169,12 @@ minos_status cache_prepare(const uint8_t *module, size_t length, const char *var
   sha256_update(&hash, length, module);
   uint8_t digest[SHA256_DIGEST_SIZE];
   sha256_digest(&hash, sizeof digest, digest);
-  for (size_t i = 0; i < sizeof digest; i++) sprintf(entry->key + 2 * i, "%02x", digest[i]);
+  static const char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < sizeof digest; i++) {
+    entry->key[2 * i] = hex[digest[i] >> 4];
+    entry->key[2 * i + 1] = hex[digest[i] & 15];
+  }
+  entry->key[2 * sizeof digest] = '\0';
   snprintf(entry->artefact, sizeof entry->artefact, "%s/%s.so", entry->directory, entry->key);
   entry->lock_fd = -1;
   return MINOS_OK;

@@ -8,6 +8,7 @@
 #include "core/account.h"
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/mapping_cache.h"
 #include "wasm/wasm_cell.h"
 
 typedef struct owned_memory {
@@ -23,16 +24,31 @@ typedef struct owned_table {
   wasm_rt_funcref_table_t *table; /* externref tables share the layout */
 } owned_table;
 
+/* 8 GiB reservations released on this thread, emptied; `accessible` says
+ * how much of each is still read-write. */
+static mapping_cache released_reservations = MAPPING_CACHE_INITIALIZER;
+
 static wasm_cell *running_wasm_cell(void) { return cell_current()->arch_data; }
+
+/* Emptied (its pages read as zeros again), a reservation waits for the
+ * next cell of this thread; only a full cache unmaps it. */
+static void release_reservation(void *reservation, size_t accessible) {
+  cached_mapping released = {reservation, LINEAR_MEMORY_RESERVATION, accessible};
+  if (madvise(reservation, accessible, MADV_DONTNEED) != 0 ||
+      !mapping_cache_give(&released_reservations, &released))
+    munmap(reservation, LINEAR_MEMORY_RESERVATION);
+}
 
 static void release_memory(resource *item) {
   owned_memory *memory = (owned_memory *)item;
-  account_credit(memory->owner->cell->account, ACCOUNT_MEMORY, memory->owner->memory_charged);
+  /* What it was charged is what was made read-write (initial and grown). */
+  size_t accessible = memory->owner->memory_charged;
+  account_credit(memory->owner->cell->account, ACCOUNT_MEMORY, accessible);
   memory->owner->memory_charged = 0;
   if (memory->arena)
     slot_arena_give(memory->arena, memory->reservation, memory->dirty_bytes);
   else
-    munmap(memory->reservation, LINEAR_MEMORY_RESERVATION);
+    release_reservation(memory->reservation, accessible);
   free(memory);
 }
 
@@ -43,7 +59,26 @@ static uint64_t cell_page_limit(const wasm_cell *self) {
 
 /* Fast: 8 GiB of address space, of which the first initial_bytes are
  * accessible; the rest faults. */
+static void *reuse_guarded(uint64_t initial_bytes) {
+  cached_mapping cached;
+  if (!mapping_cache_take(&released_reservations, LINEAR_MEMORY_RESERVATION, &cached))
+    return NULL;
+  char *base = cached.base;
+  int status = 0;
+  if (cached.accessible > initial_bytes)
+    status = mprotect(base + initial_bytes, cached.accessible - initial_bytes, PROT_NONE);
+  else if (cached.accessible < initial_bytes)
+    status = mprotect(base + cached.accessible, initial_bytes - cached.accessible,
+                      PROT_READ | PROT_WRITE);
+  if (status == 0) return base;
+  munmap(base, LINEAR_MEMORY_RESERVATION);
+  return NULL;
+}
+
 static void *reserve_guarded(owned_memory *owned, uint64_t initial_bytes) {
+  owned->arena = NULL;
+  void *reused = reuse_guarded(initial_bytes);
+  if (reused) return reused;
   void *reservation = mmap(NULL, LINEAR_MEMORY_RESERVATION, PROT_NONE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (reservation == MAP_FAILED) return NULL;
@@ -51,7 +86,6 @@ static void *reserve_guarded(owned_memory *owned, uint64_t initial_bytes) {
     munmap(reservation, LINEAR_MEMORY_RESERVATION);
     return NULL;
   }
-  owned->arena = NULL;
   return reservation;
 }
 
