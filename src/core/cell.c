@@ -154,17 +154,24 @@ void cell_wait_to_be_started(cell *self, const bool *start_requested) {
     cell_honour_end_request(self);
     spinlock_lock(&self->end_lock);
     bool started = *start_requested;
+    self->parked_at_start = !started;
     spinlock_unlock(&self->end_lock);
     if (started) return;
     scheduler_block(self);
   }
 }
 
+/* A cell placed anywhere that waits for its start has nothing of a worker
+ * on its stack: it starts on the starter's worker (its creator's, as a
+ * rule), or on an idle one if that is busy (scheduler_wake_here). */
 void cell_request_start(cell *self, bool *start_requested) {
   spinlock_lock(&self->end_lock);
   *start_requested = true;
+  bool movable = self->place_anywhere && self->parked_at_start;
+  self->parked_at_start = false;
   spinlock_unlock(&self->end_lock);
-  cell_wake(self);
+  if (movable) scheduler_wake_here(self);
+  else cell_wake(self);
 }
 
 void cell_honour_end_request(cell *self) {

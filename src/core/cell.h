@@ -142,6 +142,8 @@ struct cell {
   resource_list resources;
   cell_outcome outcome;
   struct scheduler *scheduler;
+  bool place_anywhere;    /* placed PLACE_ANY: it may move before its start */
+  bool parked_at_start;   /* under end_lock: waiting in cell_wait_to_be_started */
   cell *next_ready;
   atomic_uint wake_state;  /* CELL_AWAKE, CELL_NOTIFIED or CELL_PARKED */
   atomic_uint end_request; /* a cell_fault it must end with, or FAULT_NONE */

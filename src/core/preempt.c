@@ -59,6 +59,7 @@ static void on_tick(int signal_number, siginfo_t *info, void *signal_context) {
   cell_charge_cpu(running, passed); /* at its account and above */
   bool whole_tick = self->switches == self->switches_at_tick;
   self->switches_at_tick = self->switches;
+  if (whole_tick) scheduler_note_busy(self);
   bool switch_due = whole_tick && scheduler_has_other_work(self);
   uintptr_t pc = interrupted_pc(signal_context);
   if (running->arch->preemptible_at && running->arch->preemptible_at(running, pc)) {

@@ -111,6 +111,8 @@ minos_status runtime_init(runtime *self, unsigned worker_count) {
     }
     self->workers[i].index = i;
     self->workers[i].runtime = self;
+    self->workers[i].peers = self->workers;
+    self->workers[i].peer_count = self->worker_count;
   }
   return MINOS_OK;
 }
@@ -151,8 +153,30 @@ static scheduler *choose(runtime *self, cell_placement placement, const cell *ne
   return best;
 }
 
+/* Every worker that might take a new cell from a busy one must exist. */
+static minos_status ensure_all_threads(runtime *self) {
+  if (atomic_load_explicit(&self->all_started, memory_order_acquire)) return MINOS_OK;
+  for (unsigned i = 0; i < self->worker_count; i++) {
+    minos_status status = ensure_thread(self, &self->workers[i]);
+    if (status != MINOS_OK) return status;
+  }
+  atomic_store_explicit(&self->all_started, true, memory_order_release);
+  return MINOS_OK;
+}
+
 minos_status runtime_place(runtime *self, cell *item, cell_placement placement,
                            const cell *near) {
+  /* Created next to its creator, a cell starts with no wake-up of
+   * another CPU; it moves to an idle worker only if this one is busy. */
+  item->place_anywhere = placement == PLACE_ANY;
+  scheduler *here = scheduler_of_thread();
+  if (placement == PLACE_ANY && near && here && near->scheduler == here &&
+      here->runtime == self && self->worker_count > 1) {
+    minos_status status = ensure_all_threads(self);
+    if (status != MINOS_OK) return status;
+    scheduler_start_here(here, item);
+    return MINOS_OK;
+  }
   scheduler *worker = choose(self, placement, near);
   minos_status status = ensure_thread(self, worker);
   if (status != MINOS_OK) return status;

@@ -6,6 +6,7 @@
 #define MINOS_CORE_RUNTIME_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/account.h"
 #include "core/cell.h"
@@ -15,7 +16,8 @@
 #define RUNTIME_MINIMUM_MAX_CELLS ((uint64_t)1024)
 
 typedef enum cell_placement {
-  PLACE_ANY = 0,         /* the least busy worker */
+  PLACE_ANY = 0,         /* its creator's worker, moved to an idle one if that is
+                            busy; from outside the workers, the least busy one */
   PLACE_SAME_WORKER = 1, /* next to `near` */
   PLACE_OTHER_WORKER = 2 /* away from `near`, if there is another */
 } cell_placement;
@@ -26,6 +28,7 @@ typedef struct runtime {
   scheduler *workers;
   unsigned worker_count;
   pthread_mutex_t start_lock; /* serialises thread starts, and the reactor's */
+  atomic_bool all_started;    /* every worker has its thread */
   struct reactor *reactor;    /* sockets, started on first use */
   /* Every cell of the runtime is counted here, through its tree: the
    * live cells (runtime_set_max_cells) and the host descriptors they hold

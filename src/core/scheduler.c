@@ -52,20 +52,92 @@ static cell *pop(cell **head, cell **tail) {
   return item;
 }
 
-/* Woken cells first, for latency; a preempted cell that has waited a
- * whole tick goes ahead of them, but then a woken one goes next, or two
- * spinners taking turns, each overdue when its turn comes, would starve
- * every woken cell on the worker. */
-static cell *take_ready(scheduler *self) {
-  cell *waited = self->preempted_head;
-  bool overdue = waited && (!self->ready_head ||
-                            (!self->overdue_went_ahead &&
-                             monotonic_ns() - waited->preempted_at >= PREEMPT_TICK_NS));
-  self->overdue_went_ahead = overdue && self->ready_head;
-  if (overdue) return pop(&self->preempted_head, &self->preempted_tail);
-  return pop(&self->ready_head, &self->ready_tail);
+static cell *take_fresh(scheduler *self) {
+  if (atomic_load_explicit(&self->fresh_count, memory_order_relaxed) == 0) return NULL;
+  spinlock_lock(&self->fresh_lock);
+  cell *item = pop(&self->fresh_head, &self->fresh_tail);
+  if (item) atomic_fetch_sub_explicit(&self->fresh_count, 1, memory_order_relaxed);
+  spinlock_unlock(&self->fresh_lock);
+  return item;
 }
 
+static bool is_busy(const scheduler *self) {
+  return atomic_load_explicit(&self->busy, memory_order_relaxed);
+}
+
+static bool has_fresh(const scheduler *self) {
+  return atomic_load_explicit(&self->fresh_count, memory_order_relaxed) > 0;
+}
+
+static bool peer_idle(const scheduler *self) {
+  for (unsigned i = 0; i < self->peer_count; i++)
+    if (&self->peers[i] != self && atomic_load_explicit(&self->peers[i].idle, memory_order_relaxed))
+      return true;
+  return false;
+}
+
+/* A busy worker leaves its new cells to an idle peer, which takes them
+ * at once (it was woken when they came): its own CPU-bound cell keeps
+ * the CPU, and the new one gets another. */
+static bool fresh_for_me(const scheduler *self) {
+  return has_fresh(self) && !(is_busy(self) && peer_idle(self));
+}
+
+/* Woken cells, then new ones, but a new one never waits behind more than
+ * FRESH_PATIENCE woken ones in a row. */
+#define FRESH_PATIENCE 8
+
+static cell *take_woken_or_fresh(scheduler *self, bool fresh_usable) {
+  if (self->ready_head && (!fresh_usable || self->ready_since_fresh < FRESH_PATIENCE)) {
+    if (fresh_usable) self->ready_since_fresh++;
+    return pop(&self->ready_head, &self->ready_tail);
+  }
+  self->ready_since_fresh = 0;
+  cell *item = fresh_usable ? take_fresh(self) : NULL;
+  return item ? item : pop(&self->ready_head, &self->ready_tail);
+}
+
+/* Woken cells first, for latency; the preempted cells, as one queue,
+ * have a turn ahead of them once a whole tick has passed since the last
+ * one was preempted (the queue's tail), and then a woken one goes next:
+ * however many spinners share the worker, woken cells get about half. */
+static cell *take_ready(scheduler *self) {
+  cell *waited = self->preempted_head;
+  /* No CPU-bound cell waits, and the one that ran (if any) gave up the
+   * CPU by itself: this worker is not busy. */
+  if (!waited) atomic_store_explicit(&self->busy, false, memory_order_relaxed);
+  bool fresh_usable = fresh_for_me(self);
+  bool nothing_else = !self->ready_head && !fresh_usable;
+  bool overdue = waited && (nothing_else ||
+                            (!self->overdue_went_ahead &&
+                             monotonic_ns() - self->preempted_tail->preempted_at >=
+                                 PREEMPT_TICK_NS));
+  self->overdue_went_ahead = overdue && !nothing_else;
+  if (overdue) return pop(&self->preempted_head, &self->preempted_tail);
+  return take_woken_or_fresh(self, fresh_usable);
+}
+
+/* An idle worker's look at its peers: a new cell that waits on a busy one. */
+static cell *steal(scheduler *self) {
+  for (unsigned i = 0; i < self->peer_count; i++) {
+    scheduler *peer = &self->peers[(self->index + 1 + i) % self->peer_count];
+    if (peer == self || !is_busy(peer)) continue;
+    cell *item = take_fresh(peer);
+    if (!item) continue;
+    atomic_fetch_sub(&peer->live_cells, 1);
+    atomic_fetch_add(&self->live_cells, 1);
+    item->scheduler = self;
+    return item;
+  }
+  return NULL;
+}
+
+static bool peer_needs_help(const scheduler *self) {
+  for (unsigned i = 0; i < self->peer_count; i++)
+    if (&self->peers[i] != self && is_busy(&self->peers[i]) && has_fresh(&self->peers[i]))
+      return true;
+  return false;
+}
 /* From another thread: through the inbox, waking the worker if it sleeps.
  * The sequence bump comes before the look at `sleeping`, and the worker
  * sets `sleeping` before it reads the sequence, so one of the two always
@@ -104,7 +176,9 @@ static void drain_inbox(scheduler *self) {
 }
 
 bool scheduler_has_other_work(scheduler *self) {
-  if (self->ready_head || self->preempted_head || atomic_load_explicit(&self->inbox_filled, memory_order_relaxed))
+  if (self->ready_head || self->preempted_head ||
+      atomic_load_explicit(&self->inbox_filled, memory_order_relaxed) ||
+      atomic_load_explicit(&self->fresh_count, memory_order_relaxed) > 0)
     return true;
   return self->timer_count && self->timers[0]->deadline <= monotonic_ns();
 }
@@ -113,6 +187,61 @@ void scheduler_start(scheduler *self, cell *item) {
   item->scheduler = self;
   atomic_fetch_add(&self->live_cells, 1);
   enqueue(self, item);
+}
+
+/* A sleeping peer is woken to take this busy worker's new cells. */
+static void call_for_help(scheduler *self) {
+  for (unsigned i = 0; i < self->peer_count; i++) {
+    scheduler *peer = &self->peers[i];
+    if (peer == self || !atomic_load(&peer->sleeping)) continue;
+    atomic_fetch_add(&peer->inbox_sequence, 1);
+    futex_wake_all(&peer->inbox_sequence);
+    return;
+  }
+}
+
+static void add_fresh(scheduler *self, cell *item) {
+  item->next_ready = NULL;
+  spinlock_lock(&self->fresh_lock);
+  append(&self->fresh_head, &self->fresh_tail, item);
+  atomic_fetch_add_explicit(&self->fresh_count, 1, memory_order_relaxed);
+  spinlock_unlock(&self->fresh_lock);
+  if (is_busy(self)) call_for_help(self);
+}
+
+void scheduler_start_here(scheduler *self, cell *item) {
+  item->scheduler = self;
+  atomic_fetch_add(&self->live_cells, 1);
+  add_fresh(self, item);
+}
+
+void scheduler_wake_here(cell *item) {
+  scheduler *here = scheduler_of_thread();
+  if (!here || here->peers != item->scheduler->peers) {
+    cell_wake(item);
+    return;
+  }
+  unsigned state = atomic_load(&item->wake_state);
+  for (;;) {
+    if (state == CELL_NOTIFIED) return;
+    unsigned next = state == CELL_PARKED ? CELL_AWAKE : CELL_NOTIFIED;
+    if (atomic_compare_exchange_weak(&item->wake_state, &state, next)) break;
+  }
+  if (state != CELL_PARKED) return;
+  /* Parked, it is ours to move: nobody else enqueues it now. */
+  scheduler *from = item->scheduler;
+  if (from != here) {
+    atomic_fetch_sub(&from->live_cells, 1);
+    atomic_fetch_add(&here->live_cells, 1);
+    item->scheduler = here;
+  }
+  item->state = CELL_READY;
+  add_fresh(here, item);
+}
+
+void scheduler_note_busy(scheduler *self) {
+  atomic_store(&self->busy, true);
+  if (has_fresh(self)) call_for_help(self);
 }
 
 void cell_wake(cell *item) {
@@ -236,7 +365,16 @@ static void run_one(scheduler *self, cell *item) {
   settle(self, item);
 }
 
+static void spin_then_sleep(scheduler *self, uint64_t deadline);
+
+/* Idle: peers that are busy leave their new cells to this worker. */
 static void sleep_until_work(scheduler *self, uint64_t deadline) {
+  atomic_store(&self->idle, true);
+  spin_then_sleep(self, deadline);
+  atomic_store(&self->idle, false);
+}
+
+static void spin_then_sleep(scheduler *self, uint64_t deadline) {
   /* The clock is read once per batch of spins, not on every one. */
   uint64_t spin_until = monotonic_ns() + IDLE_SPIN_NS;
   do {
@@ -244,10 +382,11 @@ static void sleep_until_work(scheduler *self, uint64_t deadline) {
       if (atomic_load_explicit(&self->inbox_filled, memory_order_acquire)) return;
       cpu_relax();
     }
+    if (peer_needs_help(self)) return;
   } while (monotonic_ns() < spin_until);
   atomic_store(&self->sleeping, true);
   unsigned sequence = atomic_load(&self->inbox_sequence);
-  if (!atomic_load(&self->inbox_filled) &&
+  if (!atomic_load(&self->inbox_filled) && !peer_needs_help(self) &&
       !(atomic_load(&self->stopping) && atomic_load(&self->live_cells) == 0))
     futex_wait_until(&self->inbox_sequence, sequence, deadline);
   atomic_store(&self->sleeping, false);
@@ -265,6 +404,7 @@ void scheduler_run(scheduler *self) {
     drain_inbox(self);
     uint64_t next_deadline = fire_timers(self);
     cell *item = take_ready(self);
+    if (!item) item = steal(self);
     if (item) {
       run_one(self, item);
       continue;
@@ -315,7 +455,9 @@ void scheduler_block_until(cell *item, uint64_t deadline) {
   }
   item->state = CELL_BLOCKED;
   scheduler_switch_out(item);
-  timer_remove(self, item);
+  /* Its worker now, which may not be the one it blocked on: a cell parked
+   * before its start may move (scheduler_wake_here). */
+  timer_remove(item->scheduler, item);
 }
 
 void scheduler_leave_for_good(cell *item) {

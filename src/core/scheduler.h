@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A scheduler runs many cells on one OS thread (a worker): each cell runs
  * on its own stack until it blocks, yields, is preempted or ends, then the
- * scheduler picks the next ready one. A cell stays on the worker it was
- * started on. Other threads hand it work through an inbox: a cell woken
- * from another worker, or a cell started there. */
+ * scheduler picks the next ready one. Once it has run, a cell stays on
+ * its worker (its native stack may hold the worker's thread-local
+ * addresses); a cell that has not run yet may move: a cell placed on its
+ * creator's worker waits in that worker's `fresh` queue, from which an
+ * idle worker takes it when its creator's worker is busy. Other threads
+ * hand a worker work through an inbox: a cell woken from another worker,
+ * or a cell started there. */
 #ifndef MINOS_CORE_SCHEDULER_H
 #define MINOS_CORE_SCHEDULER_H
 
@@ -33,6 +37,16 @@ typedef struct scheduler {
   atomic_bool inbox_filled;
   atomic_uint inbox_sequence; /* futex word: bumped on every hand-over */
   atomic_bool sleeping;
+  /* Cells that have not run their own code yet, which may move to an
+   * idle peer while they wait: under fresh_lock. */
+  spinlock fresh_lock;
+  cell *fresh_head, *fresh_tail;
+  atomic_size_t fresh_count;
+  atomic_bool busy; /* a CPU-bound cell holds or waits for this worker */
+  atomic_bool idle; /* looking for work: it takes busy peers' new cells */
+  unsigned ready_since_fresh; /* ready cells taken while fresh ones waited */
+  struct scheduler *peers; /* the runtime's workers, this one among them */
+  unsigned peer_count;
   /* Blocked cells with a deadline: a binary min-heap on cell->deadline. */
   cell **timers;
   size_t timer_count, timer_capacity;
@@ -53,6 +67,12 @@ minos_status scheduler_init(scheduler *scheduler);
 void scheduler_destroy(scheduler *scheduler);
 /* From any thread: the cell joins this scheduler, ready to run. */
 void scheduler_start(scheduler *scheduler, cell *cell);
+/* From a cell on this scheduler's worker: the new cell joins it, and may
+ * move to an idle peer if this worker is busy. */
+void scheduler_start_here(scheduler *scheduler, cell *cell);
+/* cell_wake for a cell parked where nothing of a worker is on its stack
+ * (before its start): made ready on the calling worker, as a new cell. */
+void scheduler_wake_here(cell *cell);
 /* Runs cells on the calling thread until none is left (stand-alone use),
  * or, for a runtime's worker, until none is left after scheduler_stop. */
 void scheduler_run(scheduler *scheduler);
@@ -80,5 +100,8 @@ void scheduler_switch_out(cell *cell);
 __attribute__((noreturn)) void scheduler_leave_for_good(cell *cell);
 /* Internal to core: whether another cell is waiting for this worker. */
 bool scheduler_has_other_work(scheduler *scheduler);
+/* From the tick: the running cell had a whole tick, so the worker is busy
+ * and its new cells go to an idle peer, which is woken. Async-signal-safe. */
+void scheduler_note_busy(scheduler *scheduler);
 
 #endif
