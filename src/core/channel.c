@@ -144,10 +144,12 @@ void channel_end_finish_input(channel_end *read_end) {
 static uint32_t copy_in(channel *self, const uint8_t *data, uint32_t length) {
   uint32_t room = self->capacity - self->count;
   if (length > room) length = room;
-  uint32_t tail = (self->head + self->count) % self->capacity;
+  /* head and count are below capacity: a subtraction, not a division */
+  uint32_t tail = self->head + self->count;
+  if (tail >= self->capacity) tail -= self->capacity;
   uint32_t first = length < self->capacity - tail ? length : self->capacity - tail;
   memcpy(self->buffer + tail, data, first);
-  memcpy(self->buffer, data + first, length - first);
+  if (first < length) memcpy(self->buffer, data + first, length - first);
   self->count += length;
   self->bytes_written += length;
   return length;
@@ -158,8 +160,9 @@ static uint32_t copy_out(channel *self, uint8_t *buffer, uint32_t size) {
   uint32_t length = size < self->count ? size : self->count;
   uint32_t first = length < self->capacity - self->head ? length : self->capacity - self->head;
   memcpy(buffer, self->buffer + self->head, first);
-  memcpy(buffer + first, self->buffer, length - first);
-  self->head = (self->head + length) % self->capacity;
+  if (first < length) memcpy(buffer + first, self->buffer, length - first);
+  self->head += length;
+  if (self->head >= self->capacity) self->head -= self->capacity;
   self->count -= length;
   self->bytes_read += length;
   if (self->count == 0) self->head = 0;
@@ -192,18 +195,19 @@ int64_t channel_write(waiter *self, channel_end *end, const void *data, uint32_t
                       uint64_t deadline) {
   if (!end->writes || length == 0) return -MINOS_EINVAL;
   channel *target = end->channel;
+  spinlock_lock(&target->lock);
   for (;;) {
-    spinlock_lock(&target->lock);
     int64_t written = try_write(target, data, length);
     minos_status stop = written ? MINOS_OK : may_wait(self, deadline);
-    if (!written && stop == MINOS_OK) target->waiting_writer = self;
+    if (written || stop != MINOS_OK) {
+      if (target->waiting_writer == self) target->waiting_writer = NULL;
+      spinlock_unlock(&target->lock);
+      return written ? written : -(int64_t)stop;
+    }
+    target->waiting_writer = self;
     spinlock_unlock(&target->lock);
-    if (written) return written;
-    if (stop != MINOS_OK) return -(int64_t)stop;
     waiter_sleep(self, deadline);
     spinlock_lock(&target->lock);
-    if (target->waiting_writer == self) target->waiting_writer = NULL;
-    spinlock_unlock(&target->lock);
   }
 }
 
@@ -239,8 +243,8 @@ static void note_reader(channel *item) {
 
 static bool try_read(channel_end *const ends[], uint32_t count, uint8_t *buffer, uint32_t size,
                      uint32_t *rotation, uint32_t *which, int64_t *result) {
-  for (uint32_t step = 0; step < count; step++) {
-    uint32_t index = (*rotation + step) % count;
+  uint32_t index = *rotation % count;
+  for (uint32_t step = 0; step < count; step++, index = index + 1 == count ? 0 : index + 1) {
     channel *source = ends[index]->channel;
     spinlock_lock(&source->lock);
     note_reader(source);
@@ -314,11 +318,36 @@ static bool sleep_on(waiter *self, channel_end *const ends[], uint32_t count, ui
   return false;
 }
 
+/* One end, the common case: the look, the registration as its reader and,
+ * once woken, the take, each in one hold of the lock. */
+static int64_t read_one(waiter *self, channel *source, uint8_t *buffer, uint32_t size,
+                        uint64_t deadline) {
+  spinlock_lock(&source->lock);
+  for (;;) {
+    note_reader(source);
+    minos_status stop = MINOS_OK;
+    if (readable(source) || (stop = may_wait(self, deadline)) != MINOS_OK) {
+      if (source->waiting_reader == self) source->waiting_reader = NULL;
+      int64_t got = stop == MINOS_OK ? take(source, buffer, size) : -(int64_t)stop;
+      spinlock_unlock(&source->lock);
+      return got;
+    }
+    source->waiting_reader = self;
+    spinlock_unlock(&source->lock);
+    waiter_sleep(self, deadline);
+    spinlock_lock(&source->lock);
+  }
+}
+
 int64_t channel_read(waiter *self, channel_end *const ends[], uint32_t count, void *buffer,
                      uint32_t size, uint64_t deadline, uint32_t *rotation, uint32_t *which) {
   if (count == 0 || size == 0) return -MINOS_EINVAL;
   for (uint32_t i = 0; i < count; i++)
     if (ends[i]->writes) return -MINOS_EINVAL;
+  if (count == 1) {
+    *which = 0;
+    return read_one(self, ends[0]->channel, buffer, size, deadline);
+  }
   for (;;) {
     int64_t got;
     if (try_read(ends, count, buffer, size, rotation, which, &got)) return got;

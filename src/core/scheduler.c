@@ -359,6 +359,9 @@ static void run_one(scheduler *self, cell *item) {
     self->switches++;
     running_cell = item;
     context_switch(&self->home, &item->context);
+    /* Cells may have handed the CPU to one another since (hand_off): the
+     * one that came back is the current one. */
+    item = self->current;
     running_cell = NULL;
     self->current = NULL;
   }
@@ -403,6 +406,7 @@ void scheduler_run(scheduler *self) {
   for (;;) {
     drain_inbox(self);
     uint64_t next_deadline = fire_timers(self);
+    self->hand_offs = 0;
     cell *item = take_ready(self);
     if (!item) item = steal(self);
     if (item) {
@@ -443,9 +447,46 @@ void scheduler_preempt(cell *item) {
   scheduler_switch_out(item);
 }
 
+/* How many times in a row cells may hand the CPU to one another before
+ * the loop looks at its inbox, timers and deferred work again. */
+#define HAND_OFFS_MAX 64
+
+/* Whether a blocking cell may switch straight to the next woken one: the
+ * loop would pick that one anyway (nothing preempted, new, handed over or
+ * timed waits), and the blocking cell may not move while parked. */
+static bool may_hand_off(const scheduler *self, const cell *item) {
+  return self->ready_head && !self->preempted_head && self->timer_count == 0 &&
+         self->hand_offs < HAND_OFFS_MAX && !item->parked_at_start &&
+         !atomic_load_explicit(&self->inbox_filled, memory_order_relaxed) &&
+         !has_fresh(self);
+}
+
+/* A ping-pong on one worker costs two context switches per message, not
+ * four: the blocking cell parks itself (what settle does for the loop) and
+ * switches to the woken one. Until the switch is done nothing can run it:
+ * a wake from another thread goes to this worker's inbox. */
+static void hand_off(scheduler *self, cell *item) {
+  unsigned awake = CELL_AWAKE;
+  if (!atomic_compare_exchange_strong(&item->wake_state, &awake, CELL_PARKED)) {
+    atomic_store(&item->wake_state, CELL_AWAKE); /* woken meanwhile: go on */
+    item->state = CELL_RUNNING;
+    return;
+  }
+  cell *next = pop(&self->ready_head, &self->ready_tail);
+  self->hand_offs++;
+  next->state = CELL_RUNNING;
+  self->current = next;
+  self->switches++;
+  running_cell = next;
+  context_switch(&item->context, &next->context);
+  running_cell = item;
+}
+
 void scheduler_block_until(cell *item, uint64_t deadline) {
   unsigned notified = CELL_NOTIFIED;
-  if (atomic_compare_exchange_strong(&item->wake_state, &notified, CELL_AWAKE)) return;
+  if (atomic_load_explicit(&item->wake_state, memory_order_relaxed) == CELL_NOTIFIED &&
+      atomic_compare_exchange_strong(&item->wake_state, &notified, CELL_AWAKE))
+    return;
   scheduler *self = item->scheduler;
   item->deadline = deadline;
   if (deadline != DEADLINE_NEVER && !timer_add(self, item)) {
@@ -454,7 +495,8 @@ void scheduler_block_until(cell *item, uint64_t deadline) {
     return;
   }
   item->state = CELL_BLOCKED;
-  scheduler_switch_out(item);
+  if (may_hand_off(self, item)) hand_off(self, item);
+  else scheduler_switch_out(item);
   /* Its worker now, which may not be the one it blocked on: a cell parked
    * before its start may move (scheduler_wake_here). */
   timer_remove(item->scheduler, item);

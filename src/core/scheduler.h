@@ -30,6 +30,7 @@ typedef struct scheduler {
   cell *preempted_head, *preempted_tail;
   bool overdue_went_ahead; /* the last pick was a preempted cell ahead of woken ones */
   cell *current;
+  unsigned hand_offs; /* cells switched straight to since the loop last ran */
   atomic_size_t live_cells;
   /* Cells made ready by other threads. */
   spinlock inbox_lock;
