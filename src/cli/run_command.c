@@ -226,7 +226,7 @@ static minos_status wire_stdio(host_stdio *wiring, cell_config *config) {
     channel_end *write_end, *read_end;
     minos_status status = channel_create(0, &write_end, &read_end);
     if (status == MINOS_OK) {
-      status = fd == 0 ? bridge_from_fd(fd, write_end, &wiring->bridges[fd])
+      status = fd == 0 ? bridge_from_fd(fd, write_end, true, &wiring->bridges[fd])
                        : bridge_to_fd(read_end, fd, &wiring->bridges[fd]);
       if (status != MINOS_OK) {
         channel_end_close(write_end);

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -10,11 +12,19 @@
 
 #define BRIDGE_CHUNK 65536
 
+/* A bridge's thread starts at its first use (the cell's first write to
+ * it, or first read from it), or never: a hello world that writes only
+ * stdout costs one thread, not three. The watcher is a callback waiter
+ * on the channel; bridge_finish takes it off before it looks. */
 struct bridge {
   pthread_t thread;
   int fd;
   channel_end *end;
   int stop_event; /* from_fd only: lets bridge_finish interrupt the wait */
+  void *(*pump)(void *);
+  waiter first_use;
+  atomic_bool started;
+  bool start_failed;
 };
 
 /* Waits for fd to be readable or for a stop request: false on stop. */
@@ -81,12 +91,50 @@ static void *pump_to_fd(void *argument) {
   return NULL;
 }
 
-static minos_status start(int fd, channel_end *end, int stop_event, void *(*pump)(void *),
-                          bridge **out) {
+static bool start_thread(bridge *self) {
+  if (atomic_exchange(&self->started, true)) return true;
+  if (pthread_create(&self->thread, NULL, self->pump, self) == 0) return true;
+  self->start_failed = true;
+  return false;
+}
+
+/* From the channel's first user, under the channel's lock: short. An
+ * output closed before anything was written to it needs no thread (its
+ * writer is gone, so nothing will come). */
+static void on_first_use(waiter *watcher) {
+  bridge *self = (bridge *)((char *)watcher - offsetof(bridge, first_use));
+  if (self->pump == pump_to_fd && channel_end_buffered_in_callback(self->end) == 0) return;
+  start_thread(self);
+}
+
+static bridge *make(int fd, channel_end *end, int stop_event, void *(*pump)(void *)) {
   bridge *created = malloc(sizeof *created);
+  if (!created) return NULL;
+  *created = (bridge){.fd = fd, .end = end, .stop_event = stop_event, .pump = pump};
+  atomic_init(&created->started, false);
+  waiter_init_callback(&created->first_use, on_first_use);
+  return created;
+}
+
+minos_status bridge_from_fd(int fd, channel_end *write_end, bool at_first_read, bridge **out) {
+  int stop_event = eventfd(0, EFD_CLOEXEC);
+  if (stop_event < 0) return MINOS_EIO;
+  bridge *created = make(fd, write_end, stop_event, pump_from_fd);
+  if (created && (at_first_read || start_thread(created))) {
+    if (at_first_read) channel_end_watch_first_read(write_end, &created->first_use);
+    *out = created;
+    return MINOS_OK;
+  }
+  free(created);
+  close(stop_event);
+  return MINOS_ENOMEM;
+}
+
+minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out) {
+  bridge *created = make(fd, read_end, -1, pump_to_fd);
   if (!created) return MINOS_ENOMEM;
-  *created = (bridge){.fd = fd, .end = end, .stop_event = stop_event};
-  if (pthread_create(&created->thread, NULL, pump, created) != 0) {
+  /* Written to (or closed) already: at once. */
+  if (channel_end_watch(read_end, &created->first_use) && !start_thread(created)) {
     free(created);
     return MINOS_ENOMEM;
   }
@@ -94,25 +142,22 @@ static minos_status start(int fd, channel_end *end, int stop_event, void *(*pump
   return MINOS_OK;
 }
 
-minos_status bridge_from_fd(int fd, channel_end *write_end, bridge **out) {
-  int stop_event = eventfd(0, EFD_CLOEXEC);
-  if (stop_event < 0) return MINOS_EIO;
-  minos_status status = start(fd, write_end, stop_event, pump_from_fd, out);
-  if (status != MINOS_OK) close(stop_event);
-  return status;
-}
-
-minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out) {
-  return start(fd, read_end, -1, pump_to_fd, out);
-}
-
 void bridge_finish(bridge *self) {
   if (!self) return;
-  if (self->stop_event >= 0) {
-    uint64_t one = 1;
-    if (write(self->stop_event, &one, sizeof one) != sizeof one) { /* it is stopping anyway */ }
+  /* Not started, the bridge still holds its end (so the channel is
+   * there); once its watcher is off the channel nothing can start it. A
+   * started thread owns the end, and may have closed it already. */
+  if (!atomic_load(&self->started)) channel_end_unwatch(self->end, &self->first_use);
+  if (!atomic_load(&self->started) || self->start_failed) {
+    /* Never used: nothing was written to it, or nobody read from it. */
+    channel_end_close(self->end);
+  } else {
+    if (self->stop_event >= 0) {
+      uint64_t one = 1;
+      if (write(self->stop_event, &one, sizeof one) != sizeof one) { /* it is stopping anyway */ }
+    }
+    pthread_join(self->thread, NULL);
   }
-  pthread_join(self->thread, NULL);
   if (self->stop_event >= 0) close(self->stop_event);
   free(self);
 }

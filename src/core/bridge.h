@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Bridges between host file descriptors and channels: how a cell's stdio
  * reaches the terminal, a file or a host pipe. Host I/O blocks, so each
- * bridge pumps on a thread of its own and the cells on the workers never
- * wait for the host; to them it is a channel like any other. */
+ * bridge pumps on a thread of its own, started at the bridge's first use,
+ * and the cells on the workers never wait for the host; to them it is a
+ * channel like any other. */
 #ifndef MINOS_CORE_BRIDGE_H
 #define MINOS_CORE_BRIDGE_H
 
@@ -11,8 +12,10 @@
 typedef struct bridge bridge;
 
 /* Host fd -> channel: reads fd until end of file, then closes the write
- * end. The bridge owns the end. */
-minos_status bridge_from_fd(int fd, channel_end *write_end, bridge **out);
+ * end. The bridge owns the end. at_first_read: it starts reading when
+ * the channel's reader first reads or waits (it takes the channel's
+ * first-read watch, channel_end_watch_first_read), not before. */
+minos_status bridge_from_fd(int fd, channel_end *write_end, bool at_first_read, bridge **out);
 /* Channel -> host fd: writes everything until the stream ends. If the
  * host side is gone (EPIPE), closes the read end so writers see
  * MINOS_ECLOSED. The bridge owns the end. */

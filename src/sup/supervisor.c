@@ -139,7 +139,7 @@ static minos_status wire_terminal(supervisor *owner, supervised_cell *item, int 
   minos_status status = channel_create(0, &write_end, &read_end);
   if (status != MINOS_OK) return status;
   bridge **made = &owner->bridges[owner->bridge_count];
-  status = slot == 0 ? bridge_from_fd(0, write_end, made) : bridge_to_fd(read_end, slot, made);
+  status = slot == 0 ? bridge_from_fd(0, write_end, false, made) : bridge_to_fd(read_end, slot, made);
   if (status != MINOS_OK) {
     channel_end_close(write_end);
     channel_end_close(read_end);
