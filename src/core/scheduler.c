@@ -372,9 +372,10 @@ static void spin_then_sleep(scheduler *self, uint64_t deadline);
 
 /* Idle: peers that are busy leave their new cells to this worker. */
 static void sleep_until_work(scheduler *self, uint64_t deadline) {
-  atomic_store(&self->idle, true);
+  /* A hint for peers (fresh_for_me), not a handshake: no fence. */
+  atomic_store_explicit(&self->idle, true, memory_order_relaxed);
   spin_then_sleep(self, deadline);
-  atomic_store(&self->idle, false);
+  atomic_store_explicit(&self->idle, false, memory_order_relaxed);
 }
 
 static void spin_then_sleep(scheduler *self, uint64_t deadline) {

@@ -12,6 +12,7 @@
 #define MINOS_CORE_SCHEDULER_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,12 +41,14 @@ typedef struct scheduler {
   atomic_bool sleeping;
   /* Cells that have not run their own code yet, which may move to an
    * idle peer while they wait: under fresh_lock. */
-  spinlock fresh_lock;
+  /* On a line of their own: idle peers read them while this worker
+   * writes its queues. */
+  alignas(64) spinlock fresh_lock;
   cell *fresh_head, *fresh_tail;
   atomic_size_t fresh_count;
   atomic_bool busy; /* a CPU-bound cell holds or waits for this worker */
   atomic_bool idle; /* looking for work: it takes busy peers' new cells */
-  unsigned ready_since_fresh; /* ready cells taken while fresh ones waited */
+  alignas(64) unsigned ready_since_fresh; /* ready cells taken while fresh ones waited */
   struct scheduler *peers; /* the runtime's workers, this one among them */
   unsigned peer_count;
   /* Blocked cells with a deadline: a binary min-heap on cell->deadline. */
