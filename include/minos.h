@@ -122,7 +122,10 @@ typedef struct minos_cell_status {
 #define MINOS_ARCH_WASM 1
 #define MINOS_ARCH_NATIVE 2 /* an x86-64 Linux executable, run as a sandboxed process */
 
-/* Where cnew places the child (a hint; one worker means one place). */
+/* Where cnew places the child (a hint; one worker means one place).
+ * MINOS_PLACE_ANY, the default: on the parent's worker (no wake-up of
+ * another CPU), moved before it runs its code to an idle worker if the
+ * parent's is busy with a CPU-bound cell. */
 #define MINOS_PLACE_ANY 0
 #define MINOS_PLACE_SAME_WORKER 1
 #define MINOS_PLACE_OTHER_WORKER 2
