@@ -10,6 +10,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 #define BRIDGE_CHUNK 65536
 
 /* A bridge's thread starts at its first use (the cell's first write to
@@ -148,6 +150,9 @@ void bridge_finish(bridge *self) {
    * there); once its watcher is off the channel nothing can start it. A
    * started thread owns the end, and may have closed it already. */
   if (!atomic_load(&self->started)) channel_end_unwatch(self->end, &self->first_use);
+  if (self->start_failed)
+    log_message(LOG_ERROR, NULL, "cannot start a thread to copy descriptor %d: its data was lost",
+                self->fd);
   if (!atomic_load(&self->started) || self->start_failed) {
     /* Never used: nothing was written to it, or nobody read from it. */
     channel_end_close(self->end);
