@@ -149,5 +149,9 @@ int main(int argc, char **argv) {
          "100 KiB each) %s\n",
          cells, cells >= 100000 ? ">=" : "<", cell_kib, cell_kib < 100 ? "<" : ">=",
          cells >= 100000 && cell_kib < 100 ? "ok" : "MISSED");
+  /* Issue 12's: judged on the cells of this run (run with 2000000 to
+   * judge the count too; at 10 KiB each that needs 20 GB). */
+  printf("density: %.1f KiB per cell with %ld cells (target: 2,000,000 cells under 8 KiB each) %s\n",
+         cell_kib, cells, cells >= 2000000 && cell_kib < 8 ? "ok" : "MISSED");
   return 0;
 }
