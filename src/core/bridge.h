@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Bridges between host file descriptors and channels: how a cell's stdio
  * reaches the terminal, a file or a host pipe. Host I/O blocks, so each
- * bridge pumps on a thread of its own, started at the bridge's first use,
- * and the cells on the workers never wait for the host; to them it is a
- * channel like any other. */
+ * bridge pumps on a thread of its own (a bridge from a host descriptor
+ * may start it at its first use), and the cells on the workers never wait
+ * for the host; to them it is a channel like any other. */
 #ifndef MINOS_CORE_BRIDGE_H
 #define MINOS_CORE_BRIDGE_H
 

@@ -423,8 +423,6 @@ bool channel_end_reader_came(channel_end *read_end) {
   return came;
 }
 
-uint32_t channel_end_buffered_in_callback(const channel_end *end) { return end->channel->count; }
-
 void channel_stats(channel_end *end, channel_statistics *out) {
   channel *self = end->channel;
   spinlock_lock(&self->lock);

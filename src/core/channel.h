@@ -145,9 +145,6 @@ bool channel_end_watch_close(channel_end *end, waiter *waiter);
 void channel_end_watch_first_read(channel_end *read_end, waiter *watcher);
 /* Whether a reader came since channel_end_watch_first_read. */
 bool channel_end_reader_came(channel_end *read_end);
-/* From a callback waiter woken by this channel (it runs under the
- * channel's lock, which this does not take): the bytes buffered. */
-uint32_t channel_end_buffered_in_callback(const channel_end *end);
 /* Cancels the waiter's watches of this end: once it returns, no wake
  * through this end is running or will run. */
 void channel_end_unwatch(channel_end *end, waiter *waiter);
