@@ -177,8 +177,7 @@ static void drain_inbox(scheduler *self) {
 
 bool scheduler_has_other_work(scheduler *self) {
   if (self->ready_head || self->preempted_head ||
-      atomic_load_explicit(&self->inbox_filled, memory_order_relaxed) ||
-      atomic_load_explicit(&self->fresh_count, memory_order_relaxed) > 0)
+      atomic_load_explicit(&self->inbox_filled, memory_order_relaxed) || has_fresh(self))
     return true;
   return self->timer_count && self->timers[0]->deadline <= monotonic_ns();
 }
@@ -215,19 +214,25 @@ void scheduler_start_here(scheduler *self, cell *item) {
   add_fresh(self, item);
 }
 
+/* Marks the cell woken; true when it was parked, and so is the caller's
+ * to make ready (nobody else will). */
+static bool claim_wake(cell *item) {
+  unsigned state = atomic_load(&item->wake_state);
+  for (;;) {
+    if (state == CELL_NOTIFIED) return false;
+    unsigned next = state == CELL_PARKED ? CELL_AWAKE : CELL_NOTIFIED;
+    if (atomic_compare_exchange_weak(&item->wake_state, &state, next)) break;
+  }
+  return state == CELL_PARKED;
+}
+
 void scheduler_wake_here(cell *item) {
   scheduler *here = scheduler_of_thread();
   if (!here || here->peers != item->scheduler->peers) {
     cell_wake(item);
     return;
   }
-  unsigned state = atomic_load(&item->wake_state);
-  for (;;) {
-    if (state == CELL_NOTIFIED) return;
-    unsigned next = state == CELL_PARKED ? CELL_AWAKE : CELL_NOTIFIED;
-    if (atomic_compare_exchange_weak(&item->wake_state, &state, next)) break;
-  }
-  if (state != CELL_PARKED) return;
+  if (!claim_wake(item)) return;
   /* Parked, it is ours to move: nobody else enqueues it now. */
   scheduler *from = item->scheduler;
   if (from != here) {
@@ -245,13 +250,7 @@ void scheduler_note_busy(scheduler *self) {
 }
 
 void cell_wake(cell *item) {
-  unsigned state = atomic_load(&item->wake_state);
-  for (;;) {
-    if (state == CELL_NOTIFIED) return;
-    unsigned next = state == CELL_PARKED ? CELL_AWAKE : CELL_NOTIFIED;
-    if (atomic_compare_exchange_weak(&item->wake_state, &state, next)) break;
-  }
-  if (state == CELL_PARKED) enqueue(item->scheduler, item);
+  if (claim_wake(item)) enqueue(item->scheduler, item);
 }
 
 /* Deadlines: a min-heap of blocked cells, each knowing its slot. */
