@@ -32,7 +32,7 @@ minos_test(api_channels_stdout_closed
 
 # Children.
 foreach(section exit traps kill cpu-limit init module numbering release pipes orphans chain fan-in
-                many child-limit stream-code memory)
+                many child-limit stream-code memory reuse)
   minos_test(api_children_${section} TIMEOUT 120
              STDOUT "^api_children ${section}: all [0-9]+ checks passed$"
              NO_STDERR "FAIL"

@@ -24,6 +24,7 @@
  * It exits 99 (or traps) when something the parent arranged is not there. */
 #include <limits.h>
 #include <minos.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,43 @@ static int block(void) {
   return 31;
 }
 
+/* Memory a previous cell of the same worker may have left behind: its
+ * bss (this static area), the heap's free space and pages it grew (by
+ * memory.grow itself: malloc writes its own bookkeeping into grown pages).
+ * "scribble" fills them with a secret, "zeros" exits 0 only if it finds
+ * none of it. */
+static unsigned char static_area[65536];
+enum { GROWN_PAGES = 48, SECRET = 0xa5 };
+
+static unsigned char *grow(void) {
+  size_t old_pages = __builtin_wasm_memory_grow(0, GROWN_PAGES);
+  return old_pages == SIZE_MAX ? NULL : (unsigned char *)(old_pages * 65536u);
+}
+
+static int scribble(void) {
+  memset(static_area, SECRET, sizeof static_area);
+  unsigned char *grown = grow();
+  if (!grown) return 3;
+  memset(grown, SECRET, GROWN_PAGES * 65536u);
+  return 0;
+}
+
+static int count_nonzero(const unsigned char *bytes, size_t size) {
+  int found = 0;
+  for (size_t i = 0; i < size; i++) found += bytes[i] != 0;
+  return found;
+}
+
+static int zeros(void) {
+  if (count_nonzero(static_area, sizeof static_area)) return 10;
+  extern unsigned char __heap_base;
+  size_t end = __builtin_wasm_memory_size(0) * 65536u;
+  if (count_nonzero(&__heap_base, end - (size_t)(uintptr_t)&__heap_base)) return 11;
+  unsigned char *grown = grow();
+  if (!grown) return 3;
+  return count_nonzero(grown, GROWN_PAGES * 65536u) ? 12 : 0;
+}
+
 int main(void) {
   char command[128];
   if (read_command(command, sizeof command) != 0) return 99;
@@ -211,6 +249,8 @@ int main(void) {
     usleep((useconds_t)atoi(command + 6) * 1000u); /* poll_oneoff with a clock */
     return 0;
   }
+  if (strcmp(command, "scribble") == 0) return scribble();
+  if (strcmp(command, "zeros") == 0) return zeros();
   if (strncmp(command, "memory ", 7) == 0) {
     size_t bytes = (size_t)atoi(command + 7) << 20;
     char *p = malloc(bytes);

@@ -30,6 +30,9 @@
  * stream-code  cnew reads code another child is still writing
  * stdio      the parent passes its own stdout to a child
  * memory     the child's memory limit from the arch spec
+ * reuse      a child on the worker where the previous one wrote a secret
+ *            over its memory (bss, grown pages) finds only zeros, 50 times
+ *            and in either placement
  * abandon    the top cell exits with running children: minos exits at once */
 #include "api_common.h"
 
@@ -783,6 +786,20 @@ static void memory(void) {
   CHECK_STATUS(status, MINOS_FAULT_NONE, 0);
 }
 
+static void reuse(void) {
+  minos_arch_spec spec = default_spec();
+  minos_cell_status status;
+  for (int i = 0; i < 50; i++) {
+    spec.placement = i % 5 == 4 ? MINOS_PLACE_ANY : MINOS_PLACE_SAME_WORKER;
+    int32_t cid = run_command("scribble", &spec);
+    CHECK_EQ(wait_for(cid, &status), 0);
+    CHECK_STATUS(status, MINOS_FAULT_NONE, 0);
+    cid = run_command("zeros", &spec);
+    CHECK_EQ(wait_for(cid, &status), 0);
+    CHECK_STATUS(status, MINOS_FAULT_NONE, 0);
+  }
+}
+
 static int abandon(void) {
   minos_arch_spec spec = default_spec();
   run_command("spin", &spec);
@@ -818,6 +835,7 @@ int main(int argc, char **argv) {
   else if (strcmp(section, "child-limit") == 0) child_limit();
   else if (strcmp(section, "stdio") == 0) stdio();
   else if (strcmp(section, "memory") == 0) memory();
+  else if (strcmp(section, "reuse") == 0) reuse();
   else if (strcmp(section, "abandon") == 0) return abandon();
   else {
     fprintf(stderr, "unknown section %s\n", section);
