@@ -8,7 +8,8 @@
  * Linux allows 65530 VMAs per process by default (vm.max_map_count).
  *
  * Pages are committed only when touched, and given back to the kernel with
- * madvise when a slot is returned, so a slot costs what its user touched.
+ * madvise when a slot is returned (a few small slots' stay warm), so a
+ * slot costs what its user touched.
  * Slots are reused, newest returned first. Arenas live as long as the
  * process and are safe to use from several threads. */
 #ifndef MINOS_CORE_ARENA_H
@@ -19,18 +20,27 @@
 
 typedef struct slot_arena slot_arena;
 
-/* The arena of slots of slot_bytes (rounded up to whole pages), made on
- * first use; NULL if the host is out of memory. */
-slot_arena *slot_arena_for(size_t slot_bytes);
+/* What a slot taken from an arena holds. */
+typedef enum slot_contents {
+  SLOT_ZEROED,   /* zeros in every byte (linear memories) */
+  SLOT_KEEPS_TOP /* zeros below what its last user kept at its top (native
+                    stacks: runtime frames, addressed by no guest code) */
+} slot_contents;
+
+/* The arena of slots of slot_bytes (rounded up to whole pages) holding
+ * `contents`, made on first use; NULL if the host is out of memory. */
+slot_arena *slot_arena_for(size_t slot_bytes, slot_contents contents);
 size_t slot_arena_slot_bytes(const slot_arena *arena);
 
-/* A slot whose bytes all read as zero; NULL when the arena can get no
+/* A slot holding what `contents` says; NULL when the arena can get no
  * more address space. */
 void *slot_arena_take(slot_arena *arena);
 
 /* Returns a slot taken from this arena. Its first dirty_bytes (the part
- * that may have been written; the rest must still be zero) go back to the
- * kernel and read as zero again. */
+ * that may have been written; the rest must still be zero, or in a
+ * SLOT_KEEPS_TOP arena be kept for the next user) read as zero again:
+ * zeroed by hand when few (their pages stay resident, up to a bound per
+ * arena), else given back to the kernel. */
 void slot_arena_give(slot_arena *arena, void *slot, size_t dirty_bytes);
 
 /* Returning pages costs tens of microseconds (a system call whose TLB

@@ -49,7 +49,7 @@ minos_status stack_create(guarded_stack *stack, size_t usable_size) {
 }
 
 minos_status stack_create_unguarded(guarded_stack *stack, size_t usable_size) {
-  slot_arena *arena = slot_arena_for(usable_size);
+  slot_arena *arena = slot_arena_for(usable_size, SLOT_KEEPS_TOP);
   void *slot = arena ? slot_arena_take(arena) : NULL;
   if (!slot) return MINOS_ENOMEM;
   stack->mapping = slot;
@@ -62,10 +62,15 @@ minos_status stack_create_unguarded(guarded_stack *stack, size_t usable_size) {
 
 void stack_destroy(guarded_stack *stack) {
   if (!stack->mapping) return;
-  /* How deep the stack went is not known, so all of it goes back; pages
-   * never touched cost madvise nothing. */
+  /* Its top pages, which every cell touches, stay as they are (emptying
+   * them costs a TLB shoot-down now and page faults at the next start);
+   * how deep the stack went is not known, so the rest goes back (pages
+   * never touched cost madvise nothing). Guest code never addresses the
+   * native stack, so the frames left there are readable by nobody (as in
+   * wasmtime's pooling allocator, whose stack zeroing is off by default). */
+  size_t kept = stack->usable_size < STACK_KEPT_BYTES ? stack->usable_size : STACK_KEPT_BYTES;
   if (stack->arena) {
-    slot_arena_give(stack->arena, stack->mapping, stack->mapping_size);
+    slot_arena_give(stack->arena, stack->mapping, stack->mapping_size - kept);
   } else {
 #ifdef MINOS_ASAN
     /* The red zones of frames that never returned (a cell ended inside a
@@ -73,14 +78,7 @@ void stack_destroy(guarded_stack *stack) {
      * is: the next mapping at this address would inherit them. */
     __asan_unpoison_memory_region(stack->usable_low, stack->usable_size);
 #endif
-    /* Its top pages, which every cell touches, stay as they are (emptying
-     * them costs a TLB shoot-down now and page faults at the next start);
-     * the rest gives its memory back. Guest code never addresses the
-     * native stack, so the frames left there are readable by nobody (as
-     * in wasmtime's pooling allocator, whose stack zeroing is off by
-     * default). */
     cached_mapping released = {stack->mapping, stack->mapping_size, stack->usable_size};
-    size_t kept = stack->usable_size < STACK_KEPT_BYTES ? stack->usable_size : STACK_KEPT_BYTES;
     if ((kept < stack->usable_size &&
          madvise(stack->usable_low, stack->usable_size - kept, MADV_DONTNEED) != 0) ||
         !mapping_cache_give(&released_stacks, &released))

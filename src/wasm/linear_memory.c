@@ -16,7 +16,6 @@ typedef struct owned_memory {
   wasm_cell *owner;    /* its memory_charged bytes are counted in its account */
   void *reservation;
   slot_arena *arena;   /* compact: the arena of the slot; NULL: 8 GiB reservation */
-  size_t dirty_bytes;  /* compact: as far as the memory may have grown */
 } owned_memory;
 
 typedef struct owned_table {
@@ -46,7 +45,7 @@ static void release_memory(resource *item) {
   account_credit(memory->owner->cell->account, ACCOUNT_MEMORY, accessible);
   memory->owner->memory_charged = 0;
   if (memory->arena)
-    slot_arena_give(memory->arena, memory->reservation, memory->dirty_bytes);
+    slot_arena_give(memory->arena, memory->reservation, accessible);
   else
     release_reservation(memory->reservation, accessible);
   free(memory);
@@ -94,11 +93,10 @@ static void *reserve_guarded(owned_memory *owned, uint64_t initial_bytes) {
 static void *reserve_compact(owned_memory *owned, uint64_t maximum_pages) {
   uint64_t pages = 1;
   while (pages < maximum_pages) pages *= 2;
-  slot_arena *arena = slot_arena_for((size_t)(pages * WASM_PAGE_BYTES));
+  slot_arena *arena = slot_arena_for((size_t)(pages * WASM_PAGE_BYTES), SLOT_ZEROED);
   void *slot = arena ? slot_arena_take(arena) : NULL;
   if (!slot) return NULL;
   owned->arena = arena;
-  owned->dirty_bytes = (size_t)(maximum_pages * WASM_PAGE_BYTES);
   return slot;
 }
 
