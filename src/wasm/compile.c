@@ -202,13 +202,33 @@ static void append_table_helpers(text *patched, const char *at, const char *end)
  * checks, which makes the C compiler keep some out of line; a trap there
  * would be reported in the helper, not in the wasm function that made the
  * access. Forced inline, every check stays inside its wasm function. */
-static void append_runtime_helpers(text *patched, const char *at, const char *end,
+static void append_inlined_helpers(text *patched, const char *at, const char *end,
                                    module_variant variant) {
   if (variant == MODULE_COMPACT)
     append_replacing(patched, at, end, "static inline ",
                      "static inline __attribute__((always_inline)) ");
   else
     text_append(patched, "%.*s", (int)(end - at), at);
+}
+
+/* Float loads take their barrier in an SSE register (module_glue.h). */
+static const char *const float_loads[][2] = {
+    {"DEFINE_LOAD(f32_load, f32, f32, f32)", "MINOS_DEFINE_FLOAT_LOAD(f32_load, f32, f32, f32)"},
+    {"DEFINE_LOAD(f64_load, f64, f64, f64)", "MINOS_DEFINE_FLOAT_LOAD(f64_load, f64, f64, f64)"},
+};
+
+static bool append_runtime_helpers(text *patched, const char *at, const char *end,
+                                   module_variant variant) {
+  const char *first = strstr(at, float_loads[0][0]);
+  const char *second = first ? strstr(first, float_loads[1][0]) : NULL;
+  if (!second || second >= end) return false;
+  append_inlined_helpers(patched, at, first, variant);
+  text_append(patched, "%s", float_loads[0][1]);
+  const char *between = first + strlen(float_loads[0][0]);
+  append_inlined_helpers(patched, between, second, variant);
+  text_append(patched, "%s", float_loads[1][1]);
+  append_inlined_helpers(patched, second + strlen(float_loads[1][0]), end, variant);
+  return true;
 }
 
 /* Collects wasm2c's C names of defined functions from their forward
@@ -252,7 +272,8 @@ static const char compact_prologue[] =
 /* wasm2c's output is used as is except for these edits, each checked, so
  * a wasm2c whose output differs fails loudly instead of miscompiling:
  * minos's glue header goes first, call_indirect uses minos's precise
- * traps, and the table helpers trap as table (not memory) accesses. In
+ * traps, float loads keep their barrier in an SSE register, and the
+ * table helpers trap as table (not memory) accesses. In
  * compact code the memory helpers are forced inline, every function's
  * prologue checks the stack, and the instance holds the stack floor
  * (patch_header). */
@@ -269,7 +290,8 @@ static minos_status patch_generated(const text *source, module_variant variant, 
     return unrecognised_output(error, error_size);
   text_append(patched, "%s#include \"module_glue.h\"\n",
               variant == MODULE_COMPACT ? "#define MINOS_COMPACT 1\n" : "");
-  append_runtime_helpers(patched, source->data, tables, variant);
+  if (!append_runtime_helpers(patched, source->data, tables, variant))
+    return unrecognised_output(error, error_size);
   append_table_helpers(patched, tables, end);
   text_append(patched, "#undef CALL_INDIRECT\n#define CALL_INDIRECT MINOS_CALL_INDIRECT\n");
   if (variant == MODULE_COMPACT) text_append(patched, "%s", compact_prologue);

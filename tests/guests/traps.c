@@ -16,6 +16,11 @@ static volatile int forever = 1; /* recursion with an exit nobody takes */
 
 __attribute__((noinline)) int divide(int a, int b) { return a / b; }
 __attribute__((noinline)) int load_far_away(void) { return *(volatile int *)(uintptr_t)0xfffffff0u; }
+/* The loaded value is dropped: the load must trap all the same (the
+ * barrier the translator keeps for float loads). */
+__attribute__((noinline)) void load_float_far_away(void) {
+  (void)*(volatile double *)(uintptr_t)0xfffffff0u;
+}
 __attribute__((noinline)) void store_past_memory(void) {
   volatile char *end = (volatile char *)(__builtin_wasm_memory_size(0) * 65536);
   end[16] = 1;
@@ -54,6 +59,7 @@ int main(int argc, char **argv) {
   else if (strcmp(kind, "unreachable") == 0) __builtin_trap();
   else if (strcmp(kind, "memory-load") == 0) result = load_far_away();
   else if (strcmp(kind, "memory-store") == 0) store_past_memory();
+  else if (strcmp(kind, "float-load") == 0) load_float_far_away();
   else if (strcmp(kind, "stack") == 0) result = recurse_forever(0);
   else if (strcmp(kind, "shadow-stack") == 0) result = exhaust_shadow_stack(0);
   else if (strcmp(kind, "null-function") == 0) result = call_through(NULL, 1);

@@ -22,6 +22,26 @@ extern const minos_host_table *minos_host __attribute__((visibility("hidden")));
 __attribute__((noreturn, cold, noinline, visibility("hidden"))) void minos_trap_indirect(
     const wasm_rt_funcref_table_t *table, uint32_t index);
 
+/* wasm2c's load barrier, an empty asm taking each loaded value in a
+ * general register, keeps a load whose value is unused so that it still
+ * traps; for a float it costs a move from its SSE register to a general
+ * one. Float loads (the translator renames them) take the same barrier
+ * in the SSE register the value is in. Little-endian layout only, as on
+ * every target minos builds for. */
+#if defined(__x86_64__)
+#define MINOS_FLOAT_IN_REGISTER "x"
+#else
+#define MINOS_FLOAT_IN_REGISTER "r"
+#endif
+#define MINOS_DEFINE_FLOAT_LOAD(name, t1, t2, t3)            \
+  static inline t3 name(wasm_rt_memory_t *mem, u64 addr) {   \
+    MEMCHECK(mem, addr, t1);                                 \
+    t1 result;                                               \
+    wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1));   \
+    __asm__("" ::MINOS_FLOAT_IN_REGISTER(result));           \
+    return (t3)(t2)result;                                   \
+  }
+
 /* Replaces wasm2c's CALL_INDIRECT (the translator redirects it here). */
 #define MINOS_CALL_INDIRECT(table, t, ft, x, ...)                                     \
   ((LIKELY((x) < table.size && table.data[x].func &&                                 \
