@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -14,11 +15,12 @@
 
 #define BRIDGE_CHUNK 65536
 
-/* A bridge from a host descriptor may start its thread at its first use
- * (the cell's first read or poll), or never: a program that never reads
- * stdin costs no thread for it, and takes no input from the terminal.
- * The watcher is a callback waiter on the channel; bridge_finish takes it
- * off before it looks. */
+/* A bridge starts its thread at its first use, or never: a program that
+ * never reads stdin costs no thread for it (and takes no input from the
+ * terminal), one that writes only stdout costs one thread, not three.
+ * Use is the cell's first read or poll for an input, the first write (or
+ * close) for an output. The watcher is a callback waiter on the channel;
+ * bridge_finish takes it off before it looks. */
 struct bridge {
   pthread_t thread;
   int fd;
@@ -26,9 +28,18 @@ struct bridge {
   int stop_event; /* from_fd only: lets bridge_finish interrupt the wait */
   void *(*pump)(void *);
   waiter first_use;
-  atomic_bool started;
-  bool start_failed;
+  atomic_int state; /* bridge_state */
 };
+
+/* Who pumps the end. Whoever moves the bridge out of IDLE first does:
+ * its first use starts the thread, or bridge_finish pumps it itself. */
+typedef enum bridge_state {
+  BRIDGE_IDLE,
+  BRIDGE_STARTING, /* a first use is creating the thread */
+  BRIDGE_RUNNING,  /* the thread owns the end (and may have closed it) */
+  BRIDGE_FAILED,   /* no thread could be made: the end is still ours */
+  BRIDGE_FINISHING /* bridge_finish came first */
+} bridge_state;
 
 /* Waits for fd to be readable or for a stop request: false on stop. */
 static bool wait_readable(const bridge *self) {
@@ -95,13 +106,14 @@ static void *pump_to_fd(void *argument) {
 }
 
 static bool start_thread(bridge *self) {
-  if (atomic_exchange(&self->started, true)) return true;
-  if (pthread_create(&self->thread, NULL, self->pump, self) == 0) return true;
-  self->start_failed = true;
-  return false;
+  int idle = BRIDGE_IDLE;
+  if (!atomic_compare_exchange_strong(&self->state, &idle, BRIDGE_STARTING)) return true;
+  bool created = pthread_create(&self->thread, NULL, self->pump, self) == 0;
+  atomic_store(&self->state, created ? BRIDGE_RUNNING : BRIDGE_FAILED);
+  return created;
 }
 
-/* From the channel's first reader, under the channel's lock: short. */
+/* From the channel's first user, under the channel's lock: short. */
 static void on_first_use(waiter *watcher) {
   bridge *self = (bridge *)((char *)watcher - offsetof(bridge, first_use));
   start_thread(self);
@@ -111,7 +123,7 @@ static bridge *make(int fd, channel_end *end, int stop_event, void *(*pump)(void
   bridge *created = malloc(sizeof *created);
   if (!created) return NULL;
   *created = (bridge){.fd = fd, .end = end, .stop_event = stop_event, .pump = pump};
-  atomic_init(&created->started, false);
+  atomic_init(&created->state, BRIDGE_IDLE);
   waiter_init_callback(&created->first_use, on_first_use);
   return created;
 }
@@ -133,10 +145,8 @@ minos_status bridge_from_fd(int fd, channel_end *write_end, bool at_first_read, 
 minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out) {
   bridge *created = make(fd, read_end, -1, pump_to_fd);
   if (!created) return MINOS_ENOMEM;
-  /* At once: started at the first write, a native cell's output was lost
-   * about once in a hundred runs (the first write comes from the
-   * reactor's thread), so outputs are not lazy until that is understood. */
-  if (!start_thread(created)) {
+  /* Written to (or closed) already: at once. */
+  if (channel_end_watch(read_end, &created->first_use) && !start_thread(created)) {
     free(created);
     return MINOS_ENOMEM;
   }
@@ -144,18 +154,30 @@ minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out) {
   return MINOS_OK;
 }
 
+/* No thread pumps this end. Nobody read an input: it is dropped. An
+ * output may still get data (a native cell's output reaches its channel
+ * from the reactor's thread, after the cell's end is known; a child may
+ * hold the write end): it is copied here, to its end. */
+static void pump_here(bridge *self) {
+  /* Ours, so still open: once the watcher is off nothing can start it. */
+  channel_end_unwatch(self->end, &self->first_use);
+  if (self->pump == pump_to_fd) pump_to_fd(self);
+  else channel_end_close(self->end);
+}
+
 void bridge_finish(bridge *self) {
   if (!self) return;
-  /* Not started, the bridge still holds its end (so the channel is
-   * there); once its watcher is off the channel nothing can start it. A
-   * started thread owns the end, and may have closed it already. */
-  if (!atomic_load(&self->started)) channel_end_unwatch(self->end, &self->first_use);
-  if (self->start_failed)
-    log_message(LOG_ERROR, NULL, "cannot start a thread to copy descriptor %d: its data was lost",
-                self->fd);
-  if (!atomic_load(&self->started) || self->start_failed) {
-    /* Never used: nothing was written to it, or nobody read from it. */
-    channel_end_close(self->end);
+  int state = BRIDGE_IDLE;
+  if (!atomic_compare_exchange_strong(&self->state, &state, BRIDGE_FINISHING)) {
+    /* A first use is creating the thread (in the reactor's thread, say):
+     * its handle is not there to join until it is done. */
+    while ((state = atomic_load(&self->state)) == BRIDGE_STARTING) sched_yield();
+  }
+  if (state == BRIDGE_IDLE || state == BRIDGE_FAILED) {
+    if (state == BRIDGE_FAILED)
+      log_message(LOG_ERROR, NULL, "cannot start a thread to copy descriptor %d; copying at the end",
+                  self->fd);
+    pump_here(self);
   } else {
     if (self->stop_event >= 0) {
       uint64_t one = 1;

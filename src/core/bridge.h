@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Bridges between host file descriptors and channels: how a cell's stdio
  * reaches the terminal, a file or a host pipe. Host I/O blocks, so each
- * bridge pumps on a thread of its own (a bridge from a host descriptor
- * may start it at its first use), and the cells on the workers never wait
- * for the host; to them it is a channel like any other. */
+ * bridge pumps on a thread of its own, started at the bridge's first use,
+ * and the cells on the workers never wait for the host; to them it is a
+ * channel like any other. */
 #ifndef MINOS_CORE_BRIDGE_H
 #define MINOS_CORE_BRIDGE_H
 
@@ -16,12 +16,14 @@ typedef struct bridge bridge;
  * the channel's reader first reads or waits (it takes the channel's
  * first-read watch, channel_end_watch_first_read), not before. */
 minos_status bridge_from_fd(int fd, channel_end *write_end, bool at_first_read, bridge **out);
-/* Channel -> host fd: writes everything until the stream ends. If the
- * host side is gone (EPIPE), closes the read end so writers see
- * MINOS_ECLOSED. The bridge owns the end. */
+/* Channel -> host fd: writes everything until the stream ends, from the
+ * first write (or close) on; if nothing came by bridge_finish, that
+ * copies it. If the host side is gone (EPIPE), closes the read end so
+ * writers see MINOS_ECLOSED. The bridge owns the end. */
 minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out);
-/* Waits for a bridge to a host fd to have written everything; stops a
- * bridge from a host fd where it is. Then frees the bridge. */
+/* Waits for a bridge to a host fd to have written everything (until its
+ * writers are gone); stops a bridge from a host fd where it is. Then
+ * frees the bridge. */
 void bridge_finish(bridge *bridge);
 
 #endif
