@@ -200,3 +200,9 @@ foreach(parent wasm native)
                COMMAND ${MINOS} run --max-cells 4 ${program})
   endforeach()
 endforeach()
+
+# Outputs are never lost to the race between a bridge's lazy start and
+# the cell's end (tests/bridge_outputs.sh).
+minos_test(native_outputs_never_lost TIMEOUT 300 STDOUT "^0 outputs lost in 1500 runs$"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/bridge_outputs.sh ${MINOS} $<TARGET_FILE:native_parent>
+                   ${GUESTS}/hello.wasm $<TARGET_FILE:native_static_hello> 500)
