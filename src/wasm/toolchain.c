@@ -23,6 +23,12 @@ static const struct {
 static pthread_mutex_t resolve_lock = PTHREAD_MUTEX_INITIALIZER;
 static char resolved[TOOL_COUNT][PATH_MAX];
 
+/* The first executable `name` along PATH, as found there: not resolved
+ * through its links (realpath costs a readlink per component, and every
+ * cached start looks up three tools); toolchain_identity's stat follows
+ * them, so a link that moves to another program changes the identity.
+ * Relative PATH entries are skipped: they name whatever the current
+ * directory holds. */
 static int search_path(const char *name, char *out) {
   if (strchr(name, '/')) return realpath(name, out) && access(out, X_OK) == 0;
   const char *path = getenv("PATH");
@@ -32,7 +38,10 @@ static int search_path(const char *name, char *out) {
     char candidate[PATH_MAX];
     if (length > 0 && length + strlen(name) + 2 < sizeof candidate) {
       snprintf(candidate, sizeof candidate, "%.*s/%s", (int)length, path, name);
-      if (access(candidate, X_OK) == 0 && realpath(candidate, out)) return 1;
+      if (candidate[0] == '/' && access(candidate, X_OK) == 0) {
+        memcpy(out, candidate, strlen(candidate) + 1);
+        return 1;
+      }
     }
     path += length + (path[length] == ':');
   }
