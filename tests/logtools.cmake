@@ -18,9 +18,11 @@ add_test(NAME logtools_format COMMAND ${LOGTOOLS} format ${MINOS} ${GUESTS})
 add_test(NAME logtools_order COMMAND ${LOGTOOLS} order ${MINOS} ${GUESTS}/log_order.wasm)
 add_test(NAME logtools_order_native
          COMMAND ${LOGTOOLS} order ${MINOS} $<TARGET_FILE:native_log_order>)
+# A busy trigger's routine lines go to debug past 100 a second.
+add_test(NAME logtools_busy COMMAND ${LOGTOOLS} busy ${MINOS} ${GUESTS}/log_order.wasm)
 # logrotate's way: rename, then SIGHUP; twice; in both formats.
 add_test(NAME logtools_rotate_text COMMAND ${LOGTOOLS} rotate ${MINOS} ${GUESTS} text)
 add_test(NAME logtools_rotate_json COMMAND ${LOGTOOLS} rotate ${MINOS} ${GUESTS} json)
-set_tests_properties(logtools_format logtools_order logtools_order_native logtools_rotate_text
+set_tests_properties(logtools_format logtools_order logtools_order_native logtools_busy logtools_rotate_text
                      logtools_rotate_json PROPERTIES TIMEOUT 300
                      ENVIRONMENT "MINOS_CACHE_DIR=${MINOS_TEST_CACHE_DIR}")

@@ -10,6 +10,10 @@
 #                                     a newline too, come before its end and its
 #                                     successor's start, over many instances
 #                                     that exit or trap at once; and a trigger's
+#   logtools.sh busy MINOS CODE       a trigger past 100 routine lines a second
+#                                     (instances started, exited 0) logs the rest
+#                                     at debug level and says how many each second;
+#                                     -v shows them all
 #   logtools.sh rotate MINOS GUESTS FORMAT
 #                                     SIGHUP opens --log FILE again (logrotate's
 #                                     rename, then HUP): no line lost or torn, the
@@ -208,6 +212,47 @@ JSON
   check "trigger: last words before the end" order_check "$shown" talker 20
 }
 
+# ---- busy ----------------------------------------------------------------
+
+busy_run() { # LOG [OPTIONS...]
+  local log=$1
+  shift
+  timeout -k 5 120 "$minos" up "$@" --log "$log" "$work/busy.json" >"$work/out" 2>&1
+}
+
+busy_test() {
+  code=$1
+  # 300 jobs at 100 a second: 200 routine lines a second, half over the
+  # budget.
+  cat >"$work/busy.json" <<JSON
+{
+  "name": "busy",
+  "cells": {
+    "producer": {"code": "$code", "args": ["log_order", "count", "300"],
+                 "grants": {"clock": true}, "stdio": {"stderr": "null"},
+                 "restart": {"policy": "never"}},
+    "talker": {"code": "$code", "args": ["log_order", "exit", "0"],
+               "trigger": {"channel": "jobs", "concurrency": 8}}
+  },
+  "channels": [{"name": "jobs", "from": "producer.stdout", "to": "talker.trigger"}]
+}
+JSON
+  shown=$work/busy.log
+  busy_run "$shown"
+  local started
+  started=$(grep -c 'talker#[0-9]*: started for' "$shown")
+  check "busy: some routine lines demoted ($started of 300 shown)" [ "$started" -lt 300 ]
+  check "busy: at least the budget shown" [ "$started" -ge 100 ]
+  check "busy: how many went to debug, said at info" \
+    grep -Eq "info talker: busy: [0-9]+ more routine lines .* went to the debug level" "$shown"
+  check "busy: every line whole" all_text_lines "$shown"
+  shown=$work/busy-verbose.log
+  busy_run "$shown" -v
+  check "busy: -v shows all 300 starts" [ "$(grep -c 'talker#[0-9]*: started for' "$shown")" = 300 ]
+  check "busy: -v shows all 300 ends" \
+    [ "$(grep -Ec 'talker#[0-9]+: exited with status 0' "$shown")" = 300 ]
+}
+
 # ---- rotate --------------------------------------------------------------
 
 # The counter's lines in FILES... (whatever their format): 1 to N, none
@@ -297,6 +342,7 @@ for line in open(sys.argv[1], encoding="utf-8"): json.loads(line)' "$each"
 case "$mode" in
 format) format_test "$1" ;;
 order) order_test "$1" ;;
+busy) busy_test "$1" ;;
 rotate) rotate_test "$1" "$2" ;;
 *) echo "logtools.sh: unknown mode $mode"; exit 2 ;;
 esac

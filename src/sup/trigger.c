@@ -35,6 +35,7 @@ typedef struct trigger {
   uint64_t latency_buckets[TRIGGER_LATENCY_BUCKETS], latency_count, latency_sum_ns;
   uint64_t faults_by_kind[FAULT_COUNT];
   uint64_t cpu_ns_ended;
+  uint64_t routine_second_began, routine_lines, routine_demoted; /* routine_level */
   trigger_slot *slots;  /* the live instances, to kill them */
   bool stopping;
   /* TCP */
@@ -69,6 +70,33 @@ static void give_back_place(trigger *owner) {
   if (supervisor_needed) waiter_wake(&owner->cell_spec->owner->wake);
 }
 
+/* Routine lines (an instance started, one exited with status 0) are info
+ * lines until a trigger makes more than ROUTINE_LINES_PER_SECOND of them
+ * in a second; the rest of that second's go to debug (shown with -v),
+ * and the next second's first says how many did. Under load a trigger's
+ * log stays readable and cheap (two lines per request cost more than the
+ * request); faults and failures are always shown. */
+#define ROUTINE_LINES_PER_SECOND 100
+
+static log_level routine_level(trigger *owner, const char *name) {
+  uint64_t now = monotonic_ns(), demoted = 0;
+  pthread_mutex_lock(&owner->lock);
+  if (now - owner->routine_second_began >= 1000000000u) {
+    demoted = owner->routine_demoted;
+    owner->routine_second_began = now;
+    owner->routine_lines = owner->routine_demoted = 0;
+  }
+  bool over = ++owner->routine_lines > ROUTINE_LINES_PER_SECOND;
+  owner->routine_demoted += over;
+  pthread_mutex_unlock(&owner->lock);
+  if (demoted)
+    log_message(LOG_INFO, name,
+                "busy: %llu more routine lines (instances started, exited with status 0) "
+                "went to the debug level (-v) in the last second",
+                (unsigned long long)demoted);
+  return over ? LOG_DEBUG : LOG_INFO;
+}
+
 const double trigger_latency_bounds[TRIGGER_LATENCY_BUCKETS] = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 10};
 
@@ -94,9 +122,11 @@ static void release_slot(resource *item) {
     cell_outcome_describe(outcome, description, sizeof description);
     if (outcome->faulted) snprintf(message, sizeof message, "fault: %s", description);
     else snprintf(message, sizeof message, "exited with status %u", outcome->exit_code);
-    output_log_after_streams(owner->cell_spec->owner->output,
-                             outcome->faulted || outcome->exit_code ? LOG_WARN : LOG_INFO,
-                             slot->instance->name, message);
+    log_level level = outcome->faulted || outcome->exit_code
+                          ? LOG_WARN
+                          : routine_level(owner, owner->cell_spec->spec->name);
+    output_log_after_streams(owner->cell_spec->owner->output, level, slot->instance->name,
+                             message);
   }
   pthread_mutex_lock(&owner->lock);
   if (slot->instance) count_end(owner, slot);
@@ -143,7 +173,7 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
     cell_disown(created); /* which releases the slot */
     return;
   }
-  log_message(LOG_INFO, name, "started for %s", event);
+  log_message(routine_level(owner, cell_spec->spec->name), name, "started for %s", event);
   if (instance_place(cell_spec, created, NULL) == MINOS_OK) cell_detach(created);
 }
 
