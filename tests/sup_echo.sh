@@ -8,7 +8,9 @@ set -u
 minos=$1 client=$2 spec=$3 port=$4 log=$5
 shift 5
 rm -f "$log"
-"$minos" up --log "$log" "$spec" &
+# -v: every instance's start is counted below, also past the 100 routine
+# lines a second a busy trigger logs at info.
+"$minos" up -v --log "$log" "$spec" &
 pid=$!
 waited=0
 until grep -q "listening on" "$log" 2>/dev/null; do
