@@ -19,7 +19,8 @@ add_test(NAME logtools_order COMMAND ${LOGTOOLS} order ${MINOS} ${GUESTS}/log_or
 add_test(NAME logtools_order_native
          COMMAND ${LOGTOOLS} order ${MINOS} $<TARGET_FILE:native_log_order>)
 # A busy trigger's routine lines go to debug past 100 a second.
-add_test(NAME logtools_busy COMMAND ${LOGTOOLS} busy ${MINOS} ${GUESTS}/log_order.wasm)
+add_test(NAME logtools_busy COMMAND ${LOGTOOLS} busy ${MINOS} ${GUESTS}/log_order.wasm
+                                    ${GUESTS}/traps.wasm $<TARGET_FILE:tcp_client>)
 # logrotate's way: rename, then SIGHUP; twice; in both formats.
 add_test(NAME logtools_rotate_text COMMAND ${LOGTOOLS} rotate ${MINOS} ${GUESTS} text)
 add_test(NAME logtools_rotate_json COMMAND ${LOGTOOLS} rotate ${MINOS} ${GUESTS} json)

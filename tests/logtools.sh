@@ -10,10 +10,12 @@
 #                                     a newline too, come before its end and its
 #                                     successor's start, over many instances
 #                                     that exit or trap at once; and a trigger's
-#   logtools.sh busy MINOS CODE       a trigger past 100 routine lines a second
+#   logtools.sh busy MINOS CODE TRAPS TCP_CLIENT
+#                                     a trigger past 100 routine lines a second
 #                                     (instances started, exited 0) logs the rest
 #                                     at debug level and says how many each second;
-#                                     -v shows them all
+#                                     -v shows them all; past 100 failures a second
+#                                     the rest are counted, not logged one by one
 #   logtools.sh rotate MINOS GUESTS FORMAT
 #                                     SIGHUP opens --log FILE again (logrotate's
 #                                     rename, then HUP): no line lost or torn, the
@@ -220,10 +222,7 @@ busy_run() { # LOG [OPTIONS...]
   timeout -k 5 120 "$minos" up "$@" --log "$log" "$work/busy.json" >"$work/out" 2>&1
 }
 
-busy_test() {
-  code=$1
-  # 300 jobs at 100 a second: 200 routine lines a second, half over the
-  # budget.
+busy_spec() { # HOW: exit or crash
   cat >"$work/busy.json" <<JSON
 {
   "name": "busy",
@@ -231,12 +230,56 @@ busy_test() {
     "producer": {"code": "$code", "args": ["log_order", "count", "300"],
                  "grants": {"clock": true}, "stdio": {"stderr": "null"},
                  "restart": {"policy": "never"}},
-    "talker": {"code": "$code", "args": ["log_order", "exit", "0"],
+    "talker": {"code": "$code", "args": ["log_order", "$1", "0"],
                "trigger": {"channel": "jobs", "concurrency": 8}}
   },
   "channels": [{"name": "jobs", "from": "producer.stdout", "to": "talker.trigger"}]
 }
 JSON
+}
+
+# A client floods a TCP trigger whose every instance traps at once: past
+# 100 a second, failures are counted in one warning a second.
+busy_failures() { # TRAPS_WASM TCP_CLIENT
+  local port=$((24700 + $$ % 200))
+  cat >"$work/flood.json" <<JSON
+{
+  "name": "flood",
+  "cells": {
+    "crasher": {"code": "$1", "args": ["traps", "unreachable"], "limits": {"memory": "1M"},
+                "trigger": {"tcp": "127.0.0.1:$port", "concurrency": 16, "backlog": 1024}}
+  }
+}
+JSON
+  shown=$work/flood.log
+  "$minos" up --log "$shown" "$work/flood.json" >"$work/out" 2>&1 &
+  up_pid=$!
+  local waited=0
+  until grep -q "listening on" "$shown" 2>/dev/null || [ $waited -gt 100 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  "$2" "$port" "crash" 3000 16 >/dev/null 2>&1
+  sleep 1.1 # the next second's first failure says how many the last had
+  "$2" "$port" "crash" 1 1 >/dev/null 2>&1
+  kill -TERM "$up_pid"
+  wait "$up_pid"
+  up_pid=
+  local faults counted
+  faults=$(grep -Ec 'warn crasher#[0-9]+: (fault: |exited with status [1-9])' "$shown")
+  counted=$(sed -nE 's/.*crasher: busy: ([0-9]+) more instances failed.*/\1/p' "$shown" |
+            awk '{ sum += $1 } END { print sum + 0 }')
+  check "busy: failures past the budget counted ($faults logged, $counted counted)" \
+    [ "$counted" -gt 0 ]
+  check "busy: every failure logged or counted" [ $((faults + counted)) = 3001 ]
+  check "busy: failures logged within the budget" [ "$faults" -lt 3001 ]
+}
+
+busy_test() {
+  code=$1
+  # 300 jobs at 100 a second: 200 routine lines a second, half over the
+  # budget.
+  busy_spec exit
   shown=$work/busy.log
   busy_run "$shown"
   local started
@@ -251,6 +294,7 @@ JSON
   check "busy: -v shows all 300 starts" [ "$(grep -c 'talker#[0-9]*: started for' "$shown")" = 300 ]
   check "busy: -v shows all 300 ends" \
     [ "$(grep -Ec 'talker#[0-9]+: exited with status 0' "$shown")" = 300 ]
+  busy_failures "$2" "$3"
 }
 
 # ---- rotate --------------------------------------------------------------
@@ -342,7 +386,7 @@ for line in open(sys.argv[1], encoding="utf-8"): json.loads(line)' "$each"
 case "$mode" in
 format) format_test "$1" ;;
 order) order_test "$1" ;;
-busy) busy_test "$1" ;;
+busy) busy_test "$1" "$2" "$3" ;;
 rotate) rotate_test "$1" "$2" ;;
 *) echo "logtools.sh: unknown mode $mode"; exit 2 ;;
 esac

@@ -25,6 +25,10 @@
 
 typedef struct trigger_slot trigger_slot;
 
+typedef struct line_budget {
+  uint64_t second_began, lines, over;
+} line_budget;
+
 typedef struct trigger {
   supervised_cell *cell_spec;
   pthread_mutex_t lock;
@@ -35,7 +39,7 @@ typedef struct trigger {
   uint64_t latency_buckets[TRIGGER_LATENCY_BUCKETS], latency_count, latency_sum_ns;
   uint64_t faults_by_kind[FAULT_COUNT];
   uint64_t cpu_ns_ended;
-  uint64_t routine_second_began, routine_lines, routine_demoted; /* routine_level */
+  line_budget routine_lines, failure_lines; /* within_budget */
   trigger_slot *slots;  /* the live instances, to kill them */
   bool stopping;
   /* TCP */
@@ -70,31 +74,53 @@ static void give_back_place(trigger *owner) {
   if (supervisor_needed) waiter_wake(&owner->cell_spec->owner->wake);
 }
 
-/* Routine lines (an instance started, one exited with status 0) are info
- * lines until a trigger makes more than ROUTINE_LINES_PER_SECOND of them
- * in a second; the rest of that second's go to debug (shown with -v),
- * and the next second's first says how many did. Under load a trigger's
- * log stays readable and cheap (two lines per request cost more than the
- * request); faults and failures are always shown. */
-#define ROUTINE_LINES_PER_SECOND 100
+/* A trigger's own lines about its instances are budgeted per second:
+ * under load two lines per request cost more than the request, and a
+ * hostile client whose every request makes its instance fail must not
+ * flood the log (an instance's own output has the cell's log limits).
+ * Routine lines (an instance started, one exited with status 0) past
+ * the budget go to debug (shown with -v); failures past it are counted,
+ * not logged one by one (minos ps and the metrics count them all). The
+ * next second's first line of the kind says how many. */
+#define TRIGGER_LINES_PER_SECOND 100
 
-static log_level routine_level(trigger *owner, const char *name) {
-  uint64_t now = monotonic_ns(), demoted = 0;
+/* Whether one more line fits this second's budget; *over_last: how
+ * many did not fit in the second before, once. */
+static bool within_budget(trigger *owner, line_budget *budget, uint64_t *over_last) {
+  uint64_t now = monotonic_ns();
+  *over_last = 0;
   pthread_mutex_lock(&owner->lock);
-  if (now - owner->routine_second_began >= 1000000000u) {
-    demoted = owner->routine_demoted;
-    owner->routine_second_began = now;
-    owner->routine_lines = owner->routine_demoted = 0;
+  if (now - budget->second_began >= 1000000000u) {
+    *over_last = budget->over;
+    budget->second_began = now;
+    budget->lines = budget->over = 0;
   }
-  bool over = ++owner->routine_lines > ROUTINE_LINES_PER_SECOND;
-  owner->routine_demoted += over;
+  bool within = ++budget->lines <= TRIGGER_LINES_PER_SECOND;
+  budget->over += !within;
   pthread_mutex_unlock(&owner->lock);
-  if (demoted)
-    log_message(LOG_INFO, name,
+  return within;
+}
+
+static log_level routine_level(trigger *owner) {
+  uint64_t over_last;
+  bool within = within_budget(owner, &owner->routine_lines, &over_last);
+  if (over_last)
+    log_message(LOG_INFO, owner->cell_spec->spec->name,
                 "busy: %llu more routine lines (instances started, exited with status 0) "
                 "went to the debug level (-v) in the last second",
-                (unsigned long long)demoted);
-  return over ? LOG_DEBUG : LOG_INFO;
+                (unsigned long long)over_last);
+  return within ? LOG_INFO : LOG_DEBUG;
+}
+
+static bool failure_logged(trigger *owner) {
+  uint64_t over_last;
+  bool within = within_budget(owner, &owner->failure_lines, &over_last);
+  if (over_last)
+    log_message(LOG_WARN, owner->cell_spec->spec->name,
+                "busy: %llu more instances failed in the last second, not logged one by one "
+                "(minos ps and the metrics count every fault)",
+                (unsigned long long)over_last);
+  return within;
 }
 
 const double trigger_latency_bounds[TRIGGER_LATENCY_BUCKETS] = {
@@ -122,11 +148,11 @@ static void release_slot(resource *item) {
     cell_outcome_describe(outcome, description, sizeof description);
     if (outcome->faulted) snprintf(message, sizeof message, "fault: %s", description);
     else snprintf(message, sizeof message, "exited with status %u", outcome->exit_code);
-    log_level level = outcome->faulted || outcome->exit_code
-                          ? LOG_WARN
-                          : routine_level(owner, owner->cell_spec->spec->name);
-    output_log_after_streams(owner->cell_spec->owner->output, level, slot->instance->name,
-                             message);
+    bool failed = outcome->faulted || outcome->exit_code;
+    if (!failed || failure_logged(owner))
+      output_log_after_streams(owner->cell_spec->owner->output,
+                               failed ? LOG_WARN : routine_level(owner), slot->instance->name,
+                               message);
   }
   pthread_mutex_lock(&owner->lock);
   if (slot->instance) count_end(owner, slot);
@@ -173,7 +199,7 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
     cell_disown(created); /* which releases the slot */
     return;
   }
-  log_message(routine_level(owner, cell_spec->spec->name), name, "started for %s", event);
+  log_message(routine_level(owner), name, "started for %s", event);
   if (instance_place(cell_spec, created, NULL) == MINOS_OK) cell_detach(created);
 }
 
