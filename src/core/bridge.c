@@ -113,9 +113,12 @@ static bool start_thread(bridge *self) {
   return created;
 }
 
-/* From the channel's first user, under the channel's lock: short. */
+/* From the channel's first user, under the channel's lock: short. An
+ * output whose writers all left without a byte needs no thread:
+ * bridge_finish sees its end at once (a hello world's stderr). */
 static void on_first_use(waiter *watcher) {
   bridge *self = (bridge *)((char *)watcher - offsetof(bridge, first_use));
+  if (self->pump == pump_to_fd && channel_end_drained_in_callback(self->end)) return;
   start_thread(self);
 }
 

@@ -423,6 +423,11 @@ bool channel_end_reader_came(channel_end *read_end) {
   return came;
 }
 
+bool channel_end_drained_in_callback(const channel_end *read_end) {
+  const channel *self = read_end->channel;
+  return !self->write_open && self->count == 0;
+}
+
 void channel_stats(channel_end *end, channel_statistics *out) {
   channel *self = end->channel;
   spinlock_lock(&self->lock);

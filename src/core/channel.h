@@ -145,6 +145,10 @@ bool channel_end_watch_close(channel_end *end, waiter *waiter);
 void channel_end_watch_first_read(channel_end *read_end, waiter *watcher);
 /* Whether a reader came since channel_end_watch_first_read. */
 bool channel_end_reader_came(channel_end *read_end);
+/* From a callback waiter woken through this read end (it runs under the
+ * channel's lock, which this does not take): whether the stream has
+ * ended with nothing left to read. */
+bool channel_end_drained_in_callback(const channel_end *read_end);
 /* Cancels the waiter's watches of this end: once it returns, no wake
  * through this end is running or will run. */
 void channel_end_unwatch(channel_end *end, waiter *waiter);
