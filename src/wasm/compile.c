@@ -231,6 +231,47 @@ static bool append_runtime_helpers(text *patched, const char *at, const char *en
   return true;
 }
 
+/* The accesses of fast code that go through a base loaded once per
+ * function (module_glue.h), by the name wasm2c calls them. */
+static const char *const memory_accesses[] = {
+    "i32_load",     "i64_load",     "f32_load",     "f64_load",     "i32_load8_s",
+    "i64_load8_s",  "i32_load8_u",  "i64_load8_u",  "i32_load16_s", "i64_load16_s",
+    "i32_load16_u", "i64_load16_u", "i64_load32_s", "i64_load32_u", "i32_store",
+    "i64_store",    "f32_store",    "f64_store",    "i32_store8",   "i32_store16",
+    "i64_store8",   "i64_store16",  "i64_store32"};
+
+/* The instance member of the module's own memory, from the line that
+ * allocates it ("wasm_rt_allocate_memory(&instance->w2c_memory, ..."):
+ * false when the module defines none (or wasm2c wrote it otherwise). */
+static bool defined_memory_member(const char *source, char *member, size_t size) {
+  static const char allocation[] = "wasm_rt_allocate_memory(&instance->";
+  const char *at = strstr(source, allocation);
+  if (!at || strstr(at + 1, allocation)) return false;
+  at += strlen(allocation);
+  size_t length = strspn(at, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+  if (length == 0 || length >= size || at[length] != ',') return false;
+  memcpy(member, at, length);
+  member[length] = '\0';
+  return true;
+}
+
+/* Fast code whose module defines its memory: every function loads the
+ * memory's base once (FUNC_PROLOGUE, which wasm2c puts first in every
+ * function, and which is empty in fast code) and every access goes
+ * through it. A function that accessed memory without the prologue would
+ * not compile: loud, never wrong. */
+static void append_memory_base(text *patched, const char *source, module_variant variant) {
+  char member[128];
+  if (variant != MODULE_FAST || !defined_memory_member(source, member, sizeof member)) return;
+  text_append(patched,
+              "MINOS_BASE_HELPERS\n#undef FUNC_PROLOGUE\n"
+              "#define FUNC_PROLOGUE u8 *const minos_memory_base = instance->%s.data\n",
+              member);
+  for (size_t i = 0; i < sizeof memory_accesses / sizeof memory_accesses[0]; i++)
+    text_append(patched, "#define %s(memory, ...) minos_%s(minos_memory_base, __VA_ARGS__)\n",
+                memory_accesses[i], memory_accesses[i]);
+}
+
 /* Collects wasm2c's C names of defined functions from their forward
  * declarations, one a line, in index order, between init_func_types and
  * the first function body:
@@ -273,7 +314,8 @@ static const char compact_prologue[] =
  * a wasm2c whose output differs fails loudly instead of miscompiling:
  * minos's glue header goes first, call_indirect uses minos's precise
  * traps, float loads keep their barrier in an SSE register, and the
- * table helpers trap as table (not memory) accesses. In
+ * table helpers trap as table (not memory) accesses. In fast code every
+ * function loads its memory's base once (append_memory_base). In
  * compact code the memory helpers are forced inline, every function's
  * prologue checks the stack, and the instance holds the stack floor
  * (patch_header). */
@@ -292,6 +334,7 @@ static minos_status patch_generated(const text *source, module_variant variant, 
               variant == MODULE_COMPACT ? "#define MINOS_COMPACT 1\n" : "");
   if (!append_runtime_helpers(patched, source->data, tables, variant))
     return unrecognised_output(error, error_size);
+  append_memory_base(patched, source->data, variant);
   append_table_helpers(patched, tables, end);
   text_append(patched, "#undef CALL_INDIRECT\n#define CALL_INDIRECT MINOS_CALL_INDIRECT\n");
   if (variant == MODULE_COMPACT) text_append(patched, "%s", compact_prologue);

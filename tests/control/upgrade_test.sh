@@ -26,9 +26,10 @@ for _ in $(seq 50); do "$minos" ps kv >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 0.3
 out=$("$minos" upgrade kv kv "$work/kv_service" 2>&1)
 check "to native" contains "$out" "^kv: kv#[0-9]* now runs $work/kv_service$"
-# The old instance hands over at its next pause between two requests.
+# The old instance hands over at its next pause between two requests (up
+# to 10 s: a loaded machine may not run it for a while).
 await_native() {
-  for _ in $(seq 40); do
+  for _ in $(seq 200); do
     contains "$("$minos" ps kv)" "kv#[0-9]* *native *running" && return 0
     sleep 0.05
   done

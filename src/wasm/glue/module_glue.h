@@ -42,6 +42,50 @@ __attribute__((noreturn, cold, noinline, visibility("hidden"))) void minos_trap_
     return (t3)(t2)result;                                   \
   }
 
+/* Fast code: every access to linear memory through a base the function
+ * loaded once (the translator's FUNC_PROLOGUE; the fast variant's memory
+ * never moves, it grows in place in its reservation). wasm2c's helpers
+ * read mem->data at each access, and after any store to linear memory
+ * (a char store, which may alias anything) the C compiler must read it
+ * again: a load of the instance per access in every loop that stores. The
+ * helpers below are wasm2c's own, barrier included, with the base given. */
+#define MINOS_BASE_LOAD(name, t1, t2, t3, in_register)               \
+  static inline t3 minos_##name(u8 *base, u64 addr) {                \
+    t1 result;                                                       \
+    wasm_rt_memcpy(&result, base + addr, sizeof(t1));                \
+    __asm__("" ::in_register(result));                               \
+    return (t3)(t2)result;                                           \
+  }
+#define MINOS_BASE_STORE(name, t1, t2)                               \
+  static inline void minos_##name(u8 *base, u64 addr, t2 value) {    \
+    t1 wrapped = (t1)value;                                          \
+    wasm_rt_memcpy(base + addr, &wrapped, sizeof(t1));               \
+  }
+#define MINOS_BASE_HELPERS                                           \
+  MINOS_BASE_LOAD(i32_load, u32, u32, u32, "r")                      \
+  MINOS_BASE_LOAD(i64_load, u64, u64, u64, "r")                      \
+  MINOS_BASE_LOAD(f32_load, f32, f32, f32, MINOS_FLOAT_IN_REGISTER)  \
+  MINOS_BASE_LOAD(f64_load, f64, f64, f64, MINOS_FLOAT_IN_REGISTER)  \
+  MINOS_BASE_LOAD(i32_load8_s, s8, s32, u32, "r")                    \
+  MINOS_BASE_LOAD(i64_load8_s, s8, s64, u64, "r")                    \
+  MINOS_BASE_LOAD(i32_load8_u, u8, u32, u32, "r")                    \
+  MINOS_BASE_LOAD(i64_load8_u, u8, u64, u64, "r")                    \
+  MINOS_BASE_LOAD(i32_load16_s, s16, s32, u32, "r")                  \
+  MINOS_BASE_LOAD(i64_load16_s, s16, s64, u64, "r")                  \
+  MINOS_BASE_LOAD(i32_load16_u, u16, u32, u32, "r")                  \
+  MINOS_BASE_LOAD(i64_load16_u, u16, u64, u64, "r")                  \
+  MINOS_BASE_LOAD(i64_load32_s, s32, s64, u64, "r")                  \
+  MINOS_BASE_LOAD(i64_load32_u, u32, u64, u64, "r")                  \
+  MINOS_BASE_STORE(i32_store, u32, u32)                              \
+  MINOS_BASE_STORE(i64_store, u64, u64)                              \
+  MINOS_BASE_STORE(f32_store, f32, f32)                              \
+  MINOS_BASE_STORE(f64_store, f64, f64)                              \
+  MINOS_BASE_STORE(i32_store8, u8, u32)                              \
+  MINOS_BASE_STORE(i32_store16, u16, u32)                            \
+  MINOS_BASE_STORE(i64_store8, u8, u64)                              \
+  MINOS_BASE_STORE(i64_store16, u16, u64)                            \
+  MINOS_BASE_STORE(i64_store32, u32, u64)
+
 /* Replaces wasm2c's CALL_INDIRECT (the translator redirects it here). */
 #define MINOS_CALL_INDIRECT(table, t, ft, x, ...)                                     \
   ((LIKELY((x) < table.size && table.data[x].func &&                                 \
