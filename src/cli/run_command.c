@@ -3,6 +3,8 @@
  * where they overlap (--dir HOST::GUEST, --env, args after the module). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,14 +248,53 @@ static void finish_stdio(host_stdio *wiring) {
   bridge_finish(wiring->bridges[0]);
 }
 
+/* minos run's SIGTERM, as minos up's stop: the cell's stdin ends, which
+ * a well-behaved cell takes as the signal to finish; one still running
+ * STOP_GRACE_NS later is killed (fault "killed"). SIGTERM is blocked in
+ * every thread (stop_signals, before the runtime's threads exist) and
+ * taken here, between waits of at most STOP_POLL_NS. */
+#define STOP_GRACE_NS 2000000000ull
+#define STOP_POLL_NS 100000000ull
+
+static void block_stop_signal(void) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+}
+
+static bool stop_requested(void) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  return sigtimedwait(&stop, NULL, &(struct timespec){0, 0}) == SIGTERM;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
 /* Waits for the cell's end; past the wall-clock limit (0: none), ends it
- * with a "timeout" fault and waits for that. */
-static void wait_for_end(cell *created, uint64_t timeout_ns) {
+ * with a "timeout" fault; after SIGTERM and its grace, "killed". */
+static void wait_for_end(cell *created, uint64_t timeout_ns, bridge *input) {
   waiter host;
   waiter_init_host(&host);
   uint64_t deadline = timeout_ns ? deadline_after(timeout_ns) : DEADLINE_NEVER;
-  if (cell_wait_end(created, &host, deadline)) return;
-  cell_request_end(created, FAULT_TIMEOUT);
+  uint64_t kill_at = DEADLINE_NEVER;
+  cell_fault fault = FAULT_TIMEOUT;
+  for (;;) {
+    uint64_t until = earliest(earliest(deadline, kill_at), deadline_after(STOP_POLL_NS));
+    if (cell_wait_end(created, &host, until)) return;
+    uint64_t now = monotonic_ns();
+    if (now >= deadline) break;
+    if (now >= kill_at) {
+      fault = FAULT_KILLED;
+      break;
+    }
+    if (kill_at == DEADLINE_NEVER && stop_requested()) {
+      bridge_end_input(input);
+      kill_at = deadline_after(STOP_GRACE_NS);
+    }
+  }
+  cell_request_end(created, fault);
   cell_wait_end(created, &host, DEADLINE_NEVER);
 }
 
@@ -261,6 +302,7 @@ static minos_status run_limited(const cell_code *code, const cell_config *given,
                                 uint64_t timeout_ns, uint64_t max_total_cells,
                                 cell_outcome *outcome, char *error, size_t error_size) {
   runtime workers;
+  block_stop_signal();
   minos_status status = runtime_init(&workers, 0);
   if (status != MINOS_OK) {
     snprintf(error, error_size, "cannot start the runtime: %s", minos_status_name(status));
@@ -284,7 +326,7 @@ static minos_status run_limited(const cell_code *code, const cell_config *given,
   if (status == MINOS_OK) status = code_create_cell(code, &config, &created, error, error_size);
   if (status == MINOS_OK) status = runtime_place(&workers, created, PLACE_ANY, NULL);
   if (status == MINOS_OK) {
-    wait_for_end(created, timeout_ns);
+    wait_for_end(created, timeout_ns, wiring.bridges[0]);
     *outcome = created->outcome;
     cell_reap(created);
   } else if (created) {
@@ -341,6 +383,7 @@ static void free_options(run_options *options) {
 
 int command_run(int argc, char **argv) {
   run_options options = {0};
+  block_stop_signal(); /* from the start: a SIGTERM during the compile waits for the cell */
   int exit_status;
   if (!parse_options(argc, argv, &options, &exit_status)) {
     free_options(&options);

@@ -144,6 +144,14 @@ minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out) {
   return MINOS_OK;
 }
 
+/* The stop request bridge_finish makes too: the pump, waiting in poll or
+ * started later by the first read, sees it and closes its end. */
+void bridge_end_input(bridge *self) {
+  if (!self || self->stop_event < 0) return;
+  uint64_t one = 1;
+  if (write(self->stop_event, &one, sizeof one) != sizeof one) { /* it is stopping anyway */ }
+}
+
 void bridge_finish(bridge *self) {
   if (!self) return;
   /* Not started, the bridge still holds its end (so the channel is
@@ -157,10 +165,7 @@ void bridge_finish(bridge *self) {
     /* Never used: nothing was written to it, or nobody read from it. */
     channel_end_close(self->end);
   } else {
-    if (self->stop_event >= 0) {
-      uint64_t one = 1;
-      if (write(self->stop_event, &one, sizeof one) != sizeof one) { /* it is stopping anyway */ }
-    }
+    bridge_end_input(self);
     pthread_join(self->thread, NULL);
   }
   if (self->stop_event >= 0) close(self->stop_event);
