@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "oci/container_init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Tells `create` it failed ("WHAT: reason"); create reports it and fails. */
+static _Noreturn void fail(int sync_fd, const char *what, int error_number) {
+  char message[512];
+  message[0] = 1;
+  int length = snprintf(message + 1, sizeof message - 1, "%s: %s", what, strerror(error_number));
+  if (length > 0 && write(sync_fd, message, (size_t)length + 1) < 0) { /* create sees EOF */ }
+  _exit(125);
+}
+
+/* Only 0, 1, 2, the preserved 3..3+N-1 and sync_fd stay open: whatever
+ * else the engine left (conmon's pipes at 3 and 4) is not the cell's.
+ * sync_fd moves above the preserved ones first. */
+static int close_strays(int sync_fd, int preserve_fds) {
+  int moved = fcntl(sync_fd, F_DUPFD_CLOEXEC, 3 + preserve_fds);
+  if (moved < 0) return -1;
+  for (int fd = 3; fd < 3 + preserve_fds; fd++) fcntl(fd, F_SETFD, 0);
+  if (moved > 3 + preserve_fds)
+    syscall(SYS_close_range, (unsigned)(3 + preserve_fds), (unsigned)moved - 1, 0u);
+  syscall(SYS_close_range, (unsigned)moved + 1, ~0u, 0u);
+  return moved;
+}
+
+/* Set here, in the process that becomes the cell's, before `create`
+ * returns: a limit the host does not allow fails `create`, by name. */
+static void apply_rlimits(const oci_bundle *bundle, int sync_fd) {
+  for (size_t i = 0; i < bundle->rlimit_count; i++) {
+    const oci_rlimit *limit = &bundle->rlimits[i];
+    struct rlimit value = {limit->soft, limit->hard};
+    if (setrlimit(limit->resource, &value) == 0) continue;
+    int error_number = errno;
+    char what[128];
+    snprintf(what, sizeof what, "config.json: %s: cannot be set to %llu (soft), %llu (hard)",
+             limit->field, (unsigned long long)limit->soft, (unsigned long long)limit->hard);
+    fail(sync_fd, what, error_number);
+  }
+}
+
+_Noreturn void oci_container_init(const oci_bundle *bundle, char *const *argv,
+                                  const char *fifo_path, int sync_fd, int preserve_fds) {
+  /* Its own session: the engine's terminal and process group signals
+   * are not the container's. */
+  setsid();
+  sync_fd = close_strays(sync_fd, preserve_fds);
+  if (sync_fd < 0) _exit(125);
+  if (chdir("/") != 0) fail(sync_fd, "chdir /", errno);
+  apply_rlimits(bundle, sync_fd);
+  char ready = 0;
+  if (write(sync_fd, &ready, 1) != 1) _exit(125);
+  close(sync_fd);
+  /* Blocks until `start` opens the FIFO for reading. */
+  int fifo = open(fifo_path, O_WRONLY | O_CLOEXEC);
+  if (fifo < 0 || write(fifo, "0", 1) != 1) _exit(125);
+  close(fifo);
+  execv("/proc/self/exe", argv);
+  fprintf(stderr, "minos oci: cannot run minos again (/proc/self/exe): %s\n", strerror(errno));
+  _exit(125);
+}
