@@ -25,3 +25,12 @@ add_test(NAME oci_lifecycle
                  $<TARGET_FILE:oci_probe_native> ${CMAKE_CURRENT_BINARY_DIR}/oci_lifecycle)
 set_tests_properties(oci_lifecycle PROPERTIES TIMEOUT 300
                      ENVIRONMENT "MINOS_CACHE_DIR=${MINOS_TEST_CACHE_DIR}")
+
+# podman with minos as its runtime (the minos-oci link made with minos):
+# images from scratch, run, stopped, logged. Skipped only where podman
+# cannot run.
+add_test(NAME oci_podman
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/oci_podman.sh ${CMAKE_BINARY_DIR}/minos-oci
+                 ${GUESTS}/oci_probe.wasm $<TARGET_FILE:oci_probe_native>
+                 ${CMAKE_CURRENT_BINARY_DIR}/oci_podman)
+set_tests_properties(oci_podman PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
