@@ -71,6 +71,7 @@ static const char run_help[] =
     "  -v, --verbose            say what minos does (cache hits, compiles)\n"
     "  -h, --help               this help\n"
     "\n"
+    "SIGTERM ends the cell's stdin; a cell still running 2 s later is killed.\n"
     "exit status: the guest's own exit code; 134 if it trapped or hit a limit (one line\n"
     "names the fault); 2 for a bad command line or an invalid module; 125 if minos\n"
     "itself failed.\n";
