@@ -58,7 +58,7 @@ _minos_options() {
   case $1 in
     run) echo "--dir= --ro-dir= --env= --connect= --listen= --max-cells= --max-memory=
                --max-stack= --max-cpu= --timeout= --max-descriptors= --max-total-cells=
-               -v --verbose -h --help" ;;
+               --argv0= -v --verbose -h --help" ;;
     up) echo "-v --verbose -q --quiet --log= --log-format= --control= --metrics= --max-total-cells=
               --log-rate= --log-burst= --log-max-bytes= --log-max-line= -h --help" ;;
     compile) echo "-v --verbose -h --help" ;;

@@ -68,6 +68,7 @@ static const char run_help[] =
     "  --max-descriptors N      descriptors it may hold at once (default 1024)\n"
     "  --max-total-cells N      live cells in the whole runtime (default: one per 8K of RAM)\n"
     "\n"
+    "  --argv0 NAME             the program's argv[0] (default: CODE as given)\n"
     "  -v, --verbose            say what minos does (cache hits, compiles)\n"
     "  -h, --help               this help\n"
     "\n"

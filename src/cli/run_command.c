@@ -31,6 +31,7 @@ typedef struct run_options {
   uint64_t cpu_time_ns, timeout_ns; /* 0: none */
   uint64_t max_cells, max_total_cells, descriptors; /* 0: the defaults */
   const char *module_path;
+  const char *argv0; /* the program's argv[0]; NULL: module_path */
   char **guest_args;
   int guest_arg_count;
 } run_options;
@@ -130,7 +131,7 @@ int parse_count_option(const char *flag, const char *value, uint64_t low, uint64
 enum {
   OPTION_DIR = OPTION_LONG_ONLY, OPTION_RO_DIR, OPTION_ENV, OPTION_CONNECT, OPTION_LISTEN,
   OPTION_MAX_MEMORY, OPTION_MAX_STACK, OPTION_MAX_CPU, OPTION_TIMEOUT, OPTION_MAX_CELLS,
-  OPTION_MAX_TOTAL_CELLS, OPTION_MAX_DESCRIPTORS,
+  OPTION_MAX_TOTAL_CELLS, OPTION_MAX_DESCRIPTORS, OPTION_ARGV0,
 };
 
 static const struct option run_long_options[] = {
@@ -146,6 +147,7 @@ static const struct option run_long_options[] = {
     {"max-cells", required_argument, NULL, OPTION_MAX_CELLS},
     {"max-total-cells", required_argument, NULL, OPTION_MAX_TOTAL_CELLS},
     {"max-descriptors", required_argument, NULL, OPTION_MAX_DESCRIPTORS},
+    {"argv0", required_argument, NULL, OPTION_ARGV0},
     {"verbose", no_argument, NULL, 'v'},
     OPTION_HELP,
     OPTION_END,
@@ -173,6 +175,7 @@ static int take_option(int option, const char *value, run_options *options) {
                               &options->max_total_cells);
   case OPTION_MAX_DESCRIPTORS:
     return parse_count_option("--max-descriptors", value, 3, 1000000, &options->descriptors);
+  case OPTION_ARGV0: options->argv0 = value; return 0;
   }
   return -1;
 }
@@ -194,6 +197,9 @@ static bool parse_options(int argc, char **argv, run_options *options, int *exit
   options->module_path = argv[parser.operand];
   options->guest_args = argv + parser.operand;
   options->guest_arg_count = argc - parser.operand;
+  /* The name the program is known by (minos oci: the image's path, not
+   * where the engine keeps the image on the host). */
+  if (options->argv0) argv[parser.operand] = (char *)options->argv0;
   return true;
 }
 
