@@ -98,6 +98,9 @@ lifecycle() { # KIND PROBE: the whole life of a container, then its exit codes
 
   bundle "$kind-exit" "$probe" '["/probe","exit","7"]'
   run_to_end "$kind-exit" "$kind-exit"; [ "$ended" = "exit 7" ] || fail "$kind: exit code 7 not passed on"
+  bundle "$kind-argv0" "$probe" '["/probe","argv0"]'
+  run_to_end "$kind-argv0" "$kind-argv0"
+  check_output "$kind-argv0" "^/probe$"
   bundle "$kind-env" "$probe" '["/probe","env","GREETING"]'
   run_to_end "$kind-env" "$kind-env"
   check_output "$kind-env" "^GREETING=hi there$"

@@ -6,12 +6,17 @@
  *                               be a WebAssembly module
  *   run.minos/max-cpu           the cell's CPU time (minos run --max-cpu)
  *   run.minos/timeout           its wall-clock time (minos run --timeout)
+ *   run.minos/connect           where it may connect: rules separated by
+ *                               commas, each a --connect of minos run
+ *                               (tcp:10.0.0.0/8:443,tcp:[::1]:9000)
+ *   run.minos/listen            where it may listen (minos run --listen)
  * Any other run.minos/ key is refused (a typo must not pass for an
  * option); other annotations are the engine's and users' metadata. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/rule.h"
 #include "oci/bundle_parts.h"
 #include "spec/spec.h"
 
@@ -27,6 +32,29 @@ static bool take_duration(config_reader *reader, const char *field, const char *
                        text);
   if (!(*out = strdup(text))) return config_fail(reader, field, "out of memory");
   return true;
+}
+
+/* Rules separated by commas, each one net_rule_parse takes. */
+static bool take_rules(config_reader *reader, const char *field, const char *text, char ***out,
+                       size_t *count) {
+  char *copy = strdup(text);
+  size_t most = 1;
+  for (const char *at = text; *at; at++) most += *at == ',';
+  *out = copy ? calloc(most + 1, sizeof **out) : NULL;
+  bool fine = *out != NULL;
+  if (!fine) config_fail(reader, field, "out of memory");
+  for (char *save = NULL, *rule = fine ? strtok_r(copy, ",", &save) : NULL; fine && rule;
+       rule = strtok_r(NULL, ",", &save)) {
+    net_rule parsed;
+    char why[160];
+    if (!net_rule_parse(rule, &parsed, why, sizeof why))
+      fine = config_fail(reader, field, "'%.64s': %s", rule, why);
+    else if (!((*out)[(*count)++] = strdup(rule)))
+      fine = config_fail(reader, field, "out of memory");
+  }
+  if (fine && *count == 0) fine = config_fail(reader, field, "holds no rule");
+  free(copy);
+  return fine;
 }
 
 static bool read_one(config_reader *reader, const char *key, const char *value,
@@ -45,8 +73,12 @@ static bool read_one(config_reader *reader, const char *key, const char *value,
     return take_duration(reader, field, value, &bundle->max_cpu);
   if (strcmp(key, MINOS_PREFIX "timeout") == 0)
     return take_duration(reader, field, value, &bundle->timeout);
+  if (strcmp(key, MINOS_PREFIX "connect") == 0)
+    return take_rules(reader, field, value, &bundle->connect_rules, &bundle->connect_rule_count);
+  if (strcmp(key, MINOS_PREFIX "listen") == 0)
+    return take_rules(reader, field, value, &bundle->listen_rules, &bundle->listen_rule_count);
   return config_fail(reader, field, "not an annotation minos knows (run.minos/max-cpu, "
-                     "run.minos/timeout)");
+                     "run.minos/timeout, run.minos/connect, run.minos/listen)");
 }
 
 bool oci_read_annotations(config_reader *reader, const json_value *annotations,

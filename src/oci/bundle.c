@@ -112,6 +112,11 @@ static bool read_version(config_reader *reader, const json_value *config) {
   return true;
 }
 
+static bool keep_program(config_reader *reader, const char *program, oci_bundle *bundle) {
+  bundle->program = strdup(program);
+  return bundle->program || config_fail(reader, "process.args[0]", "out of memory");
+}
+
 /* The parts in order: what the root holds (the code) is known before the
  * annotations that must agree with it. */
 static bool read_config(config_reader *reader, const json_value *config, const char *bundle_dir,
@@ -127,6 +132,7 @@ static bool read_config(config_reader *reader, const json_value *config, const c
       oci_read_process(reader, process, bundle, &program, &search_path) &&
       read_root(reader, config, bundle_dir, &rootfs, &read_only) &&
       oci_find_code(reader, rootfs, program, search_path, &bundle->code_path, &is_wasm) &&
+      keep_program(reader, program, bundle) &&
       config_member(reader, config, "mounts", JSON_ARRAY, "mounts", &mounts) &&
       oci_mount_grants(reader, mounts, add_grant, bundle) &&
       oci_root_grants(reader, rootfs, read_only, add_root_grant, bundle) &&
@@ -198,6 +204,7 @@ static void free_strings(char **strings, size_t count) {
 }
 
 void oci_bundle_free(oci_bundle *bundle) {
+  free(bundle->program);
   free(bundle->code_path);
   free_strings(bundle->args, bundle->arg_count);
   free_strings(bundle->env, bundle->env_count);
@@ -214,5 +221,8 @@ void oci_bundle_free(oci_bundle *bundle) {
   free(bundle->annotations);
   free(bundle->max_cpu);
   free(bundle->timeout);
+  free_strings(bundle->connect_rules, bundle->connect_rule_count);
+  free_strings(bundle->listen_rules, bundle->listen_rule_count);
+  free(bundle->network_path);
   *bundle = (oci_bundle){0};
 }

@@ -41,6 +41,7 @@ typedef struct oci_annotation {
 } oci_annotation;
 
 typedef struct oci_bundle {
+  char *program;          /* process.args[0] as config.json gives it */
   char *code_path;        /* process.args[0], found inside the root: its host path */
   char **args;            /* process.args[1..] */
   size_t arg_count;
@@ -54,6 +55,13 @@ typedef struct oci_bundle {
   size_t annotation_count;
   uint64_t memory_limit;  /* bytes; 0: none given */
   char *max_cpu, *timeout; /* durations from minos's annotations; NULL: none */
+  char **connect_rules, **listen_rules; /* network grants from minos's annotations */
+  size_t connect_rule_count, listen_rule_count;
+  /* The network namespace the cell's connections and listeners are made
+   * in: the engine's (linux.namespaces, type network, its path), or a new
+   * empty one (new_network); neither: minos's own. */
+  char *network_path;
+  bool new_network;
 } oci_bundle;
 
 /* Reads BUNDLE/config.json. True with *out filled (oci_bundle_free it),

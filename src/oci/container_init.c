@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -46,6 +47,25 @@ static void apply_rlimits(const oci_bundle *bundle, int sync_fd) {
   }
 }
 
+/* Where the cell's network grants are used (linux.c says why): the
+ * engine's network namespace, joined, or a new empty one. */
+static void enter_network(const oci_bundle *bundle, int sync_fd) {
+  bool has_grants = bundle->connect_rule_count || bundle->listen_rule_count;
+  if (bundle->network_path) {
+    int fd = open(bundle->network_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+      int error_number = errno;
+      char what[OCI_PATH_MAX + 96];
+      snprintf(what, sizeof what, "config.json: linux.namespaces: cannot join the network "
+               "namespace %s", bundle->network_path);
+      fail(sync_fd, what, error_number);
+    }
+    close(fd);
+  } else if (bundle->new_network && has_grants && unshare(CLONE_NEWNET) != 0) {
+    fail(sync_fd, "config.json: linux.namespaces: cannot make a network namespace", errno);
+  }
+}
+
 _Noreturn void oci_container_init(const oci_bundle *bundle, char *const *argv,
                                   const char *fifo_path, int sync_fd, int preserve_fds) {
   /* Its own session: the engine's terminal and process group signals
@@ -54,6 +74,7 @@ _Noreturn void oci_container_init(const oci_bundle *bundle, char *const *argv,
   sync_fd = close_strays(sync_fd, preserve_fds);
   if (sync_fd < 0) _exit(125);
   if (chdir("/") != 0) fail(sync_fd, "chdir /", errno);
+  enter_network(bundle, sync_fd);
   apply_rlimits(bundle, sync_fd);
   char ready = 0;
   if (write(sync_fd, &ready, 1) != 1) _exit(125);

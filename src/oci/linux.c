@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* config.json's "linux". A cell is isolated by minos, whatever the
- * engine asked, so these are accepted without effect: "namespaces",
- * "uidMappings", "gidMappings" (a native cell has new namespaces of every
- * kind, a wasm cell needs none; it gets no network, whatever namespace the
- * engine made for it), "seccomp" (a native cell has minos's filter; a wasm
+ * engine asked, so these are accepted without effect: "namespaces" but
+ * the network one, "uidMappings", "gidMappings" (a native cell has new
+ * namespaces of every kind, a wasm cell needs none), "seccomp" (a native cell has minos's filter; a wasm
  * cell makes no system call), "devices" (a cell has /dev/null, /dev/zero
  * and /dev/urandom only), "maskedPaths", "readonlyPaths" (under /proc and
  * /sys, which cells do not see), "sysctl" (of the engine's namespaces),
@@ -13,9 +12,12 @@
  * and memory.reservation need nothing (a cell's memory is bounded whole);
  * pids.limit is above what a cell may have (one process for a wasm cell,
  * 64 for a native one) and devices is the rule list behind "devices".
- * A CPU share, quota or set is refused: minos bounds CPU time (annotation
- * run.minos/max-cpu), not a rate. Any other member is refused. */
+ * cpu.shares is accepted without effect: a weight under contention, not
+ * a bound, which Kubernetes sets on every container (2 for BestEffort);
+ * a CPU quota, period or set is refused: minos bounds CPU time
+ * (annotation run.minos/max-cpu), not a rate. Any other member is refused. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oci/bundle_parts.h"
@@ -61,12 +63,55 @@ static bool read_cpu(config_reader *reader, const json_value *resources) {
   if (!config_member(reader, resources, "cpu", JSON_OBJECT, "linux.resources.cpu", &cpu))
     return false;
   for (size_t i = 0; cpu && i < cpu->object.count; i++)
-    if (asks_for_cpu(cpu->object.members[i].value)) {
+    if (strcmp(cpu->object.members[i].key, "shares") != 0 &&
+        asks_for_cpu(cpu->object.members[i].value)) {
       char field[96];
       snprintf(field, sizeof field, "linux.resources.cpu.%.48s", cpu->object.members[i].key);
-      return config_fail(reader, field, "a CPU share, rate or set is not supported (minos bounds "
+      return config_fail(reader, field, "a CPU quota or set is not supported (minos bounds "
                          "CPU time: annotation run.minos/max-cpu)");
     }
+  return true;
+}
+
+static const char *const namespace_types[] = {"pid", "network", "mount", "ipc",
+                                              "uts", "user",    "cgroup", "time"};
+
+/* linux.namespaces[index]: its type known; the network one kept. */
+static bool read_namespace(config_reader *reader, const json_value *item, size_t index,
+                           oci_bundle *bundle) {
+  char field[48], part[64];
+  const json_value *type, *path;
+  const char *name, *text;
+  snprintf(field, sizeof field, "linux.namespaces[%zu]", index);
+  if (item->type != JSON_OBJECT) return config_fail(reader, field, "must be an object");
+  snprintf(part, sizeof part, "%s.type", field);
+  if (!config_required(reader, item, "type", JSON_STRING, part, &type) ||
+      !config_string(reader, type, part, 16, &name))
+    return false;
+  bool known = false;
+  for (size_t i = 0; i < sizeof namespace_types / sizeof namespace_types[0]; i++)
+    known |= strcmp(name, namespace_types[i]) == 0;
+  if (!known) return config_fail(reader, part, "unknown namespace type '%s'", name);
+  snprintf(part, sizeof part, "%s.path", field);
+  if (!config_member(reader, item, "path", JSON_STRING, part, &path)) return false;
+  if (strcmp(name, "network") != 0) return true;
+  if (!path) return bundle->new_network = true;
+  if (!config_absolute_path(reader, path, part, &text)) return false;
+  free(bundle->network_path);
+  if (!(bundle->network_path = strdup(text))) return config_fail(reader, part, "out of memory");
+  return true;
+}
+
+static bool read_namespaces(config_reader *reader, const json_value *linux_part,
+                            oci_bundle *bundle) {
+  const json_value *namespaces;
+  if (!config_member(reader, linux_part, "namespaces", JSON_ARRAY, "linux.namespaces",
+                     &namespaces))
+    return false;
+  if (!namespaces) return true;
+  if (!config_array_bounded(reader, namespaces, "linux.namespaces")) return false;
+  for (size_t i = 0; i < namespaces->array.count; i++)
+    if (!read_namespace(reader, namespaces->array.items[i], i, bundle)) return false;
   return true;
 }
 
@@ -75,6 +120,7 @@ bool oci_read_linux(config_reader *reader, const json_value *linux_part, oci_bun
   if (!linux_part) return true;
   return oci_known_members(reader, linux_part, "linux", linux_keys,
                            sizeof linux_keys / sizeof linux_keys[0]) &&
+         read_namespaces(reader, linux_part, bundle) &&
          config_member(reader, linux_part, "resources", JSON_OBJECT, "linux.resources",
                        &resources) &&
          (!resources || (oci_known_members(reader, resources, "linux.resources", resource_keys,

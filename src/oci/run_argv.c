@@ -57,6 +57,10 @@ static void push_limits(argv_builder *argv, const oci_bundle *bundle) {
   }
   if (bundle->max_cpu) push_option(argv, "--max-cpu", bundle->max_cpu);
   if (bundle->timeout) push_option(argv, "--timeout", bundle->timeout);
+  for (size_t i = 0; i < bundle->connect_rule_count; i++)
+    push_option(argv, "--connect", bundle->connect_rules[i]);
+  for (size_t i = 0; i < bundle->listen_rule_count; i++)
+    push_option(argv, "--listen", bundle->listen_rules[i]);
 }
 
 char **oci_run_argv(const oci_bundle *bundle) {
@@ -66,6 +70,7 @@ char **oci_run_argv(const oci_bundle *bundle) {
   push_grants(&argv, bundle);
   for (size_t i = 0; i < bundle->env_count; i++) push_option(&argv, "--env", bundle->env[i]);
   push_limits(&argv, bundle);
+  push_option(&argv, "--argv0", bundle->program); /* its name in the image */
   push(&argv, "--"); /* the code's path may start with '-' */
   push(&argv, bundle->code_path);
   for (size_t i = 0; i < bundle->arg_count; i++) push(&argv, bundle->args[i]);

@@ -3,6 +3,7 @@
  * static native program (tests/oci.cmake). What it does is its first
  * argument:
  *   hello          prints "hello from oci_probe" and exits 0
+ *   argv0          prints its argv[0]
  *   exit N         exits with status N
  *   write PATH     writes a file at PATH: "wrote PATH", or exits 1 with
  *                  "cannot write PATH: REASON"
@@ -71,6 +72,7 @@ int main(int argc, char **argv) {
   const char *operand = argc > 2 ? argv[2] : "";
   if (strcmp(what, "hello") == 0) return puts("hello from oci_probe") < 0;
   if (strcmp(what, "exit") == 0) return atoi(operand);
+  if (strcmp(what, "argv0") == 0) return puts(argv[0]) < 0;
   if (strcmp(what, "write") == 0) return write_file(operand);
   if (strcmp(what, "cat") == 0) return cat_file(operand);
   if (strcmp(what, "env") == 0) {

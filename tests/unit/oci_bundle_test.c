@@ -207,7 +207,9 @@ static void test_limits_and_annotations(void) {
           "linux.resources.memory.limit: 100 bytes");
   refused(config_with(wasm, "\"linux\":{\"resources\":{\"cpu\":{\"quota\":50000,"
                             "\"period\":100000}}}"),
-          "linux.resources.cpu.quota: a CPU share");
+          "linux.resources.cpu.quota: a CPU quota");
+  refused(config_with(wasm, "\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"0-1\"}}}"),
+          "linux.resources.cpu.cpus: a CPU quota or set");
   refused(config_with(wasm, "\"linux\":{\"resources\":{\"blockIO\":{}}}"),
           "linux.resources.blockIO: not supported");
   refused(config_with(wasm, "\"linux\":{\"intelRdt\":{}}"), "linux.intelRdt: not supported");
@@ -229,11 +231,32 @@ static void test_limits_and_annotations(void) {
   refused(config_with("\"args\":[\"/bin/native\"]",
                       "\"annotations\":{\"module.wasm.image/variant\":\"compat\"}"),
           "annotations.module.wasm.image/variant: marks a wasm image");
+  refused(config_with(wasm, "\"annotations\":{\"run.minos/connect\":\"tcp:10.0.0.1:80,udp\"}"),
+          "annotations.run.minos/connect: 'udp'");
+  refused(config_with(wasm, "\"annotations\":{\"run.minos/listen\":\",\"}"),
+          "annotations.run.minos/listen: holds no rule");
+  refused(config_with(wasm, "\"linux\":{\"namespaces\":[{\"type\":\"net\"}]}"),
+          "linux.namespaces[0].type: unknown namespace type 'net'");
+  refused(config_with(wasm, "\"linux\":{\"namespaces\":[{\"type\":\"network\","
+                            "\"path\":\"netns\"}]}"),
+          "linux.namespaces[0].path: 'netns' is not an absolute path");
   oci_bundle bundle;
+  if (accepted(config_with(wasm, "\"annotations\":{\"run.minos/connect\":"
+                                 "\"tcp:10.0.0.0/8:443,tcp:[::1]:9000-9010\","
+                                 "\"run.minos/listen\":\"tcp:0.0.0.0:8080\"},"
+                                 "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+                                 "{\"type\":\"network\",\"path\":\"/run/netns/x\"}]}"),
+               &bundle)) {
+    CHECK(bundle.connect_rule_count == 2 && strcmp(bundle.connect_rules[1], "tcp:[::1]:9000-9010") == 0);
+    CHECK(bundle.listen_rule_count == 1);
+    CHECK(bundle.network_path && strcmp(bundle.network_path, "/run/netns/x") == 0);
+    oci_bundle_free(&bundle);
+  }
   if (accepted(config_with("\"args\":[\"/hello.wasm\"],\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
                            "\"soft\":20000,\"hard\":20000}]",
                            "\"linux\":{\"resources\":{\"memory\":{\"limit\":67108864,"
-                           "\"swap\":134217728},\"pids\":{\"limit\":2048}}},"
+                           "\"swap\":134217728},\"pids\":{\"limit\":2048},"
+                           "\"cpu\":{\"shares\":2,\"quota\":0}}},"
                            "\"annotations\":{\"module.wasm.image/variant\":\"compat\","
                            "\"run.minos/max-cpu\":\"2s\",\"org.example\":\"x\"}"),
                &bundle)) {
