@@ -18,11 +18,12 @@ add_executable(oci_reaper oci/reaper.c)
 
 # The lifecycle without an engine: create, start, state, kill, delete of
 # wasm and native bundles; exit codes, traps, volumes, memory limits,
-# SIGTERM's grace, refusals.
+# SIGTERM's grace, a listener in the engine's network namespace, refusals.
 add_test(NAME oci_lifecycle
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/oci_lifecycle.sh $<TARGET_FILE:minos>
                  $<TARGET_FILE:oci_reaper> ${GUESTS}/oci_probe.wasm
-                 $<TARGET_FILE:oci_probe_native> ${CMAKE_CURRENT_BINARY_DIR}/oci_lifecycle)
+                 $<TARGET_FILE:oci_probe_native> ${CMAKE_CURRENT_BINARY_DIR}/oci_lifecycle
+                 ${GUESTS}/net.wasm)
 set_tests_properties(oci_lifecycle PROPERTIES TIMEOUT 300
                      ENVIRONMENT "MINOS_CACHE_DIR=${MINOS_TEST_CACHE_DIR}")
 

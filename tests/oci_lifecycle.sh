@@ -5,9 +5,9 @@
 # through create, start, state, kill and delete as podman drives them,
 # with oci_reaper standing for conmon (the subreaper that gets the
 # container's process and its exit code).
-#   oci_lifecycle.sh MINOS REAPER PROBE_WASM PROBE_NATIVE WORK_DIR
+#   oci_lifecycle.sh MINOS REAPER PROBE_WASM PROBE_NATIVE WORK_DIR NET_WASM
 set -u
-minos=$1 reaper=$2 probe_wasm=$3 probe_native=$4 work=$5
+minos=$1 reaper=$2 probe_wasm=$3 probe_native=$4 work=$5 net_wasm=$6
 root=$work/state
 failures=0
 rm -rf "$work"
@@ -205,11 +205,39 @@ refusals() {
   oci kill never-was 2>&1 | grep -q "does not exist" || fail "kill of a missing container"
 }
 
+# A pod's network: the engine's namespace (here one of the test's own,
+# bound to a file) is where the cell's listen grant listens. A client in
+# that namespace reaches it; one in the test's own does not.
+network() {
+  touch "$work/netns"
+  if ! unshare --net="$work/netns" true 2>/dev/null; then
+    echo "cannot make a network namespace here (unshare --net): the network part is skipped"
+    return
+  fi
+  nsenter --net="$work/netns" ip link set lo up 2>/dev/null ||
+    nsenter --net="$work/netns" "$minos" oci --version > /dev/null # no ip(8): lo stays down
+  local port=$((20000 + RANDOM % 20000))
+  bundle net-serve "$net_wasm" "[\"/probe\",\"serve\",\"$port\",\"1\"]" \
+    "\"annotations\":{\"run.minos/listen\":\"tcp:127.0.0.1:$port\"},\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"$work/netns\"}]}"
+  create net-serve net-serve || return
+  oci start net-serve
+  sleep 0.5
+  "$minos" run --connect "tcp:127.0.0.1:$port" "$net_wasm" client "$port" > "$work/outside.out" 2>&1 &&
+    fail "the cell's listener is reachable from outside its network namespace"
+  nsenter --net="$work/netns" "$minos" run --connect "tcp:127.0.0.1:$port" "$net_wasm" client \
+    "$port" > "$work/inside.out" 2>&1 || fail "no connection to the cell in its namespace: $(cat "$work/inside.out")"
+  finish net-serve
+  [ "$ended" = "exit 0" ] || fail "the cell serving in a namespace ended with '$ended': $(cat "$work/net-serve.err")"
+  oci delete net-serve
+  umount "$work/netns"
+}
+
 export MINOS_CACHE_DIR=${MINOS_CACHE_DIR:-$work/cache}
 lifecycle wasm "$probe_wasm"
 volumes wasm "$probe_wasm"
 memory_limit wasm "$probe_wasm"
 stopping wasm "$probe_wasm"
+network
 refusals
 if "$minos" run "$probe_native" hello > /dev/null 2> "$work/native-check.err"; then
   lifecycle native "$probe_native"

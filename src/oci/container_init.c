@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,6 +50,19 @@ static void apply_rlimits(const oci_bundle *bundle, int sync_fd) {
   }
 }
 
+/* A new network namespace's loopback is down: up, as runc brings it, so
+ * a cell may listen on 127.0.0.1 for its pod's neighbours. */
+static bool loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq request = {0};
+  snprintf(request.ifr_name, sizeof request.ifr_name, "lo");
+  bool fine = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &request) == 0;
+  request.ifr_flags |= IFF_UP;
+  fine = fine && ioctl(fd, SIOCSIFFLAGS, &request) == 0;
+  if (fd >= 0) close(fd);
+  return fine;
+}
+
 /* Where the cell's network grants are used (linux.c says why): the
  * engine's network namespace, joined, or a new empty one. */
 static void enter_network(const oci_bundle *bundle, int sync_fd) {
@@ -61,7 +77,8 @@ static void enter_network(const oci_bundle *bundle, int sync_fd) {
       fail(sync_fd, what, error_number);
     }
     close(fd);
-  } else if (bundle->new_network && has_grants && unshare(CLONE_NEWNET) != 0) {
+  } else if (bundle->new_network && has_grants &&
+             (unshare(CLONE_NEWNET) != 0 || !loopback_up())) {
     fail(sync_fd, "config.json: linux.namespaces: cannot make a network namespace", errno);
   }
 }
