@@ -203,6 +203,14 @@ static void free_strings(char **strings, size_t count) {
   free(strings);
 }
 
+void oci_annotations_free(oci_annotation *annotations, size_t count) {
+  for (size_t i = 0; annotations && i < count; i++) {
+    free(annotations[i].key);
+    free(annotations[i].value);
+  }
+  free(annotations);
+}
+
 void oci_bundle_free(oci_bundle *bundle) {
   free(bundle->program);
   free(bundle->code_path);
@@ -214,11 +222,7 @@ void oci_bundle_free(oci_bundle *bundle) {
   }
   free(bundle->grants);
   free(bundle->rlimits);
-  for (size_t i = 0; i < bundle->annotation_count; i++) {
-    free(bundle->annotations[i].key);
-    free(bundle->annotations[i].value);
-  }
-  free(bundle->annotations);
+  oci_annotations_free(bundle->annotations, bundle->annotation_count);
   free(bundle->max_cpu);
   free(bundle->timeout);
   free_strings(bundle->connect_rules, bundle->connect_rule_count);

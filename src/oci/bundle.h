@@ -72,5 +72,7 @@ bool oci_bundle_load(const char *bundle_dir, oci_bundle *out, char *error, size_
 bool oci_bundle_parse(const char *bundle_dir, const char *text, size_t length, oci_bundle *out,
                       char *error, size_t error_size);
 void oci_bundle_free(oci_bundle *bundle);
+/* Frees count annotations and the array (a bundle's, or a state's). */
+void oci_annotations_free(oci_annotation *annotations, size_t count);
 
 #endif

@@ -162,17 +162,25 @@ bool oci_container_create(const oci_create_request *request, char *error, size_t
   return pid > 0;
 }
 
-/* The container's state and status; false if there is none. */
-static bool find(const char *root, const char *id, char *dir, oci_state *state,
-                 oci_status *status, char *error, size_t error_size) {
-  if (!state_dir(root, id, dir, error, error_size)) return false;
-  if (!oci_state_read(dir, state, error, error_size)) {
+/* A container found by its ID: where its state is, the state, its status. */
+typedef struct container {
+  char dir[DIR_MAX];
+  oci_state state;
+  oci_status status;
+} container;
+
+/* False if there is no such container (errno ENOENT) or its state is
+ * unreadable. oci_state_free(&found->state) after. */
+static bool find(const char *root, const char *id, container *found, char *error,
+                 size_t error_size) {
+  if (!state_dir(root, id, found->dir, error, error_size)) return false;
+  if (!oci_state_read(found->dir, &found->state, error, error_size)) {
     int saved = errno; /* delete --force tells a missing state by it */
     if (saved == ENOENT) snprintf(error, error_size, "container %s does not exist", id);
     errno = saved;
     return false;
   }
-  *status = oci_state_status(dir, state);
+  found->status = oci_state_status(found->dir, &found->state);
   return true;
 }
 
@@ -194,39 +202,35 @@ static bool give_go(const char *dir, const oci_state *state, char *error, size_t
 }
 
 bool oci_container_start(const char *root, const char *id, char *error, size_t error_size) {
-  char dir[DIR_MAX];
-  oci_state state;
-  oci_status status;
-  if (!find(root, id, dir, &state, &status, error, error_size)) return false;
-  bool fine = status == OCI_CREATED;
+  container found;
+  if (!find(root, id, &found, error, error_size)) return false;
+  bool fine = found.status == OCI_CREATED;
   if (!fine)
-    snprintf(error, error_size, "container %s is %s, not created", id, oci_status_name(status));
-  else fine = give_go(dir, &state, error, error_size);
-  oci_state_free(&state);
+    snprintf(error, error_size, "container %s is %s, not created", id,
+             oci_status_name(found.status));
+  else fine = give_go(found.dir, &found.state, error, error_size);
+  oci_state_free(&found.state);
   return fine;
 }
 
 char *oci_container_state(const char *root, const char *id, char *error, size_t error_size) {
-  char dir[DIR_MAX];
-  oci_state state;
-  oci_status status;
-  if (!find(root, id, dir, &state, &status, error, error_size)) return NULL;
-  char *text = oci_state_json(&state, status);
+  container found;
+  if (!find(root, id, &found, error, error_size)) return NULL;
+  char *text = oci_state_json(&found.state, found.status);
   if (!text) snprintf(error, error_size, "out of memory");
-  oci_state_free(&state);
+  oci_state_free(&found.state);
   return text;
 }
 
 bool oci_container_kill(const char *root, const char *id, int signal_number, char *error,
                         size_t error_size) {
-  char dir[DIR_MAX];
-  oci_state state;
-  oci_status status;
-  if (!find(root, id, dir, &state, &status, error, error_size)) return false;
-  bool fine = status != OCI_STOPPED && kill(state.pid, signal_number) == 0;
-  if (status == OCI_STOPPED) snprintf(error, error_size, "container %s is not running", id);
+  container found;
+  if (!find(root, id, &found, error, error_size)) return false;
+  bool running = found.status != OCI_STOPPED;
+  bool fine = running && kill(found.state.pid, signal_number) == 0;
+  if (!running) snprintf(error, error_size, "container %s is not running", id);
   else if (!fine) snprintf(error, error_size, "cannot signal container %s: %s", id, strerror(errno));
-  oci_state_free(&state);
+  oci_state_free(&found.state);
   return fine;
 }
 
@@ -243,24 +247,22 @@ static bool kill_and_wait(const oci_state *state) {
 
 bool oci_container_delete(const char *root, const char *id, bool force, char *error,
                           size_t error_size) {
-  char dir[DIR_MAX];
-  oci_state state;
-  oci_status status;
-  if (!find(root, id, dir, &state, &status, error, error_size)) {
+  container found;
+  if (!find(root, id, &found, error, error_size)) {
     /* A create that failed half-way may leave a directory without a
      * state; --force clears it, as runc does. */
-    bool cleared = force && errno == ENOENT && state_dir(root, id, dir, error, error_size);
-    if (cleared) remove_state_dir(dir);
+    bool cleared = force && errno == ENOENT && state_dir(root, id, found.dir, error, error_size);
+    if (cleared) remove_state_dir(found.dir);
     return cleared;
   }
-  bool fine = status != OCI_RUNNING || force;
+  bool fine = found.status != OCI_RUNNING || force;
   if (!fine)
     snprintf(error, error_size, "container %s is running: stop it first, or delete --force", id);
-  if (fine && status != OCI_STOPPED && !kill_and_wait(&state)) {
+  if (fine && found.status != OCI_STOPPED && !kill_and_wait(&found.state)) {
     snprintf(error, error_size, "container %s's process did not end after SIGKILL", id);
     fine = false;
   }
-  if (fine) remove_state_dir(dir);
-  oci_state_free(&state);
+  if (fine) remove_state_dir(found.dir);
+  oci_state_free(&found.state);
   return fine;
 }

@@ -167,11 +167,7 @@ bool oci_state_read(const char *dir, oci_state *out, char *error, size_t error_s
 void oci_state_free(oci_state *state) {
   free(state->id);
   free(state->bundle);
-  for (size_t i = 0; i < state->annotation_count; i++) {
-    free(state->annotations[i].key);
-    free(state->annotations[i].value);
-  }
-  free(state->annotations);
+  oci_annotations_free(state->annotations, state->annotation_count);
   *state = (oci_state){0};
 }
 
