@@ -202,6 +202,9 @@ refusals() {
   oci delete dup || fail "delete of a created container"
   finish dup; [ "$ended" = "signal 9" ] || fail "delete of a created container did not end its process"
   oci delete --force never-was || fail "delete --force of a missing container"
+  mkdir -m 777 "$work/open-root"
+  "$minos" oci --root "$work/open-root" state x 2>&1 | grep -q "is not a directory of this user's" ||
+    fail "a state root others may write was used"
   oci kill never-was 2>&1 | grep -q "does not exist" || fail "kill of a missing container"
 }
 

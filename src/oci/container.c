@@ -23,9 +23,22 @@
  * killed one to be gone: far longer than either takes. */
 #define WAIT_MS 10000
 
+/* The state root, if it is there, must be minos's user's own directory
+ * that no one else may write: under /tmp another user could have made
+ * it first, and plant a state whose pid minos would then signal. */
+static bool root_is_ours(const char *root, char *error, size_t error_size) {
+  struct stat info;
+  if (lstat(root, &info) != 0) return errno == ENOENT;
+  if (S_ISDIR(info.st_mode) && info.st_uid == geteuid() && !(info.st_mode & 022)) return true;
+  snprintf(error, error_size, "the state root %s is not a directory of this user's that only "
+           "it may write", root);
+  return false;
+}
+
 static bool state_dir(const char *root, const char *id, char *out, char *error,
                       size_t error_size) {
-  if (!oci_id_valid(id, error, error_size)) return false;
+  if (!oci_id_valid(id, error, error_size) || !root_is_ours(root, error, error_size))
+    return false;
   if ((size_t)snprintf(out, DIR_MAX, "%s/%s", root, id) < DIR_MAX) return true;
   snprintf(error, error_size, "the state directory's path is too long");
   return false;
