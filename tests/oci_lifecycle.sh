@@ -196,6 +196,8 @@ refusals() {
   fi
   oci create --bundle "$work/terminal" ../x 2>&1 | grep -q "container ID '../x'" || fail "an ID with / passed"
   oci create --bundle "$work/terminal" --console-socket /tmp/x t2 2>&1 | grep -q "console-socket" || fail "--console-socket"
+  oci create --bundle "$work/terminal" --preserve-fds 1 t2 2>&1 | grep -q "preserve-fds 1: not supported" ||
+    fail "--preserve-fds 1"
   bundle dup "$probe_wasm" '["/probe"]'
   create dup dup
   oci create --bundle "$work/dup" dup 2>&1 | grep -q "exists already" || fail "a second create of one ID"

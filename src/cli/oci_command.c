@@ -69,16 +69,18 @@ static int take_create_option(int option, const char *value, oci_create_request 
   case OPTION_CONSOLE_SOCKET:
     log_error("--console-socket: a terminal is not supported (run without -t)");
     return -1;
-  case OPTION_PRESERVE_FDS:
+  case OPTION_PRESERVE_FDS: /* 0 is what engines pass when none is asked for */
     if (parse_count_option("--preserve-fds", value, 0, 1000, &count) != 0) return -1;
-    request->preserve_fds = (int)count;
-    return 0;
+    if (count == 0) return 0;
+    log_error("--preserve-fds %s: not supported (a cell gets its stdio, and descriptors only "
+              "through its grants)", value);
+    return -1;
   case OPTION_NO_PIVOT: case OPTION_NO_NEW_KEYRING: return 0;
   }
   return -1;
 }
 
-/* create [--bundle DIR] [--pid-file FILE] [--preserve-fds N] ID */
+/* create [--bundle DIR] [--pid-file FILE] ID */
 static int run_create(const oci_globals *globals, int argc, char **argv) {
   options_parser parser = {.command = "oci", .short_options = "hb:",
                            .long_options = create_options, .argc = argc, .argv = argv};

@@ -127,8 +127,8 @@ static bool record(const oci_create_request *request, const oci_bundle *bundle, 
 
 /* Forks the container's process and waits until it is ready (or says
  * why it cannot be). */
-static pid_t fork_container(const oci_bundle *bundle, char **argv, const char *dir,
-                            int preserve_fds, char *error, size_t error_size) {
+static pid_t fork_container(const oci_bundle *bundle, char **argv, const char *dir, char *error,
+                            size_t error_size) {
   char fifo[DIR_MAX + 32];
   int sync[2];
   path_in(fifo, dir, "exec.fifo");
@@ -140,7 +140,7 @@ static pid_t fork_container(const oci_bundle *bundle, char **argv, const char *d
   pid_t pid = fork();
   if (pid == 0) {
     close(sync[0]);
-    oci_container_init(bundle, argv, fifo, sync[1], preserve_fds);
+    oci_container_init(bundle, argv, fifo, sync[1]);
   }
   close(sync[1]);
   bool ready = pid > 0 && wait_until_ready(sync[0], error, error_size);
@@ -161,9 +161,7 @@ bool oci_container_create(const oci_create_request *request, char *error, size_t
   char **argv = oci_run_argv(&bundle);
   bool fine = argv && make_state_dir(request->root, dir, request->id, error, error_size);
   if (!argv) snprintf(error, error_size, "out of memory");
-  pid_t pid = fine ? fork_container(&bundle, argv, dir, request->preserve_fds, error,
-                                    error_size)
-                   : -1;
+  pid_t pid = fine ? fork_container(&bundle, argv, dir, error, error_size) : -1;
   if (pid > 0 && !record(request, &bundle, dir, pid, error, error_size)) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);

@@ -16,7 +16,6 @@
 typedef struct oci_create_request {
   const char *root, *id, *bundle;
   const char *pid_file;  /* NULL: none */
-  int preserve_fds;      /* descriptors 3.. kept open for the container */
 } oci_create_request;
 
 bool oci_container_create(const oci_create_request *request, char *error, size_t error_size);

@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 /* Tells `create` it failed ("WHAT: reason"); create reports it and fails. */
 static _Noreturn void fail(int sync_fd, const char *what, int error_number) {
   char message[512];
@@ -22,16 +24,12 @@ static _Noreturn void fail(int sync_fd, const char *what, int error_number) {
   _exit(125);
 }
 
-/* Only 0, 1, 2, the preserved 3..3+N-1 and sync_fd stay open: whatever
- * else the engine left (conmon's pipes at 3 and 4) is not the cell's.
- * sync_fd moves above the preserved ones first. */
-static int close_strays(int sync_fd, int preserve_fds) {
-  int moved = fcntl(sync_fd, F_DUPFD_CLOEXEC, 3 + preserve_fds);
+/* Only 0, 1, 2 and sync_fd stay open: whatever else the engine left
+ * (conmon's pipes at 3 and 4) is not the cell's. sync_fd moves to 3. */
+static int close_strays(int sync_fd) {
+  int moved = sync_fd == 3 ? 3 : dup3(sync_fd, 3, O_CLOEXEC);
   if (moved < 0) return -1;
-  for (int fd = 3; fd < 3 + preserve_fds; fd++) fcntl(fd, F_SETFD, 0);
-  if (moved > 3 + preserve_fds)
-    syscall(SYS_close_range, (unsigned)(3 + preserve_fds), (unsigned)moved - 1, 0u);
-  syscall(SYS_close_range, (unsigned)moved + 1, ~0u, 0u);
+  syscall(SYS_close_range, 4u, ~0u, 0u);
   return moved;
 }
 
@@ -84,11 +82,11 @@ static void enter_network(const oci_bundle *bundle, int sync_fd) {
 }
 
 _Noreturn void oci_container_init(const oci_bundle *bundle, char *const *argv,
-                                  const char *fifo_path, int sync_fd, int preserve_fds) {
+                                  const char *fifo_path, int sync_fd) {
   /* Its own session: the engine's terminal and process group signals
    * are not the container's. */
   setsid();
-  sync_fd = close_strays(sync_fd, preserve_fds);
+  sync_fd = close_strays(sync_fd);
   if (sync_fd < 0) _exit(125);
   if (chdir("/") != 0) fail(sync_fd, "chdir /", errno);
   enter_network(bundle, sync_fd);
@@ -101,6 +99,6 @@ _Noreturn void oci_container_init(const oci_bundle *bundle, char *const *argv,
   if (fifo < 0 || write(fifo, "0", 1) != 1) _exit(125);
   close(fifo);
   execv("/proc/self/exe", argv);
-  fprintf(stderr, "minos oci: cannot run minos again (/proc/self/exe): %s\n", strerror(errno));
+  log_error("oci: cannot run minos again (/proc/self/exe): %s", strerror(errno));
   _exit(125);
 }
