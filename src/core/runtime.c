@@ -84,6 +84,7 @@ void runtime_set_max_cells(runtime *self, uint64_t max_cells) {
 
 minos_status runtime_init(runtime *self, unsigned worker_count) {
   self->reactor = NULL;
+  atomic_init(&self->all_started, false); /* a runtime on the stack holds garbage */
   if (!worker_count && !(worker_count = default_worker_count())) return MINOS_EUSAGE;
   if (!offload_check_configuration()) return MINOS_EUSAGE;
   const uint64_t root_limits[ACCOUNT_KIND_COUNT] = {
