@@ -42,18 +42,32 @@ _minos_cells() {
   grep -o '{"name":"[^"]*"' <<<"$reply" | sed 's/^{"name":"//; s/"$//' | sort -u
 }
 
+# The containers of minos oci, in its default state root.
+_minos_oci_containers() {
+  local root=/tmp/minos-oci-$EUID
+  if [[ $EUID -eq 0 ]]; then
+    root=/run/minos-oci
+  elif [[ $XDG_RUNTIME_DIR == /* ]]; then
+    root=$XDG_RUNTIME_DIR/minos-oci
+  fi
+  [[ -d $root ]] && find "$root" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null
+}
+
 # Options of each command, the ones that take a value marked with "=".
 _minos_options() {
   case $1 in
     run) echo "--dir= --ro-dir= --env= --connect= --listen= --max-cells= --max-memory=
                --max-stack= --max-cpu= --timeout= --max-descriptors= --max-total-cells=
-               -v --verbose -h --help" ;;
+               --argv0= -v --verbose -h --help" ;;
     up) echo "-v --verbose -q --quiet --log= --log-format= --control= --metrics= --max-total-cells=
               --log-rate= --log-burst= --log-max-bytes= --log-max-line= -h --help" ;;
     compile) echo "-v --verbose -h --help" ;;
     ps) echo "--json -h --help" ;;
     top) echo "-d= --plain -n= -h --help" ;;
     logs) echo "-f --follow -n= --lines= -h --help" ;;
+    oci) echo "--root= --log= --log-format= --systemd-cgroup --cgroup-manager= --version
+               --bundle= -b= --pid-file= --console-socket= --preserve-fds= --no-pivot
+               --no-new-keyring -a --all -f --force -h --help" ;;
     *) echo "-h --help" ;;
   esac
 }
@@ -94,7 +108,7 @@ _minos() {
   elif [[ $previous == = && COMP_CWORD -ge 2 ]]; then
     previous=${COMP_WORDS[COMP_CWORD - 2]}
   fi
-  local commands="run check up compile demo ps top logs kill restart upgrade stop version help"
+  local commands="run check up compile demo ps top logs kill restart upgrade stop oci version help"
   local minos=${COMP_WORDS[0]} command="" word i
   COMPREPLY=()
 
@@ -138,7 +152,8 @@ _minos() {
   # A value of an option.
   if [[ -z $ended ]] && _minos_takes_value "$command" "$previous"; then
     case $previous in
-      --dir | --ro-dir) _minos_files "$current" "" ;;
+      --dir | --ro-dir | --bundle | -b | --root) _minos_files "$current" "" ;;
+      --pid-file) _minos_files "$current" '*' ;;
       --log | --control) _minos_files "$current" '*' ;;
       --env) # KEY=VALUE: the variable's name, then its value, no space between
         mapfile -t COMPREPLY < <(compgen -e -S = -- "$current")
@@ -162,6 +177,13 @@ _minos() {
     compile) _minos_files "$current" '*.wasm' ;;
     check | up) _minos_files "$current" '*.json' ;;
     help) [[ $count -eq 0 ]] && mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$current") ;;
+    oci)
+      if [[ $count -eq 0 ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "create start state kill delete features" -- "$current")
+      elif [[ $count -eq 1 && ${operands[0]} =~ ^(start|state|kill|delete)$ ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$(_minos_oci_containers)" -- "$current")
+      fi
+      ;;
     ps | top | stop)
       [[ $count -eq 0 ]] && mapfile -t COMPREPLY < <(compgen -W "$(_minos_systems)" -- "$current")
       ;;

@@ -16,7 +16,7 @@ trap '[[ -n $up_pid ]] && kill $up_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$w
 . "$(dirname "$0")/control/common.sh"
 export MINOS_CONTROL_DIR=$work/run
 
-commands="run check up compile demo ps top logs kill restart upgrade stop version help"
+commands="run check up compile demo ps top logs kill restart upgrade stop oci version help"
 
 # call ARGS...: runs minos; its output in $out and $err, its status in $status.
 call() {
@@ -236,6 +236,8 @@ export MANNERS_VARIABLE=1
 check "completion: run --env NAME=" offers "MANNERS_VARIABLE=" run --env MANNERS_VAR
 check "completion: logs -" offers_too "--follow" logs -
 check "completion: help u" offers "up upgrade" help u
+check "completion: oci s" offers "start state" oci s
+check "completion: oci --log-format" offers "json text" oci --log-format ""
 mkdir -p "$work/files/sub"
 touch "$work/files/a.json" "$work/files/b.wasm" "$work/files/c.txt"
 cd "$work/files" || exit 1

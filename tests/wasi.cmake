@@ -18,6 +18,9 @@ minos_test(wasi_args_env
            NO_STDOUT "env=<PATH=" "env=<HOME="
            COMMAND ${MINOS} run --env "GREETING=hello world" --env EMPTY= ${GUESTS}/wasi_args_env.wasm
                    2 "two words" --dir)
+# --argv0: the name the program is known by, in place of CODE's path.
+minos_test(wasi_args_env_argv0 STDOUT "^arg\\[0\\]=<app>$" "^arg\\[1\\]=<0>$" "all [0-9]+ checks passed"
+           COMMAND ${MINOS} run --argv0 app ${GUESTS}/wasi_args_env.wasm 0)
 minos_test(wasi_args_env_none STDOUT "^arg\\[1\\]=<0>$" "all [0-9]+ checks passed" NO_STDOUT "^env="
            COMMAND ${MINOS} run ${GUESTS}/wasi_args_env.wasm 0)
 

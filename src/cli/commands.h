@@ -9,6 +9,7 @@
 /* Exit statuses of minos itself (a guest's own exit code passes through). */
 enum {
   EXIT_PROBLEMS = 1,       /* minos check: the spec has problems */
+  EXIT_OCI_FAILED = 1,     /* minos oci: the command failed (as runc's) */
   EXIT_USAGE = 2,          /* bad command line */
   EXIT_INVALID_MODULE = 2, /* malformed, invalid or refused module */
   EXIT_RUNTIME_ERROR = 125, /* minos could not do its job (toolchain, i/o, grants) */
@@ -25,6 +26,8 @@ int command_logs(int argc, char **argv);
 int command_top(int argc, char **argv);
 /* minos kill|restart SYSTEM CELL, minos stop SYSTEM: argv[0] says which. */
 int command_control(int argc, char **argv);
+/* minos oci GLOBALS COMMAND ...: the OCI runtime command line. */
+int command_oci(int argc, char **argv);
 
 struct spec;
 /* Reads and loads a spec, printing what is wrong with it if anything: NULL

@@ -23,6 +23,9 @@ static const char overview_help[] =
     "  upgrade SYSTEM CELL CODE              run a service on new code (wasm or native) without\n"
     "                                        losing its channels; refused if it cannot start\n"
     "  stop SYSTEM                           stop a running system, as SIGTERM would\n"
+    "  oci [globals] COMMAND ID               the OCI runtime command line (create, start,\n"
+    "                                        state, kill, delete, features), for podman,\n"
+    "                                        containerd and Kubernetes\n"
     "  version                               print the version and the build's commit\n"
     "  help [COMMAND]                        this help, or a command's\n"
     "\n"
@@ -65,9 +68,11 @@ static const char run_help[] =
     "  --max-descriptors N      descriptors it may hold at once (default 1024)\n"
     "  --max-total-cells N      live cells in the whole runtime (default: one per 8K of RAM)\n"
     "\n"
+    "  --argv0 NAME             the program's argv[0] (default: CODE as given)\n"
     "  -v, --verbose            say what minos does (cache hits, compiles)\n"
     "  -h, --help               this help\n"
     "\n"
+    "SIGTERM ends the cell's stdin; a cell still running 2 s later is killed.\n"
     "exit status: the guest's own exit code; 134 if it trapped or hit a limit (one line\n"
     "names the fault); 2 for a bad command line or an invalid module; 125 if minos\n"
     "itself failed.\n";
@@ -196,6 +201,44 @@ static const char stop_help[] =
     "Stops a running system gracefully, as SIGTERM to its minos up would.\n"
     "\n" SYSTEM_HELP;
 
+static const char oci_help[] =
+    "usage: minos oci [global options] COMMAND [options] ID\n"
+    "\n"
+    "The OCI runtime command line, as runc's, so that container engines run\n"
+    "bundles as cells: podman --runtime, containerd's runtime handlers,\n"
+    "Kubernetes RuntimeClasses. minos called by the name minos-oci (a link) is\n"
+    "minos oci. process.args[0] of config.json names the code inside the root\n"
+    "file system (a .wasm module or an x86-64 executable); the root's top-level\n"
+    "directories and bind mounts of directories become grants; what minos cannot\n"
+    "honour is refused at create, naming the field of config.json.\n"
+    "\n"
+    "commands:\n"
+    "  create [--bundle DIR] [--pid-file FILE] ID\n"
+    "                           the container's process, waiting for start\n"
+    "                           (--no-pivot and --no-new-keyring change nothing;\n"
+    "                           --console-socket is refused: no terminal; so is\n"
+    "                           --preserve-fds above 0: a cell gets only its stdio)\n"
+    "  start ID                 run the cell (the process execs minos run)\n"
+    "  state ID                 the specification's state JSON\n"
+    "  kill [--all] ID [SIGNAL] send SIGNAL (a name or a number; default TERM). On\n"
+    "                           SIGTERM the cell's stdin ends; 2 s later it is killed\n"
+    "  delete [--force] ID      forget a stopped container; --force kills a running one\n"
+    "  features                 what this runtime supports, as JSON\n"
+    "\n"
+    "global options:\n"
+    "  --root DIR               where containers' state lives (default /run/minos-oci\n"
+    "                           for root, else $XDG_RUNTIME_DIR/minos-oci)\n"
+    "  --log FILE               errors go to FILE too (engines read the last one)\n"
+    "  --log-format FORMAT      text (default) or json, one object a line as runc's\n"
+    "  --systemd-cgroup, --cgroup-manager X\n"
+    "                           accepted, no effect: minos bounds cells itself\n"
+    "  --version                runtime-style version lines\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "annotations minos reads: run.minos/max-cpu, run.minos/timeout (durations),\n"
+    "module.wasm.image/variant=compat (the code must be wasm).\n"
+    "exit status 0 on success, 1 if the command failed, 2 for a bad command line.\n";
+
 static const char version_help[] =
     "usage: minos version\n"
     "\n"
@@ -228,6 +271,7 @@ static const command_help helps[] = {
     {"kill", kill_help, false},      {"restart", restart_help, false},
     {"upgrade", upgrade_help, false}, {"stop", stop_help, false},
     {"version", version_help, false}, {"help", help_help, false},
+    {"oci", oci_help, true},
 };
 
 static const command_help overview = {NULL, overview_help, true};

@@ -42,7 +42,7 @@ static const command commands[] = {
     {"demo", command_demo},       {"up", command_up},           {"ps", command_ps},
     {"logs", command_logs},       {"top", command_top},         {"kill", command_control},
     {"restart", command_control}, {"stop", command_control},    {"upgrade", command_control},
-    {"version", command_version}, {"help", command_help},
+    {"version", command_version}, {"help", command_help},       {"oci", command_oci},
 };
 
 /* minos's own options, before the command: --help and --version. */
@@ -69,9 +69,17 @@ static int run_command_line(int argc, char **argv) {
   return EXIT_USAGE;
 }
 
+/* Engines take an OCI runtime as one executable: minos called by the
+ * name minos-oci (a link to it) is `minos oci`. */
+static bool called_as_oci_runtime(const char *argv0) {
+  const char *name = strrchr(argv0, '/');
+  return strcmp(name ? name + 1 : argv0, "minos-oci") == 0;
+}
+
 int main(int argc, char **argv) {
   /* A reader that goes away is an error on the write (EPIPE, which a cell
    * sees as a closed channel), not the death of every cell in the process. */
   signal(SIGPIPE, SIG_IGN);
+  if (argc > 0 && called_as_oci_runtime(argv[0])) return command_oci(argc, argv);
   return run_command_line(argc, argv);
 }

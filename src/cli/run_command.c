@@ -3,6 +3,8 @@
  * where they overlap (--dir HOST::GUEST, --env, args after the module). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@ typedef struct run_options {
   uint64_t cpu_time_ns, timeout_ns; /* 0: none */
   uint64_t max_cells, max_total_cells, descriptors; /* 0: the defaults */
   const char *module_path;
+  const char *argv0; /* the program's argv[0]; NULL: module_path */
   char **guest_args;
   int guest_arg_count;
 } run_options;
@@ -128,7 +131,7 @@ int parse_count_option(const char *flag, const char *value, uint64_t low, uint64
 enum {
   OPTION_DIR = OPTION_LONG_ONLY, OPTION_RO_DIR, OPTION_ENV, OPTION_CONNECT, OPTION_LISTEN,
   OPTION_MAX_MEMORY, OPTION_MAX_STACK, OPTION_MAX_CPU, OPTION_TIMEOUT, OPTION_MAX_CELLS,
-  OPTION_MAX_TOTAL_CELLS, OPTION_MAX_DESCRIPTORS,
+  OPTION_MAX_TOTAL_CELLS, OPTION_MAX_DESCRIPTORS, OPTION_ARGV0,
 };
 
 static const struct option run_long_options[] = {
@@ -144,6 +147,7 @@ static const struct option run_long_options[] = {
     {"max-cells", required_argument, NULL, OPTION_MAX_CELLS},
     {"max-total-cells", required_argument, NULL, OPTION_MAX_TOTAL_CELLS},
     {"max-descriptors", required_argument, NULL, OPTION_MAX_DESCRIPTORS},
+    {"argv0", required_argument, NULL, OPTION_ARGV0},
     {"verbose", no_argument, NULL, 'v'},
     OPTION_HELP,
     OPTION_END,
@@ -171,6 +175,7 @@ static int take_option(int option, const char *value, run_options *options) {
                               &options->max_total_cells);
   case OPTION_MAX_DESCRIPTORS:
     return parse_count_option("--max-descriptors", value, 3, 1000000, &options->descriptors);
+  case OPTION_ARGV0: options->argv0 = value; return 0;
   }
   return -1;
 }
@@ -192,6 +197,9 @@ static bool parse_options(int argc, char **argv, run_options *options, int *exit
   options->module_path = argv[parser.operand];
   options->guest_args = argv + parser.operand;
   options->guest_arg_count = argc - parser.operand;
+  /* The name the program is known by (minos oci: the image's path, not
+   * where the engine keeps the image on the host). */
+  if (options->argv0) argv[parser.operand] = (char *)options->argv0;
   return true;
 }
 
@@ -246,14 +254,53 @@ static void finish_stdio(host_stdio *wiring) {
   bridge_finish(wiring->bridges[0]);
 }
 
+/* minos run's SIGTERM, as minos up's stop: the cell's stdin ends, which
+ * a well-behaved cell takes as the signal to finish; one still running
+ * STOP_GRACE_NS later is killed (fault "killed"). SIGTERM is blocked in
+ * every thread (stop_signals, before the runtime's threads exist) and
+ * taken here, between waits of at most STOP_POLL_NS. */
+#define STOP_GRACE_NS 2000000000ull
+#define STOP_POLL_NS 100000000ull
+
+static void block_stop_signal(void) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+}
+
+static bool stop_requested(void) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  return sigtimedwait(&stop, NULL, &(struct timespec){0, 0}) == SIGTERM;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
 /* Waits for the cell's end; past the wall-clock limit (0: none), ends it
- * with a "timeout" fault and waits for that. */
-static void wait_for_end(cell *created, uint64_t timeout_ns) {
+ * with a "timeout" fault; after SIGTERM and its grace, "killed". */
+static void wait_for_end(cell *created, uint64_t timeout_ns, bridge *input) {
   waiter host;
   waiter_init_host(&host);
   uint64_t deadline = timeout_ns ? deadline_after(timeout_ns) : DEADLINE_NEVER;
-  if (cell_wait_end(created, &host, deadline)) return;
-  cell_request_end(created, FAULT_TIMEOUT);
+  uint64_t kill_at = DEADLINE_NEVER;
+  cell_fault fault = FAULT_TIMEOUT;
+  for (;;) {
+    uint64_t until = earliest(earliest(deadline, kill_at), deadline_after(STOP_POLL_NS));
+    if (cell_wait_end(created, &host, until)) return;
+    uint64_t now = monotonic_ns();
+    if (now >= deadline) break;
+    if (now >= kill_at) {
+      fault = FAULT_KILLED;
+      break;
+    }
+    if (kill_at == DEADLINE_NEVER && stop_requested()) {
+      bridge_end_input(input);
+      kill_at = deadline_after(STOP_GRACE_NS);
+    }
+  }
+  cell_request_end(created, fault);
   cell_wait_end(created, &host, DEADLINE_NEVER);
 }
 
@@ -261,6 +308,7 @@ static minos_status run_limited(const cell_code *code, const cell_config *given,
                                 uint64_t timeout_ns, uint64_t max_total_cells,
                                 cell_outcome *outcome, char *error, size_t error_size) {
   runtime workers;
+  block_stop_signal();
   minos_status status = runtime_init(&workers, 0);
   if (status != MINOS_OK) {
     snprintf(error, error_size, "cannot start the runtime: %s", minos_status_name(status));
@@ -284,7 +332,7 @@ static minos_status run_limited(const cell_code *code, const cell_config *given,
   if (status == MINOS_OK) status = code_create_cell(code, &config, &created, error, error_size);
   if (status == MINOS_OK) status = runtime_place(&workers, created, PLACE_ANY, NULL);
   if (status == MINOS_OK) {
-    wait_for_end(created, timeout_ns);
+    wait_for_end(created, timeout_ns, wiring.bridges[0]);
     *outcome = created->outcome;
     cell_reap(created);
   } else if (created) {
@@ -341,6 +389,7 @@ static void free_options(run_options *options) {
 
 int command_run(int argc, char **argv) {
   run_options options = {0};
+  block_stop_signal(); /* from the start: a SIGTERM during the compile waits for the cell */
   int exit_status;
   if (!parse_options(argc, argv, &options, &exit_status)) {
     free_options(&options);

@@ -157,6 +157,14 @@ minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out) {
   return MINOS_OK;
 }
 
+/* The stop request bridge_finish makes too: the pump, waiting in poll or
+ * started later by the first read, sees it and closes its end. */
+void bridge_end_input(bridge *self) {
+  if (!self || self->stop_event < 0) return;
+  uint64_t one = 1;
+  if (write(self->stop_event, &one, sizeof one) != sizeof one) { /* it is stopping anyway */ }
+}
+
 /* No thread pumps this end. Nobody read an input: it is dropped. An
  * output may still get data (a native cell's output reaches its channel
  * from the reactor's thread, after the cell's end is known; a child may
@@ -182,10 +190,7 @@ void bridge_finish(bridge *self) {
                   self->fd);
     pump_here(self);
   } else {
-    if (self->stop_event >= 0) {
-      uint64_t one = 1;
-      if (write(self->stop_event, &one, sizeof one) != sizeof one) { /* it is stopping anyway */ }
-    }
+    bridge_end_input(self);
     pthread_join(self->thread, NULL);
   }
   if (self->stop_event >= 0) close(self->stop_event);

@@ -21,6 +21,10 @@ minos_status bridge_from_fd(int fd, channel_end *write_end, bool at_first_read, 
  * copies it. If the host side is gone (EPIPE), closes the read end so
  * writers see MINOS_ECLOSED. The bridge owns the end. */
 minos_status bridge_to_fd(channel_end *read_end, int fd, bridge **out);
+/* Async-signal-safe: a bridge from a host fd stops reading it, and its
+ * channel's reader sees the end of the stream after what was already
+ * passed on (minos run's SIGTERM: the cell's stdin ends). */
+void bridge_end_input(bridge *bridge);
 /* Waits for a bridge to a host fd to have written everything (until its
  * writers are gone); stops a bridge from a host fd where it is. Then
  * frees the bridge. */
