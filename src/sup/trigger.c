@@ -101,26 +101,30 @@ static bool within_budget(trigger *owner, line_budget *budget, uint64_t *over_la
   return within;
 }
 
-static log_level routine_level(trigger *owner) {
+/* Whether one more line fits its budget; the first of a second says, at
+ * `level`, how many did not fit the second before. */
+static bool fits_and_tells(trigger *owner, line_budget *budget, log_level level,
+                           const char *what) {
   uint64_t over_last;
-  bool within = within_budget(owner, &owner->routine_lines, &over_last);
+  bool within = within_budget(owner, budget, &over_last);
   if (over_last)
-    log_message(LOG_INFO, owner->cell_spec->spec->name,
-                "busy: %llu more routine lines (instances started, exited with status 0) "
-                "went to the debug level (-v) in the last second",
-                (unsigned long long)over_last);
-  return within ? LOG_INFO : LOG_DEBUG;
+    log_message(level, owner->cell_spec->spec->name, "busy: %llu more %s",
+                (unsigned long long)over_last, what);
+  return within;
+}
+
+static log_level routine_level(trigger *owner) {
+  return fits_and_tells(owner, &owner->routine_lines, LOG_INFO,
+                        "routine lines (instances started, exited with status 0) went to "
+                        "the debug level (-v) in the last second")
+             ? LOG_INFO
+             : LOG_DEBUG;
 }
 
 static bool failure_logged(trigger *owner) {
-  uint64_t over_last;
-  bool within = within_budget(owner, &owner->failure_lines, &over_last);
-  if (over_last)
-    log_message(LOG_WARN, owner->cell_spec->spec->name,
-                "busy: %llu more instances failed in the last second, not logged one by one "
-                "(minos ps and the metrics count every fault)",
-                (unsigned long long)over_last);
-  return within;
+  return fits_and_tells(owner, &owner->failure_lines, LOG_WARN,
+                        "instances failed in the last second, not logged one by one "
+                        "(minos ps and the metrics count every fault)");
 }
 
 const double trigger_latency_bounds[TRIGGER_LATENCY_BUCKETS] = {
