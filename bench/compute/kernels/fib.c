@@ -8,22 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [n]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 static uint64_t fibonacci(unsigned n) {
   return n < 2 ? n : fibonacci(n - 1) + fibonacci(n - 2);
@@ -31,7 +16,7 @@ static uint64_t fibonacci(unsigned n) {
 
 int main(int argc, char **argv) {
   // n comes from argv so the compiler cannot fold the whole call tree away.
-  unsigned n = (unsigned)size_argument(argc, argv, 43);
+  unsigned n = (unsigned)size_argument(argc, argv, 43, "n");
   if (n > 90) {
     fprintf(stderr, "fib: n must be at most 90\n");
     return 2;

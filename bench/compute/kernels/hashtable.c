@@ -9,22 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [words]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 static uint64_t next_random(uint64_t *state) {
   *state ^= *state >> 12;
@@ -89,7 +74,7 @@ static uint32_t make_word(uint32_t number, char *word) {
 }
 
 int main(int argc, char **argv) {
-  uint32_t word_count = (uint32_t)size_argument(argc, argv, 6000000);
+  uint32_t word_count = (uint32_t)size_argument(argc, argv, 6000000, "words");
   // About sixteen occurrences per distinct word; half the draws come from
   // the first sixteenth of the vocabulary, so some words are hot.
   uint32_t vocabulary = word_count / 16 + 1;

@@ -10,22 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [mebibytes]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 static uint64_t next_random(uint64_t *state) {
   *state ^= *state >> 12;
@@ -145,7 +130,7 @@ static void generate_text(uint8_t *text, uint32_t size) {
 }
 
 int main(int argc, char **argv) {
-  long mebibytes = size_argument(argc, argv, 80);
+  long mebibytes = size_argument(argc, argv, 80, "mebibytes");
   uint8_t *input = malloc(INPUT_SIZE);
   uint8_t *compressed = malloc(MAXIMUM_COMPRESSED_SIZE);
   uint8_t *decompressed = malloc(BLOCK_SIZE);

@@ -8,22 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [n]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 // xorshift64*: the same sequence on every platform, unlike rand().
 static uint64_t next_random(uint64_t *state) {
@@ -43,7 +28,7 @@ static uint64_t mix_checksum(uint64_t checksum, uint64_t value) {
 }
 
 int main(int argc, char **argv) {
-  size_t n = (size_t)size_argument(argc, argv, 1000);
+  size_t n = (size_t)size_argument(argc, argv, 1000, "n");
   double *a = malloc(n * n * sizeof *a);
   double *b = malloc(n * n * sizeof *b);
   double *c = calloc(n * n, sizeof *c);

@@ -10,22 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [steps]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 #define PI 3.141592653589793
 #define SOLAR_MASS (4 * PI * PI)
@@ -118,7 +103,7 @@ static uint64_t mix_checksum(uint64_t checksum, double value) {
 }
 
 int main(int argc, char **argv) {
-  long steps = size_argument(argc, argv, 5000000);
+  long steps = size_argument(argc, argv, 5000000, "steps");
   offset_momentum();
   double energy_before = energy();
 

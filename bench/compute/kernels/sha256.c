@@ -11,22 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [mebibytes]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 static uint64_t next_random(uint64_t *state) {
   *state ^= *state >> 12;
@@ -126,7 +111,7 @@ static void format_digest(const uint8_t digest[32], char text[65]) {
 }
 
 int main(int argc, char **argv) {
-  long mebibytes = size_argument(argc, argv, 160);
+  long mebibytes = size_argument(argc, argv, 160, "mebibytes");
 
   // A known answer first: a fast wrong hash would be a worthless benchmark.
   uint8_t digest[32];

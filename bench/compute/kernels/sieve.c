@@ -7,22 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [limit]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 // Bit i of the set stands for the odd number 2i+1; a set bit means composite.
 static int is_marked(const uint64_t *composite, uint32_t index) {
@@ -34,7 +19,7 @@ static void mark(uint64_t *composite, uint32_t index) {
 }
 
 int main(int argc, char **argv) {
-  uint32_t limit = (uint32_t)size_argument(argc, argv, 300000000);
+  uint32_t limit = (uint32_t)size_argument(argc, argv, 300000000, "limit");
   if (limit < 3) limit = 3;
   uint32_t last_index = (limit - 1) / 2;
   size_t word_count = (size_t)last_index / 64 + 1;

@@ -8,22 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [count]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 static uint64_t next_random(uint64_t *state) {
   *state ^= *state >> 12;
@@ -83,7 +68,7 @@ static void quicksort(uint32_t *values, size_t count) {
 }
 
 int main(int argc, char **argv) {
-  size_t count = (size_t)size_argument(argc, argv, 6000000);
+  size_t count = (size_t)size_argument(argc, argv, 6000000, "count");
   uint32_t *values = malloc(count * sizeof *values);
   if (values == NULL) {
     fprintf(stderr, "sort: out of memory\n");

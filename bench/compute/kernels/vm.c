@@ -13,22 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static int64_t monotonic_nanoseconds(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
-static long size_argument(int argc, char **argv, long default_size) {
-  if (argc < 2) return default_size;
-  char *end;
-  long size = strtol(argv[1], &end, 10);
-  if (*end != '\0' || size <= 0) {
-    fprintf(stderr, "usage: %s [rounds]\n", argv[0]);
-    exit(2);
-  }
-  return size;
-}
+#include "kernel.h"
 
 enum op {
   PUSH, LOAD, STORE, ADD, SUB, MUL, MOD, AND, XOR, SHR, LT, JUMP, JUMP_IF_ZERO,
@@ -198,7 +183,7 @@ static int assemble_sort(void) {
 }
 
 int main(int argc, char **argv) {
-  long rounds = size_argument(argc, argv, 20);
+  long rounds = size_argument(argc, argv, 20, "rounds");
   int fib = assemble_fib(), fill = assemble_fill(), primes = assemble_primes(),
       sort = assemble_sort();
   int64_t *heap = calloc(HEAP_WORDS, sizeof *heap);
