@@ -153,7 +153,6 @@ static int remember_free(slot_arena *arena, void *slot, size_t resident) {
     arena->free_capacity = capacity;
   }
   arena->free_slots[arena->free_count++] = (free_slot){slot, resident};
-  arena->resident_free_bytes += resident;
   return 0;
 }
 
@@ -222,11 +221,11 @@ static void give_now(slot_arena *arena, void *slot, size_t dirty_bytes) {
     return;
   }
   pthread_mutex_lock(&arena->lock);
-  arena->resident_free_bytes -= resident; /* reserve_warm counted it */
-  int failed = remember_free(arena, slot, resident);
+  int failed = remember_free(arena, slot, resident); /* reserve_warm counted it */
+  if (failed) arena->resident_free_bytes -= resident;
   pthread_mutex_unlock(&arena->lock);
   /* Without room to remember it, the slot's address space is lost (and
-   * what it kept warm stays resident). */
+   * what it kept warm stays resident, no longer counted). */
   if (failed) log_error("out of memory: a %zu-byte slot is not reused", arena->slot_bytes);
 }
 
