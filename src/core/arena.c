@@ -207,7 +207,14 @@ static size_t empty_slot(slot_arena *arena, void *slot, size_t dirty_bytes) {
     dirty_bytes = arena->slot_bytes;
     kept = 0;
   }
-  if (dirty_bytes && madvise(slot, dirty_bytes, MADV_DONTNEED) != 0) return SIZE_MAX;
+  if (dirty_bytes && madvise(slot, dirty_bytes, MADV_DONTNEED) != 0) {
+    if (kept) { /* the slot is lost: its top no longer counts */
+      pthread_mutex_lock(&arena->lock);
+      arena->resident_free_bytes -= kept;
+      pthread_mutex_unlock(&arena->lock);
+    }
+    return SIZE_MAX;
+  }
   return kept;
 }
 
