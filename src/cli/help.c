@@ -23,7 +23,7 @@ static const char overview_help[] =
     "  upgrade SYSTEM CELL CODE              run a service on new code (wasm or native) without\n"
     "                                        losing its channels; refused if it cannot start\n"
     "  stop SYSTEM                           stop a running system, as SIGTERM would\n"
-    "  oci [globals] COMMAND ID               the OCI runtime command line (create, start,\n"
+    "  oci [globals] COMMAND ID              the OCI runtime command line (create, start,\n"
     "                                        state, kill, delete, features), for podman,\n"
     "                                        containerd and Kubernetes\n"
     "  version                               print the version and the build's commit\n"
