@@ -76,7 +76,17 @@ minos_test(native_run_blocked_call EXIT 134 STDERR "^minos: fault: blocked syste
            COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ptrace)
 minos_test(native_run_timeout EXIT 134 STDERR "^minos: fault: timeout$" TIMEOUT 60
            COMMAND ${MINOS} run --timeout 1s /bin/sleep 30)
-minos_test(native_run_ids STDOUT "^uid 1000 gid 1000 nnp 1 seccomp 2$"
+# Inside, a program is uid 1000 of a user namespace mapped to the
+# runtime's user; a root runtime's program is nobody, with no user
+# namespace (it must never be root on the host's files).
+execute_process(COMMAND id -u OUTPUT_VARIABLE test_uid OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(test_uid STREQUAL "0")
+  set(native_inside_id 65534)
+else()
+  set(native_inside_id 1000)
+endif()
+minos_test(native_run_ids STDOUT "^uid ${native_inside_id} gid ${native_inside_id} nnp 1 seccomp 2$"
+           "^capabilities 0 permitted 0 runtime groups 0$"
            COMMAND ${MINOS} run $<TARGET_FILE:native_wall_probe> ids)
 # Grants the runtime cannot broker are refused, never ignored.
 minos_test(native_run_reserved_grant_refused EXIT 125
@@ -122,8 +132,14 @@ minos_test(native_run_dot_dot STDOUT "^read: No such file or directory$"
            COMMAND ${MINOS} run --ro-dir ${CMAKE_CURRENT_SOURCE_DIR}/native::/data
                    $<TARGET_FILE:native_wall_probe> read /data/../../../etc/passwd)
 minos_test(native_run_escapes STDOUT "^link: read: No such file or directory$"
-           "^host proc: read: No such file or directory$" "^setuid: euid 1000 egid 1000$"
+           "^host proc: read: No such file or directory$" "^setuid: euid ${native_inside_id} egid ${native_inside_id}$"
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/native/escapes.sh ${MINOS}
+                   $<TARGET_FILE:native_wall_probe>)
+
+# A program and grants under a directory only its owner may enter.
+minos_test(native_run_private_dirs STDOUT "^static: read ok$" "^dynamic: from a private directory$"
+           "^write: write ok$" "^written$"
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/native/private_dirs.sh ${MINOS}
                    $<TARGET_FILE:native_wall_probe>)
 
 # A native cell's end releases everything: 1,000 create/crash cycles leave

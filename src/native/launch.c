@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -413,6 +414,25 @@ static unsigned long kept_flags(const char *path) {
   return flags;
 }
 
+/* Binds a step's source, reached without following a symbolic link: the
+ * runtime resolved it (realpath) before the fork, so a link found now was
+ * put there since, by someone who may write a directory on the way (a
+ * cell granted one), to swap in a file the sandbox (root, when the runtime
+ * is) could reach and the cell must not. The mount's source is then the
+ * descriptor itself, through this sandbox's /proc. Kernels without
+ * openat2 bind by path. */
+static void bind_source(const step *each, int report_fd) {
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
+                         .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, AT_FDCWD, each->source, &how, sizeof how);
+  if (fd < 0 && errno != ENOSYS) child_fail(report_fd, CHILD_BIND);
+  char through[64];
+  if (fd >= 0) snprintf(through, sizeof through, "/newroot/proc/self/fd/%d", fd);
+  if (mount(fd >= 0 ? through : each->source, each->target, NULL, MS_BIND | MS_REC, NULL) != 0)
+    child_fail(report_fd, CHILD_BIND);
+  if (fd >= 0) close(fd);
+}
+
 static void run_step(const step *each, int report_fd) {
   if (each->kind == STEP_DIRECTORY) {
     if (mkdir(each->target, 0755) != 0 && errno != EEXIST) child_fail(report_fd, CHILD_MKDIR);
@@ -421,8 +441,7 @@ static void run_step(const step *each, int report_fd) {
     if (fd < 0) child_fail(report_fd, CHILD_FILE);
     close(fd);
   } else {
-    if (mount(each->source, each->target, NULL, MS_BIND | MS_REC, NULL) != 0)
-      child_fail(report_fd, CHILD_BIND);
+    bind_source(each, report_fd);
     unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | kept_flags(each->target);
     if (each->read_only) flags |= MS_RDONLY;
     if (mount(NULL, each->target, NULL, flags, NULL) != 0)
@@ -432,15 +451,14 @@ static void run_step(const step *each, int report_fd) {
 
 /* What every sandbox's root has, made before its orders come: in its
  * mount namespace, a tmpfs over /tmp becomes the root (the old one under
- * /oldroot), and a second one at /newroot gets /dev/null, /dev/zero and a
- * /proc of the sandbox's PID namespace. */
+ * /oldroot), and a second one at /newroot gets a /proc of the sandbox's
+ * PID namespace, /dev/null and /dev/zero. */
 static const step base_steps[] = {
     {STEP_DIRECTORY, NULL, "/newroot/dev", false, true},
     {STEP_FILE, NULL, "/newroot/dev/null", false, false},
     {STEP_BIND, "/oldroot/dev/null", "/newroot/dev/null", false, false},
     {STEP_FILE, NULL, "/newroot/dev/zero", false, false},
     {STEP_BIND, "/oldroot/dev/zero", "/newroot/dev/zero", false, false},
-    {STEP_DIRECTORY, NULL, "/newroot/proc", false, true},
 };
 
 static void prepare_root(int report_fd) {
@@ -453,10 +471,12 @@ static void prepare_root(int report_fd) {
     child_fail(report_fd, CHILD_PIVOT);
   if (mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
     child_fail(report_fd, CHILD_NEWROOT);
-  for (size_t i = 0; i < sizeof base_steps / sizeof base_steps[0]; i++)
-    run_step(&base_steps[i], report_fd);
+  /* /proc first: binds go through its /proc/self/fd (bind_source). */
+  if (mkdir("/newroot/proc", 0755) != 0) child_fail(report_fd, CHILD_MKDIR);
   if (mount("proc", "/newroot/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
     child_fail(report_fd, CHILD_PROC);
+  for (size_t i = 0; i < sizeof base_steps / sizeof base_steps[0]; i++)
+    run_step(&base_steps[i], report_fd);
 }
 
 /* The program's files and grants, then the host's root detached and
@@ -523,6 +543,16 @@ static void reset_signals(void) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Takes `id` as every uid and gid, with no supplementary group. Raw
+ * system calls: glibc's wrappers would make every thread of the runtime
+ * change ids too, threads this forked copy does not have, and wait for
+ * them (on locks another thread may have held at the fork). From root,
+ * the change clears every capability. */
+static bool become(int id) {
+  if (sandbox_is_root() && syscall(SYS_setgroups, 0, NULL) != 0) return false;
+  return syscall(SYS_setresgid, id, id, id) == 0 && syscall(SYS_setresuid, id, id, id) == 0;
 }
 
 /* ---- PID 1: the sandbox's init --------------------------------------- */
@@ -649,6 +679,7 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   set_stdio(launch, report_fd);
   finish_root(made, report_fd);
   sethostname("minos", 5);
+  if (sandbox_is_root() && !become(NATIVE_NOBODY_ID)) child_fail(report_fd, CHILD_IDS);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, CHILD_NO_NEW_PRIVS);
   if (made->ruleset >= 0) enforce_landlock(made->ruleset, report_fd);
   int listener = seccomp_program_install_listener(made->filter);
@@ -848,15 +879,11 @@ _Noreturn void sandbox_main(int socket) {
   syscall(SYS_close_range, (unsigned)socket + 1, ~0u, 0);
   char mapped;
   if (recv(socket, &mapped, 1, 0) != 1) child_fail(socket, CHILD_ORDERS);
-  /* Its ids inside: the only mapped ones (the runtime's own, or nobody's
-   * when the runtime is root). It keeps its capabilities in its namespace
-   * until its exec, for the mounts. Raw system calls: glibc's setresuid
-   * would make every thread of the runtime change ids too, threads this
-   * forked copy does not have, and wait for them (on locks another
-   * thread may have held at the fork). */
-  if (syscall(SYS_setresgid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0 ||
-      syscall(SYS_setresuid, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID, NATIVE_INSIDE_ID) != 0)
-    child_fail(socket, CHILD_IDS);
+  /* Its ids inside: the only mapped ones (the runtime's own). It keeps
+   * its capabilities in its namespace until its exec, for the mounts. A
+   * root runtime's sandbox has no user namespace: it stays root until its
+   * root is built (child_main). */
+  if (!sandbox_is_root() && !become(NATIVE_INSIDE_ID)) child_fail(socket, CHILD_IDS);
   /* After the ids: a change of credentials clears the parent-death
    * signal. */
   sandbox_die_with_runtime(false);

@@ -3,9 +3,10 @@
  * layer, before its first instruction:
  *   - new user, PID, mount, network, IPC, UTS and cgroup namespaces; the
  *     program runs as uid and gid 1000 inside (the runtime's own ids
- *     outside, or nobody's, 65534, when the runtime is root), without
- *     capabilities (dropped at its exec, as for any unprivileged uid) and
- *     with no_new_privs;
+ *     outside), without capabilities (dropped at its exec, as for any
+ *     unprivileged uid) and with no_new_privs. A root runtime's sandbox
+ *     has no user namespace: it builds the root as root, then becomes
+ *     nobody (65534), losing every capability, before the program;
  *   - a root file system built from nothing: an empty read-only tmpfs
  *     holding only the program, the files its loading opens (elf.h) and
  *     the dynamic loader's cache, read-only, the granted directories at

@@ -30,5 +30,8 @@ const struct sock_fprog *native_filter(void);
 
 /* zygote.c's, for sandbox_main: dies with the runtime's process. */
 void sandbox_die_with_runtime(bool check_parent);
+/* zygote.c's: true if sandboxes are made by a root runtime, without a
+ * user namespace; they must become nobody themselves (launch.c). */
+bool sandbox_is_root(void);
 
 #endif

@@ -37,20 +37,25 @@ void sandbox_die_with_runtime(bool check_parent) {
   if (check_parent && getppid() != runtime_pid) _exit(127);
 }
 
-/* The id maps' texts, made by the runtime before the zygote's fork. uid
- * and gid NATIVE_INSIDE_ID inside are the runtime's own outside, or, when
- * the runtime runs as root, nobody's: a program must never be root on
- * the host's files, and root's processes escape RLIMIT_NPROC, which is
- * what ends a fork bomb in the cell. */
+/* How a sandbox gets its ids, decided by the runtime before the zygote's
+ * fork. A runtime that is not root maps its own uid and gid to
+ * NATIVE_INSIDE_ID in a new user namespace, where the sandbox keeps the
+ * capabilities its mounts need. A root runtime makes no user namespace:
+ * the sandbox builds its root as real root (it reaches every program and
+ * grant by path, whatever the directories above them allow nobody), then
+ * becomes nobody before anything of the cell's runs (launch.c). Either way
+ * a program is never root on the host's files, and never escapes
+ * RLIMIT_NPROC, which is what ends a fork bomb in the cell. */
+static bool runtime_is_root;
 static char uid_map_text[64], gid_map_text[64];
 
 static void make_id_maps(void) {
-  bool root = geteuid() == 0;
-  snprintf(uid_map_text, sizeof uid_map_text, "%d %d 1\n", NATIVE_INSIDE_ID,
-           root ? NATIVE_NOBODY_ID : (int)geteuid());
-  snprintf(gid_map_text, sizeof gid_map_text, "%d %d 1\n", NATIVE_INSIDE_ID,
-           root ? NATIVE_NOBODY_ID : (int)getegid());
+  runtime_is_root = geteuid() == 0;
+  snprintf(uid_map_text, sizeof uid_map_text, "%d %d 1\n", NATIVE_INSIDE_ID, (int)geteuid());
+  snprintf(gid_map_text, sizeof gid_map_text, "%d %d 1\n", NATIVE_INSIDE_ID, (int)getegid());
 }
+
+bool sandbox_is_root(void) { return runtime_is_root; }
 
 /* /proc/PID/NAME, written in the zygote: no stdio there. */
 static bool write_file(pid_t pid, const char *name, const char *text) {
@@ -68,6 +73,7 @@ static bool write_file(pid_t pid, const char *name, const char *text) {
 }
 
 static bool map_ids(pid_t pid) {
+  if (runtime_is_root) return true;
   return write_file(pid, "uid_map", uid_map_text) && write_file(pid, "setgroups", "deny") &&
          write_file(pid, "gid_map", gid_map_text);
 }
@@ -76,8 +82,9 @@ static bool map_ids(pid_t pid) {
  * the runtime reaps it and learns its end (waitid on its pidfd). */
 static pid_t clone_child(int *pidfd) {
   struct clone_args arguments = {
-      .flags = CLONE_PIDFD | CLONE_PARENT | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
-               CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP,
+      .flags = CLONE_PIDFD | CLONE_PARENT | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
+               CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP |
+               (runtime_is_root ? 0 : CLONE_NEWUSER),
       .pidfd = (uint64_t)(uintptr_t)pidfd,
   };
   return (pid_t)syscall(SYS_clone3, &arguments, sizeof arguments);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Probes a native cell's walls from inside (tests/unit/native_launch_test.c).
- *   wall_probe ids        "uid U gid G nnp N seccomp S"
+ *   wall_probe ids        "uid U gid G nnp N seccomp S", then
+ *                         "capabilities E permitted P runtime groups N"
  *   wall_probe root       the names in /, sorted, space-separated
  *   wall_probe read PATH  "read ok", or "read: ERROR"
  *   wall_probe write PATH "write ok", or "write: ERROR"
@@ -46,15 +47,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int status_field(const char *name) {
+static long status_field_base(const char *name, int base) {
   FILE *status = fopen("/proc/self/status", "r");
   char line[256];
-  int value = -1;
+  long value = -1;
   while (status && fgets(line, sizeof line, status))
-    if (strncmp(line, name, strlen(name)) == 0) value = atoi(line + strlen(name));
+    if (strncmp(line, name, strlen(name)) == 0) value = strtol(line + strlen(name), NULL, base);
   if (status) fclose(status);
   return value;
 }
+
+static int status_field(const char *name) { return (int)status_field_base(name, 10); }
 
 static int compare(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -124,6 +127,14 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "ids") == 0) {
     printf("uid %d gid %d nnp %d seccomp %d\n", (int)getuid(), (int)getgid(),
            status_field("NoNewPrivs:"), status_field("Seccomp:"));
+    /* What it may do outside: no capability, no group of the runtime's
+     * (unmapped ones read as 65534 in a user namespace). */
+    int groups = getgroups(0, NULL), kept = 0;
+    gid_t list[64];
+    if (groups > 0 && groups <= 64 && getgroups(groups, list) == groups)
+      for (int i = 0; i < groups; i++) kept += list[i] != 65534 && list[i] != getgid();
+    printf("capabilities %lx permitted %lx runtime groups %d\n", status_field_base("CapEff:", 16),
+           status_field_base("CapPrm:", 16), kept);
   } else if (argc >= 2 && strcmp(argv[1], "root") == 0) {
     list_root();
   } else if (argc >= 3 && strcmp(argv[1], "read") == 0) {
