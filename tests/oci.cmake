@@ -35,3 +35,10 @@ add_test(NAME oci_podman
                  ${GUESTS}/oci_probe.wasm $<TARGET_FILE:oci_probe_native>
                  ${CMAKE_CURRENT_BINARY_DIR}/oci_podman)
 set_tests_properties(oci_podman PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+# minos as containerd's runtime (its runc shim, --runc-binary), with a
+# containerd of the test's own.
+add_test(NAME oci_containerd
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/oci_containerd.sh ${CMAKE_BINARY_DIR}/minos-oci
+                 ${GUESTS}/oci_probe.wasm $<TARGET_FILE:oci_probe_native>
+                 ${CMAKE_CURRENT_BINARY_DIR}/oci_containerd)
+set_tests_properties(oci_containerd PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,20 +47,30 @@ static void note_json_problem(void *context, const char *path, json_position at,
            path, path[0] ? ": " : "", message);
 }
 
-static bool add_grant(void *context, const char *host, const char *guest, bool read_only) {
-  oci_bundle *bundle = context;
+static oci_grant *new_grant(oci_bundle *bundle, const char *guest) {
   oci_grant *grown = realloc(bundle->grants, sizeof *grown * (bundle->grant_count + 1));
-  if (!grown) return false;
+  if (!grown) return NULL;
   bundle->grants = grown;
   oci_grant *added = &grown[bundle->grant_count];
-  *added = (oci_grant){strdup(host), strdup(guest), read_only};
-  if (!added->host || !added->guest) {
-    free(added->host);
-    free(added->guest);
-    return false;
-  }
+  *added = (oci_grant){.guest = strdup(guest)};
+  if (!added->guest) return NULL;
   bundle->grant_count++;
-  return true;
+  return added;
+}
+
+static bool add_grant(void *context, const char *host, const char *guest, bool read_only) {
+  oci_grant *added = new_grant(context, guest);
+  if (!added) return false;
+  added->read_only = read_only;
+  return (added->host = strdup(host)) != NULL;
+}
+
+static bool add_tmpfs(void *context, const char *guest, const char *data, unsigned long flags) {
+  oci_grant *added = new_grant(context, guest);
+  if (!added) return false;
+  added->read_only = flags & MS_RDONLY;
+  added->tmpfs_flags = flags;
+  return (added->tmpfs_data = strdup(data)) != NULL;
 }
 
 /* A root directory a mount takes the place of is left out (grants do
@@ -134,7 +145,7 @@ static bool read_config(config_reader *reader, const json_value *config, const c
       oci_find_code(reader, rootfs, program, search_path, &bundle->code_path, &is_wasm) &&
       keep_program(reader, program, bundle) &&
       config_member(reader, config, "mounts", JSON_ARRAY, "mounts", &mounts) &&
-      oci_mount_grants(reader, mounts, add_grant, bundle) &&
+      oci_mount_grants(reader, mounts, add_grant, add_tmpfs, bundle) &&
       oci_root_grants(reader, rootfs, read_only, add_root_grant, bundle) &&
       config_member(reader, config, "linux", JSON_OBJECT, "linux", &linux_part) &&
       oci_read_linux(reader, linux_part, bundle) &&
@@ -219,6 +230,7 @@ void oci_bundle_free(oci_bundle *bundle) {
   for (size_t i = 0; i < bundle->grant_count; i++) {
     free(bundle->grants[i].host);
     free(bundle->grants[i].guest);
+    free(bundle->grants[i].tmpfs_data);
   }
   free(bundle->grants);
   free(bundle->rlimits);

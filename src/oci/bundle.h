@@ -23,10 +23,14 @@
 #define OCI_STRING_MAX 32768   /* one argument, variable or annotation */
 #define OCI_PATH_MAX 4096
 
-/* A directory the cell is granted: HOST seen as GUEST. */
+/* A directory the cell is granted: HOST seen as GUEST. A tmpfs mount's
+ * grant has tmpfs_data (its options for the kernel, maybe "") and no
+ * HOST until `create` mounts it in the container's state directory. */
 typedef struct oci_grant {
   char *host, *guest;
   bool read_only;
+  char *tmpfs_data;
+  unsigned long tmpfs_flags;
 } oci_grant;
 
 /* One of process.rlimits, applied by setrlimit in the container's process. */

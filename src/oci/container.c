@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,10 +49,23 @@ static void path_in(char *out, const char *dir, const char *name) {
   snprintf(out, DIR_MAX + 32, "%s/%s", dir, name);
 }
 
+/* PATH and its missing parents (containerd's shim gives a root under a
+ * /run/containerd/runc that nothing made), as runc makes them. */
+static int make_directories(const char *path, mode_t mode) {
+  char partial[DIR_MAX];
+  snprintf(partial, sizeof partial, "%s", path);
+  for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    if (mkdir(partial, mode) != 0 && errno != EEXIST) return -1;
+    *slash = '/';
+  }
+  return mkdir(partial, mode);
+}
+
 /* The root (made if missing, for root's eyes only) and ROOT/ID, new. */
 static bool make_state_dir(const char *root, const char *dir, const char *id, char *error,
                            size_t error_size) {
-  if (mkdir(root, 0711) != 0 && errno != EEXIST) {
+  if (make_directories(root, 0711) != 0 && errno != EEXIST) {
     snprintf(error, error_size, "cannot make the state root %s: %s", root, strerror(errno));
     return false;
   }
@@ -61,6 +75,53 @@ static bool make_state_dir(const char *root, const char *dir, const char *id, ch
   return false;
 }
 
+/* ROOT/ID/tmpfs-N: a tmpfs mount of config.json, mounted for the cell
+ * (owned by the cell's user: nobody's when the runtime is root, as a
+ * native cell is then) and granted to it where config.json says. */
+#define TMPFS_MAX 64
+#define NOBODY_ID 65534
+
+static void tmpfs_path(char *out, const char *dir, size_t index) {
+  snprintf(out, DIR_MAX + 32, "%s/tmpfs-%zu", dir, index);
+}
+
+static bool mount_tmpfs(const char *path, const oci_grant *grant, char *error,
+                        size_t error_size) {
+  char data[512];
+  uid_t owner = geteuid() == 0 ? NOBODY_ID : geteuid();
+  gid_t group = geteuid() == 0 ? NOBODY_ID : getegid();
+  snprintf(data, sizeof data, "%s%suid=%u,gid=%u", grant->tmpfs_data,
+           grant->tmpfs_data[0] ? "," : "", (unsigned)owner, (unsigned)group);
+  if (mkdir(path, 0700) == 0 &&
+      mount("tmpfs", path, "tmpfs", grant->tmpfs_flags | MS_NOSUID | MS_NODEV, data) == 0)
+    return true;
+  snprintf(error, error_size, "config.json: mounts: cannot mount a tmpfs for %s (%s): %s",
+           grant->guest, data, strerror(errno));
+  return false;
+}
+
+/* Each tmpfs grant mounted in ROOT/ID, its host path set. */
+static bool mount_tmpfs_grants(oci_bundle *bundle, const char *dir, char *error,
+                               size_t error_size) {
+  size_t made = 0;
+  for (size_t i = 0; i < bundle->grant_count; i++) {
+    oci_grant *grant = &bundle->grants[i];
+    if (!grant->tmpfs_data) continue;
+    char path[DIR_MAX + 32];
+    if (made == TMPFS_MAX) {
+      snprintf(error, error_size, "config.json: mounts: more than %d tmpfs mounts", TMPFS_MAX);
+      return false;
+    }
+    tmpfs_path(path, dir, made++);
+    if (!mount_tmpfs(path, grant, error, error_size)) return false;
+    if (!(grant->host = strdup(path))) {
+      snprintf(error, error_size, "out of memory");
+      return false;
+    }
+  }
+  return true;
+}
+
 /* Everything create may have left in ROOT/ID, and the directory. */
 static void remove_state_dir(const char *dir) {
   static const char *const files[] = {"exec.fifo", "state.json"};
@@ -68,6 +129,11 @@ static void remove_state_dir(const char *dir) {
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     path_in(path, dir, files[i]);
     unlink(path);
+  }
+  for (size_t i = 0; i < TMPFS_MAX; i++) {
+    tmpfs_path(path, dir, i);
+    if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL) break;
+    rmdir(path);
   }
   rmdir(dir);
 }
@@ -158,16 +224,20 @@ bool oci_container_create(const oci_create_request *request, char *error, size_t
   oci_bundle bundle;
   if (!state_dir(request->root, request->id, dir, error, error_size)) return false;
   if (!oci_bundle_load(request->bundle, &bundle, error, error_size)) return false;
-  char **argv = oci_run_argv(&bundle);
-  bool fine = argv && make_state_dir(request->root, dir, request->id, error, error_size);
-  if (!argv) snprintf(error, error_size, "out of memory");
+  char **argv = NULL;
+  bool made = make_state_dir(request->root, dir, request->id, error, error_size);
+  bool fine = made && mount_tmpfs_grants(&bundle, dir, error, error_size);
+  if (fine && !(argv = oci_run_argv(&bundle))) {
+    snprintf(error, error_size, "out of memory");
+    fine = false;
+  }
   pid_t pid = fine ? fork_container(&bundle, argv, dir, error, error_size) : -1;
   if (pid > 0 && !record(request, &bundle, dir, pid, error, error_size)) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     pid = -1;
   }
-  if (fine && pid < 0) remove_state_dir(dir);
+  if (made && pid < 0) remove_state_dir(dir);
   oci_run_argv_free(argv);
   oci_bundle_free(&bundle);
   return pid > 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,9 +167,21 @@ static void test_mounts(void) {
                       "\"options\":[\"rbind\"]}]"),
           "mounts[0].destination: '/a/../etc' has a '.' or '..' component");
   refused(config_with("\"args\":[\"/hello.wasm\"]",
-                      "\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\","
-                      "\"source\":\"tmpfs\"}]"),
-          "mounts[0]: a tmpfs mount at /tmp is not supported");
+                      "\"mounts\":[{\"destination\":\"/x\",\"type\":\"overlay\","
+                      "\"source\":\"overlay\"}]"),
+          "mounts[0]: a overlay mount at /x is not supported");
+  /* A tmpfs option minos cannot honour, or a malformed value. */
+  static const char *const bad_options[] = {
+      "uid=0", "gid=0", "size=1x", "size=", "size=-1", "mode=999", "mode=12345", "nr_inodes=1%",
+      "huge=always", "size=1k,mode=0", "x-systemd", "size=99999999999999999999999"};
+  for (size_t i = 0; i < sizeof bad_options / sizeof bad_options[0]; i++) {
+    snprintf(extra, sizeof extra,
+             "\"mounts\":[{\"destination\":\"/run\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+             "\"options\":[\"nosuid\",\"%s\"]}]",
+             bad_options[i]);
+    refused(config_with("\"args\":[\"/hello.wasm\"]", extra),
+            "mounts[0].options: '");
+  }
   refused(config_with("\"args\":[\"/hello.wasm\"]",
                       "\"mounts\":[{\"destination\":\"/v\",\"type\":\"bind\","
                       "\"source\":\"/no/such/dir\"}]"),
@@ -196,6 +209,27 @@ static void test_mounts(void) {
     dev |= strncmp(grant->guest, "/dev", 4) == 0;
   }
   CHECK(data && bin && etc && !dev);
+  oci_bundle_free(&bundle);
+
+  /* containerd's /run and a read-only one: grants mounted at create. */
+  snprintf(extra, sizeof extra,
+           "\"mounts\":["
+           "{\"destination\":\"/run\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+           "\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+           "{\"destination\":\"/ro\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+           "\"options\":[\"ro\",\"rprivate\"]}]");
+  if (!accepted(config_with("\"args\":[\"/hello.wasm\"]", extra), &bundle)) return;
+  bool run = false, read_only = false;
+  for (size_t i = 0; i < bundle.grant_count; i++) {
+    const oci_grant *grant = &bundle.grants[i];
+    if (strcmp(grant->guest, "/run") == 0)
+      run = !grant->host && !grant->read_only && grant->tmpfs_data &&
+            strcmp(grant->tmpfs_data, "mode=755,size=65536k") == 0 &&
+            grant->tmpfs_flags == (MS_NOSUID | MS_STRICTATIME);
+    if (strcmp(grant->guest, "/ro") == 0)
+      read_only = grant->read_only && grant->tmpfs_data && !grant->tmpfs_data[0];
+  }
+  CHECK(run && read_only);
   oci_bundle_free(&bundle);
 }
 
