@@ -373,7 +373,11 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   if (item->owner->stopping) return control_error_reply("the system is stopping");
   if (item->state != SERVICE_RUNNING || !item->instance)
     return control_error_reply("this cell has no running instance to upgrade");
-  if (item->upgrade) return control_error_reply("an upgrade of this cell is under way");
+  /* One at a time: a second would replace the first's new code under
+   * it (while it initialises, hands over or is on trial). */
+  if (item->upgrade || item->upgrade_call || item->handing_over)
+    return control_error_reply("an upgrade (or a restart) of this cell is under way; try again "
+                               "once it is done");
   if (item->spec->ready == READY_FIRST_READ && strcmp(call->code.arch->name, "wasm") != 0)
     return control_error_reply("this cell is ready at its first read, which a native program's "
                                "cannot be seen by (the runtime reads its pipe ahead); make it "
@@ -381,8 +385,14 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   char name[48];
   instance_name(item, ++item->instance_number, name, sizeof name);
   cell *standby;
-  if (instance_create_from(item, &call->code, name, &standby) != MINOS_OK ||
-      instance_place(item, standby, item->instance) != MINOS_OK)
+  char error[512], message[640];
+  if (instance_create_from(item, &call->code, name, &standby, error, sizeof error) != MINOS_OK) {
+    /* Most often a grant it lacks: said to the operator, not only logged. */
+    snprintf(message, sizeof message, "cannot start the new code: %s; %s serves on", error,
+             item->instance->name);
+    return control_error_reply(message);
+  }
+  if (instance_place(item, standby, item->instance) != MINOS_OK)
     return control_error_reply("cannot start the new code (see the log)");
   log_message(LOG_INFO, name, "upgrading %s to %s", item->instance->name, call->code_path);
   service_begin_upgrade(item, standby, &call->code, call->code_path, call, now);
