@@ -26,3 +26,10 @@ add_test(NAME control_systemd_notify
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/notify_test.sh ${MINOS}
                  $<TARGET_FILE:notify_listener> ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 60)
+# Hot upgrade against hostile code and requests: never ready, exits at
+# once, cannot run, lacks a grant, a relative path, a trigger; a good one
+# replaces the service alone, and later restarts run the new code.
+add_test(NAME control_upgrade_hostile
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_hostile_test.sh ${MINOS} ${GUESTS})
+set_tests_properties(control_upgrade_hostile PROPERTIES TIMEOUT 120
+                     ENVIRONMENT "CONTROL_CLIENT=$<TARGET_FILE:control_client>")
