@@ -18,8 +18,9 @@ set_tests_properties(control_metrics PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # Hot upgrade under load, wasm to native and back.
 add_test(NAME control_upgrade
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_test.sh ${MINOS}
-                 ${CMAKE_BINARY_DIR}/examples/kv ${MODULES}/api_init_trap.wasm)
-set_tests_properties(control_upgrade PROPERTIES TIMEOUT 180)
+                 ${CMAKE_BINARY_DIR}/examples/kv ${MODULES}/api_init_trap.wasm
+                 ${GUESTS}/wasi_exit.wasm)
+set_tests_properties(control_upgrade PROPERTIES TIMEOUT 300) # a million requests on a loaded machine
 # minos up under systemd: READY, WATCHDOG, STOPPING on NOTIFY_SOCKET.
 add_executable(notify_listener tools/notify_listener.c)
 add_test(NAME control_systemd_notify
