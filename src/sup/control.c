@@ -580,6 +580,10 @@ void supervisor_control_close(supervisor *owner) {
   owner->control_ending = true;
   pthread_mutex_unlock(&owner->calls_lock);
   supervisor_control_answer(owner, monotonic_ns());
+  /* Upgrades still waiting are answered too: their callers' threads must
+   * end before the socket can close. */
+  for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++)
+    service_abandon_upgrade(&owner->cells[i]);
   control_socket_close(owner->control);
   owner->control = NULL;
 }

@@ -505,6 +505,13 @@ void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *c
   service->upgrade_deadline = now + service->spec->limits.init_timeout_ns;
 }
 
+void service_abandon_upgrade(supervised_cell *service) {
+  if (!service->upgrade_call) return;
+  if (service->upgrade) cell_disown(service->upgrade);
+  code_release(&service->upgrade_code);
+  finish_upgrade(service, control_error_reply("the system is ending"));
+}
+
 static void check_upgrade(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
   cell *upgrade = service->upgrade;
   if (!upgrade) return;

@@ -206,6 +206,9 @@ static inline void supervisor_poke(supervisor *owner) { waiter_wake(&owner->wake
 uint64_t supervisor_grace_of(const supervised_cell *item);
 
 /* service.c */
+/* The system ends: an upgrade under way is answered so ("the system is
+ * ending") and its new instance, if any, let go. */
+void service_abandon_upgrade(supervised_cell *service);
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline);
 /* Stopping (the system's stop, or its group's): its input ends now, and
  * it is killed if still running once its grace is over. */

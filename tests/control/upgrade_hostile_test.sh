@@ -30,7 +30,7 @@ cp /bin/cat "$work/noexec" && chmod 644 "$work/noexec"
 export MINOS_CONTROL_DIR=$work/run
 "$minos" up "$work/uph.json" >"$work/up.log" 2>&1 &
 up_pid=$!
-for _ in $(seq 100); do grep -q "pair: group ready" "$work/up.log" && break; sleep 0.05; done
+for _ in $(seq 600); do grep -q "pair: group ready" "$work/up.log" && break; sleep 0.05; done
 on_check_failure() { :; }
 code_of() { # CELL: the code its inspect reports
   printf '{"request":"inspect","cell":"%s"}\n' "$1" |
@@ -42,6 +42,36 @@ up() { # CODE [CELL]: runs minos upgrade; its output in $out, status in $rc
   rc=$?
 }
 
+# Never ready: ended at its init timeout (2 s); meanwhile the socket
+# answers everyone else at once, and a client that sent the upgrade and
+# then another request gets its replies in that order.
+ms_now() { date +%s%3N; }
+python3 - "$work/run/uph.sock" "$work/mute.wasm" >"$work/pipelined.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"request":"upgrade","cell":"svc","code":"%s"}\n{"request":"list","channels":false}\n'
+          % sys.argv[2].encode())
+data = b""
+while data.count(b"\n") < 3:
+    more = s.recv(65536)
+    if not more: break
+    data += more
+print(data.decode())
+PY
+pipelined=$!
+# Its new instance initialises, then waits for its readiness (2 s).
+for _ in $(seq 200); do grep -q "upgraded to $work/mute.wasm" "$work/up.log" && break; sleep 0.05; done
+before=$(ms_now)
+ps_out=$("$minos" ps uph 2>&1)
+ps_ms=$(( $(ms_now) - before ))
+check "ps during an upgrade answers at once ($ps_ms ms)" [ "$ps_ms" -lt 1000 ]
+check "ps during an upgrade shows the upgrade's instance starting ($ps_out)" \
+  contains "$ps_out" "svc#[0-9]* *wasm *starting"
+wait $pipelined
+replies=$(sed -n '2,3p' "$work/pipelined.out")
+check "pipelined: the upgrade's reply first" contains "$(sed -n 1p <<<"$replies")" "init timeout"
+check "pipelined: then the list's" contains "$(sed -n 2p <<<"$replies")" '"cells"'
 up "$work/mute.wasm"
 check "never ready: exit 125" [ "$rc" = 125 ]
 check "never ready: why ($out)" contains "$out" "the new code failed once it took over (svc#[0-9]*: init timeout.*): back to $work/group_member.wasm"
