@@ -70,7 +70,7 @@ add_test(NAME sup_logger_native_behind_crashes
                  ${CMAKE_CURRENT_SOURCE_DIR}/sup/logger_native.json)
 set_tests_properties(sup_logger_native_behind_crashes PROPERTIES TIMEOUT 90)
 # Supervision groups: strategies, intensity, nesting, readiness, stop order.
-foreach(group_spec all rest ready mute stop nest continue native states period)
+foreach(group_spec all rest ready mute stop nest continue native states period one)
   sup_spec(groups_${group_spec} OUTPUT groups_${group_spec}.json)
 endforeach()
 add_test(NAME sup_groups COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_groups.sh ${MINOS} ${SUP_SPECS})

@@ -67,6 +67,19 @@ check "one_for_all: no 5th instance" lacks "a#5: started"
 check "one_for_all: an ended member is not a fault" lacks "a#1: fault"
 show_on_failure $before_failures groups_all
 
+# one_for_one: b's crashes restart b alone; past its own max_restarts (2)
+# the group gives up: c then a end (reverse order), and the system stops.
+before_failures=$failed
+run groups_one
+check "one_for_one: exit 1" [ "$status" = 1 ]
+check "one_for_one: b restarted" has "b#3: started"
+check "one_for_one: a never restarted" lacks "a#2: started"
+check "one_for_one: c never restarted" lacks "c#2: started"
+check "one_for_one: b's own limit gives the group up" has "g: group gives up: b failed 3 times within its window"
+check "one_for_one: c ended before a" before "c#1: ended by its group" "a#1: ended by its group"
+check "one_for_one: the system stops" has "stopped after a failure"
+show_on_failure $before_failures groups_one
+
 # rest_for_one: b's crash restarts b and c, never a (until the give-up).
 before_failures=$failed
 run groups_rest
