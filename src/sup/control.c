@@ -378,6 +378,13 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   if (item->upgrade || item->upgrade_call || item->handing_over)
     return control_error_reply("an upgrade (or a restart) of this cell is under way; try again "
                                "once it is done");
+  const char *arch = call->code.arch->name;
+  if (item->spec->arch && strcmp(item->spec->arch, arch) != 0) { /* as minos check holds it */
+    char message[160];
+    snprintf(message, sizeof message, "the new code is %s code, but the cell's \"arch\" says %s",
+             arch, item->spec->arch);
+    return control_error_reply(message);
+  }
   if (item->spec->ready == READY_FIRST_READ && strcmp(call->code.arch->name, "wasm") != 0)
     return control_error_reply("this cell is ready at its first read, which a native program's "
                                "cannot be seen by (the runtime reads its pipe ahead); make it "

@@ -123,6 +123,10 @@ sleep 0.3
 check "restart after upgrade: new code" [ "$(code_of svc)" = "$work/v2/member_v2.wasm" ]
 check "restart after upgrade: svc runs" svc_running
 
+# A cell whose spec says "arch": "wasm" takes no native code.
+up /bin/cat job
+check "arch held: refused ($out)" contains "$out" 'the new code is native code, but the cell.s "arch" says wasm'
+
 # A job (policy never) can be upgraded while it runs: its next instance
 # is the new code's.
 up "$work/v2/member_v2.wasm" job
