@@ -298,6 +298,9 @@ static char *list(supervisor *owner, uint64_t now, bool with_channels, bool as_r
       continue;
     }
     describe_cell(&out, &owner->cells[i], now);
+    /* What it runs (an upgrade's code once switched in): ps --json shows it. */
+    supervised_cell *item = &owner->cells[i];
+    json_out_member_string(&out, "code", item->code_path ? item->code_path : item->spec->code_path);
     json_out_end_object(&out);
   }
   json_out_end_array(&out);

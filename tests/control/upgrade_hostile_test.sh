@@ -108,6 +108,7 @@ check "after all that, svc's code is the old one" [ "$(code_of svc)" = "$work/gr
 out=$(cd "$work/v2" && "$minos" upgrade uph svc member_v2.wasm 2>&1)
 check "relative path: resolved by the caller ($out)" contains "$out" "^uph: svc#[0-9]* now runs $work/v2/member_v2.wasm$"
 check "relative path: inspect shows it" [ "$(code_of svc)" = "$work/v2/member_v2.wasm" ]
+check "relative path: ps --json shows it" contains "$("$minos" ps --json uph)" "\"name\":\"svc\"[^}]*\"code\":\"$work/v2/member_v2.wasm\""
 check "the upgrade did not restart its group" bash -c "! grep -q 'pair: one_for_all' '$work/up.log'"
 check "peer untouched" bash -c "! grep -q 'peer#2' '$work/up.log'"
 
