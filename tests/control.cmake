@@ -18,11 +18,19 @@ set_tests_properties(control_metrics PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # Hot upgrade under load, wasm to native and back.
 add_test(NAME control_upgrade
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_test.sh ${MINOS}
-                 ${CMAKE_BINARY_DIR}/examples/kv ${MODULES}/api_init_trap.wasm)
-set_tests_properties(control_upgrade PROPERTIES TIMEOUT 180)
+                 ${CMAKE_BINARY_DIR}/examples/kv ${MODULES}/api_init_trap.wasm
+                 ${GUESTS}/wasi_exit.wasm)
+set_tests_properties(control_upgrade PROPERTIES TIMEOUT 300) # a million requests on a loaded machine
 # minos up under systemd: READY, WATCHDOG, STOPPING on NOTIFY_SOCKET.
 add_executable(notify_listener tools/notify_listener.c)
 add_test(NAME control_systemd_notify
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/notify_test.sh ${MINOS}
                  $<TARGET_FILE:notify_listener> ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 60)
+# Hot upgrade against hostile code and requests: never ready, exits at
+# once, cannot run, lacks a grant, a relative path, a trigger; a good one
+# replaces the service alone, and later restarts run the new code.
+add_test(NAME control_upgrade_hostile
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_hostile_test.sh ${MINOS} ${GUESTS})
+set_tests_properties(control_upgrade_hostile PROPERTIES TIMEOUT 120
+                     ENVIRONMENT "CONTROL_CLIENT=$<TARGET_FILE:control_client>")

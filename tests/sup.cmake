@@ -63,8 +63,14 @@ minos_test(sup_always EXIT 1
 add_test(NAME sup_logger_behind_crashes
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_logger.sh ${MINOS} ${SUP_SPECS}/logger.json)
 set_tests_properties(sup_logger_behind_crashes PROPERTIES TIMEOUT 60)
+# The same with native programs, unmodified: /bin/cat behind a shell that
+# dies by SIGSEGV; every numbered line arrives once, in order.
+add_test(NAME sup_logger_native_behind_crashes
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_logger_native.sh ${MINOS}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/sup/logger_native.json)
+set_tests_properties(sup_logger_native_behind_crashes PROPERTIES TIMEOUT 90)
 # Supervision groups: strategies, intensity, nesting, readiness, stop order.
-foreach(group_spec all rest ready mute stop nest continue native states)
+foreach(group_spec all rest ready mute stop nest continue native states period one)
   sup_spec(groups_${group_spec} OUTPUT groups_${group_spec}.json)
 endforeach()
 add_test(NAME sup_groups COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/sup_groups.sh ${MINOS} ${SUP_SPECS})

@@ -67,6 +67,19 @@ check "one_for_all: no 5th instance" lacks "a#5: started"
 check "one_for_all: an ended member is not a fault" lacks "a#1: fault"
 show_on_failure $before_failures groups_all
 
+# one_for_one: b's crashes restart b alone; past its own max_restarts (2)
+# the group gives up: c then a end (reverse order), and the system stops.
+before_failures=$failed
+run groups_one
+check "one_for_one: exit 1" [ "$status" = 1 ]
+check "one_for_one: b restarted" has "b#3: started"
+check "one_for_one: a never restarted" lacks "a#2: started"
+check "one_for_one: c never restarted" lacks "c#2: started"
+check "one_for_one: b's own limit gives the group up" has "g: group gives up: b failed 3 times within its window"
+check "one_for_one: c ended before a" before "c#1: ended by its group" "a#1: ended by its group"
+check "one_for_one: the system stops" has "stopped after a failure"
+show_on_failure $before_failures groups_one
+
 # rest_for_one: b's crash restarts b and c, never a (until the give-up).
 before_failures=$failed
 run groups_rest
@@ -135,6 +148,16 @@ check "nest: d never restarted" lacks "d#2: started"
 check "nest: d ended only at the end" before "outer: group gives up" "d#1: ended by its group"
 show_on_failure $before_failures groups_nest
 
+# The period is a sliding window: b crashes every 400 ms, one restart
+# per 250 ms period at most, so intensity 1 is never exceeded.
+before_failures=$failed
+run_then_stop groups_period "b#5: started"
+check "period: stopped cleanly, never gave up" [ "$status" = 0 ]
+check "period: restarted every time" has "g: one_for_all: member b needs a restart; restarting 2 of 2"
+check "period: a restarted with b" has "a#5: started"
+check "period: no give-up" lacks "group gives up"
+show_on_failure $before_failures groups_period
+
 # on_give_up "continue": the group is left down, the rest runs on.
 before_failures=$failed
 run groups_continue
@@ -186,6 +209,9 @@ run_then_stop groups_native "g: group ready"
 check "native: stopped" [ "$status" = 0 ]
 check "native: next started once sh said so" before "sh#1: ready" "next#1: started"
 check "native: sh was not ready at once" apart_at_least "sh#1: started" "sh#1: ready" 20
+check "native: busy loops killed after their graces, in bounded time ($stop_ms ms)" [ "$stop_ms" -lt 3000 ]
+check "native: next killed after its grace" has "next#1: still running after its grace; killed"
+check "native: stopped in reverse order" before "next#1: still running after its grace" "sh#1: still running after its grace"
 show_on_failure $before_failures groups_native
 
 echo "sup_groups: $passed passed, $failed failed"

@@ -32,6 +32,13 @@ typedef struct client {
   bool http;       /* a metrics client: one HTTP request, then closed */
   uint64_t linger_until; /* closing, all sent: its input drained until then */
   uint64_t accepted_at;
+  uint64_t id; /* unique for the socket's life: a slow reply finds its client by it */
+  /* A slow request runs on a thread of its own (slow_call): the client's
+   * next lines wait, unread, in held until its reply is queued, so every
+   * client still gets its replies in the order of its requests. */
+  bool waiting;
+  char *held;
+  size_t held_length;
   /* Following the log (logs with follow, subscribe): */
   bool follows, events, logs;
   uint64_t seen; /* the next record to send */
@@ -51,8 +58,30 @@ struct control_socket {
   client clients[CONTROL_MAX_CLIENTS];
   size_t client_count;
   log_ring ring;
-  int ring_wake[2]; /* the ring wakes the thread here */
+  int ring_wake[2]; /* the ring (and a slow call's end) wakes the thread here */
+  uint64_t next_client_id;
+  /* Slow calls running, and the replies of those that ended. */
+  pthread_mutex_t slow_lock;
+  pthread_cond_t slow_ended;
+  size_t slow_running;
+  struct slow_call *slow_done;
 };
+
+/* A request that may take long (an upgrade compiles code and waits for it
+ * to initialise): its handler runs on a thread of its own, so that the
+ * socket keeps answering everyone else (ps, top, metrics, followers)
+ * meanwhile. */
+typedef struct slow_call {
+  struct slow_call *next;
+  control_socket *self;
+  json_value *request;
+  uint64_t client_id;
+  char *reply;
+} slow_call;
+
+static void take_input(control_socket *self, client *peer, const char *bytes, size_t length);
+
+static bool is_slow(const char *request_name) { return strcmp(request_name, "upgrade") == 0; }
 
 char *control_ok_reply(void) {
   json_out out = {0};
@@ -269,6 +298,39 @@ void control_socket_event(control_socket *self, const char *cell, const char *ob
   if (self) log_ring_append(&self->ring, RECORD_EVENT, LOG_INFO, cell, object, strlen(object));
 }
 
+static client *client_of_id(control_socket *self, uint64_t id) {
+  for (size_t i = 0; i < self->client_count; i++)
+    if (self->clients[i].id == id) return &self->clients[i];
+  return NULL;
+}
+
+/* Slow calls' replies to their clients (gone ones' are dropped); each
+ * client's held lines then go on. */
+static void deliver_slow_replies(control_socket *self) {
+  pthread_mutex_lock(&self->slow_lock);
+  slow_call *done = self->slow_done;
+  self->slow_done = NULL;
+  pthread_mutex_unlock(&self->slow_lock);
+  while (done) {
+    slow_call *call = done;
+    done = call->next;
+    client *peer = client_of_id(self, call->client_id);
+    if (!peer) {
+      free(call->reply);
+    } else {
+      peer->waiting = false;
+      queue_reply(peer, call->reply);
+      char *held = peer->held;
+      size_t held_length = peer->held_length;
+      peer->held = NULL;
+      peer->held_length = 0;
+      take_input(self, peer, held, held_length);
+      free(held);
+    }
+    free(call);
+  }
+}
+
 /* New records to every follower. */
 static void pass_on_records(control_socket *self) {
   char drained[256];
@@ -278,6 +340,42 @@ static void pass_on_records(control_socket *self) {
     if (peer->follows && !peer->closing)
       peer->seen = log_ring_read(&self->ring, peer->seen, send_record, peer);
   }
+}
+
+static void *run_slow_call(void *argument) {
+  slow_call *call = argument;
+  control_socket *self = call->self;
+  call->reply = self->handler(self->context, call->request);
+  json_free(call->request);
+  call->request = NULL;
+  pthread_mutex_lock(&self->slow_lock);
+  call->next = self->slow_done;
+  self->slow_done = call;
+  self->slow_running--;
+  pthread_cond_broadcast(&self->slow_ended);
+  pthread_mutex_unlock(&self->slow_lock);
+  if (write(self->ring_wake[1], "s", 1) != 1) { /* full: a wake-up is pending anyway */ }
+  return NULL;
+}
+
+/* Hands the request (taken) to a thread of its own; false (the request
+ * freed) if there is none to be had. */
+static bool start_slow_call(control_socket *self, client *peer, json_value *request) {
+  slow_call *call = calloc(1, sizeof *call);
+  if (!call) return false;
+  *call = (slow_call){.self = self, .request = request, .client_id = peer->id};
+  pthread_attr_t attributes;
+  pthread_t thread;
+  pthread_attr_init(&attributes);
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_mutex_lock(&self->slow_lock);
+  bool started = pthread_create(&thread, &attributes, run_slow_call, call) == 0;
+  if (started) self->slow_running++;
+  pthread_mutex_unlock(&self->slow_lock);
+  pthread_attr_destroy(&attributes);
+  if (!started) free(call);
+  peer->waiting = started;
+  return started;
 }
 
 static void handle_line(control_socket *self, client *peer, const char *line, size_t length) {
@@ -294,15 +392,34 @@ static void handle_line(control_socket *self, client *peer, const char *line, si
     send_logs(self, peer, request);
   else if (strcmp(name->string.text, "subscribe") == 0)
     subscribe(self, peer, request);
+  else if (is_slow(name->string.text) && start_slow_call(self, peer, request))
+    return; /* the request is the call's now */
   else
     queue_reply(peer, self->handler(self->context, request));
   json_free(request);
+}
+
+/* What came after a slow request's line waits for its reply. */
+static void hold_input(client *peer, const char *bytes, size_t length) {
+  if (!length) return;
+  char *grown = realloc(peer->held, peer->held_length + length);
+  if (!grown) {
+    peer->closing = true;
+    return;
+  }
+  memcpy(grown + peer->held_length, bytes, length);
+  peer->held = grown;
+  peer->held_length += length;
 }
 
 /* Splits what came into lines; a line past the limit is refused and the
  * client closed (it could otherwise make us hold any amount). */
 static void take_input(control_socket *self, client *peer, const char *bytes, size_t length) {
   for (size_t i = 0; i < length && !peer->closing; i++) {
+    if (peer->waiting) {
+      hold_input(peer, bytes + i, length - i);
+      return;
+    }
     if (bytes[i] == '\n') {
       size_t line_length = peer->in_length;
       if (line_length && peer->in[line_length - 1] == '\r') line_length--;
@@ -379,6 +496,7 @@ static void drop_client(control_socket *self, size_t index) {
                 CONTROL_MAX_PENDING);
   close(peer->fd);
   free(peer->in);
+  free(peer->held);
   byte_buffer_free(&peer->out);
   self->clients[index] = self->clients[--self->client_count];
 }
@@ -435,7 +553,7 @@ static void accept_clients(control_socket *self, int listening_fd) {
     }
     client *peer = &self->clients[self->client_count];
     *peer = (client){.fd = fd, .in = malloc(CONTROL_MAX_REQUEST + 1), .http = http,
-                     .accepted_at = monotonic_ns()};
+                     .accepted_at = monotonic_ns(), .id = ++self->next_client_id};
     if (!peer->in) {
       if (http) close(fd);
       else refuse(fd, "out of memory");
@@ -489,13 +607,17 @@ static void *serve(void *argument) {
     for (size_t i = 0; i < self->client_count; i++) {
       polled[FIXED + i] = (struct pollfd){
           .fd = self->clients[i].fd,
-          .events = (short)(POLLIN | (self->clients[i].out.length ? POLLOUT : 0))};
+          .events = (short)((self->clients[i].waiting ? 0 : POLLIN) |
+                            (self->clients[i].out.length ? POLLOUT : 0))};
       http_waiting |= self->clients[i].http || self->clients[i].linger_until;
     }
     size_t count = self->client_count;
     if (poll(polled, FIXED + count, http_waiting ? 1000 : -1) < 0 && errno != EINTR) break;
     if (polled[0].revents) break;
-    if (polled[2].revents) pass_on_records(self);
+    if (polled[2].revents) {
+      deliver_slow_replies(self);
+      pass_on_records(self);
+    }
     uint64_t now = monotonic_ns();
     for (size_t i = count; i-- > 0;) {
       short events = polled[FIXED + i].revents;
@@ -583,6 +705,8 @@ minos_status control_socket_open(const control_socket_config *config, control_so
   self->metrics = config->metrics;
   self->context = config->context;
   self->wake[0] = self->wake[1] = self->ring_wake[0] = self->ring_wake[1] = -1;
+  pthread_mutex_init(&self->slow_lock, NULL);
+  pthread_cond_init(&self->slow_ended, NULL);
   self->metrics_fd = -1;
   self->listening_fd = listen_at(config->path, error, error_size);
   bool listening = self->listening_fd >= 0;
@@ -607,6 +731,8 @@ minos_status control_socket_open(const control_socket_config *config, control_so
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
       if (fds[i] >= 0) close(fds[i]);
     if (self->listening_fd >= 0) unlink(config->path);
+    pthread_mutex_destroy(&self->slow_lock);
+    pthread_cond_destroy(&self->slow_ended);
     free(self->system_name);
     free(self);
     return MINOS_EIO;
@@ -619,6 +745,18 @@ void control_socket_close(control_socket *self) {
   if (!self) return;
   if (write(self->wake[1], "x", 1) != 1) { /* the thread sees the pipe anyway */ }
   pthread_join(self->thread, NULL);
+  /* Slow calls still running write to us when they end: wait for them
+   * (their handler answers at once once the system is ending). */
+  pthread_mutex_lock(&self->slow_lock);
+  while (self->slow_running) pthread_cond_wait(&self->slow_ended, &self->slow_lock);
+  for (slow_call *call = self->slow_done, *next; call; call = next) {
+    next = call->next;
+    free(call->reply);
+    free(call);
+  }
+  pthread_mutex_unlock(&self->slow_lock);
+  pthread_mutex_destroy(&self->slow_lock);
+  pthread_cond_destroy(&self->slow_ended);
   log_set_tap(NULL, NULL);
   log_ring_free(&self->ring);
   close(self->listening_fd);

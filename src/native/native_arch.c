@@ -687,6 +687,13 @@ static minos_status prepare(const char *name, const uint8_t *bytes, size_t lengt
     minos_status status = store_bytes(bytes, length, stored, sizeof stored, report);
     if (status != MINOS_OK) return status;
     name = stored;
+  } else if (access(name, X_OK) != 0) {
+    /* Said now, by minos check and before an upgrade switches to it,
+     * rather than by every launch failing at its exec. */
+    snprintf(report->error, sizeof report->error,
+             "%s is an x86-64 program but cannot be executed: %s (chmod +x it)", name,
+             strerror(errno));
+    return MINOS_EPERM;
   }
   elf_closure closure;
   minos_status status = elf_load_closure(name, &closure, report->error, sizeof report->error);

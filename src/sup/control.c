@@ -298,6 +298,9 @@ static char *list(supervisor *owner, uint64_t now, bool with_channels, bool as_r
       continue;
     }
     describe_cell(&out, &owner->cells[i], now);
+    /* What it runs (an upgrade's code once switched in): ps --json shows it. */
+    supervised_cell *item = &owner->cells[i];
+    json_out_member_string(&out, "code", item->code_path ? item->code_path : item->spec->code_path);
     json_out_end_object(&out);
   }
   json_out_end_array(&out);
@@ -373,7 +376,18 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   if (item->owner->stopping) return control_error_reply("the system is stopping");
   if (item->state != SERVICE_RUNNING || !item->instance)
     return control_error_reply("this cell has no running instance to upgrade");
-  if (item->upgrade) return control_error_reply("an upgrade of this cell is under way");
+  /* One at a time: a second would replace the first's new code under
+   * it (while it initialises, hands over or is on trial). */
+  if (item->upgrade || item->upgrade_call || item->handing_over)
+    return control_error_reply("an upgrade (or a restart) of this cell is under way; try again "
+                               "once it is done");
+  const char *arch = call->code.arch->name;
+  if (item->spec->arch && strcmp(item->spec->arch, arch) != 0) { /* as minos check holds it */
+    char message[160];
+    snprintf(message, sizeof message, "the new code is %s code, but the cell's \"arch\" says %s",
+             arch, item->spec->arch);
+    return control_error_reply(message);
+  }
   if (item->spec->ready == READY_FIRST_READ && strcmp(call->code.arch->name, "wasm") != 0)
     return control_error_reply("this cell is ready at its first read, which a native program's "
                                "cannot be seen by (the runtime reads its pipe ahead); make it "
@@ -381,8 +395,14 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   char name[48];
   instance_name(item, ++item->instance_number, name, sizeof name);
   cell *standby;
-  if (instance_create_from(item, &call->code, name, &standby) != MINOS_OK ||
-      instance_place(item, standby, item->instance) != MINOS_OK)
+  char error[512], message[640];
+  if (instance_create_from(item, &call->code, name, &standby, error, sizeof error) != MINOS_OK) {
+    /* Most often a grant it lacks: said to the operator, not only logged. */
+    snprintf(message, sizeof message, "cannot start the new code: %s; %s serves on", error,
+             item->instance->name);
+    return control_error_reply(message);
+  }
+  if (instance_place(item, standby, item->instance) != MINOS_OK)
     return control_error_reply("cannot start the new code (see the log)");
   log_message(LOG_INFO, name, "upgrading %s to %s", item->instance->name, call->code_path);
   service_begin_upgrade(item, standby, &call->code, call->code_path, call, now);
@@ -570,6 +590,10 @@ void supervisor_control_close(supervisor *owner) {
   owner->control_ending = true;
   pthread_mutex_unlock(&owner->calls_lock);
   supervisor_control_answer(owner, monotonic_ns());
+  /* Upgrades still waiting are answered too: their callers' threads must
+   * end before the socket can close. */
+  for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++)
+    service_abandon_upgrade(&owner->cells[i]);
   control_socket_close(owner->control);
   owner->control = NULL;
 }

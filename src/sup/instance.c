@@ -55,11 +55,13 @@ static minos_status install_named_ends(supervised_cell *cell_spec, cell *created
 }
 
 minos_status instance_create(supervised_cell *cell_spec, const char *name, cell **out) {
-  return instance_create_from(cell_spec, &cell_spec->code, name, out);
+  char error[512];
+  return instance_create_from(cell_spec, &cell_spec->code, name, out, error, sizeof error);
 }
 
 minos_status instance_create_from(supervised_cell *cell_spec, const cell_code *code,
-                                  const char *name, cell **out) {
+                                  const char *name, cell **out, char *error,
+                                  size_t error_size) {
   const spec_cell *source = cell_spec->spec;
   cell_grant *grants = copy_grants(source);
   if (!grants) return MINOS_ENOMEM;
@@ -84,11 +86,12 @@ minos_status instance_create_from(supervised_cell *cell_spec, const cell_code *c
       .denied_grants = spec_denied_grants(&source->grants),
       .wait_for_start = true,
   };
-  char error[512] = "";
-  minos_status status = code_create_cell(code, &config, out, error, sizeof error);
+  error[0] = '\0';
+  minos_status status = code_create_cell(code, &config, out, error, error_size);
   free(grants); /* the cell opened the directories and copied the names */
-  if (status != MINOS_OK)
-    log_error("%s: cannot create the cell: %s", name, error[0] ? error : minos_status_name(status));
+  if (status != MINOS_OK && !error[0])
+    snprintf(error, error_size, "%s", minos_status_name(status));
+  if (status != MINOS_OK) log_error("%s: cannot create the cell: %s", name, error);
   return status;
 }
 

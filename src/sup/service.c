@@ -4,6 +4,7 @@
  * ending and ends coming back only wake it (supervisor.wake). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "control/control_socket.h"
 #include "control/json_out.h"
@@ -20,6 +21,10 @@ static void describe_duration(uint64_t ns, char *text, size_t size) {
 }
 
 static void decide_after_end(supervised_cell *service, bool failed, uint64_t now);
+static void note_trial_start(supervised_cell *service, const char *name);
+static bool is_trial_instance(const supervised_cell *service, const char *name);
+static void confirm_upgrade(supervised_cell *service, const char *note);
+static void roll_back_upgrade(supervised_cell *service, const char *how, uint64_t now);
 
 /* Ready for the next restart: an instance initialised and waiting, on the
  * worker of the one it will replace, where that one's peers are likely to
@@ -122,6 +127,7 @@ static void start_instance(supervised_cell *service, uint64_t now) {
   }
   service->state = SERVICE_RUNNING;
   service->started_at = now;
+  note_trial_start(service, name);
   log_message(LOG_INFO, name, "started");
   supervisor_event(service->owner, "started", service, name, NULL);
   /* Ready within its init timeout, or it ends (a standby may be ready). */
@@ -200,6 +206,18 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   /* Ended at no particular point of its conversation: a request in flight
    * is lost, and its client hears so. */
   if (by_operator) kept_ends_abandon_in_flight(service);
+  if (is_trial_instance(service, name)) {
+    bool by_itself = !requested && !by_group && !by_operator && !service->owner->stopping;
+    if (!by_itself) {
+      confirm_upgrade(service, " (its first instance was then ended by request)");
+    } else {
+      /* Ended anywhere in its conversation: as a kill would (a request
+       * in flight is lost, a stream keeps its data). */
+      kept_ends_abandon_in_flight(service);
+      roll_back_upgrade(service, how, now);
+      return;
+    }
+  }
   if (by_group && !service->owner->stopping) { /* its group starts it again, or not */
     service->state = SERVICE_WAITING;
     supervisor_poke(service->owner);
@@ -309,6 +327,12 @@ static void finish_upgrade(supervised_cell *service, char *reply) {
   service->upgrade = NULL;
   free(service->upgrade_path);
   service->upgrade_path = NULL;
+  service->on_trial = false;
+  service->trial_name[0] = '\0';
+  service->trial_until = 0;
+  code_release(&service->previous_code);
+  free(service->previous_path);
+  service->previous_path = NULL;
 }
 
 static char *upgrade_reply(bool ok, const char *message) {
@@ -333,25 +357,96 @@ static void refuse_upgrade(supervised_cell *service, const char *name, const cha
 }
 
 /* Initialised: it becomes the standby, the code the service's, and the
- * old instance ends (its request in flight, if any, is lost: its readers
- * see MINOS_ERESET); the restart that follows starts the standby. */
+ * old instance ends at its next pause (or mid-request: its readers see
+ * MINOS_ERESET); the restart that follows starts the standby. The old
+ * code is kept, and the request answered, until the new code's first
+ * instance has proved itself (check_trial): initialising is not enough
+ * for code that exits, traps or never becomes ready once it runs. */
 static void commit_upgrade(supervised_cell *service) {
   service_discard_standby(service);
   service->standby = service->upgrade;
+  service->upgrade = NULL;
   service->standby_failed = false;
-  code_release(&service->code);
+  service->previous_code = service->code;
   service->code = service->upgrade_code;
   service->upgrade_code = (cell_code){0};
-  free(service->code_path);
+  /* NULL: the spec's, which the previous code then was. */
+  service->previous_path =
+      service->code_path ? service->code_path : strdup(service->spec->code_path);
   service->code_path = service->upgrade_path;
   service->upgrade_path = NULL;
-  char message[512];
-  snprintf(message, sizeof message, "%s now runs %s", service->upgrade->name, service->code_path);
-  char *reply = upgrade_reply(true, message);
-  log_message(LOG_INFO, service->upgrade->name, "upgraded to %s; %s ends", service->code_path,
+  service->on_trial = true;
+  service->trial_name[0] = '\0';
+  service->trial_until = 0;
+  log_message(LOG_INFO, service->standby->name, "upgraded to %s; %s ends", service->code_path,
               service->instance ? service->instance->name : "no instance");
   if (service->state == SERVICE_RUNNING && service->instance) service_hand_over(service, monotonic_ns());
-  finish_upgrade(service, reply);
+}
+
+/* How long the new code's first instance must live on once ready before
+ * an upgrade is taken as done: code that ends at once (an exit, a trap
+ * in main, a program that cannot be executed) does within it. */
+#define UPGRADE_TRIAL_NS (300 * 1000000ull)
+
+static void confirm_upgrade(supervised_cell *service, const char *note) {
+  char message[512];
+  snprintf(message, sizeof message, "%s now runs %s%s", service->trial_name, service->code_path,
+           note);
+  log_message(LOG_INFO, service->trial_name, "upgrade done: runs %s", service->code_path);
+  finish_upgrade(service, upgrade_reply(true, message));
+}
+
+/* The new code's first instance ended by itself before it proved itself:
+ * the previous code comes back, restarted at once and not counted
+ * against the policy (the failure was the upgrade's, not the service's),
+ * and the request says why. */
+static void roll_back_upgrade(supervised_cell *service, const char *how, uint64_t now) {
+  log_message(LOG_WARN, service->trial_name,
+              "upgrade failed: the new code %s once it took over; back to %s", how,
+              service->previous_path);
+  service_discard_standby(service); /* the new code's */
+  service->standby_failed = false;
+  code_release(&service->code);
+  service->code = service->previous_code;
+  service->previous_code = (cell_code){0};
+  free(service->code_path);
+  service->code_path = service->previous_path;
+  service->previous_path = NULL;
+  char message[640];
+  snprintf(message, sizeof message,
+           "the new code failed once it took over (%s: %s): back to %s, restarted at once",
+           service->trial_name, how, service->code_path);
+  finish_upgrade(service, upgrade_reply(false, message));
+  service->state = SERVICE_RESTARTING;
+  service->restart_at = now;
+  service->restart_requested = true;
+}
+
+/* An instance started while an upgrade is on trial: the first is the
+ * new code's. */
+static void note_trial_start(supervised_cell *service, const char *name) {
+  if (service->on_trial && !service->trial_name[0])
+    snprintf(service->trial_name, sizeof service->trial_name, "%s", name);
+}
+
+static bool is_trial_instance(const supervised_cell *service, const char *name) {
+  return service->on_trial && service->trial_name[0] && strcmp(service->trial_name, name) == 0;
+}
+
+/* Ready, and alive UPGRADE_TRIAL_NS later: the upgrade is done. */
+static void check_trial(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
+  if (!service->on_trial) return;
+  if (service->owner->stopping) {
+    finish_upgrade(service, control_error_reply("the system is stopping"));
+    return;
+  }
+  if (service->state != SERVICE_RUNNING || !service->instance || !service->ready ||
+      !is_trial_instance(service, service->instance->name) ||
+      atomic_load(&service->instance->ended))
+    return;
+  if (!service->trial_until) service->trial_until = now + UPGRADE_TRIAL_NS;
+  if (now >= service->trial_until) confirm_upgrade(service, "");
+  else if (service->trial_until < *next_deadline) *next_deadline = service->trial_until;
 }
 
 #define HANDOVER_WAIT_NS (250 * 1000000ull)
@@ -410,6 +505,13 @@ void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *c
   service->upgrade_deadline = now + service->spec->limits.init_timeout_ns;
 }
 
+void service_abandon_upgrade(supervised_cell *service) {
+  if (!service->upgrade_call) return;
+  if (service->upgrade) cell_disown(service->upgrade);
+  code_release(&service->upgrade_code);
+  finish_upgrade(service, control_error_reply("the system is ending"));
+}
+
 static void check_upgrade(supervised_cell *service, uint64_t now, uint64_t *next_deadline) {
   cell *upgrade = service->upgrade;
   if (!upgrade) return;
@@ -460,6 +562,7 @@ void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadlin
   service_state before = service->state;
   check_standby(service, now, next_deadline);
   check_upgrade(service, now, next_deadline);
+  check_trial(service, now, next_deadline);
   if (service->state == SERVICE_RUNNING) step_handover(service, now, next_deadline);
   if (service->owner->stopping) step_stop(service, now, next_deadline);
   switch (service->state) {

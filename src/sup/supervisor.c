@@ -393,6 +393,8 @@ static void free_cell(supervised_cell *item) {
   free(item->code_path);
   free(item->upgrade_path);
   code_release(&item->upgrade_code);
+  code_release(&item->previous_code);
+  free(item->previous_path);
   if (item->kept) kept_ends_close_for_good(item);
   for (size_t i = 0; i < item->env_count; i++) free(item->env[i]);
   free(item->env);

@@ -80,6 +80,16 @@ typedef struct supervised_cell {
   char *upgrade_path;
   uint64_t upgrade_deadline;
   struct control_call *upgrade_call;
+  /* An upgrade switched in, on trial: the new code's first instance
+   * (trial_name, once started) must become ready and live on for a
+   * moment (trial_until, from its readiness); if it ends by itself
+   * before, the previous code comes back. upgrade_call stays pending
+   * until that is decided. */
+  bool on_trial;
+  char trial_name[48];
+  uint64_t trial_until;
+  cell_code previous_code;
+  char *previous_path;
   restart_history history;
   /* Readiness (readiness.c): whether the instance is ready by its spec's
    * rule; for "notify", the supervisor's end of its ready channel. */
@@ -172,9 +182,10 @@ void supervisor_begin_stop(supervisor *owner);
  * to be started: a standby is placed like that and initialises; the ends
  * come later, at once for a fresh instance, at a restart for a standby. */
 minos_status instance_create(supervised_cell *cell_spec, const char *name, cell **out);
-/* The same from other code than the cell's (an upgrade's). */
+/* The same from other code than the cell's (an upgrade's); why it
+ * failed in error. */
 minos_status instance_create_from(supervised_cell *cell_spec, const cell_code *code,
-                                  const char *name, cell **out);
+                                  const char *name, cell **out, char *error, size_t error_size);
 /* Gives an instance its stdio (taken, even on failure) and the cell's kept
  * named ends (lent), then lets its _start run (once it is placed). On
  * failure the caller disowns it. */
@@ -195,6 +206,9 @@ static inline void supervisor_poke(supervisor *owner) { waiter_wake(&owner->wake
 uint64_t supervisor_grace_of(const supervised_cell *item);
 
 /* service.c */
+/* The system ends: an upgrade under way is answered so ("the system is
+ * ending") and its new instance, if any, let go. */
+void service_abandon_upgrade(supervised_cell *service);
 void service_step(supervised_cell *service, uint64_t now, uint64_t *next_deadline);
 /* Stopping (the system's stop, or its group's): its input ends now, and
  * it is killed if still running once its grace is over. */
