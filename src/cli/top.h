@@ -47,6 +47,7 @@ typedef struct top {
   top_snapshot *now, *before;
   size_t *shown, shown_count; /* rows in display order, filtered */
   size_t selected, first_shown; /* first_shown: the table's top row on the screen */
+  bool picked; /* a cell was selected by a key: the selection follows it, else stays on top */
   top_view view, help_from;
   top_prompt prompt;
   top_sort sort;

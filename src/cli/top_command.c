@@ -210,7 +210,10 @@ static void remember_selection(top *self) {
   if (item) snprintf(self->selected_cell, sizeof self->selected_cell, "%s", item->cell);
 }
 
-/* The rows shown, filtered and sorted; the selection follows its cell. */
+/* The rows shown, filtered and sorted. A cell picked stays selected
+ * wherever it goes; while a filter hides it, the nearest row is lit
+ * without forgetting it, so it is selected again when the filter goes.
+ * Before any pick the selection is the top row. */
 static void arrange(top *self) {
   size_t count = self->now ? self->now->count : 0;
   size_t *shown = realloc(self->shown, (count ? count : 1) * sizeof *shown);
@@ -223,10 +226,10 @@ static void arrange(top *self) {
   sorting = self->now;
   sorting_by = self->sort;
   qsort(self->shown, self->shown_count, sizeof self->shown[0], by_key);
-  for (size_t i = 0; i < self->shown_count; i++)
+  if (!self->picked) self->selected = 0;
+  for (size_t i = 0; self->picked && i < self->shown_count; i++)
     if (strcmp(self->now->rows[self->shown[i]].cell, self->selected_cell) == 0) self->selected = i;
   if (self->selected >= self->shown_count) self->selected = self->shown_count ? self->shown_count - 1 : 0;
-  remember_selection(self);
 }
 
 /* ---- the connection ------------------------------------------------------ */
@@ -402,6 +405,10 @@ static key_outcome filter_key(top *self, int key) {
   size_t length = strlen(self->filter);
   if (key == '\n' || key == '\r' || key == KEY_ENTER) {
     self->prompt = PROMPT_NONE;
+    if (self->shown_count) { /* the row found is the one wanted */
+      remember_selection(self);
+      self->picked = true;
+    }
   } else if (key == ESCAPE_KEY) {
     snprintf(self->filter, sizeof self->filter, "%s", self->filter_before);
     self->prompt = PROMPT_NONE;
@@ -442,6 +449,7 @@ static void move_selection(top *self, long delta) {
   if (!self->shown_count) return;
   long target = (long)self->selected + delta, last = (long)self->shown_count - 1;
   self->selected = (size_t)(target < 0 ? 0 : target > last ? last : target);
+  self->picked = true;
   remember_selection(self);
   if (self->view == VIEW_DETAIL) load_detail(self);
 }
@@ -549,6 +557,17 @@ static bool wait_for_input(top *self, uint64_t next_refresh) {
   return !(waiting[0].revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
+/* Home and End as the common terminals send them, whatever TERM's entry
+ * says (tmux under TERM=xterm sends \e[1~ and \e[4~, which xterm's entry
+ * does not list): each sequence curses does not know yet becomes the key. */
+static void define_other_keys(void) {
+  static const struct { const char *sequence; int key; } keys[] = {
+      {"\033[1~", KEY_HOME}, {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME}, {"\033OH", KEY_HOME},
+      {"\033[4~", KEY_END},  {"\033[8~", KEY_END},  {"\033[F", KEY_END},  {"\033OF", KEY_END}};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (key_defined(keys[i].sequence) == 0) define_key(keys[i].sequence, keys[i].key);
+}
+
 static void start_screen(void) {
   struct sigaction stop = {.sa_handler = on_interrupt};
   sigaction(SIGINT, &stop, NULL);
@@ -558,6 +577,7 @@ static void start_screen(void) {
   noecho();
   nonl();
   keypad(stdscr, TRUE);
+  define_other_keys();
   curs_set(0);
   set_escdelay(25);
   timeout(0); /* getch never waits: poll does */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cli/format.h"
 #include "cli/screen_text.h"
@@ -75,7 +77,7 @@ static void cut_middle(char *out, size_t size, const char *name, int width) {
     snprintf(out, size, "%.*s", width, name);
     return;
   }
-  int tail = (width - 1) / 2, head = width - 1 - tail;
+  int head = (width - 1) / 2, tail = width - 1 - head; /* the end tells more */
   snprintf(out, size, "%.*s~%s", head, name, name + length - (size_t)tail);
 }
 
@@ -158,11 +160,18 @@ static void format_header(const top *self, char *line, size_t size) {
 
 /* ---- plain output -------------------------------------------------------- */
 
+/* The terminal's width if stdout is one (the table then fits it rather
+ * than wrap), else 0: every column, whole names, for scripts and files. */
+static int output_width(void) {
+  struct winsize size;
+  return isatty(1) && ioctl(1, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 ? size.ws_col - 1 : 0;
+}
+
 void top_print_plain(const top *self) {
   char line[1024];
-  int longest = longest_name(self);
-  layout all = layout_for(1 << 20, longest); /* every column, whole names */
-  all.name_width = longest > columns[COL_CELL].width ? longest : columns[COL_CELL].width;
+  int longest = longest_name(self), width = output_width();
+  layout all = layout_for(width ? width : 1 << 20, longest);
+  if (!width) all.name_width = longest > columns[COL_CELL].width ? longest : columns[COL_CELL].width;
   format_header(self, line, sizeof line);
   printf("%s\n", line);
   compose_titles(&all, line, sizeof line);
@@ -284,6 +293,7 @@ static int draw_channels(const top *self, int y, const char *cell_name) {
     format_bytes((double)bytes, total, sizeof total);
     format_bytes(rate, per_second, sizeof per_second);
     escape_string(name, sizeof name, json_text_of(wire, "name", "-"));
+    if (strstr(name, "->")) snprintf(name, sizeof name, "-"); /* unnamed: its route is its name */
     char from_text[112], to_text[112];
     snprintf(route, sizeof route, "%s -> %s", escape_string(from_text, sizeof from_text, from),
              escape_string(to_text, sizeof to_text, to));
@@ -453,9 +463,12 @@ static void draw_help(void) {
 static void draw_status(const top *self) {
   char line[512], name[128];
   if (self->prompt == PROMPT_FILTER) snprintf(line, sizeof line, "filter: %s_", self->filter);
-  else if (self->prompt == PROMPT_KILL)
+  else if (self->prompt == PROMPT_KILL) {
     snprintf(line, sizeof line, "kill %s's instance %s? (y/n)",
              escape_string(name, sizeof name, self->prompt_cell), self->prompt_instance);
+    if ((int)strlen(line) >= COLS) /* the question whole, its cell's name left out */
+      snprintf(line, sizeof line, "kill %s? (y/n)", self->prompt_instance);
+  }
   else snprintf(line, sizeof line, "%s", self->lost[0] ? self->lost : self->status);
   put_line(LINES - 1, line, A_BOLD);
 }
