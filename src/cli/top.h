@@ -23,7 +23,7 @@ typedef struct top_row {
   bool trigger;
   uint64_t pid, uptime_ns, restarts, faults, cpu_ns, resident, memory, descriptors;
   uint64_t traffic; /* bytes in and out */
-  uint64_t running, queued, refused;
+  uint64_t running, queued, accepted, refused;
   double cpu_percent, traffic_per_second; /* over the last interval */
 } top_row;
 

@@ -73,6 +73,7 @@ static void read_row(top_row *out, const json_value *item) {
   out->traffic = json_count_of(item, "bytes_in") + json_count_of(item, "bytes_out");
   out->running = json_count_of(item, "running");
   out->queued = json_count_of(item, "queued");
+  out->accepted = json_count_of(item, "accepted");
   out->refused = json_count_of(item, "refused");
   out->cpu_percent = json_real_of(item, "cpu_percent");
 }
@@ -523,6 +524,9 @@ static key_outcome handle_key(top *self, int key) {
   else if (self->prompt == PROMPT_KILL) outcome = kill_answer(self, key);
   else outcome = command_key(self, key);
   arrange(self);
+  /* A filter or a sort may have moved the selection to another cell. */
+  if (self->view == VIEW_DETAIL && !self->lost[0] && !detail_is_of(self, top_selected_row(self)))
+    load_detail(self);
   return outcome;
 }
 

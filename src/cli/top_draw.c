@@ -404,7 +404,8 @@ static void draw_detail(const top *self) {
   put_line(y++, line, A_NORMAL);
   if (item->trigger) {
     snprintf(line, sizeof line, "trigger: %" PRIu64 " running, %" PRIu64 " queued, %" PRIu64
-             " refused", item->running, item->queued, item->refused);
+             " accepted, %" PRIu64 " refused", item->running, item->queued, item->accepted,
+             item->refused);
     put_line(y++, line, A_NORMAL);
   }
   snprintf(line, sizeof line, "code: %s",

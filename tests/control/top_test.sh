@@ -256,6 +256,11 @@ check "200x60: every cell" shows "^ring23#1 "
 tmux resize-window -t $session -x 80 -y 24
 check "80x24 again" await "rows 1-20 of 28"
 check "80x24 again: fits" fits 79 24
+pid=$(top_pid)
+before=$(cpu_ticks "$pid")
+sleep 3
+after=$(cpu_ticks "$pid")
+check "watching: top idles (CPU ticks $before -> $after)" test $((after - before)) -lt 60
 
 # The system stops while watched: marked, kept, not spinning, found again.
 "$minos" stop topped >/dev/null
