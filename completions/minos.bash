@@ -63,7 +63,7 @@ _minos_options() {
               --log-rate= --log-burst= --log-max-bytes= --log-max-line= -h --help" ;;
     compile) echo "-v --verbose -h --help" ;;
     ps) echo "--json -h --help" ;;
-    top) echo "-d= --plain -n= -h --help" ;;
+    top) echo "-d= --delay= --plain -n= --count= -h --help" ;;
     logs) echo "-f --follow -n= --lines= -h --help" ;;
     oci) echo "--root= --log= --log-format= --systemd-cgroup --cgroup-manager= --version
                --bundle= -b= --pid-file= --console-socket= --preserve-fds= --no-pivot

@@ -9,7 +9,7 @@ set_tests_properties(control_socket PROPERTIES TIMEOUT 120)
 # minos top in a real terminal (tmux).
 add_test(NAME control_top
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/top_test.sh ${MINOS} ${GUESTS}/wasi_cat.wasm)
-set_tests_properties(control_top PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+set_tests_properties(control_top PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77)
 # Metrics over HTTP, read with curl, checked with promtool.
 add_test(NAME control_metrics
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/metrics_test.sh ${MINOS}

@@ -153,12 +153,14 @@ static const char top_help[] =
     "\n"
     "A live view of a running system (the only one running if none is named): its\n"
     "cells, sortable and filterable, a cell's detail, its log followed, kill and\n"
-    "restart at a key (? in the view lists the keys).\n"
+    "restart at a key (? in the view lists the keys, q quits). A system that stops\n"
+    "stays on the screen, marked stopped, until it runs again.\n"
     "\n"
-    "  -d SECONDS               refresh every SECONDS (0.1 to 3600; default 1)\n"
+    "  -d, --delay SECONDS      refresh every SECONDS (0.1 to 3600; default 1)\n"
     "  --plain                  print the table instead of the live view (as without a\n"
-    "                           terminal: output not a tty, TERM unset or dumb)\n"
-    "  -n COUNT                 plain: print the table COUNT times (default once)\n"
+    "                           terminal: output not a tty, TERM unset, dumb or unknown)\n"
+    "  -n, --count COUNT        print the table COUNT times, once per refresh (implies\n"
+    "                           --plain; default once)\n"
     "  -h, --help               this help\n"
     "\n" SYSTEM_HELP;
 

@@ -57,6 +57,20 @@ bool control_readable(control_connection *connection) {
   return next_line(connection, &length) || poll(&readable, 1, 0) == 1;
 }
 
+/* Room for one more recv of 64 KiB; false past REPLY_MAX (error says so). */
+static bool make_room(control_connection *connection, char *error, size_t error_size) {
+  if (connection->length + 65536 <= connection->capacity) return true;
+  size_t capacity = connection->capacity ? connection->capacity * 2 : 65536 * 2;
+  char *grown = capacity <= REPLY_MAX ? realloc(connection->buffer, capacity) : NULL;
+  if (!grown) {
+    snprintf(error, error_size, "the system's reply is too long");
+    return false;
+  }
+  connection->buffer = grown;
+  connection->capacity = capacity;
+  return true;
+}
+
 json_value *control_read(control_connection *connection, char **raw, int timeout_ms,
                          char *error, size_t error_size) {
   for (;;) {
@@ -73,16 +87,7 @@ json_value *control_read(control_connection *connection, char **raw, int timeout
       if (!reply) snprintf(error, error_size, "the system sent a malformed line");
       return reply;
     }
-    if (connection->length + 65536 > connection->capacity) {
-      size_t capacity = connection->capacity ? connection->capacity * 2 : 65536 * 2;
-      char *grown = capacity <= REPLY_MAX ? realloc(connection->buffer, capacity) : NULL;
-      if (!grown) {
-        snprintf(error, error_size, "the system's reply is too long");
-        return NULL;
-      }
-      connection->buffer = grown;
-      connection->capacity = capacity;
-    }
+    if (!make_room(connection, error, error_size)) return NULL;
     struct pollfd readable = {.fd = connection->fd, .events = POLLIN};
     int ready;
     do ready = poll(&readable, 1, timeout_ms);
@@ -97,6 +102,30 @@ json_value *control_read(control_connection *connection, char **raw, int timeout
     }
     connection->length += (size_t)got;
   }
+}
+
+json_value *control_read_ready(control_connection *connection, bool *ended, char *error,
+                               size_t error_size) {
+  size_t line;
+  *ended = false;
+  if (!next_line(connection, &line)) {
+    if (!make_room(connection, error, error_size)) {
+      *ended = true;
+      return NULL;
+    }
+    ssize_t got = recv(connection->fd, connection->buffer + connection->length, 65536,
+                       MSG_DONTWAIT);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      snprintf(error, error_size, "the system closed the connection");
+      *ended = true;
+      return NULL;
+    }
+    if (got > 0) connection->length += (size_t)got;
+    if (!next_line(connection, &line)) return NULL; /* only part of a line so far */
+  }
+  json_value *value = control_read(connection, NULL, 0, error, error_size);
+  *ended = value == NULL; /* a malformed line: nothing after it can be trusted */
+  return value;
 }
 
 bool control_send(control_connection *connection, const char *request, char *error,

@@ -30,6 +30,12 @@ bool control_send(control_connection *connection, const char *request, char *err
  * in *raw if raw is not NULL (the caller frees it). */
 json_value *control_read(control_connection *connection, char **raw, int timeout_ms,
                          char *error, size_t error_size);
+/* The next line if it is whole without waiting (one recv at most): for a
+ * connection read between other work, where a line may come in pieces.
+ * NULL with *ended false while it is not whole yet; with *ended true
+ * (error says why) at the end of the connection or for a malformed line. */
+json_value *control_read_ready(control_connection *connection, bool *ended, char *error,
+                               size_t error_size);
 /* Whether a line is waiting already (or the connection ended). */
 bool control_readable(control_connection *connection);
 /* One request on a connection of its own: its reply, or NULL. */
