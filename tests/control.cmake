@@ -10,6 +10,10 @@ set_tests_properties(control_socket PROPERTIES TIMEOUT 120)
 add_test(NAME control_top
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/top_test.sh ${MINOS} ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_top PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# The metrics address's HTTP request reader on real and hostile heads.
+add_executable(http_request_test unit/http_request_test.c)
+target_link_libraries(http_request_test PRIVATE minos_runtime)
+add_test(NAME http_request_test COMMAND http_request_test)
 # Metrics over HTTP, read with curl, checked with promtool.
 add_test(NAME control_metrics
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/metrics_test.sh ${MINOS}

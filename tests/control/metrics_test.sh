@@ -5,7 +5,11 @@
 # where Debian's prometheus package is installed: a TCP trigger's
 # accepted connections and event-time histogram, a crashing service's
 # restarts and faults by kind, a channel's bytes; HTTP errors; a client
-# that never sends a request is closed and serves nobody's harm.
+# that never sends a request is closed and serves nobody's harm; with
+# python3, real and hostile HTTP clients (metrics_http.py: keep-alive,
+# pipelining, heads in pieces, floods of silent clients beside scrapes
+# and the control socket, 100 concurrent scrapes, every scrape well-formed
+# while a trigger churns); IPv6 and wildcard addresses.
 set -u
 minos=$1 tcp_client=$2 traps=$3
 work=$(mktemp -d)
@@ -105,10 +109,37 @@ check "served beside a silent client" curl -sf -o /dev/null "$url"
 check "counters grow" bash -c "[ \$(curl -sf '$url' | sed -n 's/^minos_cell_restarts_total{system=\"measured\",cell=\"crasher\"} //p') -ge \$(sed -n 's/^minos_cell_restarts_total{system=\"measured\",cell=\"crasher\"} //p' <<<\"\$1\") ]" _ "$metrics"
 check "silent client closed within 12 s" timeout 12 cat <&7
 exec 7<&-
+if command -v python3 >/dev/null; then
+  # A trigger churning (an instance per connection) while it is scraped.
+  (for _ in $(seq 40); do "$tcp_client" $port hello 20 4 >/dev/null; done) &
+  churn_pid=$!
+  python3 "$(dirname "$0")/metrics_http.py" $metrics_port http "crowd=$minos,measured" exposition=4 \
+    >"$work/http.out" 2>&1
+  http_failures=$?
+  check "HTTP clients ($(grep -c '^ok' "$work/http.out") passed)" [ $http_failures = 0 ]
+  grep -v '^ok' "$work/http.out"
+  kill $churn_pid 2>/dev/null
+  wait $churn_pid 2>/dev/null
+else
+  echo "SKIP: python3 is not installed: no hostile HTTP clients"
+fi
 sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port/127.0.0.1:$((port + 2))/" \
   "$work/system.json" >"$work/second.json"
 "$minos" up --metrics 127.0.0.1:$metrics_port "$work/second.json" >"$work/second.log" 2>&1
 check "port taken: refused" grep -q "metrics: cannot listen at 127.0.0.1:$metrics_port" "$work/second.log"
+# Other addresses: IPv6 loopback, every IPv4 address.
+for address in "[::1]:$((metrics_port + 2))" "0.0.0.0:$((metrics_port + 3))"; do
+  "$minos" up --metrics "$address" "$work/second.json" >"$work/second.log" 2>&1 &
+  second_pid=$!
+  served=""
+  for _ in $(seq 50); do
+    curl -gsf -o /dev/null "http://$address/metrics" && served=yes && break
+    sleep 0.1
+  done
+  check "served at $address" [ -n "$served" ]
+  "$minos" stop second >/dev/null
+  wait $second_pid
+done
 "$minos" up --metrics nowhere "$work/system.json" >"$work/bad.log" 2>&1
 check "bad --metrics: usage" [ $? = 2 ]
 "$minos" stop measured >/dev/null
