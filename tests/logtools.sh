@@ -19,7 +19,8 @@
 #   logtools.sh rotate MINOS GUESTS FORMAT
 #                                     SIGHUP opens --log FILE again (logrotate's
 #                                     rename, then HUP): no line lost or torn, the
-#                                     system runs on; without --log it is ignored;
+#                                     system runs on, a quiet one too (the new
+#                                     file at once); without --log it is ignored;
 #                                     minos logs shows the text form
 set -u
 mode=$1 minos=$2
@@ -369,6 +370,24 @@ for line in open(sys.argv[1], encoding="utf-8"): json.loads(line)' "$each"
       check "text: $(basename "$each") whole lines" all_text_lines "$each"
     done
   fi
+  # A quiet system (two cats in a ring, each waiting for the other): the
+  # new file is there at once, not only when some line comes.
+  cat >"$work/quiet.json" <<JSON
+{"name": "quiet-$format", "grace": "200ms",
+ "cells": {"a": {"code": "$guests/wasi_cat.wasm"}, "b": {"code": "$guests/wasi_cat.wasm"}},
+ "channels": [{"from": "a.stdout", "to": "b.stdin"}, {"from": "b.stdout", "to": "a.stdin"}]}
+JSON
+  shown=$work/quiet.log
+  "$minos" up --log-format "$format" --log "$shown" "$work/quiet.json" >"$work/out" 2>&1 &
+  up_pid=$!
+  check "$format: quiet: started" wait_for 'b#1\(: \|","message":"\)started' "$shown"
+  mv "$shown" "$shown.1"
+  kill -HUP $up_pid
+  check "$format: quiet: the new file at once" wait_for "SIGHUP: opened the log $shown again" "$shown"
+  kill -TERM $up_pid
+  wait $up_pid
+  check "$format: quiet: its stop in the new file" grep -q "system quiet-$format ended" "$shown"
+  up_pid=
   # Without a file, SIGHUP is ignored, said so on stderr.
   "$minos" up --log-format "$format" "$work/rotate.json" >/dev/null 2>"$work/stderr.log" &
   up_pid=$!

@@ -25,11 +25,13 @@ static void catch_stop_signals(void) {
   sigaction(SIGTERM, &action, NULL);
 }
 
-/* SIGHUP: logrotate moved the log file away; the next line opens it again
- * (core/log.h). Never its default action, which would end the system. */
+/* SIGHUP: logrotate moved the log file away; the supervisor, woken, opens
+ * it again at once (core/log.h), or else the next line does. Never its
+ * default action, which would end the system. */
 static void on_hangup(int number) {
   (void)number;
   log_request_reopen();
+  if (running) supervisor_wake(running);
 }
 
 static void catch_hangup(void) {

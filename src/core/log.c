@@ -256,11 +256,15 @@ static void pass_to_tap(const log_entry *entry, const char *line, size_t length)
   pthread_rwlock_unlock(&tap_lock);
 }
 
+void log_reopen_if_requested(void) {
+  if (atomic_load(&reopen_requested) && atomic_exchange(&reopen_requested, false)) reopen();
+}
+
 /* Composes the line (on the heap: a cell's output line escapes to over a
  * quarter of a MiB, too much for a cell's or a thread's stack) and writes
  * it with its newline in one write. The tap gets the text form. */
 static void emit(const log_entry *entry) {
-  if (atomic_load(&reopen_requested) && atomic_exchange(&reopen_requested, false)) reopen();
+  log_reopen_if_requested();
   size_t escaped = ESCAPED_MAX(entry->length + (entry->who ? strlen(entry->who) : 0) +
                                (entry->ending ? strlen(entry->ending) : 0));
   line_buffer line = {.size = FRAME_MAX + escaped + 1};

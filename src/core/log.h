@@ -67,6 +67,10 @@ bool log_open_file(const char *path, log_format format, char *error, size_t erro
  * all after it go to a new file, and every line before stays whole in
  * the old one. Without a file (stderr), the next line says it was ignored. */
 void log_request_reopen(void);
+/* Opens the file again now if SIGHUP asked for it: called by whoever the
+ * signal wakes (minos up's supervisor), so that on a quiet system too the
+ * new file is there at once for logrotate and its readers. */
+void log_reopen_if_requested(void);
 
 /* One line, written whole with one write, so lines from many threads
  * (and processes appending to one file) never interleave. */
