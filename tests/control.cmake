@@ -29,4 +29,4 @@ add_executable(notify_listener tools/notify_listener.c)
 add_test(NAME control_systemd_notify
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/notify_test.sh ${MINOS}
                  $<TARGET_FILE:notify_listener> ${GUESTS}/wasi_cat.wasm)
-set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 60)
+set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 120)
