@@ -19,6 +19,11 @@ add_test(NAME control_metrics
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/metrics_test.sh ${MINOS}
                  $<TARGET_FILE:tcp_client> ${GUESTS}/traps.wasm)
 set_tests_properties(control_metrics PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# A real Prometheus server scrapes them, its query API reads them back.
+add_test(NAME control_metrics_prometheus
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/prometheus_test.sh ${MINOS}
+                 $<TARGET_FILE:tcp_client> ${GUESTS}/traps.wasm)
+set_tests_properties(control_metrics_prometheus PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # Hot upgrade under load, wasm to native and back.
 add_test(NAME control_upgrade
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_test.sh ${MINOS}

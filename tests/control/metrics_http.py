@@ -9,7 +9,7 @@
 #              once; then 100 concurrent scrapes all succeed
 #   exposition every scrape for a few seconds is well-formed: one HELP
 #              and TYPE per family, no series twice, histogram buckets
-#              cumulative with +Inf equal to _count
+#              cumulative with +Inf equal to _count, no counter going down
 import http.client
 import re
 import socket
@@ -237,16 +237,31 @@ def exposition_problems(text):
     return problems
 
 
+def counters(text):
+    """Every counter's and histogram's series and value: none may go down."""
+    found = {}
+    for line in text.splitlines():
+        match = SAMPLE.match(line)
+        if match and re.search(r"(_total|_bucket|_sum|_count)$", match.group(1)):
+            found[(match.group(1), match.group(3))] = float(match.group(4))
+    return found
+
+
 def exposition_checks(seconds):
     end = time.monotonic() + seconds
-    scrapes, problems = 0, []
+    scrapes, problems, last = 0, [], {}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     while time.monotonic() < end and not problems:
         response, body = get(connection)
         scrapes += 1
-        problems = exposition_problems(body.decode())
+        text = body.decode()
+        problems = exposition_problems(text)
+        now = counters(text)
+        problems += [f"{key} went down: {last[key]} then {value}"
+                     for key, value in now.items() if key in last and value < last[key]]
+        last = now
         time.sleep(0.05)
-    check(f"{scrapes} scrapes well-formed", not problems, problems[:5])
+    check(f"{scrapes} scrapes well-formed, no counter going down", not problems, problems[:5])
 
 
 for name in sys.argv[2:]:
