@@ -451,14 +451,15 @@ static size_t clients_of_kind(const control_socket *self, bool http) {
 }
 
 /* A metrics client to let go for a new one: the one waiting longest for
- * a request (a scraper that connected and says nothing, or slowly), so
- * that such clients can never hold every place; none while each is being
- * answered. Returns its index, or client_count. */
+ * a request (a scraper that connected and says nothing, or slowly) or for
+ * its end after its last answer, so that such clients can never hold
+ * every place; none while each is being answered. Returns its index, or
+ * client_count. */
 static size_t idlest_http_client(const control_socket *self) {
   size_t chosen = self->client_count;
   for (size_t i = 0; i < self->client_count; i++) {
     const client *peer = &self->clients[i];
-    if (!peer->http || peer->out.length || peer->closing) continue;
+    if (!peer->http || peer->out.length || (peer->closing && !peer->linger_until)) continue;
     if (chosen == self->client_count || peer->accepted_at < self->clients[chosen].accepted_at)
       chosen = i;
   }

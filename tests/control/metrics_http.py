@@ -6,7 +6,8 @@
 #              HTTP/1.0, gzip asked, NUL and garbage, a head too long
 #   crowd      100 silent clients and 100 sending half a head: a scrape
 #              and the control socket (minos ps) are still answered at
-#              once; then 100 concurrent scrapes all succeed
+#              once, and beside 100 answered clients that never close;
+#              then 100 concurrent scrapes all succeed
 #   exposition every scrape for a few seconds is well-formed: one HELP
 #              and TYPE per family, no series twice, histogram buckets
 #              cumulative with +Inf equal to _count, no counter going down
@@ -170,7 +171,16 @@ def crowd_checks(minos, system):
     ps = subprocess.run([minos, "ps", system], capture_output=True, text=True, timeout=10)
     check("minos ps beside 200 idle metrics clients", ps.returncode == 0 and
           time.monotonic() - start < 2, ps.stderr)
-    for sock in silent + halves:
+    # Answered (400) but never closing: held only until a place is needed.
+    lingering = [connect() for _ in range(100)]
+    for sock in lingering:
+        sock.sendall(b"\x01\x02\r\n\r\n")
+    time.sleep(0.3)
+    start = time.monotonic()
+    status = scrape_status()
+    check("a scrape beside 100 answered clients that never close", status == "HTTP/1.1 200 OK" and
+          time.monotonic() - start < 2, f"{status} after {time.monotonic() - start:.2f} s")
+    for sock in silent + halves + lingering:
         sock.close()
     results = []
     lock = threading.Lock()
