@@ -143,8 +143,8 @@ static bool take_option(int option, const char *value, up_options *given) {
   case OPTION_METRICS:
     given->metrics_address = value;
     if (spec_metrics_address_valid(value)) return true;
-    log_error("up: --metrics %s: not HOST:PORT with a literal IP address (127.0.0.1:9464)",
-              value);
+    log_error("up: --metrics %s: not HOST:PORT, HOST an IP address or localhost, PORT 1 to "
+              "65535 (127.0.0.1:9464, [::1]:9464, 0.0.0.0:9464)", value);
     return false;
   case OPTION_MAX_TOTAL_CELLS:
     return parse_count_option("--max-total-cells", value, 1, MAX_TOTAL_CELLS_LIMIT,

@@ -127,8 +127,9 @@ sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port/127.0.0.1
   "$work/system.json" >"$work/second.json"
 "$minos" up --metrics 127.0.0.1:$metrics_port "$work/second.json" >"$work/second.log" 2>&1
 check "port taken: refused" grep -q "metrics: cannot listen at 127.0.0.1:$metrics_port" "$work/second.log"
-# Other addresses: IPv6 loopback, every IPv4 address.
-for address in "[::1]:$((metrics_port + 2))" "0.0.0.0:$((metrics_port + 3))"; do
+# Other addresses: IPv6 loopback, every IPv4 address, localhost.
+for address in "[::1]:$((metrics_port + 2))" "0.0.0.0:$((metrics_port + 3))" \
+  "localhost:$((metrics_port + 4))"; do
   "$minos" up --metrics "$address" "$work/second.json" >"$work/second.log" 2>&1 &
   second_pid=$!
   served=""
@@ -140,8 +141,11 @@ for address in "[::1]:$((metrics_port + 2))" "0.0.0.0:$((metrics_port + 3))"; do
   "$minos" stop second >/dev/null
   wait $second_pid
 done
-"$minos" up --metrics nowhere "$work/system.json" >"$work/bad.log" 2>&1
-check "bad --metrics: usage" [ $? = 2 ]
+for bad in nowhere 127.0.0.1:0 127.0.0.1:65536 "[::1]" 127.0.0.1: example.com:9464; do
+  "$minos" up --metrics "$bad" "$work/system.json" >"$work/bad.log" 2>&1
+  check "bad --metrics $bad: usage, said why" \
+    bash -c '[ "$1" = 2 ] && grep -q "not HOST:PORT" "$2"' _ $? "$work/bad.log"
+done
 "$minos" stop measured >/dev/null
 wait $up_pid
 echo "metrics_test: $passed passed, $failed failed"
