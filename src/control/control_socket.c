@@ -370,30 +370,41 @@ static void answer_http(control_socket *self, client *peer, const http_request *
   free(text);
 }
 
-/* Answers every whole request head in the client's buffer (a client may
- * send several at once) and keeps the start of the next one. */
-static void answer_heads(control_socket *self, client *peer) {
-  while (!peer->closing && peer->in_length) {
-    http_request request;
-    size_t used = http_request_read(peer->in, peer->in_length, CONTROL_MAX_HTTP_REQUEST, &request);
-    if (used == 0) return;
-    answer_http(self, peer, &request);
-    memmove(peer->in, peer->in + used, peer->in_length - used);
-    peer->in_length -= used;
-    peer->accepted_at = monotonic_ns(); /* the next request has its own time */
-  }
+/* Answers the first whole request head in the client's buffer, if the
+ * answer before it is all sent: a client that sends many requests at
+ * once (pipelining) and reads slowly has one answer built at a time, and
+ * the rest wait in its bounded buffer. False if none was answered. */
+static bool answer_next_head(control_socket *self, client *peer) {
+  if (peer->closing || peer->out.length || !peer->in_length) return false;
+  http_request request;
+  size_t used = http_request_read(peer->in, peer->in_length, CONTROL_MAX_HTTP_REQUEST, &request);
+  if (used == 0) return false;
+  answer_http(self, peer, &request);
+  memmove(peer->in, peer->in + used, peer->in_length - used);
+  peer->in_length -= used;
+  peer->accepted_at = monotonic_ns(); /* the next request has its own time */
+  return true;
 }
 
-static void take_http_input(control_socket *self, client *peer, const char *bytes, size_t length) {
-  while (length && !peer->closing) {
-    size_t room = CONTROL_MAX_HTTP_REQUEST - peer->in_length;
-    size_t taken = length < room ? length : room;
-    memcpy(peer->in + peer->in_length, bytes, taken);
-    peer->in_length += taken;
-    bytes += taken;
-    length -= taken;
-    answer_heads(self, peer);
-  }
+/* Reads what fits in the client's buffer (nothing while it is full of
+ * requests waiting for their turn; once answered and closing, what comes
+ * is dropped). False once the client has gone. */
+static bool read_http_input(client *peer) {
+  char dropped[4096];
+  bool keep = !peer->closing;
+  size_t room = keep ? CONTROL_MAX_HTTP_REQUEST - peer->in_length : sizeof dropped;
+  if (room == 0) return true;
+  ssize_t got = recv(peer->fd, keep ? peer->in + peer->in_length : dropped, room, 0);
+  if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
+  if (got > 0 && keep) peer->in_length += (size_t)got;
+  return true;
+}
+
+/* What the poll waits for from a client: input unless a metrics client's
+ * buffer is full (it waits for its answers to go out first). */
+static short wanted_events(const client *peer) {
+  bool room = !peer->http || peer->closing || peer->in_length < CONTROL_MAX_HTTP_REQUEST;
+  return (short)((room ? POLLIN : 0) | (peer->out.length ? POLLOUT : 0));
 }
 
 /* ---- clients ----------------------------------------------------------- */
@@ -512,21 +523,32 @@ static void accept_clients(control_socket *self, int listening_fd) {
 
 /* Reads what the client sent and writes what it can take; false once the
  * client is to be dropped. */
-static bool serve_client(control_socket *self, client *peer, short events) {
-  if (events & POLLIN) {
-    char buffer[16384];
-    ssize_t got = recv(peer->fd, buffer, sizeof buffer, 0);
-    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
-    if (got > 0 && peer->http) take_http_input(self, peer, buffer, (size_t)got);
-    else if (got > 0) take_input(self, peer, buffer, (size_t)got);
-  } else if (events & (POLLHUP | POLLERR)) {
-    return false;
-  }
+/* Writes what the client can take now; false if it has gone. */
+static bool send_pending(client *peer) {
   while (peer->out.length) {
     ssize_t sent =
         send(peer->fd, peer->out.bytes, peer->out.length, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) return errno == EAGAIN || errno == EINTR;
     byte_buffer_consume(&peer->out, (size_t)sent);
+  }
+  return true;
+}
+
+static bool serve_client(control_socket *self, client *peer, short events) {
+  if ((events & POLLIN) && peer->http) {
+    if (!read_http_input(peer)) return false;
+  } else if (events & POLLIN) {
+    char buffer[16384];
+    ssize_t got = recv(peer->fd, buffer, sizeof buffer, 0);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
+    if (got > 0) take_input(self, peer, buffer, (size_t)got);
+  } else if (events & (POLLHUP | POLLERR)) {
+    return false;
+  }
+  /* A metrics client's requests, each answered once the one before is out. */
+  for (;;) {
+    if (!send_pending(peer)) return false;
+    if (peer->out.length || !peer->http || !answer_next_head(self, peer)) break;
   }
   if (!peer->closing || peer->out.length > 0) return true;
   /* All said: the peer gets an orderly end of stream, and what it still
@@ -551,9 +573,8 @@ static void *serve(void *argument) {
     polled[3] = (struct pollfd){.fd = self->metrics_fd, .events = POLLIN};
     bool http_waiting = false;
     for (size_t i = 0; i < self->client_count; i++) {
-      polled[FIXED + i] = (struct pollfd){
-          .fd = self->clients[i].fd,
-          .events = (short)(POLLIN | (self->clients[i].out.length ? POLLOUT : 0))};
+      polled[FIXED + i] = (struct pollfd){.fd = self->clients[i].fd,
+                                          .events = wanted_events(&self->clients[i])};
       http_waiting |= self->clients[i].http || self->clients[i].linger_until;
     }
     size_t count = self->client_count;

@@ -130,6 +130,22 @@ def http_checks():
     check("a head one byte per segment", len(found) == 1 and found[0][0] == "HTTP/1.1 200 OK" and
           len(found[0][2]) == int(found[0][1]["content-length"]), status_of(answer))
 
+    # 300 requests at once, read slowly: every one answered, in order.
+    sock = connect(timeout=10)
+    count = 300
+    sender = threading.Thread(target=sock.sendall, args=(
+        b"GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n" * (count - 1) +
+        b"HEAD /metrics HTTP/1.1\r\nConnection: close\r\n\r\n",))
+    sender.start()
+    time.sleep(0.5)
+    answer = read_all(sock)
+    sender.join()
+    sock.close()
+    found = responses(answer)
+    check(f"{count} pipelined requests, all answered", len(found) == count and
+          all(r[0] == "HTTP/1.1 200 OK" for r in found) and
+          found[-1][1].get("connection") == "close", f"{len(found)} answers")
+
     for name, data, status in [
         ("NUL in the request line", b"GET /metrics\0 HTTP/1.1\r\n\r\n", "HTTP/1.1 400 Bad Request"),
         ("garbage", b"\x01\x02 nonsense\r\n\r\n", "HTTP/1.1 400 Bad Request"),
