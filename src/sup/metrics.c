@@ -154,7 +154,8 @@ static void trigger_metrics(FILE *out, supervisor *owner) {
     }
   }
   family(out, "minos_trigger_event_seconds", "histogram",
-         "How long each event's instance ran, from its start to its end.");
+         "How long each event took, from its arrival (a connection accepted, a message read) "
+         "to its instance's end: time queued for a place included, as its client sees it.");
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
     if (!owner->cells[i].trigger) continue;
     trigger_counts counts = trigger_count(owner->cells[i].trigger);

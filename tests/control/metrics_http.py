@@ -8,6 +8,9 @@
 #              and the control socket (minos ps) are still answered at
 #              once, and beside 100 answered clients that never close;
 #              then 100 concurrent scrapes all succeed
+#   latency=TRIGGER_PORT,CELL
+#              a trigger with one place: its event-time histogram counts
+#              the time an event waited for its turn
 #   exposition every scrape for a few seconds is well-formed: one HELP
 #              and TYPE per family, no series twice, histogram buckets
 #              cumulative with +Inf equal to _count, no counter going down
@@ -290,12 +293,54 @@ def exposition_checks(seconds):
     check(f"{scrapes} scrapes well-formed, no counter going down", not problems, problems[:5])
 
 
+def histogram(cell):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    response, body = get(connection)
+    values = {}
+    for line in body.decode().splitlines():
+        for part in ("sum", "count"):
+            prefix = f'minos_trigger_event_seconds_{part}{{system="measured",cell="{cell}"}} '
+            if line.startswith(prefix):
+                values[part] = float(line[len(prefix):])
+    return values.get("sum", 0.0), values.get("count", 0.0)
+
+
+def latency_checks(trigger_port, cell):
+    """Three clients at once at a trigger with one place: each holds its
+    instance 0.5 s once served; the later ones wait their turn first, and
+    that wait is part of their events' time (0.5 + 1.0 + 1.5 s)."""
+    before_sum, before_count = histogram(cell)
+
+    def client():
+        sock = socket.create_connection(("127.0.0.1", trigger_port), timeout=10)
+        sock.sendall(b"x\n")
+        sock.recv(16)  # echoed: its instance runs
+        time.sleep(0.5)
+        sock.close()
+
+    threads = [threading.Thread(target=client) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for _ in range(50):
+        total, count = histogram(cell)
+        if count >= before_count + 3:
+            break
+        time.sleep(0.1)
+    check("event time includes time queued", count == before_count + 3 and total - before_sum >= 2.5,
+          f"{count - before_count} events, {total - before_sum:.2f} s")
+
+
 for name in sys.argv[2:]:
     if name == "http":
         http_checks()
     elif name.startswith("crowd="):
         minos, system = name[6:].split(",")
         crowd_checks(minos, system)
+    elif name.startswith("latency="):
+        trigger_port, cell = name[8:].split(",")
+        latency_checks(int(trigger_port), cell)
     elif name.startswith("exposition="):
         exposition_checks(float(name[11:]))
 sys.exit(failures)

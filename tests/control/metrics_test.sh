@@ -31,6 +31,8 @@ write_spec() {
   "metrics": "127.0.0.1:$metrics_port",
   "cells": {
     "echo": {"code": "/bin/cat", "trigger": {"tcp": "127.0.0.1:$port"}},
+    "single": {"code": "/bin/cat",
+               "trigger": {"tcp": "127.0.0.1:$((port + 9))", "concurrency": 1, "backlog": 8}},
     "crasher": {"code": "traps.wasm", "args": ["traps", "unreachable"],
                 "restart": {"policy": "always", "max_restarts": 1000, "window": "10s",
                             "backoff": "100ms", "backoff_max": "100ms"}},
@@ -113,7 +115,8 @@ if command -v python3 >/dev/null; then
   # A trigger churning (an instance per connection) while it is scraped.
   (for _ in $(seq 40); do "$tcp_client" $port hello 20 4 >/dev/null; done) &
   churn_pid=$!
-  python3 "$(dirname "$0")/metrics_http.py" $metrics_port http "crowd=$minos,measured" exposition=4 \
+  python3 "$(dirname "$0")/metrics_http.py" $metrics_port http "crowd=$minos,measured" \
+    "latency=$((port + 9)),single" exposition=4 \
     >"$work/http.out" 2>&1
   http_failures=$?
   check "HTTP clients ($(grep -c '^ok' "$work/http.out") passed)" [ $http_failures = 0 ]
@@ -123,7 +126,8 @@ if command -v python3 >/dev/null; then
 else
   echo "SKIP: python3 is not installed: no hostile HTTP clients"
 fi
-sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port/127.0.0.1:$((port + 2))/" \
+sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port\"/127.0.0.1:$((port + 2))\"/;
+     s/127.0.0.1:$((port + 9))/127.0.0.1:$((port + 10))/" \
   "$work/system.json" >"$work/second.json"
 "$minos" up --metrics 127.0.0.1:$metrics_port "$work/second.json" >"$work/second.log" 2>&1
 check "port taken: refused" grep -q "metrics: cannot listen at 127.0.0.1:$metrics_port" "$work/second.log"
