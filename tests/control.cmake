@@ -17,7 +17,7 @@ add_test(NAME http_request_test COMMAND http_request_test)
 # Metrics over HTTP, read with curl, checked with promtool.
 add_test(NAME control_metrics
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/metrics_test.sh ${MINOS}
-                 $<TARGET_FILE:tcp_client> ${GUESTS}/traps.wasm)
+                 $<TARGET_FILE:tcp_client> ${GUESTS}/traps.wasm ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_metrics PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # A real Prometheus server scrapes them, its query API reads them back.
 add_test(NAME control_metrics_prometheus

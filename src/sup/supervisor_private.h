@@ -284,6 +284,7 @@ typedef struct trigger_counts {
   uint64_t latency_buckets[TRIGGER_LATENCY_BUCKETS], latency_count, latency_sum_ns;
   uint64_t faults_by_kind[FAULT_COUNT];
   uint64_t cpu_ns;
+  uint64_t memory_bytes; /* charged to the running instances' accounts */
 } trigger_counts;
 trigger_counts trigger_count(struct trigger *trigger);
 void trigger_free(struct trigger *trigger);

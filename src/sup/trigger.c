@@ -332,6 +332,12 @@ trigger_counts trigger_count(trigger *owner) {
                            .latency_count = owner->latency_count,
                            .latency_sum_ns = owner->latency_sum_ns,
                            .cpu_ns = owner->cpu_ns_ended};
+  /* A slot leaves the list (under this lock) before its cell's account is
+   * closed: every account read here is alive. */
+  for (const trigger_slot *slot = owner->slots; slot; slot = slot->next)
+    if (slot->instance->account)
+      counts.memory_bytes += atomic_load_explicit(&slot->instance->account->used[ACCOUNT_MEMORY],
+                                                  memory_order_relaxed);
   memcpy(counts.latency_buckets, owner->latency_buckets, sizeof counts.latency_buckets);
   memcpy(counts.faults_by_kind, owner->faults_by_kind, sizeof counts.faults_by_kind);
   pthread_mutex_unlock(&owner->lock);

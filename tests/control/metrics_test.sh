@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# metrics_test.sh MINOS TCP_CLIENT TRAPS_WASM: a system's Prometheus
+# metrics_test.sh MINOS TCP_CLIENT TRAPS_WASM WASI_CAT: a system's Prometheus
 # metrics, read with a real HTTP client (curl) and checked with promtool
 # where Debian's prometheus package is installed: a TCP trigger's
 # accepted connections and event-time histogram, a crashing service's
@@ -11,7 +11,7 @@
 # and the control socket, 100 concurrent scrapes, every scrape well-formed
 # while a trigger churns); IPv6 and wildcard addresses.
 set -u
-minos=$1 tcp_client=$2 traps=$3
+minos=$1 tcp_client=$2 traps=$3 cat_module=$4
 work=$(mktemp -d)
 trap 'kill $up_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 . "$(dirname "$0")/common.sh"
@@ -23,6 +23,7 @@ fi
 # outgoing connection holds one; a port another test holds is skipped.
 port=$((10000 + ($$ * 3) % 20000)) metrics_port=$((port + 1))
 cp "$traps" "$work/traps.wasm"
+cp "$cat_module" "$work/cat.wasm"
 write_spec() {
   cat >"$work/system.json" <<JSON
 {
@@ -31,6 +32,7 @@ write_spec() {
   "metrics": "127.0.0.1:$metrics_port",
   "cells": {
     "echo": {"code": "/bin/cat", "trigger": {"tcp": "127.0.0.1:$port"}},
+    "wasm_echo": {"code": "cat.wasm", "trigger": {"tcp": "127.0.0.1:$((port + 11))"}},
     "single": {"code": "/bin/cat",
                "trigger": {"tcp": "127.0.0.1:$((port + 9))", "concurrency": 1, "backlog": 8}},
     "crasher": {"code": "traps.wasm", "args": ["traps", "unreachable"],
@@ -86,6 +88,13 @@ check "faults by kind" has '^minos_cell_faults_total{system="measured",cell="cra
 check "channel bytes" has '^minos_channel_bytes_total{system="measured",channel="pipe"} 13$'
 check "cell up" has '^minos_cell_up{system="measured",cell="echo"} 1$'
 check "cpu" has '^minos_cell_cpu_seconds_total{system="measured",cell="crasher"} [0-9.]*$'
+# A trigger's memory: its running instances' (a wasm one's linear memory).
+exec 8<>/dev/tcp/127.0.0.1/$((port + 11))
+echo hello >&8
+IFS= read -r -t 5 echoed <&8
+check "a wasm trigger instance echoes" [ "$echoed" = hello ]
+check "a trigger's memory while an instance runs" bash -c "curl -sf '$url' | grep -Eq '^minos_cell_memory_bytes\{system=\"measured\",cell=\"wasm_echo\"\} [1-9]'"
+exec 8<&-
 if command -v promtool >/dev/null; then
   check "promtool" bash -c "promtool check metrics <<<\"\$1\"" _ "$metrics"
 else
@@ -127,7 +136,8 @@ else
   echo "SKIP: python3 is not installed: no hostile HTTP clients"
 fi
 sed "s/\"name\": \"measured\"/\"name\": \"second\"/; s/127.0.0.1:$port\"/127.0.0.1:$((port + 2))\"/;
-     s/127.0.0.1:$((port + 9))/127.0.0.1:$((port + 10))/" \
+     s/127.0.0.1:$((port + 9))/127.0.0.1:$((port + 10))/;
+     s/127.0.0.1:$((port + 11))/127.0.0.1:$((port + 12))/" \
   "$work/system.json" >"$work/second.json"
 "$minos" up --metrics 127.0.0.1:$metrics_port "$work/second.json" >"$work/second.log" 2>&1
 check "port taken: refused" grep -q "metrics: cannot listen at 127.0.0.1:$metrics_port" "$work/second.log"
