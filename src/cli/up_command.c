@@ -136,7 +136,10 @@ static bool take_option(int option, const char *value, up_options *given) {
   case 'q': log_set_level(LOG_WARN); return true;
   case OPTION_LOG: given->log_path = value; return true;
   case OPTION_LOG_FORMAT:
-    if (log_format_named(value, &up_log_format)) return true;
+    if (log_format_named(value, &up_log_format)) {
+      log_set_destination(2, up_log_format); /* what follows is said in it */
+      return true;
+    }
     log_error("up: --log-format %s: the formats are text and json", value);
     return false;
   case OPTION_CONTROL: given->control_path = value; return true;
@@ -170,6 +173,9 @@ int command_up(int argc, char **argv) {
     if (!take_option(option, optarg, &given)) return EXIT_USAGE;
   }
   if (!options_operands(&parser, 1, 1, "a spec")) return parser.exit_status;
+  /* From here on minos up speaks as a system's log (time, level), in its
+   * format, from the spec's problems to the system's end. */
+  log_set_destination(2, up_log_format);
   const char *path = argv[parser.operand];
   int load_status = 0;
   spec *system = load_spec_reporting(path, &load_status);

@@ -72,6 +72,8 @@ void log_set_tap(log_tap *new_tap, void *context) {
 void log_set_level(log_level level) { enabled_level = level; }
 log_level log_get_level(void) { return enabled_level; }
 
+log_format log_get_format(void) { return format; }
+
 bool log_format_named(const char *name, log_format *out) {
   if (strcmp(name, "text") == 0) *out = LOG_FORMAT_TEXT;
   else if (strcmp(name, "json") == 0) *out = LOG_FORMAT_JSON;

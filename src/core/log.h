@@ -56,6 +56,7 @@ void log_set_level(log_level level);
 log_level log_get_level(void);
 /* "text" or "json" (for --log-format); false for any other name. */
 bool log_format_named(const char *name, log_format *out);
+log_format log_get_format(void);
 /* Where lines go (default: 2, stderr, plain) and in which format. */
 void log_set_destination(int fd, log_format format);
 /* Lines go to the file at path, appended (created 0644 if missing; a
