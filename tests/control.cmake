@@ -10,11 +10,20 @@ set_tests_properties(control_socket PROPERTIES TIMEOUT 120)
 add_test(NAME control_top
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/top_test.sh ${MINOS} ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_top PROPERTIES TIMEOUT 240 SKIP_RETURN_CODE 77)
+# The metrics address's HTTP request reader on real and hostile heads.
+add_executable(http_request_test unit/http_request_test.c)
+target_link_libraries(http_request_test PRIVATE minos_runtime)
+add_test(NAME http_request_test COMMAND http_request_test)
 # Metrics over HTTP, read with curl, checked with promtool.
 add_test(NAME control_metrics
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/metrics_test.sh ${MINOS}
-                 $<TARGET_FILE:tcp_client> ${GUESTS}/traps.wasm)
+                 $<TARGET_FILE:tcp_client> ${GUESTS}/traps.wasm ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_metrics PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# A real Prometheus server scrapes them, its query API reads them back.
+add_test(NAME control_metrics_prometheus
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/prometheus_test.sh ${MINOS}
+                 $<TARGET_FILE:tcp_client> ${GUESTS}/traps.wasm)
+set_tests_properties(control_metrics_prometheus PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 # Hot upgrade under load, wasm to native and back.
 add_test(NAME control_upgrade
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_test.sh ${MINOS}
@@ -26,7 +35,7 @@ add_executable(notify_listener tools/notify_listener.c)
 add_test(NAME control_systemd_notify
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/notify_test.sh ${MINOS}
                  $<TARGET_FILE:notify_listener> ${GUESTS}/wasi_cat.wasm)
-set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 60)
+set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 120)
 # Hot upgrade against hostile code and requests: never ready, exits at
 # once, cannot run, lacks a grant, a relative path, a trigger; a good one
 # replaces the service alone, and later restarts run the new code.

@@ -5,7 +5,9 @@
 #   logtools.sh format MINOS GUESTS   text: an RFC 3339 time with its zone and a
 #                                     level on every line; json: one valid object
 #                                     a line (python3's json), hostile output of
-#                                     every byte read back exactly as written
+#                                     every byte read back exactly as written;
+#                                     a system that never starts (a broken spec,
+#                                     a bad option) says why in the same form
 #   logtools.sh order MINOS CODE      a cell's output lines, its last one without
 #                                     a newline too, come before its end and its
 #                                     successor's start, over many instances
@@ -19,7 +21,8 @@
 #   logtools.sh rotate MINOS GUESTS FORMAT
 #                                     SIGHUP opens --log FILE again (logrotate's
 #                                     rename, then HUP): no line lost or torn, the
-#                                     system runs on; without --log it is ignored;
+#                                     system runs on, a quiet one too (the new
+#                                     file at once); without --log it is ignored;
 #                                     minos logs shows the text form
 set -u
 mode=$1 minos=$2
@@ -124,6 +127,24 @@ JSON
   "$minos" up --log-format json "$work/hostile.json" >/dev/null 2>"$work/stderr.json"
   shown=$work/stderr.json
   check "json on stderr" json_check "$shown"
+  # A system that never starts says why in its log's form too: every line
+  # with its time and level, JSON where asked (a shipper reads them all).
+  echo '{"name": "broken", "cells": {"Bad": {}}}' >"$work/broken.json"
+  "$minos" up "$work/broken.json" >/dev/null 2>"$work/broken.log"
+  check "a broken spec: exit 2" [ $? = 2 ]
+  check "a broken spec: text lines" all_text_lines "$work/broken.log"
+  check "a broken spec: each problem said" grep -q 'error minos: .*broken.json:1:[0-9]*: cells.Bad: "Bad" is not a valid cell name' "$work/broken.log"
+  for trouble in "$work/broken.json" "--metrics nowhere $work/hostile.json" "$work/missing.json"; do
+    # shellcheck disable=SC2086 # the options are words
+    "$minos" up --log-format json $trouble >/dev/null 2>"$work/broken.json.log"
+    check "up $trouble: JSON lines, level error" python3 -c '
+import json, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+assert lines[-1] == b"" and len(lines) > 1, lines
+for line in lines[:-1]:
+    record = json.loads(line)
+    assert record["level"] == "error" and record["time"] and record["message"], record' "$work/broken.json.log"
+  done
   "$minos" up --log-format yaml "$work/hostile.json" >"$work/out" 2>&1
   check "an unknown format: exit 2" [ $? = 2 ]
   check "an unknown format: said" grep -q "^minos: up: --log-format yaml: the formats are text and json" "$work/out"
@@ -369,6 +390,24 @@ for line in open(sys.argv[1], encoding="utf-8"): json.loads(line)' "$each"
       check "text: $(basename "$each") whole lines" all_text_lines "$each"
     done
   fi
+  # A quiet system (two cats in a ring, each waiting for the other): the
+  # new file is there at once, not only when some line comes.
+  cat >"$work/quiet.json" <<JSON
+{"name": "quiet-$format", "grace": "200ms",
+ "cells": {"a": {"code": "$guests/wasi_cat.wasm"}, "b": {"code": "$guests/wasi_cat.wasm"}},
+ "channels": [{"from": "a.stdout", "to": "b.stdin"}, {"from": "b.stdout", "to": "a.stdin"}]}
+JSON
+  shown=$work/quiet.log
+  "$minos" up --log-format "$format" --log "$shown" "$work/quiet.json" >"$work/out" 2>&1 &
+  up_pid=$!
+  check "$format: quiet: started" wait_for 'b#1\(: \|","message":"\)started' "$shown"
+  mv "$shown" "$shown.1"
+  kill -HUP $up_pid
+  check "$format: quiet: the new file at once" wait_for "SIGHUP: opened the log $shown again" "$shown"
+  kill -TERM $up_pid
+  wait $up_pid
+  check "$format: quiet: its stop in the new file" grep -q "system quiet-$format ended" "$shown"
+  up_pid=
   # Without a file, SIGHUP is ignored, said so on stderr.
   "$minos" up --log-format "$format" "$work/rotate.json" >/dev/null 2>"$work/stderr.log" &
   up_pid=$!

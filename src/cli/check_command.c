@@ -3,11 +3,35 @@
  * checks a program: every problem, each with its place in the file. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/log.h"
 #include "spec/spec.h"
+
+/* A spec's problems, one line each: as a compiler says them (file:line:
+ * column, for editors), or, where the log has a form of its own (minos up
+ * --log-format), as lines of that log, so that every line it writes has
+ * its time and level (and is JSON where asked). */
+static void report_problems(const spec_problems *problems, const char *path) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *lines = log_get_format() == LOG_FORMAT_PLAIN ? NULL : open_memstream(&text, &size);
+  if (!lines) {
+    spec_problems_print(problems, path, stderr);
+    return;
+  }
+  spec_problems_print(problems, path, lines);
+  fclose(lines);
+  for (char *line = text, *end; line && *line; line = end + 1) {
+    end = strchr(line, '\n');
+    if (end) *end = '\0';
+    log_error("%s", line);
+    if (!end) break;
+  }
+  free(text);
+}
 
 spec *load_spec_reporting(const char *path, int *exit_status) {
   char error[256];
@@ -22,7 +46,7 @@ spec *load_spec_reporting(const char *path, int *exit_status) {
   spec *loaded = spec_load_text(text, length, path, &problems);
   free(text);
   if (!loaded) {
-    spec_problems_print(&problems, path, stderr);
+    report_problems(&problems, path);
     spec_problems_free(&problems);
     *exit_status = EXIT_PROBLEMS;
   }

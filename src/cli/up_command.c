@@ -25,11 +25,13 @@ static void catch_stop_signals(void) {
   sigaction(SIGTERM, &action, NULL);
 }
 
-/* SIGHUP: logrotate moved the log file away; the next line opens it again
- * (core/log.h). Never its default action, which would end the system. */
+/* SIGHUP: logrotate moved the log file away; the supervisor, woken, opens
+ * it again at once (core/log.h), or else the next line does. Never its
+ * default action, which would end the system. */
 static void on_hangup(int number) {
   (void)number;
   log_request_reopen();
+  if (running) supervisor_wake(running);
 }
 
 static void catch_hangup(void) {
@@ -134,15 +136,18 @@ static bool take_option(int option, const char *value, up_options *given) {
   case 'q': log_set_level(LOG_WARN); return true;
   case OPTION_LOG: given->log_path = value; return true;
   case OPTION_LOG_FORMAT:
-    if (log_format_named(value, &up_log_format)) return true;
+    if (log_format_named(value, &up_log_format)) {
+      log_set_destination(2, up_log_format); /* what follows is said in it */
+      return true;
+    }
     log_error("up: --log-format %s: the formats are text and json", value);
     return false;
   case OPTION_CONTROL: given->control_path = value; return true;
   case OPTION_METRICS:
     given->metrics_address = value;
     if (spec_metrics_address_valid(value)) return true;
-    log_error("up: --metrics %s: not HOST:PORT with a literal IP address (127.0.0.1:9464)",
-              value);
+    log_error("up: --metrics %s: not HOST:PORT, HOST an IP address or localhost, PORT 1 to "
+              "65535 (127.0.0.1:9464, [::1]:9464, 0.0.0.0:9464)", value);
     return false;
   case OPTION_MAX_TOTAL_CELLS:
     return parse_count_option("--max-total-cells", value, 1, MAX_TOTAL_CELLS_LIMIT,
@@ -168,6 +173,9 @@ int command_up(int argc, char **argv) {
     if (!take_option(option, optarg, &given)) return EXIT_USAGE;
   }
   if (!options_operands(&parser, 1, 1, "a spec")) return parser.exit_status;
+  /* From here on minos up speaks as a system's log (time, level), in its
+   * format, from the spec's problems to the system's end. */
+  log_set_destination(2, up_log_format);
   const char *path = argv[parser.operand];
   int load_status = 0;
   spec *system = load_spec_reporting(path, &load_status);

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control/http_request.h"
 #include "control/json_out.h"
 
 #define CONTROL_LINGER_NS (2 * 1000000000ull)
@@ -29,9 +30,10 @@ typedef struct client {
   byte_buffer out; /* replies not yet written */
   bool closing;   /* close once out is written */
   bool overflowed; /* read none of CONTROL_MAX_PENDING bytes: dropped */
-  bool http;       /* a metrics client: one HTTP request, then closed */
+  bool http;       /* a metrics client: HTTP requests, its connection kept as it asks */
   uint64_t linger_until; /* closing, all sent: its input drained until then */
-  uint64_t accepted_at;
+  uint64_t accepted_at; /* (HTTP: or last answered) its next request is due within
+                           CONTROL_HTTP_IDLE_S of it */
   uint64_t id; /* unique for the socket's life: a slow reply finds its client by it */
   /* A slow request runs on a thread of its own (slow_call): the client's
    * next lines wait, unread, in held until its reply is queued, so every
@@ -55,7 +57,7 @@ struct control_socket {
   control_metrics_handler *metrics;
   void *context;
   int metrics_fd; /* listening for HTTP, or -1 */
-  client clients[CONTROL_MAX_CLIENTS];
+  client clients[CONTROL_MAX_CLIENTS + CONTROL_MAX_HTTP_CLIENTS];
   size_t client_count;
   log_ring ring;
   int ring_wake[2]; /* the ring (and a slow call's end) wakes the thread here */
@@ -436,55 +438,93 @@ static void take_input(control_socket *self, client *peer, const char *bytes, si
 
 /* ---- metrics over HTTP --------------------------------------------------- */
 
+/* The answer's head and body; the connection stays open after it only if
+ * the request asked for that and the answer allows it. */
 static void http_reply(client *peer, const char *status, const char *type, const char *body,
-                       bool head_only) {
-  char head[256];
+                       const http_request *request) {
+  char head[320];
   size_t length = body ? strlen(body) : 0;
   int written = snprintf(head, sizeof head,
-                         "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                         "Connection: close\r\n\r\n",
-                         status, type, length);
+                         "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+                         "Connection: %s\r\n\r\n",
+                         status, type, length,
+                         request->status == 405 ? "Allow: GET, HEAD\r\n" : "",
+                         request->keep_alive ? "keep-alive" : "close");
   queue(peer, head, (size_t)written);
-  if (body && !head_only) queue(peer, body, length);
-  peer->closing = true;
+  if (body && !request->head_only) queue(peer, body, length);
+  if (!request->keep_alive) peer->closing = true;
 }
 
-/* A whole request head is in: GET (or HEAD) /metrics is answered with the
- * metrics; anything else with its error. */
-static void answer_http(control_socket *self, client *peer, const char *head) {
-  char method[8], target[64], version[16];
-  if (sscanf(head, "%7s %63s %15s", method, target, version) != 3 ||
-      strncmp(version, "HTTP/1.", 7) != 0) {
-    http_reply(peer, "400 Bad Request", "text/plain", "bad request\n", false);
-    return;
-  }
-  bool head_only = strcmp(method, "HEAD") == 0;
-  if (strcmp(method, "GET") != 0 && !head_only) {
-    http_reply(peer, "405 Method Not Allowed", "text/plain", "GET /metrics only\n", false);
-    return;
-  }
-  char *query = strchr(target, '?');
-  if (query) *query = '\0';
-  if (strcmp(target, "/metrics") != 0 && strcmp(target, "/") != 0) {
-    http_reply(peer, "404 Not Found", "text/plain", "the metrics are at /metrics\n", false);
+static void http_error(client *peer, const http_request *request) {
+  static const struct {
+    int status;
+    const char *line, *body;
+  } errors[] = {
+      {400, "400 Bad Request", "bad request\n"},
+      {404, "404 Not Found", "the metrics are at /metrics\n"},
+      {405, "405 Method Not Allowed", "GET /metrics only\n"},
+      {431, "431 Request Header Fields Too Large", "request head too large\n"},
+      {505, "505 HTTP Version Not Supported", "HTTP/1.0 and HTTP/1.1 only\n"},
+  };
+  size_t i = 0;
+  while (i + 1 < sizeof errors / sizeof errors[0] && errors[i].status != request->status) i++;
+  http_reply(peer, errors[i].line, "text/plain; charset=utf-8", errors[i].body, request);
+}
+
+/* GET (or HEAD) /metrics gets the metrics; anything else its error. */
+static void answer_http(control_socket *self, client *peer, const http_request *request) {
+  if (request->status != 200) {
+    http_error(peer, request);
     return;
   }
   char *text = self->metrics(self->context);
-  if (!text) http_reply(peer, "503 Service Unavailable", "text/plain", "no metrics now\n", false);
-  else http_reply(peer, "200 OK", "text/plain; version=0.0.4; charset=utf-8", text, head_only);
+  http_request closing = *request;
+  closing.keep_alive = false;
+  if (!text)
+    http_reply(peer, "503 Service Unavailable", "text/plain; charset=utf-8", "no metrics now\n",
+               &closing);
+  else http_reply(peer, "200 OK", "text/plain; version=0.0.4; charset=utf-8", text, request);
   free(text);
 }
 
-static void take_http_input(control_socket *self, client *peer, const char *bytes, size_t length) {
-  if (peer->closing) return;
-  if (peer->in_length + length >= CONTROL_MAX_HTTP_REQUEST) {
-    http_reply(peer, "431 Request Header Fields Too Large", "text/plain", "too large\n", false);
-    return;
-  }
-  memcpy(peer->in + peer->in_length, bytes, length);
-  peer->in_length += length;
-  peer->in[peer->in_length] = '\0';
-  if (strstr(peer->in, "\r\n\r\n") || strstr(peer->in, "\n\n")) answer_http(self, peer, peer->in);
+/* Answers the first whole request head in the client's buffer, if the
+ * answer before it is all sent: a client that sends many requests at
+ * once (pipelining) and reads slowly has one answer built at a time, and
+ * the rest wait in its bounded buffer. False if none was answered. */
+static bool answer_next_head(control_socket *self, client *peer) {
+  if (peer->closing || peer->out.length || !peer->in_length) return false;
+  http_request request;
+  size_t used = http_request_read(peer->in, peer->in_length, CONTROL_MAX_HTTP_REQUEST, &request);
+  if (used == 0) return false;
+  answer_http(self, peer, &request);
+  memmove(peer->in, peer->in + used, peer->in_length - used);
+  peer->in_length -= used;
+  peer->accepted_at = monotonic_ns(); /* the next request has its own time */
+  return true;
+}
+
+/* Reads what fits in the client's buffer (nothing while it is full of
+ * requests waiting for their turn; once answered and closing, what comes
+ * is dropped). False once the client has gone. */
+static bool read_http_input(client *peer) {
+  char dropped[4096];
+  bool keep = !peer->closing;
+  size_t room = keep ? CONTROL_MAX_HTTP_REQUEST - peer->in_length : sizeof dropped;
+  if (room == 0) return true;
+  ssize_t got = recv(peer->fd, keep ? peer->in + peer->in_length : dropped, room, 0);
+  if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
+  if (got > 0 && keep) peer->in_length += (size_t)got;
+  return true;
+}
+
+/* What the poll waits for from a client: input unless a metrics client's
+ * buffer is full (it waits for its answers to go out first). */
+/* A client waiting for a slow reply is not read (its next lines wait in
+ * the kernel); an HTTP one with a whole request unanswered neither. */
+static short wanted_events(const client *peer) {
+  bool room = !peer->waiting &&
+              (!peer->http || peer->closing || peer->in_length < CONTROL_MAX_HTTP_REQUEST);
+  return (short)((room ? POLLIN : 0) | (peer->out.length ? POLLOUT : 0));
 }
 
 /* ---- clients ----------------------------------------------------------- */
@@ -535,9 +575,47 @@ static void refuse(int fd, const char *why) {
   close(fd);
 }
 
+/* How many clients of the kind (HTTP or control) are connected. */
+static size_t clients_of_kind(const control_socket *self, bool http) {
+  size_t count = 0;
+  for (size_t i = 0; i < self->client_count; i++) count += self->clients[i].http == http;
+  return count;
+}
+
+/* A metrics client to let go for a new one: the one waiting longest for
+ * a request (a scraper that connected and says nothing, or slowly) or for
+ * its end after its last answer, so that such clients can never hold
+ * every place; none while each is being answered. Returns its index, or
+ * client_count. */
+static size_t idlest_http_client(const control_socket *self) {
+  size_t chosen = self->client_count;
+  for (size_t i = 0; i < self->client_count; i++) {
+    const client *peer = &self->clients[i];
+    if (!peer->http || peer->out.length || (peer->closing && !peer->linger_until)) continue;
+    if (chosen == self->client_count || peer->accepted_at < self->clients[chosen].accepted_at)
+      chosen = i;
+  }
+  return chosen;
+}
+
+/* Whether there is a place for a new client of the kind (an idle metrics
+ * client may be let go for it); false: the new one is refused. */
+static bool make_room(control_socket *self, bool http) {
+  if (!http) return clients_of_kind(self, false) < CONTROL_MAX_CLIENTS;
+  if (clients_of_kind(self, true) < CONTROL_MAX_HTTP_CLIENTS) return true;
+  size_t idlest = idlest_http_client(self);
+  if (idlest == self->client_count) return false;
+  drop_client(self, idlest);
+  return true;
+}
+
+/* At most ACCEPTS_AT_ONCE new clients a turn: the ones taken get their
+ * requests read before a flood of others could push them out. */
+enum { ACCEPTS_AT_ONCE = 8 };
+
 static void accept_clients(control_socket *self, int listening_fd) {
   bool http = listening_fd == self->metrics_fd;
-  for (;;) {
+  for (int accepted = 0; accepted < ACCEPTS_AT_ONCE; accepted++) {
     int fd = accept4(listening_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     char why[160];
@@ -546,14 +624,15 @@ static void accept_clients(control_socket *self, int listening_fd) {
       refuse(fd, why);
       continue;
     }
-    if (self->client_count == CONTROL_MAX_CLIENTS) {
+    if (!make_room(self, http)) {
       if (http) close(fd);
       else refuse(fd, "too many control clients at once");
       continue;
     }
     client *peer = &self->clients[self->client_count];
-    *peer = (client){.fd = fd, .in = malloc(CONTROL_MAX_REQUEST + 1), .http = http,
-                     .accepted_at = monotonic_ns(), .id = ++self->next_client_id};
+    size_t in_size = http ? CONTROL_MAX_HTTP_REQUEST : CONTROL_MAX_REQUEST + 1;
+    *peer = (client){.fd = fd, .in = malloc(in_size), .http = http, .accepted_at = monotonic_ns(),
+                     .id = ++self->next_client_id};
     if (!peer->in) {
       if (http) close(fd);
       else refuse(fd, "out of memory");
@@ -566,21 +645,32 @@ static void accept_clients(control_socket *self, int listening_fd) {
 
 /* Reads what the client sent and writes what it can take; false once the
  * client is to be dropped. */
-static bool serve_client(control_socket *self, client *peer, short events) {
-  if (events & POLLIN) {
-    char buffer[16384];
-    ssize_t got = recv(peer->fd, buffer, sizeof buffer, 0);
-    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
-    if (got > 0 && peer->http) take_http_input(self, peer, buffer, (size_t)got);
-    else if (got > 0) take_input(self, peer, buffer, (size_t)got);
-  } else if (events & (POLLHUP | POLLERR)) {
-    return false;
-  }
+/* Writes what the client can take now; false if it has gone. */
+static bool send_pending(client *peer) {
   while (peer->out.length) {
     ssize_t sent =
         send(peer->fd, peer->out.bytes, peer->out.length, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) return errno == EAGAIN || errno == EINTR;
     byte_buffer_consume(&peer->out, (size_t)sent);
+  }
+  return true;
+}
+
+static bool serve_client(control_socket *self, client *peer, short events) {
+  if ((events & POLLIN) && peer->http) {
+    if (!read_http_input(peer)) return false;
+  } else if (events & POLLIN) {
+    char buffer[16384];
+    ssize_t got = recv(peer->fd, buffer, sizeof buffer, 0);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) return false;
+    if (got > 0) take_input(self, peer, buffer, (size_t)got);
+  } else if (events & (POLLHUP | POLLERR)) {
+    return false;
+  }
+  /* A metrics client's requests, each answered once the one before is out. */
+  for (;;) {
+    if (!send_pending(peer)) return false;
+    if (peer->out.length || !peer->http || !answer_next_head(self, peer)) break;
   }
   if (!peer->closing || peer->out.length > 0) return true;
   /* All said: the peer gets an orderly end of stream, and what it still
@@ -597,7 +687,7 @@ static bool serve_client(control_socket *self, client *peer, short events) {
 static void *serve(void *argument) {
   control_socket *self = argument;
   enum { FIXED = 4 };
-  struct pollfd polled[CONTROL_MAX_CLIENTS + FIXED];
+  struct pollfd polled[CONTROL_MAX_CLIENTS + CONTROL_MAX_HTTP_CLIENTS + FIXED];
   for (;;) {
     polled[0] = (struct pollfd){.fd = self->wake[0], .events = POLLIN};
     polled[1] = (struct pollfd){.fd = self->listening_fd, .events = POLLIN};
@@ -605,10 +695,8 @@ static void *serve(void *argument) {
     polled[3] = (struct pollfd){.fd = self->metrics_fd, .events = POLLIN};
     bool http_waiting = false;
     for (size_t i = 0; i < self->client_count; i++) {
-      polled[FIXED + i] = (struct pollfd){
-          .fd = self->clients[i].fd,
-          .events = (short)((self->clients[i].waiting ? 0 : POLLIN) |
-                            (self->clients[i].out.length ? POLLOUT : 0))};
+      polled[FIXED + i] = (struct pollfd){.fd = self->clients[i].fd,
+                                          .events = wanted_events(&self->clients[i])};
       http_waiting |= self->clients[i].http || self->clients[i].linger_until;
     }
     size_t count = self->client_count;

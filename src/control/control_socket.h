@@ -30,8 +30,12 @@
 #define CONTROL_MAX_REQUEST (64 * 1024)      /* bytes in one request line */
 #define CONTROL_MAX_PENDING (4 * 1024 * 1024) /* unread reply bytes before a client is dropped */
 #define CONTROL_MAX_CLIENTS 32
+/* Metrics clients have places of their own, so that a flood of them never
+ * keeps an operator off the control socket; when all are taken, the one
+ * that has waited longest without a whole request is let go. */
+#define CONTROL_MAX_HTTP_CLIENTS 64
 #define CONTROL_MAX_HTTP_REQUEST 8192 /* bytes of a metrics request's head */
-#define CONTROL_HTTP_IDLE_S 10        /* a metrics client that says nothing goes */
+#define CONTROL_HTTP_IDLE_S 10 /* a metrics client without a request for this long goes */
 
 /* The reply to a request (an object with a "request" string member):
  * one JSON line, malloc'd, or NULL for out of memory. Runs on the

@@ -72,6 +72,8 @@ void log_set_tap(log_tap *new_tap, void *context) {
 void log_set_level(log_level level) { enabled_level = level; }
 log_level log_get_level(void) { return enabled_level; }
 
+log_format log_get_format(void) { return format; }
+
 bool log_format_named(const char *name, log_format *out) {
   if (strcmp(name, "text") == 0) *out = LOG_FORMAT_TEXT;
   else if (strcmp(name, "json") == 0) *out = LOG_FORMAT_JSON;
@@ -256,11 +258,15 @@ static void pass_to_tap(const log_entry *entry, const char *line, size_t length)
   pthread_rwlock_unlock(&tap_lock);
 }
 
+void log_reopen_if_requested(void) {
+  if (atomic_load(&reopen_requested) && atomic_exchange(&reopen_requested, false)) reopen();
+}
+
 /* Composes the line (on the heap: a cell's output line escapes to over a
  * quarter of a MiB, too much for a cell's or a thread's stack) and writes
  * it with its newline in one write. The tap gets the text form. */
 static void emit(const log_entry *entry) {
-  if (atomic_load(&reopen_requested) && atomic_exchange(&reopen_requested, false)) reopen();
+  log_reopen_if_requested();
   size_t escaped = ESCAPED_MAX(entry->length + (entry->who ? strlen(entry->who) : 0) +
                                (entry->ending ? strlen(entry->ending) : 0));
   line_buffer line = {.size = FRAME_MAX + escaped + 1};

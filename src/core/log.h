@@ -56,6 +56,7 @@ void log_set_level(log_level level);
 log_level log_get_level(void);
 /* "text" or "json" (for --log-format); false for any other name. */
 bool log_format_named(const char *name, log_format *out);
+log_format log_get_format(void);
 /* Where lines go (default: 2, stderr, plain) and in which format. */
 void log_set_destination(int fd, log_format format);
 /* Lines go to the file at path, appended (created 0644 if missing; a
@@ -67,6 +68,10 @@ bool log_open_file(const char *path, log_format format, char *error, size_t erro
  * all after it go to a new file, and every line before stays whole in
  * the old one. Without a file (stderr), the next line says it was ignored. */
 void log_request_reopen(void);
+/* Opens the file again now if SIGHUP asked for it: called by whoever the
+ * signal wakes (minos up's supervisor), so that on a quiet system too the
+ * new file is there at once for logrotate and its readers. */
+void log_reopen_if_requested(void);
 
 /* One line, written whole with one write, so lines from many threads
  * (and processes appending to one file) never interleave. */

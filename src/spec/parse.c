@@ -140,8 +140,9 @@ void spec_read_document(spec_loader *loader, const json_value *root) {
     if (spec_metrics_address_valid(metrics)) system->metrics = metrics;
     else {
       spec_problem_add(loader->problems, "metrics", spec_at(value),
-                       "not an address to serve metrics at: \"HOST:PORT\" with a literal IP "
-                       "address (\"127.0.0.1:9464\", \"[::1]:9464\")");
+                       "not an address to serve metrics at: \"HOST:PORT\", HOST an IP address "
+                       "or localhost, PORT 1 to 65535 (\"127.0.0.1:9464\", \"[::1]:9464\", "
+                       "\"0.0.0.0:9464\")");
       free(metrics);
     }
   }

@@ -267,7 +267,8 @@ char *spec_read_file(const char *path, size_t *length, char *error, size_t error
 void spec_free(spec *spec);
 
 /* Whether text is an address metrics can be served at: "HOST:PORT" with
- * a literal IPv4 address or a bracketed IPv6 one, and a port. */
+ * a literal IPv4 address, a bracketed IPv6 one or localhost, and a port
+ * other than 0. */
 bool spec_metrics_address_valid(const char *text);
 
 /* "spec.json:12:5: cells.kv.limits.memory: ..." on `out`, one per line. */

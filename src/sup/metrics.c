@@ -73,11 +73,11 @@ static void cell_metrics(FILE *out, supervisor *owner) {
     fprintf(out, "} %.9f\n", (double)cpu / 1e9);
   }
   family(out, "minos_cell_memory_bytes", "gauge",
-         "Memory charged to the running instance: linear memory and channels it made, and a "
-         "native cell's resident memory.");
+         "Memory charged to the running instance (a trigger's: all its running instances): "
+         "linear memory and channels it made, and a service's native resident memory.");
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
     supervised_cell *item = &owner->cells[i];
-    uint64_t bytes = 0;
+    uint64_t bytes = item->trigger ? trigger_count(item->trigger).memory_bytes : 0;
     if (!item->trigger && item->state == SERVICE_RUNNING && item->instance) {
       cell_usage usage = {0};
       if (item->instance->arch->usage) item->instance->arch->usage(item->instance, &usage);
@@ -154,7 +154,8 @@ static void trigger_metrics(FILE *out, supervisor *owner) {
     }
   }
   family(out, "minos_trigger_event_seconds", "histogram",
-         "How long each event's instance ran, from its start to its end.");
+         "How long each event took, from its arrival (a connection accepted, a message read) "
+         "to its instance's end: time queued for a place included, as its client sees it.");
   for (size_t i = 0; i < owner->spec->cell_count; i++) {
     if (!owner->cells[i].trigger) continue;
     trigger_counts counts = trigger_count(owner->cells[i].trigger);

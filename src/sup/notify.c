@@ -9,8 +9,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "core/escape.h"
 #include "core/log.h"
 
 typedef struct systemd_calls {
@@ -42,6 +44,20 @@ static const systemd_calls *systemd(void) {
   return &calls;
 }
 
+/* A NOTIFY_SOCKET that cannot be reached (a typo, a relative path, a
+ * manager gone) is said once: the system runs on as without a manager,
+ * but whoever set it learns why it never hears READY=1. */
+static void said_not_sent(int result) {
+  static bool said;
+  if (result >= 0 || said) return;
+  said = true;
+  char where[200];
+  log_message(LOG_WARN, NULL, "cannot tell the service manager at NOTIFY_SOCKET=%s: %s; "
+              "minos runs on without it", escape_string(where, sizeof where,
+                                                        getenv("NOTIFY_SOCKET")),
+              strerror(-result));
+}
+
 static void notify(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void notify(const char *format, ...) {
   const systemd_calls *calls = systemd();
@@ -51,7 +67,7 @@ static void notify(const char *format, ...) {
   va_start(arguments, format);
   vsnprintf(message, sizeof message, format, arguments);
   va_end(arguments);
-  calls->notify(0, message);
+  said_not_sent(calls->notify(0, message));
 }
 
 uint64_t notify_watchdog_interval(void) {
@@ -70,6 +86,10 @@ void notify_stopping(void) { notify("STOPPING=1\nSTATUS=stopping"); }
 
 void notify_watchdog(void) { notify("WATCHDOG=1"); }
 
-bool notify_enabled(void) { return getenv("NOTIFY_SOCKET") != NULL; }
+/* Set and empty is as unset: no manager to tell. */
+bool notify_enabled(void) {
+  const char *socket = getenv("NOTIFY_SOCKET");
+  return socket && socket[0];
+}
 
 void notify_status(const char *text) { notify("STATUS=%s", text); }

@@ -288,6 +288,7 @@ static void kill_everything(supervisor *owner) {
 /* One pass over every cell; false once the system is over. */
 static bool supervise_once(supervisor *owner, bool *told_to_stop, uint64_t *next_deadline) {
   uint64_t now = monotonic_ns();
+  log_reopen_if_requested(); /* SIGHUP woke us */
   supervisor_control_answer(owner, now);
   if (atomic_load(&owner->stop_requested)) supervisor_begin_stop(owner);
   if (owner->stopping && !*told_to_stop) {
@@ -386,6 +387,8 @@ void supervisor_request_stop(supervisor *owner) {
   if (atomic_exchange(&owner->stop_requested, true)) atomic_store(&owner->stop_now, true);
   waiter_wake(&owner->wake);
 }
+
+void supervisor_wake(supervisor *owner) { waiter_wake(&owner->wake); }
 
 static void free_cell(supervised_cell *item) {
   if (item->spec) readiness_release(item);

@@ -34,6 +34,9 @@ int supervisor_run(supervisor *supervisor);
 /* Async-signal-safe: asks for a graceful stop (SIGINT, SIGTERM); asked
  * again, kills what still runs without waiting for the grace period. */
 void supervisor_request_stop(supervisor *supervisor);
+/* Async-signal-safe: wakes the supervisor's loop, which then does what a
+ * signal asked of it (SIGHUP: log_reopen_if_requested). */
+void supervisor_wake(supervisor *supervisor);
 void supervisor_free(supervisor *supervisor);
 
 #endif

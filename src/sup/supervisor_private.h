@@ -293,11 +293,12 @@ bool trigger_finished(const struct trigger *trigger);
 extern const double trigger_latency_bounds[TRIGGER_LATENCY_BUCKETS]; /* seconds */
 typedef struct trigger_counts {
   uint64_t running, queued, accepted, refused;
-  /* Each event's instance, start to end: how many took at most each
+  /* Each event, arrival to its instance's end: how many took at most each
    * bound (cumulative, as Prometheus counts), in all, and their sum. */
   uint64_t latency_buckets[TRIGGER_LATENCY_BUCKETS], latency_count, latency_sum_ns;
   uint64_t faults_by_kind[FAULT_COUNT];
   uint64_t cpu_ns;
+  uint64_t memory_bytes; /* charged to the running instances' accounts */
 } trigger_counts;
 trigger_counts trigger_count(struct trigger *trigger);
 void trigger_free(struct trigger *trigger);

@@ -25,6 +25,13 @@
 
 typedef struct trigger_slot trigger_slot;
 
+/* An accepted connection waiting for a place, and since when: its wait
+ * is part of its event's time (the latency its client sees). */
+typedef struct queued_connection {
+  int fd;
+  uint64_t arrived_at;
+} queued_connection;
+
 typedef struct line_budget {
   uint64_t second_began, lines, over;
 } line_budget;
@@ -46,7 +53,7 @@ typedef struct trigger {
   int listening_fd;
   reactor *sockets;
   reactor_listener *listener;
-  int *queued;          /* accepted connections waiting for a place */
+  queued_connection *queued; /* accepted connections waiting for a place */
   size_t queued_head, queued_count;
   /* channel */
   channel_end *input;
@@ -58,7 +65,7 @@ struct trigger_slot {
   resource owned;
   trigger *owner;
   cell *instance;
-  uint64_t started_at;
+  uint64_t arrived_at; /* its event's: the connection accepted, the message read */
   trigger_slot *previous, *next;
 };
 
@@ -132,7 +139,7 @@ const double trigger_latency_bounds[TRIGGER_LATENCY_BUCKETS] = {
 
 /* Under the trigger's lock: an instance's time and end, for metrics. */
 static void count_end(trigger *owner, const trigger_slot *slot) {
-  uint64_t took = monotonic_ns() - slot->started_at;
+  uint64_t took = monotonic_ns() - slot->arrived_at;
   for (size_t i = 0; i < TRIGGER_LATENCY_BUCKETS; i++)
     owner->latency_buckets[i] += (double)took / 1e9 <= trigger_latency_bounds[i];
   owner->latency_count++;
@@ -168,8 +175,10 @@ static void release_slot(resource *item) {
   give_back_place(owner);
 }
 
-/* Starts an instance in a place already counted in `live`. Takes the ends. */
-static void spawn(trigger *owner, channel_end *input, channel_end *output, const char *event) {
+/* Starts an instance in a place already counted in `live`, for an event
+ * that arrived at arrived_at (monotonic_ns). Takes the ends. */
+static void spawn(trigger *owner, channel_end *input, channel_end *output, const char *event,
+                  uint64_t arrived_at) {
   supervised_cell *cell_spec = owner->cell_spec;
   pthread_mutex_lock(&owner->lock);
   uint64_t number = ++owner->spawned;
@@ -191,7 +200,7 @@ static void spawn(trigger *owner, channel_end *input, channel_end *output, const
   }
   slot->owner = owner;
   slot->instance = created;
-  slot->started_at = monotonic_ns();
+  slot->arrived_at = arrived_at;
   pthread_mutex_lock(&owner->lock);
   slot->next = owner->slots;
   if (owner->slots) owner->slots->previous = slot;
@@ -220,7 +229,8 @@ static bool take_place(trigger *owner) {
 }
 
 /* One message: a channel holding the line, already finished. */
-static void spawn_for_message(trigger *owner, const char *line, size_t length) {
+static void spawn_for_message(trigger *owner, const char *line, size_t length,
+                              uint64_t arrived_at) {
   channel_end *write_end, *read_end;
   uint32_t capacity = length + 1 > CHANNEL_DEFAULT_CAPACITY ? (uint32_t)length + 1 : 0;
   if (channel_create(capacity, &write_end, &read_end) != MINOS_OK) {
@@ -234,7 +244,7 @@ static void spawn_for_message(trigger *owner, const char *line, size_t length) {
   channel_end_close(write_end);
   char event[64];
   snprintf(event, sizeof event, "a message of %zu bytes", length);
-  spawn(owner, read_end, NULL, event);
+  spawn(owner, read_end, NULL, event, arrived_at);
 }
 
 static void *read_messages(void *argument) {
@@ -259,13 +269,15 @@ static void *read_messages(void *argument) {
       }
       if (full) log_message(LOG_WARN, owner->cell_spec->spec->name,
                             "a message longer than %u bytes was cut", MESSAGE_MAX);
+      uint64_t arrived_at = monotonic_ns(); /* waiting for a place is its queue */
       if (!take_place(owner)) goto done;
-      spawn_for_message(owner, line, length);
+      spawn_for_message(owner, line, length, arrived_at);
       length = 0;
       if (full) line[length++] = buffer[i];
     }
   }
-  if (length && take_place(owner)) spawn_for_message(owner, line, length);
+  uint64_t arrived_at = monotonic_ns();
+  if (length && take_place(owner)) spawn_for_message(owner, line, length, arrived_at);
 done:
   free(line);
   pthread_mutex_lock(&owner->lock);
@@ -276,19 +288,20 @@ done:
 }
 
 /* TCP: on the reactor's thread, for each accepted connection. */
-static void spawn_for_connection(trigger *owner, int fd) {
+static void spawn_for_connection(trigger *owner, int fd, uint64_t arrived_at) {
   channel_end *from_peer, *to_peer;
   if (reactor_attach_socket(owner->sockets, fd, &from_peer, &to_peer) != MINOS_OK) {
     close(fd);
     give_back_place(owner);
     return;
   }
-  spawn(owner, from_peer, to_peer, "a connection");
+  spawn(owner, from_peer, to_peer, "a connection", arrived_at);
 }
 
 static void connection_accepted(void *context, int fd) {
   trigger *owner = context;
   const spec_trigger *rule = &owner->cell_spec->spec->trigger;
+  uint64_t arrived_at = monotonic_ns();
   pthread_mutex_lock(&owner->lock);
   enum { START, QUEUE, REFUSE } choice = owner->stopping ? REFUSE
                                          : owner->live < rule->concurrency ? START
@@ -297,11 +310,12 @@ static void connection_accepted(void *context, int fd) {
   if (choice == START) owner->live++;
   if (choice == REFUSE && !owner->stopping) owner->refused++;
   if (choice == QUEUE)
-    owner->queued[(owner->queued_head + owner->queued_count++) % rule->backlog] = fd;
+    owner->queued[(owner->queued_head + owner->queued_count++) % rule->backlog] =
+        (queued_connection){fd, arrived_at};
   uint32_t live = owner->live;
   bool stopping = owner->stopping;
   pthread_mutex_unlock(&owner->lock);
-  if (choice == START) spawn_for_connection(owner, fd);
+  if (choice == START) spawn_for_connection(owner, fd, arrived_at);
   if (choice == REFUSE) {
     close(fd);
     if (!stopping)
@@ -318,6 +332,12 @@ trigger_counts trigger_count(trigger *owner) {
                            .latency_count = owner->latency_count,
                            .latency_sum_ns = owner->latency_sum_ns,
                            .cpu_ns = owner->cpu_ns_ended};
+  /* A slot leaves the list (under this lock) before its cell's account is
+   * closed: every account read here is alive. */
+  for (const trigger_slot *slot = owner->slots; slot; slot = slot->next)
+    if (slot->instance->account)
+      counts.memory_bytes += atomic_load_explicit(&slot->instance->account->used[ACCOUNT_MEMORY],
+                                                  memory_order_relaxed);
   memcpy(counts.latency_buckets, owner->latency_buckets, sizeof counts.latency_buckets);
   memcpy(counts.faults_by_kind, owner->faults_by_kind, sizeof counts.faults_by_kind);
   pthread_mutex_unlock(&owner->lock);
@@ -330,16 +350,16 @@ void trigger_step(trigger *owner, uint64_t now) {
   const spec_trigger *rule = &owner->cell_spec->spec->trigger;
   for (;;) {
     pthread_mutex_lock(&owner->lock);
-    int fd = -1;
+    queued_connection next = {.fd = -1};
     if (owner->queued_count && owner->live < rule->concurrency && !owner->stopping) {
-      fd = owner->queued[owner->queued_head];
+      next = owner->queued[owner->queued_head];
       owner->queued_head = (owner->queued_head + 1) % rule->backlog;
       owner->queued_count--;
       owner->live++;
     }
     pthread_mutex_unlock(&owner->lock);
-    if (fd < 0) return;
-    spawn_for_connection(owner, fd);
+    if (next.fd < 0) return;
+    spawn_for_connection(owner, next.fd, next.arrived_at);
   }
 }
 
@@ -398,12 +418,12 @@ void trigger_stop_accepting(trigger *owner) {
   pthread_mutex_lock(&owner->lock);
   owner->stopping = true;
   pthread_cond_broadcast(&owner->place_freed);
-  int *queued = owner->queued;
+  queued_connection *queued = owner->queued;
   size_t head = owner->queued_head, count = owner->queued_count;
   owner->queued_count = 0;
   pthread_mutex_unlock(&owner->lock);
   uint32_t backlog = owner->cell_spec->spec->trigger.backlog;
-  for (size_t i = 0; i < count; i++) close(queued[(head + i) % backlog]);
+  for (size_t i = 0; i < count; i++) close(queued[(head + i) % backlog].fd);
   if (owner->listener) {
     reactor_listener_close(owner->listener);
     owner->listener = NULL;

@@ -3,7 +3,10 @@
 # notify_test.sh MINOS NOTIFY_LISTENER WASI_CAT: minos up as a systemd
 # service of Type=notify with WatchdogSec=: READY=1 once the cells are
 # started, WATCHDOG=1 pings while the supervisor turns, STOPPING=1 at the
-# stop (NOTIFY_SOCKET and WATCHDOG_USEC as systemd sets them).
+# stop (NOTIFY_SOCKET and WATCHDOG_USEC as systemd sets them); an abstract
+# socket (@name), WATCHDOG_PID of another process or not a number, a
+# NOTIFY_SOCKET nobody listens at or not an address (said once, runs on),
+# an empty one (as unset); the example unit file verifies.
 set -u
 minos=$1 listener=$2 cat_module=$3
 work=$(mktemp -d)
@@ -64,6 +67,49 @@ wait $listen_pid
 check "late: READY=1 sent" grep -q "^READY=1$" "$work/late_messages"
 ready_line=$(grep -n "late#1: ready" "$work/late.log" | cut -d: -f1)
 check "late: the cell was ready (logged)" [ -n "$ready_line" ]
+
+# What systemd may set, and what it may not: each run of the sleeper's
+# system under `env ASSIGNMENTS...` for a second, stopped; the listener's
+# messages in $work/env_messages, minos's log in $work/env.log.
+run_with() { # LISTEN_AT ASSIGNMENTS...
+  local listen_at=$1
+  shift
+  rm -f "$work/notify"
+  "$listener" "$listen_at" 3 >"$work/env_messages" &
+  listen_pid=$!
+  sleep 0.3
+  env "$@" "$minos" up "$work/system.json" >"$work/env.log" 2>&1 &
+  up_pid=$!
+  sleep 1.2
+  "$minos" stop notified >/dev/null
+  wait $up_pid
+  up_status=$?
+  wait $listen_pid
+}
+got() { grep -q "^$1$" "$work/env_messages"; }
+pings() { grep -c '^WATCHDOG=1$' "$work/env_messages"; }
+abstract=@minos-notify-test-$$
+run_with "$abstract" NOTIFY_SOCKET="$abstract"
+check "abstract NOTIFY_SOCKET (@name): READY=1" got READY=1
+run_with "$work/notify" NOTIFY_SOCKET="$work/notify" WATCHDOG_USEC=200000 WATCHDOG_PID=1
+check "WATCHDOG_PID of another process: READY=1" got READY=1
+check "WATCHDOG_PID of another process: no pings" [ "$(pings)" = 0 ]
+# WATCHDOG_PID its own: the sh becomes minos (exec), keeping its pid.
+run_with "$work/notify" NOTIFY_SOCKET="$work/notify" WATCHDOG_USEC=200000 \
+  sh -c 'export WATCHDOG_PID=$$; exec "$@"' sh
+check "WATCHDOG_PID its own: pings" [ "$(pings)" -ge 3 ]
+run_with "$work/notify" NOTIFY_SOCKET="$work/notify" WATCHDOG_USEC=200000 WATCHDOG_PID=self
+check "WATCHDOG_PID not a number: no pings" [ "$(pings)" = 0 ]
+run_with "$work/notify" NOTIFY_SOCKET="$work/notify" WATCHDOG_USEC=soon
+check "WATCHDOG_USEC not a number: READY=1, no pings" bash -c "grep -q '^READY=1$' '$work/env_messages' && ! grep -q WATCHDOG '$work/env_messages'"
+for nowhere in "$work/nobody-listens" relative "@"; do
+  run_with "$work/notify" NOTIFY_SOCKET="$nowhere"
+  check "NOTIFY_SOCKET=$nowhere: runs, stops cleanly" [ "$up_status" = 0 ]
+  check "NOTIFY_SOCKET=$nowhere: the cell ran" grep -q "sleeper#1: started" "$work/env.log"
+  check "NOTIFY_SOCKET=$nowhere: said once" [ "$(grep -c "cannot tell the service manager at NOTIFY_SOCKET=$nowhere" "$work/env.log")" = 1 ]
+done
+run_with "$work/notify" NOTIFY_SOCKET=
+check "NOTIFY_SOCKET empty: as unset" bash -c "[ $up_status = 0 ] && ! grep -q 'service manager' '$work/env.log'"
 
 # The example unit file is one systemd accepts (minos's path put in).
 if command -v systemd-analyze >/dev/null; then
