@@ -555,6 +555,17 @@ static bool become(int id) {
   return syscall(SYS_setresgid, id, id, id) == 0 && syscall(SYS_setresuid, id, id, id) == 0;
 }
 
+/* A root runtime's sandbox, its root built: nobody from now on. The
+ * change of ids clears the parent-death signal, so it is set again; a
+ * runtime that died before that has closed the report socket's other
+ * end, which the sandbox sees, and ends too. */
+static void become_nobody(int report_fd) {
+  if (!become(NATIVE_NOBODY_ID)) child_fail(report_fd, CHILD_IDS);
+  sandbox_die_with_runtime(false);
+  struct pollfd report = {.fd = report_fd, .events = POLLIN};
+  if (poll(&report, 1, 0) == 1 && (report.revents & (POLLHUP | POLLERR))) _exit(127);
+}
+
 /* ---- PID 1: the sandbox's init --------------------------------------- */
 
 /* What the program's process, sharing the init's memory until its exec
@@ -679,7 +690,7 @@ static _Noreturn void child_main(const native_launch *launch, const plan *made, 
   set_stdio(launch, report_fd);
   finish_root(made, report_fd);
   sethostname("minos", 5);
-  if (sandbox_is_root() && !become(NATIVE_NOBODY_ID)) child_fail(report_fd, CHILD_IDS);
+  if (sandbox_is_root()) become_nobody(report_fd);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, CHILD_NO_NEW_PRIVS);
   if (made->ruleset >= 0) enforce_landlock(made->ruleset, report_fd);
   int listener = seccomp_program_install_listener(made->filter);
