@@ -28,6 +28,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/screen_text.h"
 #include "cli/top.h"
 #include "control/control_client.h"
 #include "control/control_socket.h"
@@ -589,7 +590,7 @@ static void start_screen(void) {
 
 static int run_screen(top *self) {
   setlocale(LC_CTYPE, ""); /* what the terminal shows as characters (screen_text.h) */
-  SCREEN *screen = newterm(NULL, stdout, stdin);
+  SCREEN *screen = screen_terminal_known() ? newterm(NULL, stdout, stdin) : NULL;
   if (!screen) { /* a TERM curses does not know: the caller prints plainly */
     char term[128];
     log_warn("top: the terminal TERM=%s is unknown here: the table instead",
