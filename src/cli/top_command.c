@@ -627,7 +627,7 @@ static int run_plain(top *self, long count) {
       return EXIT_RUNTIME_ERROR;
     }
     arrange(self);
-    top_print_plain(self);
+    if (!top_print_plain(self)) return 0; /* no one reads any more: done, as with SIGPIPE */
   }
   return 0;
 }

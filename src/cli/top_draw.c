@@ -167,7 +167,7 @@ static int output_width(void) {
   return isatty(1) && ioctl(1, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 ? size.ws_col - 1 : 0;
 }
 
-void top_print_plain(const top *self) {
+bool top_print_plain(const top *self) {
   char line[1024];
   int longest = longest_name(self), width = output_width();
   layout all = layout_for(width ? width : 1 << 20, longest);
@@ -180,7 +180,7 @@ void top_print_plain(const top *self) {
     compose_row(&all, &self->now->rows[self->shown[i]], line, sizeof line);
     printf("%s\n", line);
   }
-  fflush(stdout);
+  return fflush(stdout) == 0 && !ferror(stdout);
 }
 
 /* ---- the screen ---------------------------------------------------------- */

@@ -102,6 +102,8 @@ check "plain row" grep -q "^writer#1 *native *running" <<<"$plain"
 check "plain: whole long names" grep -q "^crashing-with-a-very-long-name-b#1 " <<<"$plain"
 check "plain: TERM=dumb" bash -c "TERM=dumb '$minos' top topped </dev/null | grep -q '^topped  up'"
 check "plain: -n twice" bash -c "[ \$('$minos' top -n 2 --delay 0.2 topped | grep -c '^topped  up') = 2 ]"
+timeout 20 "$minos" top -n 1000 -d 0.1 topped | head -1 >/dev/null
+check "plain: ends when no one reads" test "${PIPESTATUS[0]}" = 0
 "$minos" top -d 0 topped >/dev/null 2>"$work/err"
 check "-d 0 refused" test $? = 2
 check "-d 0 says why" grep -q "seconds between refreshes" "$work/err"
@@ -276,8 +278,8 @@ check "stopped: top still runs" kill -0 "$pid"
 start_system
 check "found again" await "connected again"
 check "found again: header" await "^topped  up .* cells 28"
-keys q
-check "quit" await "^EXITED 0"
+tmux send-keys -t $session C-c
+check "Ctrl-C quits" await "^EXITED 0"
 
 # TERM unknown to curses: the table instead, and why.
 top_term=unknown-xyz open_top 80 40 topped
