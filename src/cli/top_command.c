@@ -38,8 +38,10 @@
 
 #define ESCAPE_KEY 27
 #define CONTROL_KEY(letter) ((letter) & 0x1f)
-/* Shorter than other commands' wait: the keys do not answer meanwhile. */
-#define TOP_REPLY_TIMEOUT_MS 5000
+/* Shorter than other commands' waits: the keys do not answer meanwhile
+ * (a system that does not answer is marked so and asked again later). */
+#define TOP_REPLY_TIMEOUT_MS 3000
+#define TOP_GREETING_TIMEOUT_MS 1000
 /* Log lines taken at once while following, so a flood cannot starve keys. */
 #define LOG_LINES_PER_TURN 2000
 #define SYSTEMS_LISTED 8
@@ -253,7 +255,9 @@ static void lose(top *self, const char *why) {
  * as their counters do not go on into the new one. */
 static bool reconnect(top *self) {
   char error[512];
-  if (!control_connect(self->system, &self->link, error, sizeof error)) return false;
+  if (!control_connect_within(self->system, &self->link, TOP_GREETING_TIMEOUT_MS, error,
+                              sizeof error))
+    return false;
   self->lost[0] = '\0';
   snprintf(self->status, sizeof self->status, "connected again");
   free_snapshot(self->before);
@@ -358,7 +362,9 @@ static void follow_log(top *self) {
   json_out_end_object(&out);
   char *line = json_out_finish(&out);
   snprintf(self->log_cell, sizeof self->log_cell, "%s", item->cell_text);
-  if (!line || !control_connect(self->system, &self->log_link, error, sizeof error) ||
+  if (!line ||
+      !control_connect_within(self->system, &self->log_link, TOP_GREETING_TIMEOUT_MS, error,
+                              sizeof error) ||
       !control_send(&self->log_link, line, error, sizeof error)) {
     snprintf(self->status, sizeof self->status, "cannot follow the log: %s",
              line ? error : "out of memory");

@@ -151,7 +151,10 @@ static void format_header(const top *self, char *line, size_t size) {
   format_duration(self->now ? self->now->uptime_ns : 0, uptime, sizeof uptime);
   format_bytes((double)memory, bytes, sizeof bytes);
   escape_string(system, sizeof system, self->system);
-  const char *mark = self->lost[0] ? " [stopped]" : self->now && self->now->stopping ? " [stopping]" : "";
+  const char *mark = !self->lost[0]                          ? ""
+                     : strstr(self->lost, "does not answer") ? " [not answering]"
+                                                             : " [stopped]";
+  if (!self->lost[0] && self->now && self->now->stopping) mark = " [stopping]";
   snprintf(line, size,
            "%s%s  up %s  cells %zu  restarts %" PRIu64 "  faults %" PRIu64 "  CPU %.1f%%  mem %s",
            self->now ? self->now->system : system, mark, uptime, self->now ? self->now->count : 0,

@@ -264,6 +264,14 @@ sleep 3
 after=$(cpu_ticks "$pid")
 check "watching: top idles (CPU ticks $before -> $after)" test $((after - before)) -lt 60
 
+# A system that does not answer (stopped by SIGSTOP) is marked so, and
+# found again when it goes on.
+kill -STOP $up_pid
+check "hung: marked" await "^topped \[not answering\]"
+check "hung: said" shows "topped does not answer"
+kill -CONT $up_pid
+check "hung: found again" await "^topped  up"
+
 # The system stops while watched: marked, kept, not spinning, found again.
 "$minos" stop topped >/dev/null
 wait $up_pid
