@@ -16,7 +16,6 @@
  * looked for again at every refresh. */
 #include <curses.h>
 #include <glob.h>
-#include <inttypes.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -451,6 +450,13 @@ static void ask_kill(top *self) {
   self->prompt = PROMPT_KILL;
 }
 
+/* The selected row's cell becomes the one the selection follows. */
+static void pick(top *self) {
+  if (!self->shown_count) return;
+  remember_selection(self);
+  self->picked = true;
+}
+
 /* Moves the selection by delta rows (clamped); in a cell's detail, the
  * detail follows it. */
 static void move_selection(top *self, long delta) {
@@ -504,6 +510,8 @@ static key_outcome command_key(top *self, int key) {
     return AFTER_KEY_DONE;
   }
   if (navigation_key(self, key)) return AFTER_KEY_DONE;
+  if (key == KEY_ENTER || (key > 0 && key < 128 && strchr("\n\rklrs", key)))
+    pick(self); /* the cell acted on (or re-sorted) stays selected */
   if (key == ESCAPE_KEY || key == KEY_LEFT) go_back(self);
   else if (key == 'k') ask_kill(self); /* k is kill, as in htop: up is the arrow */
   else if (key == 'r' && top_selected_row(self)) {

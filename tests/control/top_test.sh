@@ -117,6 +117,18 @@ MINOS_CONTROL_DIR=$work/none "$minos" top --plain >/dev/null 2>"$work/err"
 check "no SYSTEM, none running: exit 125" test $? = 125
 check "no SYSTEM, none running: says so" grep -q "no system is running" "$work/err"
 
+# ---- sorting keeps the selected row's cell, even before any pick ---------
+open_top 200 40 -d 0.5 topped
+check "wide view" await "^CELL"
+first=$(tmux capture-pane -t $session -p | sed -n 4p | cut -d' ' -f1)
+keys s
+check "sort: memory, from the start" await "^sort: memory"
+sleep 1
+# By memory the native cells come first; the one lit by CPU stays lit.
+check "sorting moved $first down" bash -c "tmux capture-pane -t $session -p | sed -n 4p | grep -v -q '^$first '"
+keys Enter
+check "sorting kept $first selected" await "^$first ("
+
 # ---- the table at 80x24 ---------------------------------------------------
 open_top 80 24 -d 0.5 topped
 check "header" await "^topped  up .* cells 28  restarts [0-9]*  faults [0-9]*  CPU [0-9.]*%  mem"
