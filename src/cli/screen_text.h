@@ -10,10 +10,15 @@
 #ifndef MINOS_CLI_SCREEN_TEXT_H
 #define MINOS_CLI_SCREEN_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Copies into out (NUL-terminated, size > 0) the start of text that fits
  * in `columns`; returns how many columns it takes. */
 int screen_fit(char *out, size_t size, const char *text, int columns);
+
+/* Whether curses knows the terminal TERM names (screen_terminal.c). Asked
+ * before newterm, which leaks its screen when it does not. */
+bool screen_terminal_known(void);
 
 #endif

@@ -68,7 +68,8 @@ typedef struct top {
 const top_row *top_selected_row(const top *self);
 /* The whole screen of the current view, its status line and prompt. */
 void top_draw(top *self);
-/* The header and the table, plainly, on stdout. */
-void top_print_plain(const top *self);
+/* The header and the table, plainly, on stdout; false if it cannot be
+ * written (a pipe's reader gone: SIGPIPE is ignored). */
+bool top_print_plain(const top *self);
 
 #endif

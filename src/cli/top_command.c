@@ -16,7 +16,6 @@
  * looked for again at every refresh. */
 #include <curses.h>
 #include <glob.h>
-#include <inttypes.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,6 +27,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/screen_text.h"
 #include "cli/top.h"
 #include "control/control_client.h"
 #include "control/control_socket.h"
@@ -37,8 +37,10 @@
 
 #define ESCAPE_KEY 27
 #define CONTROL_KEY(letter) ((letter) & 0x1f)
-/* Shorter than other commands' wait: the keys do not answer meanwhile. */
-#define TOP_REPLY_TIMEOUT_MS 5000
+/* Shorter than other commands' waits: the keys do not answer meanwhile
+ * (a system that does not answer is marked so and asked again later). */
+#define TOP_REPLY_TIMEOUT_MS 3000
+#define TOP_GREETING_TIMEOUT_MS 1000
 /* Log lines taken at once while following, so a flood cannot starve keys. */
 #define LOG_LINES_PER_TURN 2000
 #define SYSTEMS_LISTED 8
@@ -252,7 +254,9 @@ static void lose(top *self, const char *why) {
  * as their counters do not go on into the new one. */
 static bool reconnect(top *self) {
   char error[512];
-  if (!control_connect(self->system, &self->link, error, sizeof error)) return false;
+  if (!control_connect_within(self->system, &self->link, TOP_GREETING_TIMEOUT_MS, error,
+                              sizeof error))
+    return false;
   self->lost[0] = '\0';
   snprintf(self->status, sizeof self->status, "connected again");
   free_snapshot(self->before);
@@ -357,7 +361,9 @@ static void follow_log(top *self) {
   json_out_end_object(&out);
   char *line = json_out_finish(&out);
   snprintf(self->log_cell, sizeof self->log_cell, "%s", item->cell_text);
-  if (!line || !control_connect(self->system, &self->log_link, error, sizeof error) ||
+  if (!line ||
+      !control_connect_within(self->system, &self->log_link, TOP_GREETING_TIMEOUT_MS, error,
+                              sizeof error) ||
       !control_send(&self->log_link, line, error, sizeof error)) {
     snprintf(self->status, sizeof self->status, "cannot follow the log: %s",
              line ? error : "out of memory");
@@ -444,6 +450,13 @@ static void ask_kill(top *self) {
   self->prompt = PROMPT_KILL;
 }
 
+/* The selected row's cell becomes the one the selection follows. */
+static void pick(top *self) {
+  if (!self->shown_count) return;
+  remember_selection(self);
+  self->picked = true;
+}
+
 /* Moves the selection by delta rows (clamped); in a cell's detail, the
  * detail follows it. */
 static void move_selection(top *self, long delta) {
@@ -497,6 +510,8 @@ static key_outcome command_key(top *self, int key) {
     return AFTER_KEY_DONE;
   }
   if (navigation_key(self, key)) return AFTER_KEY_DONE;
+  if (key == KEY_ENTER || (key > 0 && key < 128 && strchr("\n\rklrs", key)))
+    pick(self); /* the cell acted on (or re-sorted) stays selected */
   if (key == ESCAPE_KEY || key == KEY_LEFT) go_back(self);
   else if (key == 'k') ask_kill(self); /* k is kill, as in htop: up is the arrow */
   else if (key == 'r' && top_selected_row(self)) {
@@ -589,7 +604,7 @@ static void start_screen(void) {
 
 static int run_screen(top *self) {
   setlocale(LC_CTYPE, ""); /* what the terminal shows as characters (screen_text.h) */
-  SCREEN *screen = newterm(NULL, stdout, stdin);
+  SCREEN *screen = screen_terminal_known() ? newterm(NULL, stdout, stdin) : NULL;
   if (!screen) { /* a TERM curses does not know: the caller prints plainly */
     char term[128];
     log_warn("top: the terminal TERM=%s is unknown here: the table instead",
@@ -626,7 +641,7 @@ static int run_plain(top *self, long count) {
       return EXIT_RUNTIME_ERROR;
     }
     arrange(self);
-    top_print_plain(self);
+    if (!top_print_plain(self)) return 0; /* no one reads any more: done, as with SIGPIPE */
   }
   return 0;
 }

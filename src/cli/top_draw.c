@@ -151,7 +151,10 @@ static void format_header(const top *self, char *line, size_t size) {
   format_duration(self->now ? self->now->uptime_ns : 0, uptime, sizeof uptime);
   format_bytes((double)memory, bytes, sizeof bytes);
   escape_string(system, sizeof system, self->system);
-  const char *mark = self->lost[0] ? " [stopped]" : self->now && self->now->stopping ? " [stopping]" : "";
+  const char *mark = !self->lost[0]                          ? ""
+                     : strstr(self->lost, "does not answer") ? " [not answering]"
+                                                             : " [stopped]";
+  if (!self->lost[0] && self->now && self->now->stopping) mark = " [stopping]";
   snprintf(line, size,
            "%s%s  up %s  cells %zu  restarts %" PRIu64 "  faults %" PRIu64 "  CPU %.1f%%  mem %s",
            self->now ? self->now->system : system, mark, uptime, self->now ? self->now->count : 0,
@@ -167,7 +170,7 @@ static int output_width(void) {
   return isatty(1) && ioctl(1, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 ? size.ws_col - 1 : 0;
 }
 
-void top_print_plain(const top *self) {
+bool top_print_plain(const top *self) {
   char line[1024];
   int longest = longest_name(self), width = output_width();
   layout all = layout_for(width ? width : 1 << 20, longest);
@@ -180,7 +183,7 @@ void top_print_plain(const top *self) {
     compose_row(&all, &self->now->rows[self->shown[i]], line, sizeof line);
     printf("%s\n", line);
   }
-  fflush(stdout);
+  return fflush(stdout) == 0 && !ferror(stdout);
 }
 
 /* ---- the screen ---------------------------------------------------------- */

@@ -156,6 +156,11 @@ static bool socket_path(const char *system, char *path, size_t size, char *error
 
 bool control_connect(const char *system, control_connection *out, char *error,
                      size_t error_size) {
+  return control_connect_within(system, out, CONTROL_REPLY_TIMEOUT_MS, error, error_size);
+}
+
+bool control_connect_within(const char *system, control_connection *out, int timeout_ms,
+                            char *error, size_t error_size) {
   struct sockaddr_un address = {.sun_family = AF_UNIX};
   *out = (control_connection){.fd = -1};
   if (!socket_path(system, address.sun_path, sizeof address.sun_path, error, error_size))
@@ -167,7 +172,7 @@ bool control_connect(const char *system, control_connection *out, char *error,
     control_disconnect(out);
     return false;
   }
-  json_value *hello = control_read(out, NULL, CONTROL_REPLY_TIMEOUT_MS, error, error_size);
+  json_value *hello = control_read(out, NULL, timeout_ms, error, error_size);
   const json_value *version = hello ? json_object_get(hello, "version") : NULL;
   bool fine = false;
   if (hello && json_object_get(hello, "error"))

@@ -22,6 +22,10 @@ typedef struct control_connection {
 /* Connects and checks the system's greeting (its protocol version). */
 bool control_connect(const char *system, control_connection *out, char *error,
                      size_t error_size);
+/* The same, waiting at most timeout_ms for the greeting (a stopped or
+ * hung system accepts connections and says nothing). */
+bool control_connect_within(const char *system, control_connection *out, int timeout_ms,
+                            char *error, size_t error_size);
 void control_disconnect(control_connection *connection);
 bool control_send(control_connection *connection, const char *request, char *error,
                   size_t error_size);

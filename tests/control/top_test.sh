@@ -102,6 +102,8 @@ check "plain row" grep -q "^writer#1 *native *running" <<<"$plain"
 check "plain: whole long names" grep -q "^crashing-with-a-very-long-name-b#1 " <<<"$plain"
 check "plain: TERM=dumb" bash -c "TERM=dumb '$minos' top topped </dev/null | grep -q '^topped  up'"
 check "plain: -n twice" bash -c "[ \$('$minos' top -n 2 --delay 0.2 topped | grep -c '^topped  up') = 2 ]"
+timeout 20 "$minos" top -n 1000 -d 0.1 topped | head -1 >/dev/null
+check "plain: ends when no one reads" test "${PIPESTATUS[0]}" = 0
 "$minos" top -d 0 topped >/dev/null 2>"$work/err"
 check "-d 0 refused" test $? = 2
 check "-d 0 says why" grep -q "seconds between refreshes" "$work/err"
@@ -114,6 +116,18 @@ check "no SYSTEM, one running: that one" bash -c "'$minos' top --plain | grep -q
 MINOS_CONTROL_DIR=$work/none "$minos" top --plain >/dev/null 2>"$work/err"
 check "no SYSTEM, none running: exit 125" test $? = 125
 check "no SYSTEM, none running: says so" grep -q "no system is running" "$work/err"
+
+# ---- sorting keeps the selected row's cell, even before any pick ---------
+open_top 200 40 -d 0.5 topped
+check "wide view" await "^CELL"
+first=$(tmux capture-pane -t $session -p | sed -n 4p | cut -d' ' -f1)
+keys s
+check "sort: memory, from the start" await "^sort: memory"
+sleep 1
+# By memory the native cells come first; the one lit by CPU stays lit.
+check "sorting moved $first down" bash -c "tmux capture-pane -t $session -p | sed -n 4p | grep -v -q '^$first '"
+keys Enter
+check "sorting kept $first selected" await "^$first ("
 
 # ---- the table at 80x24 ---------------------------------------------------
 open_top 80 24 -d 0.5 topped
@@ -262,6 +276,14 @@ sleep 3
 after=$(cpu_ticks "$pid")
 check "watching: top idles (CPU ticks $before -> $after)" test $((after - before)) -lt 60
 
+# A system that does not answer (stopped by SIGSTOP) is marked so, and
+# found again when it goes on.
+kill -STOP $up_pid
+check "hung: marked" await "^topped \[not answering\]"
+check "hung: said" shows "topped does not answer"
+kill -CONT $up_pid
+check "hung: found again" await "^topped  up"
+
 # The system stops while watched: marked, kept, not spinning, found again.
 "$minos" stop topped >/dev/null
 wait $up_pid
@@ -276,8 +298,8 @@ check "stopped: top still runs" kill -0 "$pid"
 start_system
 check "found again" await "connected again"
 check "found again: header" await "^topped  up .* cells 28"
-keys q
-check "quit" await "^EXITED 0"
+tmux send-keys -t $session C-c
+check "Ctrl-C quits" await "^EXITED 0"
 
 # TERM unknown to curses: the table instead, and why.
 top_term=unknown-xyz open_top 80 40 topped
