@@ -479,6 +479,11 @@ static void check_trial(supervised_cell *service, uint64_t now, uint64_t *next_d
     finish_upgrade(service, control_error_reply("the system is stopping"));
     return;
   }
+  if (service_finished(service)) { /* gave up (or done) before the new code ran */
+    finish_upgrade(service, control_error_reply("the service ended for good before the new "
+                                                "code could prove itself"));
+    return;
+  }
   if (service->state != SERVICE_RUNNING || !service->instance || !service->ready ||
       !is_trial_instance(service, service->instance->name) ||
       atomic_load(&service->instance->ended))
@@ -542,6 +547,8 @@ void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *c
   service->upgrade_path = path;
   service->upgrade_call = call;
   service->upgrade_deadline = now + service->spec->limits.init_timeout_ns;
+  /* Its end (a trap in its initialisation) wakes the supervisor too. */
+  if (cell_watch_end(standby, &service->owner->wake)) waiter_wake(&service->owner->wake);
 }
 
 void service_abandon_upgrade(supervised_cell *service) {
@@ -566,7 +573,9 @@ static void check_upgrade(supervised_cell *service, uint64_t now, uint64_t *next
     cell_disown(upgrade);
     code_release(&service->upgrade_code);
     finish_upgrade(service, control_error_reply("the system is stopping"));
-  } else if (cell_initialised(upgrade)) {
+  } else if (cell_watch_initialised(upgrade, &service->owner->wake)) {
+    /* Watched, so the switch comes as soon as the new code is ready for
+     * it, not at the deadline the supervisor would otherwise sleep to. */
     commit_upgrade(service);
   } else if (now >= service->upgrade_deadline) {
     cell_request_end(upgrade, FAULT_INIT_TIMEOUT); /* seen ended at a next step */

@@ -111,6 +111,12 @@ check "after all that, svc's code is the old one" [ "$(code_of svc)" = "$work/gr
 out=$(cd "$work/v2" && "$minos" upgrade uph svc member_v2.wasm 2>&1)
 check "relative path: resolved by the caller ($out)" contains "$out" "^uph: svc#[0-9]* now runs $work/v2/member_v2.wasm$"
 check "relative path: inspect shows it" [ "$(code_of svc)" = "$work/v2/member_v2.wasm" ]
+# The switch comes once the new code has initialised, not at its init
+# timeout (2 s) the supervisor would otherwise sleep to.
+ms_of() { grep -m1 -E -- "$1" "$work/up.log" | sed -E 's/^[0-9-]+T([0-9]+):([0-9]+):([0-9]+)\.([0-9]{3}).*/\1 \2 \3 \4/' |
+  awk '{ print (($1 * 60 + $2) * 60 + $3) * 1000 + $4 }'; }
+switch_ms=$(( $(ms_of "upgraded to $work/mute.wasm") - $(ms_of "upgrading svc#[0-9]* to $work/mute.wasm") ))
+check "the switch is prompt ($switch_ms ms)" [ "$switch_ms" -lt 1500 ]
 check "relative path: ps --json shows it" contains "$("$minos" ps --json uph)" "\"name\":\"svc\"[^}]*\"code\":\"$work/v2/member_v2.wasm\""
 check "the upgrade did not restart its group" bash -c "! grep -q 'pair: one_for_all' '$work/up.log'"
 check "peer untouched" bash -c "! grep -q 'peer#2' '$work/up.log'"
