@@ -409,7 +409,8 @@ static void confirm_upgrade(supervised_cell *service, const char *note) {
  * and the request says why. */
 static void roll_back_upgrade(supervised_cell *service, const char *how, uint64_t now) {
   log_message(LOG_WARN, service->trial_name,
-              "upgrade failed: the new code %s once it took over; back to %s", how,
+              "upgrade failed: the new code's first instance ended (%s) before it served; "
+              "back to %s", how,
               service->previous_path);
   service_discard_standby(service); /* the new code's */
   service->standby_failed = false;
