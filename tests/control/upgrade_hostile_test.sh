@@ -90,6 +90,12 @@ up "$work/noexec"
 check "no execute permission: exit 125" [ "$rc" = 125 ]
 check "no execute permission: why ($out)" contains "$out" "cannot be executed: Permission denied"
 
+# minos check says the same of a spec whose native code cannot be executed.
+printf '{"cells": {"x": {"code": "noexec"}}}\n' >"$work/noexec.json"
+out=$("$minos" check "$work/noexec.json" 2>&1)
+check "check: a native program without execute permission: exit 1" [ $? = 1 ]
+check "check: why ($out)" contains "$out" "cells.x.code: .*cannot be executed: Permission denied (chmod +x it)"
+
 up "$work/adir"
 check "a directory: why ($out)" contains "$out" "not a regular file"
 up "$work/uph.json"
