@@ -127,6 +127,24 @@ check "relative path: ps --json shows it" contains "$("$minos" ps --json uph)" "
 check "the upgrade did not restart its group" bash -c "! grep -q 'pair: one_for_all' '$work/up.log'"
 check "peer untouched" bash -c "! grep -q 'peer#2' '$work/up.log'"
 
+# Two upgrades at once: one takes the cell, the other is told that one is
+# under way (or, if it came after, runs too); never both half-done.
+cp "$guests/group_member.wasm" "$work/v2/member_v3.wasm"
+"$minos" upgrade uph svc "$work/v2/member_v3.wasm" >"$work/first.out" 2>&1 &
+first=$!
+"$minos" upgrade uph svc "$work/v2/member_v2.wasm" >"$work/second.out" 2>&1
+second_rc=$?
+wait $first
+first_rc=$?
+both="$(cat "$work/first.out" "$work/second.out")"
+check "two at once: one succeeded ($both)" [ $((first_rc == 0 || second_rc == 0)) = 1 ]
+check "two at once: a refusal says why ($both)" \
+  bash -c "[ $first_rc = 0 ] && [ $second_rc = 0 ] || grep -q 'under way' <<<'$both'"
+final=$(code_of svc)
+check "two at once: the code is one of them ($final)" contains "$final" "member_v[23].wasm$"
+if [ "$final" != "$work/v2/member_v2.wasm" ]; then up "$work/v2/member_v2.wasm"; fi
+check "back to v2 for what follows" [ "$(code_of svc)" = "$work/v2/member_v2.wasm" ]
+
 # A crash now restarts the group (one_for_all): svc comes back on the new code.
 "$minos" kill uph svc >/dev/null 2>&1
 for _ in $(seq 100); do grep -q "peer#2: started" "$work/up.log" && break; sleep 0.05; done
