@@ -40,6 +40,7 @@ set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 120)
 # once, cannot run, lacks a grant, a relative path, a trigger; a good one
 # replaces the service alone, and later restarts run the new code.
 add_test(NAME control_upgrade_hostile
-         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_hostile_test.sh ${MINOS} ${GUESTS})
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/upgrade_hostile_test.sh ${MINOS} ${GUESTS}
+                 ${CMAKE_BINARY_DIR}/examples/kv)
 set_tests_properties(control_upgrade_hostile PROPERTIES TIMEOUT 120
                      ENVIRONMENT "CONTROL_CLIENT=$<TARGET_FILE:control_client>")

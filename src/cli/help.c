@@ -194,7 +194,10 @@ static const char upgrade_help[] =
     "Runs the service CELL on new CODE (a .wasm module or a native program) without\n"
     "losing its channels: the new code starts beside the running instance, and once\n"
     "it has initialised it takes over. Code that fails to initialise is refused with\n"
-    "the reason, and the old instance serves on (exit status 125).\n"
+    "the reason, and the old instance serves on (exit status 125). Code whose first\n"
+    "instance ends before it is ready or before it served (it exits or traps at\n"
+    "once) is rolled back: the old code runs again (exit status 125). CODE is\n"
+    "relative to the current directory.\n"
     "\n" SYSTEM_HELP;
 
 static const char stop_help[] =

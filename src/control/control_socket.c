@@ -353,10 +353,11 @@ static void *run_slow_call(void *argument) {
   pthread_mutex_lock(&self->slow_lock);
   call->next = self->slow_done;
   self->slow_done = call;
+  /* Before it counts as ended: once it does, the socket may be closed. */
+  if (write(self->ring_wake[1], "s", 1) != 1) { /* full: a wake-up is pending anyway */ }
   self->slow_running--;
   pthread_cond_broadcast(&self->slow_ended);
   pthread_mutex_unlock(&self->slow_lock);
-  if (write(self->ring_wake[1], "s", 1) != 1) { /* full: a wake-up is pending anyway */ }
   return NULL;
 }
 

@@ -374,7 +374,10 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
     return control_error_reply("a trigger's next instances: restart the system with the new "
                                "code (upgrades are for services)");
   if (item->owner->stopping) return control_error_reply("the system is stopping");
-  if (item->state != SERVICE_RUNNING || !item->instance)
+  /* Between two instances (a crash-looping service, in its backoff) is
+   * fine: the new code's instance is then the next one. */
+  bool running = item->state == SERVICE_RUNNING && item->instance;
+  if (!running && item->state != SERVICE_RESTARTING)
     return control_error_reply("this cell has no running instance to upgrade");
   /* One at a time: a second would replace the first's new code under
    * it (while it initialises, hands over or is on trial). */
@@ -396,15 +399,16 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   instance_name(item, ++item->instance_number, name, sizeof name);
   cell *standby;
   char error[512], message[640];
+  const char *old_name = running ? item->instance->name : "the old code";
   if (instance_create_from(item, &call->code, name, &standby, error, sizeof error) != MINOS_OK) {
     /* Most often a grant it lacks: said to the operator, not only logged. */
     snprintf(message, sizeof message, "cannot start the new code: %s; %s serves on", error,
-             item->instance->name);
+             old_name);
     return control_error_reply(message);
   }
-  if (instance_place(item, standby, item->instance) != MINOS_OK)
+  if (instance_place(item, standby, running ? item->instance : NULL) != MINOS_OK)
     return control_error_reply("cannot start the new code (see the log)");
-  log_message(LOG_INFO, name, "upgrading %s to %s", item->instance->name, call->code_path);
+  log_message(LOG_INFO, name, "upgrading %s to %s", old_name, call->code_path);
   service_begin_upgrade(item, standby, &call->code, call->code_path, call, now);
   call->code_path = NULL;
   call->deferred = true;

@@ -23,6 +23,7 @@ static void describe_duration(uint64_t ns, char *text, size_t size) {
 static void decide_after_end(supervised_cell *service, bool failed, uint64_t now);
 static void note_trial_start(supervised_cell *service, const char *name);
 static bool is_trial_instance(const supervised_cell *service, const char *name);
+static bool trial_served(const supervised_cell *service, bool native);
 static void confirm_upgrade(supervised_cell *service, const char *note);
 static void roll_back_upgrade(supervised_cell *service, const char *how, uint64_t now);
 
@@ -183,6 +184,7 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
   snprintf(name, sizeof name, "%s", ended->name);
   bool requested = service->restart_requested, by_operator = service->ended_by_operator;
   bool by_group = service->group_ending;
+  bool native = strcmp(ended->arch->name, "native") == 0;
   report_end(ended, name, now - service->started_at, by_group);
   service->restart_requested = service->ended_by_operator = service->group_ending = false;
   bool failed = !requested && !by_group &&
@@ -210,6 +212,11 @@ static void instance_ended(supervised_cell *service, uint64_t now) {
     bool by_itself = !requested && !by_group && !by_operator && !service->owner->stopping;
     if (!by_itself) {
       confirm_upgrade(service, " (its first instance was then ended by request)");
+    } else if (service->ready && trial_served(service, native)) {
+      char note[200];
+      snprintf(note, sizeof note, " (its first instance served, then %s: its policy decides)",
+               how);
+      confirm_upgrade(service, note);
     } else {
       /* Ended anywhere in its conversation: as a kill would (a request
        * in flight is lost, a stream keeps its data). */
@@ -402,7 +409,8 @@ static void confirm_upgrade(supervised_cell *service, const char *note) {
  * and the request says why. */
 static void roll_back_upgrade(supervised_cell *service, const char *how, uint64_t now) {
   log_message(LOG_WARN, service->trial_name,
-              "upgrade failed: the new code %s once it took over; back to %s", how,
+              "upgrade failed: the new code's first instance ended (%s) before it served; "
+              "back to %s", how,
               service->previous_path);
   service_discard_standby(service); /* the new code's */
   service->standby_failed = false;
@@ -422,11 +430,43 @@ static void roll_back_upgrade(supervised_cell *service, const char *how, uint64_
   service->restart_requested = true;
 }
 
+/* Bytes through its kept ends so far: read from its inputs, written to
+ * its outputs; *inputs and *outputs say whether it has any. */
+static void kept_traffic(const supervised_cell *service, uint64_t *read, uint64_t *written,
+                         bool *inputs, bool *outputs) {
+  *read = *written = 0;
+  *inputs = *outputs = false;
+  for (size_t i = 0; i < service->kept_count; i++) {
+    if (!service->kept[i].end) continue;
+    channel_statistics stats;
+    channel_stats(service->kept[i].end, &stats);
+    if (service->kept[i].output) *written += stats.bytes_written, *outputs = true;
+    else *read += stats.bytes_read, *inputs = true;
+  }
+}
+
 /* An instance started while an upgrade is on trial: the first is the
  * new code's. */
 static void note_trial_start(supervised_cell *service, const char *name) {
-  if (service->on_trial && !service->trial_name[0])
-    snprintf(service->trial_name, sizeof service->trial_name, "%s", name);
+  if (!service->on_trial || service->trial_name[0]) return;
+  snprintf(service->trial_name, sizeof service->trial_name, "%s", name);
+  bool inputs, outputs;
+  kept_traffic(service, &service->trial_read_from, &service->trial_written_from, &inputs,
+               &outputs);
+}
+
+/* Whether the trial instance did its work before it ended: read from its
+ * inputs (a native program's reads cannot be told from the runtime's
+ * reading ahead into its pipe: taken as done) and wrote to its outputs.
+ * Then its end is the service's own failure, for its policy, and the new
+ * code stays; one that never served is code that cannot run. */
+static bool trial_served(const supervised_cell *service, bool native) {
+  uint64_t read, written;
+  bool inputs, outputs;
+  kept_traffic(service, &read, &written, &inputs, &outputs);
+  bool did_read = native || !inputs || read > service->trial_read_from;
+  bool did_write = !outputs || written > service->trial_written_from;
+  return did_read && did_write;
 }
 
 static bool is_trial_instance(const supervised_cell *service, const char *name) {
@@ -438,6 +478,11 @@ static void check_trial(supervised_cell *service, uint64_t now, uint64_t *next_d
   if (!service->on_trial) return;
   if (service->owner->stopping) {
     finish_upgrade(service, control_error_reply("the system is stopping"));
+    return;
+  }
+  if (service_finished(service)) { /* gave up (or done) before the new code ran */
+    finish_upgrade(service, control_error_reply("the service ended for good before the new "
+                                                "code could prove itself"));
     return;
   }
   if (service->state != SERVICE_RUNNING || !service->instance || !service->ready ||
@@ -503,6 +548,8 @@ void service_begin_upgrade(supervised_cell *service, cell *standby, cell_code *c
   service->upgrade_path = path;
   service->upgrade_call = call;
   service->upgrade_deadline = now + service->spec->limits.init_timeout_ns;
+  /* Its end (a trap in its initialisation) wakes the supervisor too. */
+  if (cell_watch_end(standby, &service->owner->wake)) waiter_wake(&service->owner->wake);
 }
 
 void service_abandon_upgrade(supervised_cell *service) {
@@ -527,7 +574,9 @@ static void check_upgrade(supervised_cell *service, uint64_t now, uint64_t *next
     cell_disown(upgrade);
     code_release(&service->upgrade_code);
     finish_upgrade(service, control_error_reply("the system is stopping"));
-  } else if (cell_initialised(upgrade)) {
+  } else if (cell_watch_initialised(upgrade, &service->owner->wake)) {
+    /* Watched, so the switch comes as soon as the new code is ready for
+     * it, not at the deadline the supervisor would otherwise sleep to. */
     commit_upgrade(service);
   } else if (now >= service->upgrade_deadline) {
     cell_request_end(upgrade, FAULT_INIT_TIMEOUT); /* seen ended at a next step */

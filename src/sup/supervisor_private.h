@@ -90,6 +90,9 @@ typedef struct supervised_cell {
   uint64_t trial_until;
   cell_code previous_code;
   char *previous_path;
+  /* Bytes its kept ends had read and written when the trial instance
+   * started: whether it then served (read a request, wrote an answer). */
+  uint64_t trial_read_from, trial_written_from;
   restart_history history;
   /* Readiness (readiness.c): whether the instance is ready by its spec's
    * rule; for "notify", the supervisor's end of its ready channel. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# upgrade_hostile_test.sh MINOS GUESTS_DIR: what an operator may throw at
+# upgrade_hostile_test.sh MINOS GUESTS_DIR KV_DIR: what an operator may throw at
 # `minos upgrade`, on a system whose service "svc" says when it is ready
 # ("notify") and sits in a one_for_all group beside "peer":
 #   code that never becomes ready, that exits at once, that cannot run
@@ -11,9 +11,12 @@
 #   that does not exist;
 #   a good upgrade: only svc is replaced (its group does not restart
 #   peer), and what restarts it later (a crash through its group, minos
-#   restart) runs the new code.
+#   restart) runs the new code;
+#   new code that serves and then crashes (the kv example's service, which
+#   crashes every 50 requests, upgraded to its native build) stays: its
+#   crashes are its policy's to handle, not a failed upgrade.
 set -u
-minos=$1 guests=$2
+minos=$1 guests=$2 kv=$3
 work=$(mktemp -d)
 chmod 755 "$work"
 up_pid=
@@ -87,6 +90,12 @@ up "$work/noexec"
 check "no execute permission: exit 125" [ "$rc" = 125 ]
 check "no execute permission: why ($out)" contains "$out" "cannot be executed: Permission denied"
 
+# minos check says the same of a spec whose native code cannot be executed.
+printf '{"cells": {"x": {"code": "noexec"}}}\n' >"$work/noexec.json"
+out=$("$minos" check "$work/noexec.json" 2>&1)
+check "check: a native program without execute permission: exit 1" [ $? = 1 ]
+check "check: why ($out)" contains "$out" "cells.x.code: .*cannot be executed: Permission denied (chmod +x it)"
+
 up "$work/adir"
 check "a directory: why ($out)" contains "$out" "not a regular file"
 up "$work/uph.json"
@@ -108,9 +117,33 @@ check "after all that, svc's code is the old one" [ "$(code_of svc)" = "$work/gr
 out=$(cd "$work/v2" && "$minos" upgrade uph svc member_v2.wasm 2>&1)
 check "relative path: resolved by the caller ($out)" contains "$out" "^uph: svc#[0-9]* now runs $work/v2/member_v2.wasm$"
 check "relative path: inspect shows it" [ "$(code_of svc)" = "$work/v2/member_v2.wasm" ]
+# The switch comes once the new code has initialised, not at its init
+# timeout (2 s) the supervisor would otherwise sleep to.
+ms_of() { grep -m1 -E -- "$1" "$work/up.log" | sed -E 's/^[0-9-]+T([0-9]+):([0-9]+):([0-9]+)\.([0-9]{3}).*/\1 \2 \3 \4/' |
+  awk '{ print (($1 * 60 + $2) * 60 + $3) * 1000 + $4 }'; }
+switch_ms=$(( $(ms_of "upgraded to $work/mute.wasm") - $(ms_of "upgrading svc#[0-9]* to $work/mute.wasm") ))
+check "the switch is prompt ($switch_ms ms)" [ "$switch_ms" -lt 1500 ]
 check "relative path: ps --json shows it" contains "$("$minos" ps --json uph)" "\"name\":\"svc\"[^}]*\"code\":\"$work/v2/member_v2.wasm\""
 check "the upgrade did not restart its group" bash -c "! grep -q 'pair: one_for_all' '$work/up.log'"
 check "peer untouched" bash -c "! grep -q 'peer#2' '$work/up.log'"
+
+# Two upgrades at once: one takes the cell, the other is told that one is
+# under way (or, if it came after, runs too); never both half-done.
+cp "$guests/group_member.wasm" "$work/v2/member_v3.wasm"
+"$minos" upgrade uph svc "$work/v2/member_v3.wasm" >"$work/first.out" 2>&1 &
+first=$!
+"$minos" upgrade uph svc "$work/v2/member_v2.wasm" >"$work/second.out" 2>&1
+second_rc=$?
+wait $first
+first_rc=$?
+both="$(cat "$work/first.out" "$work/second.out")"
+check "two at once: one succeeded ($both)" [ $((first_rc == 0 || second_rc == 0)) = 1 ]
+check "two at once: a refusal says why ($both)" \
+  bash -c "[ $first_rc = 0 ] && [ $second_rc = 0 ] || grep -q 'under way' <<<'$both'"
+final=$(code_of svc)
+check "two at once: the code is one of them ($final)" contains "$final" "member_v[23].wasm$"
+if [ "$final" != "$work/v2/member_v2.wasm" ]; then up "$work/v2/member_v2.wasm"; fi
+check "back to v2 for what follows" [ "$(code_of svc)" = "$work/v2/member_v2.wasm" ]
 
 # A crash now restarts the group (one_for_all): svc comes back on the new code.
 "$minos" kill uph svc >/dev/null 2>&1
@@ -138,6 +171,22 @@ wait $up_pid
 status=$?
 up_pid=
 check "stopped cleanly (status $status)" [ "$status" = 0 ]
-[ $failed = 0 ] || { echo "--- the system's log:"; cat "$work/up.log"; }
+# Served, then crashed: the upgrade stands.
+mkdir "$work/kv"
+cp "$kv"/kv_service.wasm "$kv"/kv_service "$kv"/kv_client.wasm "$work/kv/"
+sed -e 's/"kv_client", "100"/"kv_client", "100000000"/' -e 's/"--crash-every", "10"/"--crash-every", "50"/' \
+    -e 's/"max_restarts": 100,/"max_restarts": 1000000,/' "$kv/kv.json" >"$work/kv/kv.json"
+"$minos" up "$work/kv/kv.json" >"$work/kv.log" 2>&1 &
+up_pid=$!
+for _ in $(seq 600); do "$minos" ps kv 2>/dev/null | grep -q "client#1 .*running" && break; sleep 0.05; done
+out=$("$minos" upgrade kv kv "$work/kv/kv_service" 2>&1)
+check "crashy new code: the upgrade stands ($out)" contains "$out" "^kv: kv#[0-9]* now runs $work/kv/kv_service"
+sleep 0.5
+check "crashy new code: restarted on the new code" contains "$("$minos" ps kv)" "kv[#0-9]* *native"
+check "crashy new code: no rollback" bash -c "! grep -q 'upgrade failed' '$work/kv.log'"
+"$minos" stop kv >/dev/null 2>&1
+wait $up_pid
+up_pid=
+[ $failed = 0 ] || { echo "--- the system's log:"; cat "$work/up.log"; grep -v crashing "$work/kv.log" | tail -30; }
 echo "upgrade_hostile_test: $passed passed, $failed failed"
 [ $failed = 0 ]
