@@ -26,3 +26,10 @@ add_test(NAME control_systemd_notify
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/notify_test.sh ${MINOS}
                  $<TARGET_FILE:notify_listener> ${GUESTS}/wasi_cat.wasm)
 set_tests_properties(control_systemd_notify PROPERTIES TIMEOUT 60)
+# Hostile and everyday clients of the control socket: raw bytes, half
+# lines for ever, an upgrade's compile beside other clients, logs -f to the
+# end, stale sockets and names in minos ps (--json as one JSON text).
+add_test(NAME control_socket_robust
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/control_robust_test.sh ${MINOS}
+                 $<TARGET_FILE:control_client> ${GUESTS}/wasi_cat.wasm)
+set_tests_properties(control_socket_robust PROPERTIES TIMEOUT 120)
