@@ -106,6 +106,17 @@ check "kill of an ended instance: said" contains "$(cat "$work/out")" "writer#1 
 "$minos" restart rob 'writer#x' >"$work/out" 2>&1
 check "restart of no instance: exit 125" [ $? = 125 ]
 
+# ---- subscribers that never read -------------------------------------------------
+stalled=()
+for _ in 1 2 3 4; do
+  "$client" "$sock" --stall 4 '{"request":"subscribe"}' >/dev/null &
+  stalled+=($!)
+done
+sleep 0.5
+for _ in 1 2 3; do "$minos" restart rob reader >/dev/null; sleep 0.2; done
+check "ps beside subscribers that never read" contains "$("$minos" ps rob 2>&1)" "reader#"
+wait "${stalled[@]}"
+
 # ---- a name with '/' ----------------------------------------------------------
 sed 's/"name": "rob"/"name": "..\/escaped"/' "$work/rob.json" >"$work/escaped.json"
 "$minos" up "$work/escaped.json" >"$work/escaped.log" 2>&1

@@ -16,6 +16,8 @@
  *       sends REQUEST and prints every line that comes for SECONDS.
  *   control_client SOCKET --silent SECONDS
  *       connects, sends and reads nothing, for SECONDS.
+ *   control_client SOCKET --stall SECONDS REQUEST
+ *       sends REQUEST (subscribe, say) and reads nothing for SECONDS.
  *   control_client SOCKET --raw
  *       sends stdin as it is (NUL bytes, no last newline...), then ends its
  *       output (shutdown), and prints every line that comes, then
@@ -149,6 +151,14 @@ int main(int argc, char **argv) {
   }
   printf("%s\n", line);
   if (argc == 3 && strcmp(argv[2], "--raw") == 0) return send_raw(fd);
+  if (argc == 5 && strcmp(argv[2], "--stall") == 0) {
+    int small = 4096; /* the kernel holds little for it: the system holds the rest */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    send_all(fd, argv[4], strlen(argv[4]));
+    send_all(fd, "\n", 1);
+    sleep((unsigned)atoi(argv[3]));
+    return 0;
+  }
   if (argc == 3 && strcmp(argv[2], "--partial") == 0) {
     send_all(fd, "{\"request\":", 11);
     while (read_line_within(fd, line, sizeof line, 15000)) printf("%s\n", line);
