@@ -34,6 +34,8 @@ typedef struct client {
   byte_buffer out; /* replies not yet written */
   bool closing;   /* close once out is written */
   bool overflowed; /* read none of CONTROL_MAX_PENDING bytes: dropped */
+  bool backlog;    /* the log's recent lines are being queued: not bounded here */
+  size_t allowance; /* of them, what is not sent yet: let past the limit */
   bool http;       /* a metrics client: one HTTP request, then closed */
   bool head_only;  /* its request was HEAD */
   uint64_t linger_until; /* closing, all sent: its input drained until then */
@@ -162,13 +164,23 @@ static void queue(client *peer, const char *bytes, size_t length) {
   /* One reply of any size is taken when nothing is pending: a big
    * system's list is bounded by its spec. */
   if (peer->overflowed) return;
-  if (peer->out.length && peer->out.length + length > CONTROL_MAX_PENDING) {
+  /* Nor is the recent log asked for (logs): the ring bounds it, but its
+   * escapes in JSON may make it bigger than the limit; what it has not
+   * sent yet counts beside the limit, not against it. */
+  if (peer->out.length && !peer->backlog &&
+      peer->out.length + length > CONTROL_MAX_PENDING + peer->allowance) {
     /* Logged by the caller: this may run under the log ring's lock. */
     peer->out.length = 0;
     peer->closing = peer->overflowed = true;
     return;
   }
   if (!byte_buffer_append(&peer->out, bytes, length, 0)) peer->closing = true;
+}
+
+/* Bytes the client took. */
+static void consume(client *peer, size_t sent) {
+  byte_buffer_consume(&peer->out, sent);
+  if (peer->allowance > peer->out.length) peer->allowance = peer->out.length;
 }
 
 static void queue_reply(client *peer, char *reply) {
@@ -301,6 +313,8 @@ static void send_logs(control_socket *self, client *peer, const json_value *requ
   uint64_t from = log_ring_recent(&self->ring,
                                   wanted > LOG_RING_RECORDS ? LOG_RING_RECORDS : (size_t)wanted,
                                   record_matches, peer);
+  size_t before = peer->out.length;
+  peer->backlog = true;
   peer->seen = log_ring_read(&self->ring, from, send_record, peer);
   json_out out = {0};
   json_out_begin_object(&out);
@@ -308,6 +322,8 @@ static void send_logs(control_socket *self, client *peer, const json_value *requ
   json_out_member_bool(&out, "following", follow);
   json_out_end_object(&out);
   queue_reply(peer, json_out_finish(&out));
+  peer->backlog = false;
+  peer->allowance = peer->out.length - before;
   peer->follows = follow;
 }
 
@@ -630,7 +646,7 @@ static bool serve_client(control_socket *self, client *peer, short events) {
     ssize_t sent =
         send(peer->fd, peer->out.bytes, peer->out.length, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) return errno == EAGAIN || errno == EINTR;
-    byte_buffer_consume(&peer->out, (size_t)sent);
+    consume(peer, (size_t)sent);
   }
   if (!peer->closing || peer->out.length > 0) return true;
   if (peer->input_ended && !peer->http) return false; /* it has said all and read all */
@@ -690,7 +706,7 @@ static void flush_and_drop_all(control_socket *self) {
       if (!peer->out.length) continue;
       ssize_t sent =
           send(peer->fd, peer->out.bytes, peer->out.length, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (sent > 0) byte_buffer_consume(&peer->out, (size_t)sent);
+      if (sent > 0) consume(peer, (size_t)sent);
       else if (errno != EAGAIN && errno != EINTR) drop_client(self, i);
     }
   }

@@ -117,6 +117,27 @@ for _ in 1 2 3; do "$minos" restart rob reader >/dev/null; sleep 0.2; done
 check "ps beside subscribers that never read" contains "$("$minos" ps rob 2>&1)" "reader#"
 wait "${stalled[@]}"
 
+# ---- the recent log, bigger in JSON than a client's limit ----------------------------
+# 300 lines of 4096 control characters: the ring keeps 4 MiB of their
+# text form (\x01 each), more than 4 MiB once escaped in JSON.
+cat >"$work/esc.json" <<'JSON'
+{"name": "esc", "grace": "300ms",
+ "log_limits": {"rate": "100000/s", "burst": 100000, "max_line": "64K"},
+ "cells": {
+   "e": {"code": "/bin/sh", "restart": {"policy": "never"}, "stdio": {"stdout": "log"},
+         "args": ["sh", "-c", "s=$(printf '\\001'); for i in 1 2 3 4 5 6 7 8 9 10 11 12; do s=$s$s; done; i=0; while [ $i -lt 300 ]; do printf '%s\\n' \"$s\"; i=$((i+1)); done; while read x; do :; done"]},
+   "z": {"code": "/bin/sleep", "args": ["sleep", "986.7"], "restart": {"policy": "never"}}},
+ "channels": [{"from": "z.stdout", "to": "e.stdin"}]}
+JSON
+up esc esc.json || exit 1
+esc_pid=$last_up
+for _ in $(seq 100); do [ "$(grep -c 'e#1: stdout: ' "$work/esc.log")" -ge 300 ] && break; sleep 0.1; done
+"$minos" logs -n 1000 esc >"$work/esc.out" 2>&1
+check "logs past 4 MiB of JSON: exit 0" [ $? = 0 ]
+check "logs past 4 MiB of JSON: every line kept" [ "$(grep -c 'e#1: stdout: \\x01' "$work/esc.out")" -ge 200 ]
+"$minos" stop esc >/dev/null
+wait $esc_pid
+
 # ---- a name with '/' ----------------------------------------------------------
 sed 's/"name": "rob"/"name": "..\/escaped"/' "$work/rob.json" >"$work/escaped.json"
 "$minos" up "$work/escaped.json" >"$work/escaped.log" 2>&1
