@@ -20,14 +20,6 @@
 #include "core/log.h"
 #include "spec/json.h"
 
-/* One request: its reply, or NULL (said why). */
-static json_value *ask(const char *system, const char *request, char **raw) {
-  char error[512];
-  json_value *reply = control_ask(system, request, raw, error, sizeof error);
-  if (!reply) log_error("%s: %s", system, error);
-  return reply;
-}
-
 /* A reply's error, printed; true if it was one. */
 static bool failed(const char *system, const json_value *reply) {
   char error[512], escaped[512];
@@ -286,24 +278,49 @@ static int upgrade(const char *system, const char *cell_name, const char *code) 
   return status;
 }
 
-/* minos kill|restart SYSTEM CELL, minos stop SYSTEM */
+/* A stop's end: the system closes every connection once it has ended,
+ * after its cells' graces; true then, false (said why) if the connection
+ * failed otherwise. */
+static bool wait_for_the_end(const char *system, control_connection *link) {
+  char error[512];
+  for (;;) {
+    json_value *line = control_read(link, NULL, -1, error, sizeof error);
+    if (!line) {
+      if (link->ended) return true;
+      log_error("%s: %s", system, error);
+      return false;
+    }
+    json_free(line); /* nothing else is asked on this connection */
+  }
+}
+
+/* minos kill|restart SYSTEM CELL, minos stop SYSTEM (which waits until
+ * the system has ended, so that it can be started again at once). */
 static int ask_system(const char *verb, const char *system, const char *cell_name) {
   json_out out = {0};
   json_out_begin_object(&out);
   json_out_member_string(&out, "request", verb);
   if (cell_name) json_out_member_string(&out, "cell", cell_name);
   json_out_end_object(&out);
-  char *request = json_out_finish(&out);
-  json_value *reply = request ? ask(system, request, NULL) : NULL;
+  char *request = json_out_finish(&out), error[512] = "out of memory";
+  control_connection link = {.fd = -1};
+  json_value *reply = NULL;
+  if (request && control_connect(system, &link, error, sizeof error) &&
+      control_send(&link, request, error, sizeof error))
+    reply = control_read(&link, NULL, CONTROL_REPLY_TIMEOUT_MS, error, sizeof error);
   free(request);
-  if (!reply) return EXIT_RUNTIME_ERROR;
-  int status = failed(system, reply) ? EXIT_RUNTIME_ERROR : 0;
+  if (!reply) log_error("%s: %s", system, error);
+  int status = !reply || failed(system, reply) ? EXIT_RUNTIME_ERROR : 0;
   if (!status) {
     char escaped[256];
     printf("%s: %s\n", system,
            escape_string(escaped, sizeof escaped, json_text_of(reply, "message", "done")));
+    fflush(stdout);
   }
+  if (!status && !cell_name && !wait_for_the_end(system, &link)) status = EXIT_RUNTIME_ERROR;
+  if (!status && !cell_name) printf("%s: stopped\n", system);
   json_free(reply);
+  if (link.fd >= 0) control_disconnect(&link);
   return status;
 }
 

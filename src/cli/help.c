@@ -199,7 +199,8 @@ static const char upgrade_help[] =
 static const char stop_help[] =
     "usage: minos stop SYSTEM\n"
     "\n"
-    "Stops a running system gracefully, as SIGTERM to its minos up would.\n"
+    "Stops a running system gracefully, as SIGTERM to its minos up would, and\n"
+    "returns once it has ended (after its cells' graces).\n"
     "\n" SYSTEM_HELP;
 
 static const char oci_help[] =

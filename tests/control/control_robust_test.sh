@@ -13,7 +13,7 @@
 #  - a system's name with '/' cannot put its socket outside its directory;
 #  - minos ps without SYSTEM skips a stale socket, and --json is one JSON
 #    text (no system, one, two with names needing escapes);
-#  - stop twice: the second stays graceful.
+#  - stop waits for the system's end; twice, the second stays graceful.
 set -u
 minos=$1 client=$2 cat_module=$3
 work=$(mktemp -d)
@@ -56,6 +56,7 @@ cat >"$work/rob.json" <<'JSON'
 }
 JSON
 up rob rob.json || exit 1
+rob_pid=$last_up
 sock=$work/run/rob.sock
 
 # ---- raw requests -----------------------------------------------------------
@@ -170,12 +171,18 @@ check "ps --json, no system: one JSON text" json_ok <"$work/none.json"
 "$minos" logs -f -n 0 rob >"$work/follow" 2>&1 &
 following=$!
 sleep 0.3
-check "stop" contains "$("$minos" stop rob)" "rob: stopping"
+"$minos" stop rob >"$work/stop.out" 2>&1 &
+stopping=$!
+sleep 0.3
+# (the writer, a sleep, ignores its input's end: killed after its grace, 2 s)
 check "stop again: graceful still" contains "$("$minos" stop rob 2>&1)" "rob: already stopping"
+wait $stopping
+check "stop: exit 0" [ $? = 0 ]
+check "stop: waits for the end" contains "$(cat "$work/stop.out")" "rob: stopped"
+check "stop: ended when it returns" bash -c "! kill -0 $rob_pid 2>/dev/null && [ ! -e '$sock' ]"
 wait $following
 check "logs -f: exit 0 at the end" [ $? = 0 ]
 check "logs -f: the system's last line" contains "$(tail -1 "$work/follow")" "system rob ended"
-# (the writer, a sleep, ignores its input's end: killed after its grace)
 check "logs -f: the stop's lines" contains "$(cat "$work/follow")" "writer#2: .*killed"
 
 echo "control_robust_test: $passed passed, $failed failed"
