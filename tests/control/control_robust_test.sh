@@ -146,6 +146,20 @@ check "name with '/': exit 125" [ $? = 125 ]
 check "name with '/': said" contains "$(cat "$work/escaped.log")" "cannot name its control socket"
 check "name with '/': no socket outside" [ ! -e "$work/escaped.sock" ]
 
+# ---- a socket directory that is not the user's own ------------------------------
+mkdir -m 777 "$work/open"
+MINOS_CONTROL_DIR=$work/open "$minos" up "$work/rob.json" >"$work/open.log" 2>&1
+check "world-writable directory: up refused" [ $? = 125 ]
+check "world-writable directory: said" contains "$(cat "$work/open.log")" "is not a private directory"
+MINOS_CONTROL_DIR=$work/open "$minos" ps >"$work/out" 2>&1
+check "world-writable directory: ps refused" [ $? = 125 ]
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  mkdir -m 700 "$work/theirs" && chown nobody "$work/theirs"
+  MINOS_CONTROL_DIR=$work/theirs "$minos" up "$work/rob.json" >"$work/theirs.log" 2>&1
+  check "someone else's directory: up refused" [ $? = 125 ]
+  check "someone else's directory: no socket" [ -z "$(ls -A "$work/theirs")" ]
+fi
+
 # ---- ps of every system -------------------------------------------------------
 sed 's/"name": "rob"/"name": "we\\"ird \\\\ name"/; s/986.5/986.6/' "$work/rob.json" >"$work/weird.json"
 up 'we"ird \ name' weird.json || exit 1
