@@ -30,6 +30,8 @@
 #include "net/rule.h"
 #include "sup/supervisor_private.h"
 
+#define MAX_PREPARING 4 /* upgrades' new code compiling at once */
+
 typedef struct control_call {
   supervisor *owner;
   json_value *request; /* NULL: the metrics */
@@ -575,6 +577,14 @@ static void *prepare_then_queue(void *argument) {
   return NULL;
 }
 
+/* Each compiles with the C compiler: a few at once, not one per client. */
+static bool too_many_preparing(supervisor *owner) {
+  pthread_mutex_lock(&owner->calls_lock);
+  bool many = owner->preparing >= MAX_PREPARING;
+  pthread_mutex_unlock(&owner->calls_lock);
+  return many;
+}
+
 /* An upgrade's preparation on a thread of its own: false if none could
  * be started. */
 static bool start_preparing(supervisor *owner, control_call *call) {
@@ -601,7 +611,10 @@ static bool take_call(supervisor *owner, json_value *request, uint64_t ticket) {
   control_call *call = calloc(1, sizeof *call);
   if (!call) return false;
   *call = (control_call){.owner = owner, .request = request, .ticket = ticket};
-  if (is_upgrade(request)) {
+  if (is_upgrade(request) && too_many_preparing(owner)) {
+    call->reply = control_error_reply("too many upgrades are being prepared at once; try again "
+                                      "once one is done");
+  } else if (is_upgrade(request)) {
     if (start_preparing(owner, call)) return true;
     call->request = NULL; /* the socket frees it */
     free_call(call);
