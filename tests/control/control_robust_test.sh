@@ -22,7 +22,7 @@ up_pids=()
 trap 'for p in "${up_pids[@]}"; do kill -9 $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 . "$(dirname "$0")/common.sh"
 export MINOS_CONTROL_DIR=$work/run
-on_check_failure() { tail -5 "$work"/*.log; }
+on_check_failure() { tail -n 5 "$work"/*.log; }
 
 # json_ok: whether stdin is one JSON text.
 if command -v python3 >/dev/null; then
@@ -193,7 +193,9 @@ check "stop again: graceful still" contains "$("$minos" stop rob 2>&1)" "rob: al
 wait $stopping
 check "stop: exit 0" [ $? = 0 ]
 check "stop: waits for the end" contains "$(cat "$work/stop.out")" "rob: stopped"
-check "stop: ended when it returns" bash -c "! kill -0 $rob_pid 2>/dev/null && [ ! -e '$sock' ]"
+check "stop: ended when it returns" [ ! -e "$sock" ]
+wait $rob_pid
+check "stop: minos up exits 0" [ $? = 0 ]
 wait $following
 check "logs -f: exit 0 at the end" [ $? = 0 ]
 check "logs -f: the system's last line" contains "$(tail -1 "$work/follow")" "system rob ended"
