@@ -44,3 +44,10 @@ add_test(NAME control_upgrade_hostile
                  ${CMAKE_BINARY_DIR}/examples/kv)
 set_tests_properties(control_upgrade_hostile PROPERTIES TIMEOUT 120
                      ENVIRONMENT "CONTROL_CLIENT=$<TARGET_FILE:control_client>")
+# Hostile and everyday clients of the control socket: raw bytes, half
+# lines for ever, an upgrade's compile beside other clients, logs -f to the
+# end, stale sockets and names in minos ps (--json as one JSON text).
+add_test(NAME control_socket_robust
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/control/control_robust_test.sh ${MINOS}
+                 $<TARGET_FILE:control_client> ${GUESTS}/wasi_cat.wasm)
+set_tests_properties(control_socket_robust PROPERTIES TIMEOUT 120)

@@ -3,7 +3,8 @@
  * sockets (control/control_socket.h). SYSTEM is a system's name (its
  * socket in the default place) or a socket's path (with a '/'). */
 #include <errno.h>
-#include <glob.h>
+#include <dirent.h>
+#include <libgen.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,6 @@
 #include "core/escape.h"
 #include "core/log.h"
 #include "spec/json.h"
-
-/* One request: its reply, or NULL (said why). */
-static json_value *ask(const char *system, const char *request, char **raw) {
-  char error[512];
-  json_value *reply = control_ask(system, request, raw, error, sizeof error);
-  if (!reply) log_error("%s: %s", system, error);
-  return reply;
-}
 
 /* A reply's error, printed; true if it was one. */
 static bool failed(const char *system, const json_value *reply) {
@@ -136,24 +129,59 @@ static bool print_cells(const char *system, const json_value *reply) {
   return true;
 }
 
-static int ps_one(const char *system, bool as_json, bool *header_printed) {
-  char *raw = NULL;
+/* How minos ps prints what it learns, system after system. */
+typedef struct ps_output {
+  bool as_json;
+  bool every_system; /* without SYSTEM: a socket nobody listens at is skipped */
+  size_t printed;    /* systems so far (the table's header, the JSON array's commas) */
+} ps_output;
+
+/* One system's list, asked on a connection of its own. */
+static json_value *ask_list(const char *system, ps_output *output, char **raw, int *status) {
+  char error[512];
+  control_connection link;
+  *status = 0;
+  if (!control_connect(system, &link, error, sizeof error)) {
+    /* Every system: one that ended without removing its socket (killed)
+     * is not running, which is no error. */
+    if (!(output->every_system && link.absent)) {
+      log_error("%s: %s", system, error);
+      *status = EXIT_RUNTIME_ERROR;
+    }
+    return NULL;
+  }
   json_value *reply =
-      ask(system,
-          as_json ? "{\"request\":\"list\"}\n"
-                  : "{\"request\":\"list\",\"channels\":false,\"rows\":true}\n",
-          &raw);
-  if (!reply) return EXIT_RUNTIME_ERROR;
-  int status = 0;
+      control_send(&link,
+                   output->as_json ? "{\"request\":\"list\"}\n"
+                                   : "{\"request\":\"list\",\"channels\":false,\"rows\":true}\n",
+                   error, sizeof error)
+          ? control_read(&link, raw, CONTROL_REPLY_TIMEOUT_MS, error, sizeof error)
+          : NULL;
+  control_disconnect(&link);
+  if (!reply) {
+    log_error("%s: %s", system, error);
+    *status = EXIT_RUNTIME_ERROR;
+  }
+  return reply;
+}
+
+static int ps_one(const char *system, ps_output *output) {
+  char *raw = NULL;
+  int status;
+  json_value *reply = ask_list(system, output, &raw, &status);
+  if (!reply) return status;
   if (failed(system, reply)) {
     status = EXIT_RUNTIME_ERROR;
-  } else if (as_json) {
-    printf("%s\n", raw); /* what the system said: one JSON line per system */
+  } else if (output->as_json) {
+    /* What the system said; without SYSTEM, each system's in one array
+     * (a line each), so that the output is one JSON text in every case. */
+    if (output->every_system) printf("%s%s", output->printed ? ",\n" : "[", raw);
+    else printf("%s\n", raw);
+    output->printed++;
   } else {
-    if (!*header_printed)
+    if (!output->printed++)
       printf(PS_ROW "\n", "SYSTEM", "CELL", "ARCH", "STATE", "PID", "UPTIME", "RESTARTS", "CPU",
              "RSS", "MEMORY", "FDS", "IN", "OUT", "");
-    *header_printed = true;
     char system_name[64];
     escape_string(system_name, sizeof system_name, json_text_of(reply, "system", system));
     if (!print_cells(system_name, reply)) {
@@ -166,23 +194,31 @@ static int ps_one(const char *system, bool as_json, bool *header_printed) {
   return status;
 }
 
-/* Every system of the user: the sockets in the default place. */
-static int ps_all(bool as_json) {
-  char path[256], error[512];
-  if (!control_socket_path("*", false, path, sizeof path, error, sizeof error)) {
+static int socket_file(const struct dirent *entry) {
+  size_t length = strlen(entry->d_name);
+  return length > 5 && strcmp(entry->d_name + length - 5, ".sock") == 0;
+}
+
+/* Every system of the user: the sockets in the default place (in the
+ * order of their names), skipping those nobody listens at any more. */
+static int ps_all(ps_output *output) {
+  char pattern[256], error[512];
+  if (!control_socket_path("*", false, pattern, sizeof pattern, error, sizeof error)) {
     log_error("%s", error);
     return EXIT_RUNTIME_ERROR;
   }
-  glob_t found;
-  int status = 0;
-  bool header_printed = false;
-  if (glob(path, 0, NULL, &found) != 0) {
-    if (!as_json) printf("no system is running (none in %s)\n", path);
-    return 0;
+  char *directory = dirname(pattern); /* the pattern is DIRECTORY/\*.sock */
+  struct dirent **found = NULL;
+  int count = scandir(directory, &found, socket_file, alphasort), status = 0;
+  for (int i = 0; i < count; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", directory, found[i]->d_name);
+    if (ps_one(path, output) != 0) status = EXIT_RUNTIME_ERROR;
+    free(found[i]);
   }
-  for (size_t i = 0; i < found.gl_pathc; i++)
-    if (ps_one(found.gl_pathv[i], as_json, &header_printed) != 0) status = EXIT_RUNTIME_ERROR;
-  globfree(&found);
+  free(found);
+  if (output->as_json) printf("%s\n", output->printed ? "]" : "[]");
+  else if (!output->printed) printf("no system is running (none in %s)\n", directory);
   return status;
 }
 
@@ -198,9 +234,8 @@ int command_ps(int argc, char **argv) {
     as_json = true; /* --json, the only other option */
   }
   if (!options_operands(&parser, 0, 1, "")) return parser.exit_status;
-  bool header_printed = false;
-  return parser.operand < argc ? ps_one(argv[parser.operand], as_json, &header_printed)
-                               : ps_all(as_json);
+  ps_output output = {.as_json = as_json, .every_system = parser.operand == argc};
+  return output.every_system ? ps_all(&output) : ps_one(argv[parser.operand], &output);
 }
 
 /* ---- minos kill, restart, upgrade, stop --------------------------------- */
@@ -243,24 +278,49 @@ static int upgrade(const char *system, const char *cell_name, const char *code) 
   return status;
 }
 
-/* minos kill|restart SYSTEM CELL, minos stop SYSTEM */
+/* A stop's end: the system closes every connection once it has ended,
+ * after its cells' graces; true then, false (said why) if the connection
+ * failed otherwise. */
+static bool wait_for_the_end(const char *system, control_connection *link) {
+  char error[512];
+  for (;;) {
+    json_value *line = control_read(link, NULL, -1, error, sizeof error);
+    if (!line) {
+      if (link->ended) return true;
+      log_error("%s: %s", system, error);
+      return false;
+    }
+    json_free(line); /* nothing else is asked on this connection */
+  }
+}
+
+/* minos kill|restart SYSTEM CELL, minos stop SYSTEM (which waits until
+ * the system has ended, so that it can be started again at once). */
 static int ask_system(const char *verb, const char *system, const char *cell_name) {
   json_out out = {0};
   json_out_begin_object(&out);
   json_out_member_string(&out, "request", verb);
   if (cell_name) json_out_member_string(&out, "cell", cell_name);
   json_out_end_object(&out);
-  char *request = json_out_finish(&out);
-  json_value *reply = request ? ask(system, request, NULL) : NULL;
+  char *request = json_out_finish(&out), error[512] = "out of memory";
+  control_connection link = {.fd = -1};
+  json_value *reply = NULL;
+  if (request && control_connect(system, &link, error, sizeof error) &&
+      control_send(&link, request, error, sizeof error))
+    reply = control_read(&link, NULL, CONTROL_REPLY_TIMEOUT_MS, error, sizeof error);
   free(request);
-  if (!reply) return EXIT_RUNTIME_ERROR;
-  int status = failed(system, reply) ? EXIT_RUNTIME_ERROR : 0;
+  if (!reply) log_error("%s: %s", system, error);
+  int status = !reply || failed(system, reply) ? EXIT_RUNTIME_ERROR : 0;
   if (!status) {
     char escaped[256];
     printf("%s: %s\n", system,
            escape_string(escaped, sizeof escaped, json_text_of(reply, "message", "done")));
+    fflush(stdout);
   }
+  if (!status && !cell_name && !wait_for_the_end(system, &link)) status = EXIT_RUNTIME_ERROR;
+  if (!status && !cell_name) printf("%s: stopped\n", system);
   json_free(reply);
+  if (link.fd >= 0) control_disconnect(&link);
   return status;
 }
 
@@ -328,23 +388,29 @@ int command_logs(int argc, char **argv) {
     return EXIT_RUNTIME_ERROR;
   }
   free(request);
-  json_value *line = control_read(&link, NULL, CONTROL_REPLY_TIMEOUT_MS, error, sizeof error);
-  if (!line) log_error("%s: %s", system, error);
   int status = 0;
   /* The recent lines, then the request's own reply, then (following) new
-   * lines until the system ends. */
+   * lines until the system ends: its end of the connection, after its
+   * last line, is the only end that is not an error. */
   bool answered = false;
-  while (line) {
+  for (;;) {
+    json_value *line =
+        control_read(&link, NULL, answered ? -1 : CONTROL_REPLY_TIMEOUT_MS, error, sizeof error);
+    if (!line) {
+      if (!answered || !link.ended) {
+        log_error("%s: %s", system, error);
+        status = EXIT_RUNTIME_ERROR;
+      }
+      break;
+    }
     if (!print_log_line(line)) {
       if (failed(system, line)) status = EXIT_RUNTIME_ERROR;
       answered = true;
     }
     json_free(line);
-    fflush(stdout);
+    if (fflush(stdout) != 0) status = EXIT_RUNTIME_ERROR; /* a closed pipe: nobody reads */
     if (status || (answered && !follow)) break;
-    line = control_read(&link, NULL, answered ? -1 : CONTROL_REPLY_TIMEOUT_MS, error, sizeof error);
   }
-  if (!answered && !status) status = EXIT_RUNTIME_ERROR;
   control_disconnect(&link);
   return status;
 }

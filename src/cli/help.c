@@ -144,7 +144,8 @@ static const char ps_help[] =
     "arch, state, pid, uptime, restarts, CPU, memory, descriptors and the bytes it\n"
     "read and wrote; a trigger's running, queued and refused events.\n"
     "\n"
-    "  --json                   the systems' own replies, one JSON line per system\n"
+    "  --json                   the system's own reply; without SYSTEM, one JSON array\n"
+    "                           of every system's, a line each ([] for none)\n"
     "  -h, --help               this help\n"
     "\n" SYSTEM_HELP;
 
@@ -203,7 +204,8 @@ static const char upgrade_help[] =
 static const char stop_help[] =
     "usage: minos stop SYSTEM\n"
     "\n"
-    "Stops a running system gracefully, as SIGTERM to its minos up would.\n"
+    "Stops a running system gracefully, as SIGTERM to its minos up would, and\n"
+    "returns once it has ended (after its cells' graces).\n"
     "\n" SYSTEM_HELP;
 
 static const char oci_help[] =

@@ -96,6 +96,7 @@ json_value *control_read(control_connection *connection, char **raw, int timeout
                                     65536, 0)
                              : -1;
     if (got <= 0) {
+      connection->ended = got == 0;
       snprintf(error, error_size, "%s",
                got == 0 ? "the system closed the connection" : "the system did not answer");
       return NULL;
@@ -167,9 +168,15 @@ bool control_connect_within(const char *system, control_connection *out, int tim
     return false;
   out->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (out->fd < 0 || connect(out->fd, (struct sockaddr *)&address, sizeof address) != 0) {
-    snprintf(error, error_size, "no system %s is running (%s: %s)", system, address.sun_path,
-             strerror(errno));
+    int failure = errno;
+    if (failure == EACCES || failure == EPERM)
+      snprintf(error, error_size, "permission denied: %s is not this user's to use",
+               address.sun_path);
+    else
+      snprintf(error, error_size, "no system %s is running (%s: %s)", system, address.sun_path,
+               failure == ECONNREFUSED ? "a socket left by one that ended" : strerror(failure));
     control_disconnect(out);
+    out->absent = failure == ECONNREFUSED || failure == ENOENT;
     return false;
   }
   json_value *hello = control_read(out, NULL, timeout_ms, error, error_size);

@@ -17,6 +17,8 @@ typedef struct control_connection {
   int fd;
   char *buffer; /* what came and is not yet a whole line */
   size_t length, capacity;
+  bool absent; /* control_connect failed: nothing listens there (no system, or a stale socket) */
+  bool ended;  /* control_read found the end of the connection */
 } control_connection;
 
 /* Connects and checks the system's greeting (its protocol version). */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The supervisor's side of the control socket (control/control_socket.h):
  * requests are answered on the supervisor's thread, which owns the
- * system's state; the socket's thread waits for each answer (a bounded
- * time) and never touches that state itself.
+ * system's state, between its own steps; the socket's thread only queues
+ * them (calls) and never touches that state, nor waits for an answer: it
+ * serves its other clients meanwhile. An upgrade's new code is prepared
+ * (compiled: seconds) on a thread of its own before it is queued.
  *
  * Requests (JSON lines; README, "Operating a running system"):
  *   {"request":"list"}                     every cell, with what it uses
@@ -23,17 +25,18 @@
 #include "control/control_socket.h"
 #include "control/json_out.h"
 #include "core/account.h"
+#include "core/escape.h"
 #include "core/log.h"
 #include "net/rule.h"
 #include "sup/supervisor_private.h"
 
-#define ANSWER_TIMEOUT_S 5
-#define UPGRADE_EXTRA_S 60 /* an upgrade waits for the new code's initialisation too */
+#define MAX_PREPARING 4 /* upgrades' new code compiling at once */
 
 typedef struct control_call {
-  const json_value *request; /* NULL: the metrics */
-  char *reply;
-  bool done, abandoned;
+  supervisor *owner;
+  json_value *request; /* NULL: the metrics */
+  uint64_t ticket;     /* the client's, for control_socket_reply */
+  char *reply;         /* given before the supervisor sees it (an upgrade refused) */
   bool deferred; /* kept by the supervisor: answered when decided (an upgrade) */
   /* An upgrade's new code, prepared on the socket's thread (a compile may
    * take seconds; the supervisor's thread never waits for one). */
@@ -308,27 +311,68 @@ static char *list(supervisor *owner, uint64_t now, bool with_channels, bool as_r
   return json_out_finish(&out);
 }
 
-static supervised_cell *find_cell(supervisor *owner, const json_value *request, char **error) {
+/* A cell's index from its name, or from one of its instances' names
+ * (NAME#N, as minos ps shows them: *instance is then true): -1 if none. */
+static long cell_index(const spec *system, const json_value *name, bool *instance) {
+  const char *text = name->string.text, *hash = strchr(text, '#');
+  char base[48];
+  *instance = hash != NULL;
+  if (strlen(text) != name->string.length) return -1;
+  if (!hash) return spec_find_cell(system, text);
+  size_t length = (size_t)(hash - text);
+  if (length >= sizeof base || !hash[1] || strspn(hash + 1, "0123456789") != strlen(hash + 1))
+    return -1;
+  memcpy(base, text, length);
+  base[length] = '\0';
+  return spec_find_cell(system, base);
+}
+
+/* An error reply: `before`, a name (escaped: it may be anything a client
+ * sent), then `after`. */
+static char *error_reply_for(const char *before, const char *name, const char *after) {
+  char message[256], escaped[104];
+  snprintf(message, sizeof message, "%s%s%s", before, escape_string(escaped, sizeof escaped, name),
+           after);
+  return control_error_reply(message);
+}
+
+/* The cell a request names in "cell"; NULL (the error reply in *error)
+ * if none. *instance is the instance named, if it was one (NAME#N). */
+static supervised_cell *find_cell(supervisor *owner, const json_value *request,
+                                  const char **instance, char **error) {
   const json_value *name = json_object_get(request, "cell");
+  bool is_instance;
+  *instance = NULL;
   if (!name || name->type != JSON_STRING) {
     *error = control_error_reply("this request needs \"cell\": a cell's name");
     return NULL;
   }
-  long index = spec_find_cell(owner->spec, name->string.text);
-  if (index < 0 || strlen(name->string.text) != name->string.length) {
-    json_out out = {0};
-    json_out_begin_object(&out);
-    json_out_member_bool(&out, "ok", false);
-    json_out_key(&out, "error");
-    char message[160];
-    snprintf(message, sizeof message, "no cell named \"%.100s\" in system %.40s",
-             name->string.text, owner->spec->name);
-    json_out_string(&out, message);
-    json_out_end_object(&out);
-    *error = json_out_finish(&out);
+  long index = cell_index(owner->spec, name, &is_instance);
+  if (index < 0) {
+    char in_system[96];
+    snprintf(in_system, sizeof in_system, "\" in system %.60s", owner->spec->name);
+    *error = error_reply_for("no cell named \"", name->string.text, in_system);
     return NULL;
   }
+  if (is_instance) *instance = name->string.text;
   return &owner->cells[index];
+}
+
+/* Whether a request for one instance (kill, restart, upgrade of NAME#N)
+ * finds it running: an instance that ended is not its successor. */
+static char *instance_gone(const supervised_cell *item, const char *instance) {
+  if (!instance || item->trigger) return NULL; /* a trigger's refusal says more */
+  if (item->state == SERVICE_RUNNING && item->instance &&
+      strcmp(item->instance->name, instance) == 0)
+    return NULL;
+  char now_running[96];
+  if (item->state == SERVICE_RUNNING && item->instance)
+    snprintf(now_running, sizeof now_running, " is not running (it ended; %s runs now)",
+             item->instance->name);
+  else
+    snprintf(now_running, sizeof now_running, " is not running (%s has no instance now)",
+             item->spec->name);
+  return error_reply_for("", instance, now_running);
 }
 
 static char *inspect(supervisor *owner, supervised_cell *item, uint64_t now) {
@@ -384,6 +428,7 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   if (item->upgrade || item->upgrade_call || item->handing_over)
     return control_error_reply("an upgrade (or a restart) of this cell is under way; try again "
                                "once it is done");
+  if (!call->code.arch) return control_error_reply("the new code could not be prepared");
   const char *arch = call->code.arch->name;
   if (item->spec->arch && strcmp(item->spec->arch, arch) != 0) { /* as minos check holds it */
     char message[160];
@@ -415,17 +460,32 @@ static char *upgrade(supervised_cell *item, control_call *call, uint64_t now) {
   return NULL;
 }
 
+/* A boolean member, `otherwise` where absent: false (the error reply in
+ * *error) if it is there but not true or false. */
+static bool boolean_member(const json_value *request, const char *key, bool otherwise, bool *out,
+                           char **error) {
+  const json_value *value = json_object_get(request, key);
+  *out = value && value->type == JSON_BOOLEAN ? value->boolean : otherwise;
+  if (!value || value->type == JSON_BOOLEAN) return true;
+  *error = error_reply_for("\"", key, "\" must be true or false");
+  return false;
+}
+
 static char *answer(supervisor *owner, control_call *call, uint64_t now) {
   const json_value *request = call->request;
   const char *name = json_object_get(request, "request")->string.text;
   char *error = NULL;
   if (strcmp(name, "list") == 0) {
-    const json_value *channels = json_object_get(request, "channels");
-    const json_value *rows = json_object_get(request, "rows");
-    return list(owner, now, !channels || channels->type != JSON_BOOLEAN || channels->boolean,
-                rows && rows->type == JSON_BOOLEAN && rows->boolean);
+    bool channels, rows;
+    if (!boolean_member(request, "channels", true, &channels, &error) ||
+        !boolean_member(request, "rows", false, &rows, &error))
+      return error;
+    return list(owner, now, channels, rows);
   }
   if (strcmp(name, "stop") == 0) {
+    /* A second stop asks for the same graceful stop (not, as a second
+     * SIGTERM does, for one without the cells' grace). */
+    if (owner->stopping || atomic_load(&owner->stop_requested)) return ok_reply("already stopping");
     supervisor_request_stop(owner);
     return ok_reply("stopping");
   }
@@ -439,9 +499,11 @@ static char *answer(supervisor *owner, control_call *call, uint64_t now) {
              name);
     return control_error_reply(message);
   }
-  supervised_cell *item = find_cell(owner, request, &error);
+  const char *instance;
+  supervised_cell *item = find_cell(owner, request, &instance, &error);
   if (!item) return error;
   if (strcmp(name, "inspect") == 0) return inspect(owner, item, now);
+  if ((error = instance_gone(item, instance))) return error;
   if (strcmp(name, "upgrade") == 0) return upgrade(item, call, now);
   return kill_cell(item, strcmp(name, "restart") == 0);
 }
@@ -469,21 +531,24 @@ void supervisor_event(supervisor *owner, const char *kind, const supervised_cell
 /* ---- between the two threads ------------------------------------------ */
 
 static void free_call(control_call *call) {
+  json_free(call->request);
   code_release(&call->code);
   free(call->code_path);
   free(call);
 }
 
-/* An upgrade's code, prepared here (it may compile for seconds), with the
- * limits of the cell it is for: NULL, or the error reply. */
+/* An upgrade's code, prepared off the supervisor's thread (it may compile
+ * for seconds), with the limits of the cell it is for: NULL, or the error
+ * reply. */
 static char *prepare_upgrade(supervisor *owner, const json_value *request, control_call *call) {
   const json_value *cell_name = json_object_get(request, "cell");
   const json_value *path = json_object_get(request, "code");
+  bool instance;
   if (!path || path->type != JSON_STRING || path->string.text[0] != '/' ||
       strlen(path->string.text) != path->string.length)
     return control_error_reply("an upgrade needs \"code\": the new code's absolute path");
   long index = cell_name && cell_name->type == JSON_STRING
-                   ? spec_find_cell(owner->spec, cell_name->string.text)
+                   ? cell_index(owner->spec, cell_name, &instance)
                    : -1;
   if (index < 0) return NULL; /* the supervisor says what is wrong with the cell */
   code_report report = {0};
@@ -501,61 +566,123 @@ static bool is_upgrade(const json_value *request) {
   return request && strcmp(json_object_get(request, "request")->string.text, "upgrade") == 0;
 }
 
-/* On the socket's thread: a request waits for the supervisor's answer. */
-static char *handle(void *context, const json_value *request) {
-  supervisor *owner = context;
-  control_call *call = calloc(1, sizeof *call);
-  if (!call) return NULL;
-  call->request = request;
-  char *refused = is_upgrade(request) ? prepare_upgrade(owner, request, call) : NULL;
-  if (refused) {
-    free_call(call);
-    return refused;
-  }
+/* Gives a call's reply to its client and frees the call. */
+static void reply_to(supervisor *owner, control_call *call, char *reply) {
+  control_socket_reply(owner->control, call->ticket, reply);
+  free_call(call);
+}
+
+/* Hands a call to the supervisor's thread (or, once the control socket
+ * is ending, answers it at once). */
+static void queue_call(supervisor *owner, control_call *call) {
   pthread_mutex_lock(&owner->calls_lock);
   if (owner->control_ending) {
     pthread_mutex_unlock(&owner->calls_lock);
-    free_call(call);
-    return request ? control_error_reply("the system is ending") : NULL;
+    free(call->reply);
+    call->reply = NULL;
+    reply_to(owner, call, call->request ? control_error_reply("the system is ending") : NULL);
+    return;
   }
   call->next = owner->calls;
   owner->calls = call;
-  waiter_wake(&owner->wake);
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += ANSWER_TIMEOUT_S + (is_upgrade(request) ? UPGRADE_EXTRA_S : 0);
-  while (!call->done)
-    if (pthread_cond_timedwait(&owner->calls_answered, &owner->calls_lock, &until) != 0) break;
-  char *reply = call->reply;
-  bool done = call->done;
-  if (!done) call->abandoned = true; /* the supervisor frees it */
   pthread_mutex_unlock(&owner->calls_lock);
-  if (done) free_call(call);
-  if (!done && !request) return NULL;
-  return done ? reply : control_error_reply("the supervisor did not answer in time");
+  waiter_wake(&owner->wake);
 }
 
-static char *handle_metrics(void *context) { return handle(context, NULL); }
+static void *prepare_then_queue(void *argument) {
+  control_call *call = argument;
+  supervisor *owner = call->owner;
+  call->reply = prepare_upgrade(owner, call->request, call);
+  queue_call(owner, call);
+  pthread_mutex_lock(&owner->calls_lock);
+  owner->preparing--; /* supervisor_control_close waits for none */
+  pthread_cond_broadcast(&owner->calls_answered);
+  pthread_mutex_unlock(&owner->calls_lock);
+  return NULL;
+}
+
+/* Each compiles with the C compiler: a few at once, not one per client. */
+static bool too_many_preparing(supervisor *owner) {
+  pthread_mutex_lock(&owner->calls_lock);
+  bool many = owner->preparing >= MAX_PREPARING;
+  pthread_mutex_unlock(&owner->calls_lock);
+  return many;
+}
+
+/* An upgrade's preparation on a thread of its own: false if none could
+ * be started. */
+static bool start_preparing(supervisor *owner, control_call *call) {
+  pthread_attr_t attributes;
+  pthread_t thread;
+  if (pthread_attr_init(&attributes) != 0) return false;
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_mutex_lock(&owner->calls_lock);
+  owner->preparing++;
+  pthread_mutex_unlock(&owner->calls_lock);
+  bool started = pthread_create(&thread, &attributes, prepare_then_queue, call) == 0;
+  pthread_attr_destroy(&attributes);
+  if (!started) {
+    pthread_mutex_lock(&owner->calls_lock);
+    owner->preparing--;
+    pthread_mutex_unlock(&owner->calls_lock);
+  }
+  return started;
+}
+
+/* On the socket's thread: a request (or, with none, the metrics) is
+ * queued for the supervisor, which answers it with control_socket_reply. */
+static bool take_call(supervisor *owner, json_value *request, uint64_t ticket) {
+  control_call *call = calloc(1, sizeof *call);
+  if (!call) return false;
+  *call = (control_call){.owner = owner, .request = request, .ticket = ticket};
+  if (is_upgrade(request) && too_many_preparing(owner)) {
+    call->reply = control_error_reply("too many upgrades are being prepared at once; try again "
+                                      "once one is done");
+  } else if (is_upgrade(request)) {
+    if (start_preparing(owner, call)) return true;
+    call->request = NULL; /* the socket frees it */
+    free_call(call);
+    return false;
+  }
+  queue_call(owner, call);
+  return true;
+}
+
+static bool handle(void *context, json_value *request, uint64_t ticket) {
+  return take_call(context, request, ticket);
+}
+
+static bool handle_metrics(void *context, uint64_t ticket) {
+  return take_call(context, NULL, ticket);
+}
+
+static bool knows_cell(void *context, const char *name) {
+  const supervisor *owner = context;
+  return spec_find_cell(owner->spec, name) >= 0; /* the spec never changes while it runs */
+}
 
 void supervisor_control_answer(supervisor *owner, uint64_t now) {
   if (!owner->control) return;
+  /* Taken out whole: the socket's thread queues more meanwhile without
+   * waiting for these answers (a big system's list takes a while). */
   pthread_mutex_lock(&owner->calls_lock);
   control_call *calls = owner->calls;
   owner->calls = NULL;
+  bool ending = owner->control_ending;
+  pthread_mutex_unlock(&owner->calls_lock);
   for (control_call *call = calls, *next; call; call = next) {
     next = call->next;
-    if (call->abandoned) {
-      free_call(call);
-      continue;
+    char *reply = call->reply;
+    call->reply = NULL;
+    if (reply) {
+      /* refused while it was prepared */
+    } else if (!call->request) {
+      reply = ending ? NULL : supervisor_metrics_text(owner, now);
+    } else {
+      reply = ending ? control_error_reply("the system is ending") : answer(owner, call, now);
     }
-    if (!call->request) call->reply = owner->control_ending ? NULL : supervisor_metrics_text(owner, now);
-    else
-      call->reply = owner->control_ending ? control_error_reply("the system is ending")
-                                          : answer(owner, call, now);
-    call->done = !call->deferred;
+    if (!call->deferred) reply_to(owner, call, reply);
   }
-  pthread_cond_broadcast(&owner->calls_answered);
-  pthread_mutex_unlock(&owner->calls_lock);
 }
 
 minos_status supervisor_open_control(supervisor *owner, const char *path,
@@ -571,31 +698,34 @@ minos_status supervisor_open_control(supervisor *owner, const char *path,
   if (!metrics_address) metrics_address = owner->spec->metrics;
   control_socket_config config = {.path = path, .system_name = owner->spec->name,
                                  .handler = handle, .metrics_address = metrics_address,
-                                 .metrics = handle_metrics, .context = owner};
+                                 .metrics = handle_metrics, .knows_cell = knows_cell,
+                                 .context = owner};
   return control_socket_open(&config, &owner->control, error, error_size);
 }
 
 void supervisor_control_complete(supervisor *owner, control_call *call, char *reply) {
-  pthread_mutex_lock(&owner->calls_lock);
-  if (call->abandoned) {
+  if (!call) { /* answered already: the control socket closed first */
     free(reply);
-    free_call(call);
-  } else {
-    call->reply = reply;
-    call->done = true;
-    pthread_cond_broadcast(&owner->calls_answered);
+    return;
   }
-  pthread_mutex_unlock(&owner->calls_lock);
+  if (owner->control) {
+    reply_to(owner, call, reply);
+    return;
+  }
+  free(reply);
+  free_call(call);
 }
 
 void supervisor_control_close(supervisor *owner) {
   if (!owner->control) return;
   pthread_mutex_lock(&owner->calls_lock);
   owner->control_ending = true;
+  /* An upgrade being prepared holds its call (and reads the spec). */
+  while (owner->preparing) pthread_cond_wait(&owner->calls_answered, &owner->calls_lock);
   pthread_mutex_unlock(&owner->calls_lock);
   supervisor_control_answer(owner, monotonic_ns());
-  /* Upgrades still waiting are answered too: their callers' threads must
-   * end before the socket can close. */
+  /* Upgrades still waiting are answered too, and their new instances let
+   * go. */
   for (size_t i = 0; owner->cells && i < owner->spec->cell_count; i++)
     service_abandon_upgrade(&owner->cells[i]);
   control_socket_close(owner->control);

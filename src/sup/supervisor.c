@@ -376,9 +376,11 @@ int supervisor_run(supervisor *owner) {
     if (watchdog && next_ping < next_deadline) next_deadline = next_ping;
     waiter_sleep(&owner->wake, next_deadline);
   }
-  supervisor_control_close(owner);
+  /* Said before the control socket closes: its followers (minos logs -f)
+   * get this last line too. */
   log_message(owner->exit_status ? LOG_ERROR : LOG_INFO, NULL, "system %s %s", owner->spec->name,
               owner->exit_status ? "stopped after a failure" : "ended");
+  supervisor_control_close(owner);
   return owner->exit_status;
 }
 

@@ -148,11 +148,13 @@ struct supervisor {
   const spec *spec;
   uint64_t started_at;
   /* The control socket (control.c): requests wait in calls until the
-   * supervisor's thread answers them. */
+   * supervisor's thread answers them; `preparing` upgrades' new code is
+   * being compiled on threads of their own (calls_answered: one is done). */
   struct control_socket *control;
   pthread_mutex_t calls_lock;
   pthread_cond_t calls_answered;
   struct control_call *calls;
+  size_t preparing;
   bool control_ending;
   runtime workers;
   bool workers_started;

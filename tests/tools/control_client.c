@@ -15,7 +15,20 @@
  *   control_client SOCKET --stream SECONDS REQUEST
  *       sends REQUEST and prints every line that comes for SECONDS.
  *   control_client SOCKET --silent SECONDS
- *       connects, sends and reads nothing, for SECONDS. */
+ *       connects, sends and reads nothing, for SECONDS.
+ *   control_client SOCKET --stall SECONDS REQUEST
+ *       sends REQUEST (subscribe, say) and reads nothing for SECONDS.
+ *   control_client SOCKET --raw
+ *       sends stdin as it is (NUL bytes, no last newline...), then ends its
+ *       output (shutdown), and prints every line that comes, then
+ *       "<closed>" if the system closed the connection.
+ *   control_client SOCKET --partial
+ *       sends half a request line and nothing more; prints what comes
+ *       within 15 s, then "<closed>" or "<open>".
+ *   control_client SOCKET --hold COUNT SECONDS
+ *       opens COUNT connections, each sending half a request line, holds
+ *       them SECONDS, then prints how many the system closed with an
+ *       error line ("closed N"). */
 #include <errno.h>
 #include <stdbool.h>
 #include <poll.h>
@@ -44,18 +57,22 @@ static int connect_to(const char *path) {
 }
 
 /* One line from fd into line (without its newline): false at EOF or after
- * 5 s of silence. */
-static bool read_line(int fd, char *line, size_t size) {
+ * timeout_ms of silence. */
+static bool read_line_within(int fd, char *line, size_t size, int timeout_ms) {
   size_t length = 0;
   for (;;) {
     struct pollfd readable = {.fd = fd, .events = POLLIN};
     char byte;
-    if (poll(&readable, 1, 5000) != 1 || recv(fd, &byte, 1, 0) != 1) return false;
+    if (poll(&readable, 1, timeout_ms) != 1 || recv(fd, &byte, 1, 0) != 1) return false;
     if (byte == '\n') break;
     if (length + 1 < size) line[length++] = byte;
   }
   line[length] = '\0';
   return true;
+}
+
+static bool read_line(int fd, char *line, size_t size) {
+  return read_line_within(fd, line, size, 5000);
 }
 
 static void send_all(int fd, const char *bytes, size_t length) {
@@ -77,12 +94,52 @@ static bool closed_soon(int fd) {
   }
 }
 
+/* Whether the peer has closed fd (now, without waiting). */
+static bool closed_now(int fd) {
+  char byte;
+  ssize_t got = recv(fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
+  return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static int hold(const char *path, int count, int seconds) {
+  int *fds = calloc((size_t)count, sizeof *fds);
+  static char line[65536];
+  for (int i = 0; i < count; i++) {
+    fds[i] = connect_to(path);
+    send_all(fds[i], "{\"request\":", 11);
+  }
+  sleep((unsigned)seconds);
+  int closed = 0;
+  for (int i = 0; i < count; i++) {
+    /* the greeting, then the timeout's error line, then the end */
+    bool said = read_line_within(fds[i], line, sizeof line, 100) &&
+                read_line_within(fds[i], line, sizeof line, 100) &&
+                strstr(line, "\"error\":\"request not finished in time");
+    closed += said && closed_soon(fds[i]);
+    close(fds[i]);
+  }
+  printf("closed %d\n", closed);
+  free(fds);
+  return 0;
+}
+
+static int send_raw(int fd) {
+  static char input[1 << 20], line[1 << 20];
+  size_t length = fread(input, 1, sizeof input, stdin);
+  send_all(fd, input, length);
+  shutdown(fd, SHUT_WR);
+  while (read_line(fd, line, sizeof line)) printf("%s\n", line);
+  printf("%s\n", closed_now(fd) ? "<closed>" : "<open>");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: control_client SOCKET [--long BYTES | --flood COUNT]\n");
     return 2;
   }
   static char line[1 << 20];
+  if (argc == 5 && strcmp(argv[2], "--hold") == 0) return hold(argv[1], atoi(argv[3]), atoi(argv[4]));
   int fd = connect_to(argv[1]);
   if (argc == 4 && strcmp(argv[2], "--silent") == 0) {
     sleep((unsigned)atoi(argv[3]));
@@ -93,6 +150,21 @@ int main(int argc, char **argv) {
     return 0;
   }
   printf("%s\n", line);
+  if (argc == 3 && strcmp(argv[2], "--raw") == 0) return send_raw(fd);
+  if (argc == 5 && strcmp(argv[2], "--stall") == 0) {
+    int small = 4096; /* the kernel holds little for it: the system holds the rest */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    send_all(fd, argv[4], strlen(argv[4]));
+    send_all(fd, "\n", 1);
+    sleep((unsigned)atoi(argv[3]));
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[2], "--partial") == 0) {
+    send_all(fd, "{\"request\":", 11);
+    while (read_line_within(fd, line, sizeof line, 15000)) printf("%s\n", line);
+    printf("%s\n", closed_now(fd) ? "<closed>" : "<open>");
+    return 0;
+  }
   if (argc == 5 && strcmp(argv[2], "--stream") == 0) {
     send_all(fd, argv[4], strlen(argv[4]));
     send_all(fd, "\n", 1);
