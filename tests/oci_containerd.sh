@@ -27,7 +27,10 @@ done
 rm -rf "$work"
 mkdir -p "$work/images" "$work/volume"
 echo "from the host" > "$work/volume/file.txt"
-socket=$work/containerd.sock
+# Short paths where lengths are bounded (a socket's 108 bytes, podman's
+# runroot's 50), whatever depth the build directory has.
+short=$(mktemp -d /tmp/minos-ctr-XXXXXX)
+socket=$short/c.sock
 cat > "$work/config.toml" <<CONF
 version = 2
 root = "$work/root"
@@ -46,6 +49,7 @@ cleanup() {
   kill "$containerd_pid" 2> /dev/null
   wait "$containerd_pid" 2> /dev/null
   podman_here rmi -af > /dev/null 2>&1
+  rm -rf "$short"
 }
 trap cleanup EXIT
 ctr_here() { ctr --address "$socket" --namespace minos-test "$@"; }
@@ -60,7 +64,7 @@ if ! ctr_here version > /dev/null 2>&1; then
   exit 77
 fi
 podman_here() {
-  podman --root "$work/podman" --runroot "$work/podman-run" --tmpdir "$work/tmp" \
+  podman --root "$work/podman" --runroot "$short/pr" --tmpdir "$work/tmp" \
     --storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"
 }
 

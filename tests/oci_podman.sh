@@ -28,8 +28,11 @@ cat > "$work/containers.conf" <<CONF
 runtime_supports_json = ["minos-oci", "crun", "runc"]
 CONF
 export CONTAINERS_CONF=$work/containers.conf
+# podman's runroot must be under 50 bytes, whatever depth the build has.
+runroot=$(mktemp -d /tmp/minos-podman-XXXXXX)
+trap 'rm -rf "$runroot"' EXIT
 podman_here() {
-  podman --root "$work/storage" --runroot "$work/run" --tmpdir "$work/tmp" \
+  podman --root "$work/storage" --runroot "$runroot" --tmpdir "$work/tmp" \
     --storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"
 }
 if ! podman_here info > "$work/info.txt" 2>&1; then
