@@ -25,7 +25,7 @@ session=minos-top-$$
 export TMUX_TMPDIR=$work
 # Wide characters are measured in a UTF-8 locale (wc -L, tmux, top).
 if locale -a 2>/dev/null | grep -qix 'c.utf-\?8'; then export LC_ALL=C.UTF-8; fi
-trap 'tmux kill-server 2>/dev/null; kill $up_pid $other_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'end_top; tmux kill-server 2>/dev/null; kill $up_pid $other_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 . "$(dirname "$0")/common.sh"
 # A session that outlives top's, so that the server never exits between
 # them (a new session could race a server on its way out).
@@ -52,11 +52,20 @@ line_of() { screen | sed -n "${1}p"; }
 open_top() {
   local width=$1 height=$2
   shift 2
+  end_top
   tmux kill-session -t $session 2>/dev/null
   tmux new-session -d -s $session -x "$width" -y "$height" \
     "MINOS_CONTROL_DIR=$work/run LC_ALL=${LC_ALL:-} TERM=${top_term:-xterm-256color} $minos top $*; echo EXITED \$?; sleep 60"
 }
 top_pid() { pgrep -x minos -P "$(tmux display -p -t $session '#{pane_pid}')"; }
+# A top still running when its session goes is killed first: its
+# terminal's hang-up would end it too, but a sanitizer build's leak check
+# at that exit has been seen to spin for ever.
+end_top() {
+  local pid
+  pid=$(top_pid 2>/dev/null) && [ -n "$pid" ] && kill -9 $pid 2>/dev/null
+  return 0
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ps_of() { "$minos" ps topped 2>/dev/null; }
 
