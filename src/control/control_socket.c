@@ -791,11 +791,7 @@ static void flush_and_drop_all(control_socket *self) {
     if (poll(polled, count, (int)((until - now) / 1000000) + 1) < 0 && errno != EINTR) break;
     for (size_t i = self->client_count; i-- > 0;) {
       client *peer = &self->clients[i];
-      if (!peer->out.length) continue;
-      ssize_t sent =
-          send(peer->fd, peer->out.bytes, peer->out.length, MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (sent > 0) consume(peer, (size_t)sent);
-      else if (errno != EAGAIN && errno != EINTR) drop_client(self, i);
+      if (peer->out.length && !send_pending(peer)) drop_client(self, i);
     }
   }
   while (self->client_count) drop_client(self, self->client_count - 1);

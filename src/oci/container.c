@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/directories.h"
 #include "oci/bundle.h"
 #include "oci/container_init.h"
 #include "oci/run_argv.h"
@@ -49,23 +50,12 @@ static void path_in(char *out, const char *dir, const char *name) {
   snprintf(out, DIR_MAX + 32, "%s/%s", dir, name);
 }
 
-/* PATH and its missing parents (containerd's shim gives a root under a
- * /run/containerd/runc that nothing made), as runc makes them. */
-static int make_directories(const char *path, mode_t mode) {
-  char partial[DIR_MAX];
-  snprintf(partial, sizeof partial, "%s", path);
-  for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-    *slash = '\0';
-    if (mkdir(partial, mode) != 0 && errno != EEXIST) return -1;
-    *slash = '/';
-  }
-  return mkdir(partial, mode);
-}
-
 /* The root (made if missing, for root's eyes only) and ROOT/ID, new. */
 static bool make_state_dir(const char *root, const char *dir, const char *id, char *error,
                            size_t error_size) {
-  if (make_directories(root, 0711) != 0 && errno != EEXIST) {
+  /* Its missing parents too (containerd's shim gives a root under a
+   * /run/containerd/runc that nothing made), as runc makes them. */
+  if (make_directories(root, 0711) != 0) {
     snprintf(error, error_size, "cannot make the state root %s: %s", root, strerror(errno));
     return false;
   }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/directories.h"
 #include "core/embedded.h"
 #include "wasm/module_seal.h"
 #include "wasm/toolchain.h"
@@ -21,15 +22,8 @@
 /* Bumped whenever the layout of the cache or the compile flags change. */
 #define CACHE_FORMAT "minos-cache-1"
 
-static minos_status make_directories(char *path, char *error, size_t error_size) {
-  for (char *slash = path + 1; *slash; slash++) {
-    if (*slash != '/') continue;
-    *slash = '\0';
-    int failed = mkdir(path, 0700) != 0 && errno != EEXIST;
-    *slash = '/';
-    if (failed) break;
-  }
-  if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+static minos_status make_cache_directory(char *path, char *error, size_t error_size) {
+  if (make_directories(path, 0700) != 0) {
     snprintf(error, error_size, "cannot create cache directory %s: %s", path, strerror(errno));
     return MINOS_EIO;
   }
@@ -85,7 +79,7 @@ static minos_status cache_root(char *out, size_t out_size, char *error, size_t e
     snprintf(error, error_size, "cache directory path is too long");
     return MINOS_EUSAGE;
   }
-  return make_directories(out, error, error_size);
+  return make_cache_directory(out, error, error_size);
 }
 
 /* The toolchain's identity and the checked cache root depend only on the
