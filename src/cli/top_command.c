@@ -598,7 +598,11 @@ static void start_screen(void) {
   keypad(stdscr, TRUE);
   define_other_keys();
   curs_set(0);
-  set_escdelay(25);
+  /* How long an Escape waits for the rest of a key's sequence (Home is
+   * ESC [ 1 ~): 25 ms split Home into Escape and text on a loaded machine
+   * (seen through tmux); 100 ms, as vim's ttimeoutlen, still feels
+   * immediate. */
+  set_escdelay(100);
   timeout(0); /* getch never waits: poll does */
 }
 
